@@ -1,0 +1,34 @@
+# OxyWatch — make targets. `make help` lists them.
+SHELL := /bin/bash
+GOBIN := $(shell go env GOPATH)/bin
+export PATH := $(GOBIN):$(PATH)
+INFLUXD_VERSION := v1.8.10
+
+.PHONY: help deps build test test-short fuzz bench run clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+deps: ## install what builds and tests need when missing (mosquitto, influxd, chromium)
+	@scripts/deps.sh
+
+build: ## build bin/oxywatch and bin/firmware-sim
+	go build -o bin/ ./cmd/... ./firmware-sim/cmd/...
+
+test: deps ## run every test, integration tests against real mosquitto and influxd included
+	OXYWATCH_REQUIRE_INTEGRATION=1 go test -race -count=1 -timeout 30m ./...
+
+test-short: ## unit tests only (no servers)
+	go test -short -race ./...
+
+fuzz: ## fuzz the device decoders for FUZZTIME (default 2m) each
+	go test ./ingest -run '^$$' -fuzz FuzzDecodeTelemetry -fuzztime $${FUZZTIME:-2m}
+
+bench: deps build ## ingest throughput and latency on loopback (prints figures)
+	go run ./cmd/oxybench
+
+run: deps build ## start influxd, oxywatch and a demo fleet; Ctrl-C stops everything
+	@scripts/run.sh
+
+clean: ## remove build output (keeps ./var data)
+	rm -rf bin

@@ -1,0 +1,99 @@
+// Command oxywatch watches medical oxygen plants and concentrators: it ingests
+// their MQTT telemetry into InfluxDB, raises alerts, and serves an API,
+// a dashboard and reports.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/oxywatch/oxywatch/internal/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `oxywatch — monitoring for medical oxygen plants and concentrators
+
+Usage:
+  oxywatch serve [--config FILE]        run the ingester, alerting, API and dashboard
+  oxywatch check-config FILE            validate a configuration file and exit
+  oxywatch version                      print the version
+
+Every configuration key can also be set by an environment variable; run
+'oxywatch serve --help' for the list with defaults.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oxywatch:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stderr)
+	case "check-config":
+		return checkConfig(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "oxywatch", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func checkConfig(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, "Usage: oxywatch check-config FILE\n\nValidates FILE and the OXYWATCH_* environment; exits 1 naming each bad key.") }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("check-config needs exactly one FILE")
+	}
+	_, warnings, err := config.Load(fs.Arg(0), os.Environ())
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if err != nil {
+		return fmt.Errorf("configuration is not valid:\n%w", err)
+	}
+	fmt.Fprintf(stdout, "%s: configuration is valid\n", fs.Arg(0))
+	return nil
+}
+
+// configHelp prints every key with its environment variable and default.
+func configHelp(w io.Writer) {
+	fmt.Fprintln(w, "\nConfiguration keys (YAML key / environment variable / default):")
+	for _, k := range config.Keys() {
+		def := k.Default
+		if k.Secret && def != "(empty)" {
+			def = "(set)"
+		}
+		fmt.Fprintf(w, "  %-28s %-36s %-24s %s\n", k.Key, k.Env, def, k.Doc)
+	}
+}

@@ -1,0 +1,417 @@
+// Package config loads OxyWatch's configuration: a YAML file, then OXYWATCH_*
+// environment variables, then defaults, then validation. Unknown keys are
+// errors that name the key.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// EnvPrefix starts every environment variable that overrides a key:
+// mqtt.client_id is OXYWATCH_MQTT_CLIENT_ID.
+const EnvPrefix = "OXYWATCH_"
+
+// Config is the whole configuration. Each feature keeps its section in a file
+// of its own in this package.
+type Config struct {
+	DataDir    string   `yaml:"data_dir" doc:"SQLite file, ingest buffer and state"`
+	AdminToken string   `yaml:"admin_token" doc:"bootstrap admin API token; generated on first start when empty" secret:"true"`
+	LogLevel   string   `yaml:"log_level" doc:"debug, info, warn or error"`
+	HTTP       HTTP     `yaml:"http"`
+	MQTT       MQTT     `yaml:"mqtt"`
+	Influx     Influx   `yaml:"influx"`
+	Ingest     Ingest   `yaml:"ingest"`
+	Alerting   Alerting `yaml:"alerting"`
+	Notify     Notify   `yaml:"notify"`
+	Report     Report   `yaml:"report"`
+}
+
+// HTTP is the API, dashboard and /metrics listener.
+type HTTP struct {
+	Addr     string `yaml:"addr" doc:"API, dashboard and /metrics listen address"`
+	TLSCert  string `yaml:"tls_cert" doc:"PEM certificate path; with tls_key serves HTTPS"`
+	TLSKey   string `yaml:"tls_key" doc:"PEM private key path"`
+	Insecure bool   `yaml:"allow_insecure_public" doc:"allow plain HTTP on a non-loopback address without TLS"`
+}
+
+// MQTT is the broker the ingester reads from.
+type MQTT struct {
+	URL         string       `yaml:"url" doc:"external broker, e.g. tcp://127.0.0.1:1883; empty starts the embedded broker"`
+	Listen      string       `yaml:"listen" doc:"embedded broker listen address"`
+	Username    string       `yaml:"username" doc:"ingester's broker username"`
+	Password    string       `yaml:"password" doc:"ingester's broker password" secret:"true"`
+	ClientID    string       `yaml:"client_id" doc:"stable client id of the ingester's persistent session"`
+	TopicPrefix string       `yaml:"topic_prefix" doc:"first topic level"`
+	Users       []BrokerUser `yaml:"users" doc:"embedded broker: accepted device and ingester credentials"`
+}
+
+// BrokerUser is one login accepted by the embedded broker.
+type BrokerUser struct {
+	Username string `yaml:"username"`
+	Password string `yaml:"password" secret:"true"`
+}
+
+// Influx is where readings are stored.
+type Influx struct {
+	URL          string        `yaml:"url" doc:"InfluxDB base URL"`
+	Token        string        `yaml:"token" doc:"2.x token, or user:password for 1.8" secret:"true"`
+	Org          string        `yaml:"org" doc:"2.x organisation; empty for 1.8"`
+	Bucket       string        `yaml:"bucket" doc:"2.x bucket, or db/rp for 1.8"`
+	BatchSize    int           `yaml:"batch_size" doc:"lines per write request"`
+	Timeout      time.Duration `yaml:"timeout" doc:"one write request's time limit"`
+	CreateDB     bool          `yaml:"create_database" doc:"1.8 only: create the database when missing"`
+	MaxRetryWait time.Duration `yaml:"max_retry_wait" doc:"longest wait between write retries"`
+}
+
+// Ingest controls decoding and the durable buffer.
+type Ingest struct {
+	UnknownDevices string `yaml:"unknown_devices" doc:"accept (listed with kind unknown) or reject"`
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Config {
+	return Config{
+		DataDir:  "./var",
+		LogLevel: "info",
+		HTTP:     HTTP{Addr: "127.0.0.1:8080"},
+		MQTT: MQTT{
+			Listen:      "127.0.0.1:1883",
+			ClientID:    "oxywatch",
+			TopicPrefix: "o2",
+		},
+		Influx: Influx{
+			URL:          "http://127.0.0.1:8086",
+			Bucket:       "oxywatch/autogen",
+			BatchSize:    5000,
+			Timeout:      30 * time.Second,
+			CreateDB:     true,
+			MaxRetryWait: 30 * time.Second,
+		},
+		Ingest:   Ingest{UnknownDevices: "accept"},
+		Alerting: defaultAlerting(),
+		Notify:   defaultNotify(),
+		Report:   defaultReport(),
+	}
+}
+
+// Load reads the YAML file at path (none when path is empty), applies the
+// environment, and validates. Warnings name environment variables that look
+// like ours but match no key.
+func Load(path string, environ []string) (Config, []string, error) {
+	cfg := Defaults()
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("open config: %w", err)
+		}
+		defer f.Close()
+		if err := decodeYAML(f, &cfg); err != nil {
+			return cfg, nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	warnings, err := applyEnv(&cfg, environ)
+	if err != nil {
+		return cfg, warnings, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, warnings, err
+	}
+	return cfg, warnings, nil
+}
+
+func decodeYAML(r io.Reader, cfg *Config) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		return nameKeys(b, err)
+	}
+	return nil
+}
+
+var lineRef = regexp.MustCompile(`line (\d+): `)
+
+// nameKeys rewrites yaml.v3's "line N: cannot unmarshal …" so that it also
+// names the dotted key found on line N.
+func nameKeys(src []byte, err error) error {
+	var root yaml.Node
+	if yaml.Unmarshal(src, &root) != nil {
+		return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "yaml: ", ""))
+	}
+	keys := map[int]string{}
+	var visit func(n *yaml.Node, prefix string)
+	visit = func(n *yaml.Node, prefix string) {
+		switch n.Kind {
+		case yaml.DocumentNode, yaml.SequenceNode:
+			for _, c := range n.Content {
+				visit(c, prefix)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key := n.Content[i].Value
+				if prefix != "" {
+					key = prefix + "." + key
+				}
+				keys[n.Content[i].Line] = key
+				visit(n.Content[i+1], key)
+			}
+		}
+	}
+	visit(&root, "")
+	msg := strings.ReplaceAll(err.Error(), "yaml: ", "")
+	msg = lineRef.ReplaceAllStringFunc(msg, func(m string) string {
+		n, _ := strconv.Atoi(lineRef.FindStringSubmatch(m)[1])
+		if k, ok := keys[n]; ok {
+			return fmt.Sprintf("line %d: key %s: ", n, k)
+		}
+		return m
+	})
+	return errors.New(msg)
+}
+
+// Validate checks every value and the rules that tie values together.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "%q is not debug, info, warn or error", c.LogLevel)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		bad("http.addr", "%q is not host:port", c.HTTP.Addr)
+	}
+	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
+		bad("http.tls_cert", "tls_cert and tls_key must be set together")
+	}
+	if !IsLoopback(c.HTTP.Addr) && c.HTTP.TLSCert == "" && !c.HTTP.Insecure {
+		bad("http.addr", "%q is reachable from the network without TLS: set http.tls_cert and http.tls_key, put a TLS proxy in front and set http.allow_insecure_public: true, or listen on 127.0.0.1", c.HTTP.Addr)
+	}
+	c.validateMQTT(bad)
+	c.validateInflux(bad)
+	switch c.Ingest.UnknownDevices {
+	case "accept", "reject":
+	default:
+		bad("ingest.unknown_devices", "%q is neither accept nor reject", c.Ingest.UnknownDevices)
+	}
+	c.Alerting.validate(bad)
+	c.Notify.validate(bad)
+	c.Report.validate(bad)
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateMQTT(bad func(string, string, ...any)) {
+	m := c.MQTT
+	if m.URL != "" {
+		u, err := url.Parse(m.URL)
+		if err != nil || u.Host == "" || !oneOf(u.Scheme, "tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss") {
+			bad("mqtt.url", "%q is not a broker URL such as tcp://127.0.0.1:1883", m.URL)
+		}
+	} else {
+		if _, _, err := net.SplitHostPort(m.Listen); err != nil {
+			bad("mqtt.listen", "%q is not host:port", m.Listen)
+		}
+		if !IsLoopback(m.Listen) && len(m.Users) == 0 {
+			bad("mqtt.users", "the embedded broker listens on %q, reachable from the network: list mqtt.users so devices must log in, or listen on 127.0.0.1", m.Listen)
+		}
+		for i, u := range m.Users {
+			if u.Username == "" || u.Password == "" {
+				bad(fmt.Sprintf("mqtt.users[%d]", i), "username and password are required")
+			}
+		}
+	}
+	if m.ClientID == "" {
+		bad("mqtt.client_id", "must not be empty: the persistent session is keyed on it")
+	}
+	if m.TopicPrefix == "" || strings.ContainsAny(m.TopicPrefix, "+#") {
+		bad("mqtt.topic_prefix", "%q must be non-empty and free of + and #", m.TopicPrefix)
+	}
+}
+
+func (c *Config) validateInflux(bad func(string, string, ...any)) {
+	in := c.Influx
+	if u, err := url.Parse(in.URL); err != nil || u.Host == "" || !oneOf(u.Scheme, "http", "https") {
+		bad("influx.url", "%q is not an http(s) URL", in.URL)
+	}
+	if in.Bucket == "" {
+		bad("influx.bucket", "must not be empty (1.8: db/rp, e.g. oxywatch/autogen)")
+	}
+	if in.BatchSize < 1 || in.BatchSize > 100000 {
+		bad("influx.batch_size", "%d is outside 1 to 100000", in.BatchSize)
+	}
+	if in.Timeout <= 0 {
+		bad("influx.timeout", "must be positive")
+	}
+	if in.MaxRetryWait < time.Second {
+		bad("influx.max_retry_wait", "%s is below 1s", in.MaxRetryWait)
+	}
+}
+
+// IsLoopback reports whether a host:port address only listens on loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func oneOf(s string, set ...string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// applyEnv sets every scalar key from OXYWATCH_<PATH> when present.
+func applyEnv(cfg *Config, environ []string) ([]string, error) {
+	env := map[string]string{}
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && strings.HasPrefix(k, EnvPrefix) {
+			env[k] = v
+		}
+	}
+	used := map[string]bool{}
+	var errs []error
+	walk(reflect.ValueOf(cfg).Elem(), "", func(key string, f reflect.Value, _ reflect.StructField) {
+		name := EnvName(key)
+		v, ok := env[name]
+		if !ok {
+			return
+		}
+		used[name] = true
+		if err := setScalar(f, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s (key %s): %w", name, key, err))
+		}
+	})
+	var warnings []string
+	for k := range env {
+		if !used[k] && !ignoredEnv[k] {
+			warnings = append(warnings, fmt.Sprintf("environment variable %s matches no configuration key", k))
+		}
+	}
+	return warnings, errors.Join(errs...)
+}
+
+// ignoredEnv are OXYWATCH_ variables read by tools, not by the server.
+var ignoredEnv = map[string]bool{"OXYWATCH_REQUIRE_INTEGRATION": true, "OXYWATCH_CONFIG": true}
+
+// EnvName is the environment variable for a dotted key.
+func EnvName(key string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+// walk calls fn for every scalar field with its dotted YAML key.
+func walk(v reflect.Value, prefix string, fn func(key string, f reflect.Value, sf reflect.StructField)) {
+	t := v.Type()
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag := strings.Split(sf.Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		key := tag
+		if prefix != "" {
+			key = prefix + "." + tag
+		}
+		f := v.Field(i)
+		switch {
+		case f.Kind() == reflect.Struct:
+			walk(f, key, fn)
+		case f.Kind() == reflect.Slice || f.Kind() == reflect.Map:
+			// lists and maps come from the file only
+		default:
+			fn(key, f, sf)
+		}
+	}
+}
+
+func setScalar(f reflect.Value, s string) error {
+	if f.Type() == durationType {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 90s or 5m", s)
+		}
+		f.SetInt(int64(d))
+		return nil
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		f.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", s)
+		}
+		f.SetInt(n)
+	case reflect.Float64:
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", s)
+		}
+		f.SetFloat(x)
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}
+
+// Keys lists every key settable from the environment with its variable,
+// default and description, for --help and the README.
+type Key struct {
+	Key, Env, Default, Doc string
+	Secret                 bool
+}
+
+// Keys returns the documented keys in file order.
+func Keys() []Key {
+	cfg := Defaults()
+	var keys []Key
+	walk(reflect.ValueOf(&cfg).Elem(), "", func(key string, f reflect.Value, sf reflect.StructField) {
+		def := fmt.Sprint(f.Interface())
+		if f.Kind() == reflect.String && def == "" {
+			def = "(empty)"
+		}
+		keys = append(keys, Key{Key: key, Env: EnvName(key), Default: def, Doc: sf.Tag.Get("doc"), Secret: sf.Tag.Get("secret") == "true"})
+	})
+	return keys
+}

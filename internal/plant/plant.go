@@ -1,0 +1,208 @@
+// Package plant holds OxyWatch's domain types: devices, readings, statuses and
+// alerts. It imports nothing but the standard library so every other package
+// can share it.
+package plant
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// DeviceID is the device part of an MQTT topic, o2/DEVICE/telemetry.
+type DeviceID string
+
+var deviceIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidDeviceID reports whether s is an acceptable device id (CONTRACT §3).
+func ValidDeviceID(s string) bool { return deviceIDPattern.MatchString(s) }
+
+// Kind is the kind of equipment.
+type Kind string
+
+const (
+	KindPSA          Kind = "psa"
+	KindConcentrator Kind = "concentrator"
+	KindLOXTank      Kind = "lox_tank"
+	KindCylinderBank Kind = "cylinder_bank"
+	KindUnknown      Kind = "unknown"
+)
+
+// Kinds lists every valid kind.
+var Kinds = []Kind{KindPSA, KindConcentrator, KindLOXTank, KindCylinderBank, KindUnknown}
+
+// ParseKind returns the kind named s or an error naming the accepted values.
+func ParseKind(s string) (Kind, error) {
+	for _, k := range Kinds {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown kind %q (want psa, concentrator, lox_tank, cylinder_bank or unknown)", s)
+}
+
+// State is the operating state a device reports.
+type State string
+
+const (
+	StateRunning     State = "running"
+	StateStandby     State = "standby"
+	StateFault       State = "fault"
+	StateOff         State = "off"
+	StateMaintenance State = "maintenance"
+)
+
+// ValidState reports whether s is one of the states of CONTRACT §3.
+func ValidState(s State) bool {
+	switch s {
+	case StateRunning, StateStandby, StateFault, StateOff, StateMaintenance:
+		return true
+	}
+	return false
+}
+
+// Power is the power source a device reports.
+type Power string
+
+const (
+	PowerMains     Power = "mains"
+	PowerGenerator Power = "generator"
+	PowerBattery   Power = "battery"
+	PowerSolar     Power = "solar"
+	PowerNone      Power = "none"
+)
+
+// ValidPower reports whether p is one of the power sources of CONTRACT §3.
+func ValidPower(p Power) bool {
+	switch p {
+	case PowerMains, PowerGenerator, PowerBattery, PowerSolar, PowerNone:
+		return true
+	}
+	return false
+}
+
+// Field names of a reading's numeric values, as stored in InfluxDB.
+const (
+	FieldPurity          = "purity_pct"
+	FieldPressure        = "pressure_bar"
+	FieldFlow            = "flow_lpm"
+	FieldRuntime         = "runtime_h"
+	FieldTemp            = "temp_c"
+	FieldDewPoint        = "dew_point_c"
+	FieldSupplyV         = "supply_v"
+	FieldCylindersFilled = "cylinders_filled"
+	FieldTankPressure    = "tank_pressure_bar"
+	FieldBattery         = "battery_pct"
+	FieldRSSI            = "rssi_dbm"
+)
+
+// Values holds the numeric values of a reading. A nil pointer means "not
+// reported"; pointers keep absent and zero apart.
+type Values struct {
+	Purity          *float64 `json:"purity_pct,omitempty"`
+	Pressure        *float64 `json:"pressure_bar,omitempty"`
+	Flow            *float64 `json:"flow_lpm,omitempty"`
+	Runtime         *float64 `json:"runtime_h,omitempty"`
+	Temp            *float64 `json:"temp_c,omitempty"`
+	DewPoint        *float64 `json:"dew_point_c,omitempty"`
+	SupplyV         *float64 `json:"supply_v,omitempty"`
+	CylindersFilled *float64 `json:"cylinders_filled,omitempty"`
+	TankPressure    *float64 `json:"tank_pressure_bar,omitempty"`
+	Battery         *float64 `json:"battery_pct,omitempty"`
+	RSSI            *float64 `json:"rssi_dbm,omitempty"`
+}
+
+// Each calls fn for every reported value with its InfluxDB field name, in a
+// fixed order.
+func (v *Values) Each(fn func(field string, value float64)) {
+	for _, f := range v.fields() {
+		if *f.p != nil {
+			fn(f.name, **f.p)
+		}
+	}
+}
+
+type namedField struct {
+	name string
+	p    **float64
+}
+
+func (v *Values) fields() [11]namedField {
+	return [11]namedField{
+		{FieldPurity, &v.Purity}, {FieldPressure, &v.Pressure}, {FieldFlow, &v.Flow},
+		{FieldRuntime, &v.Runtime}, {FieldTemp, &v.Temp}, {FieldDewPoint, &v.DewPoint},
+		{FieldSupplyV, &v.SupplyV}, {FieldCylindersFilled, &v.CylindersFilled},
+		{FieldTankPressure, &v.TankPressure}, {FieldBattery, &v.Battery}, {FieldRSSI, &v.RSSI},
+	}
+}
+
+// Reading is one validated, normalised measurement from one device.
+type Reading struct {
+	Device DeviceID  `json:"device"`
+	Time   time.Time `json:"ts"`
+	Seq    *int64    `json:"seq,omitempty"`
+	Values
+	State  State    `json:"state,omitempty"`
+	Power  Power    `json:"power,omitempty"`
+	Alarms []string `json:"alarms,omitempty"`
+}
+
+// Float returns a pointer to v, for building Values.
+func Float(v float64) *float64 { return &v }
+
+// Device is a registry entry (CONTRACT §5).
+type Device struct {
+	ID              DeviceID  `json:"id"`
+	Kind            Kind      `json:"kind"`
+	Model           string    `json:"model,omitempty"`
+	Facility        string    `json:"facility"`
+	Region          string    `json:"region"`
+	Country         string    `json:"country"`
+	RatedFlowLPM    float64   `json:"rated_flow_lpm"`
+	ReportIntervalS int       `json:"report_interval_s"`
+	Status          Status    `json:"status"`
+	LastSeen        time.Time `json:"last_seen,omitzero"`
+	LastReading     *Reading  `json:"last_reading,omitempty"`
+	LastError       string    `json:"last_error,omitempty"`
+	CreatedAt       time.Time `json:"created_at,omitzero"`
+}
+
+// DefaultReportInterval applies when the registry holds none for a device.
+const DefaultReportInterval = 60 * time.Second
+
+// ReportInterval returns the device's report interval, or the default.
+func (d *Device) ReportInterval() time.Duration {
+	if d == nil || d.ReportIntervalS <= 0 {
+		return DefaultReportInterval
+	}
+	return time.Duration(d.ReportIntervalS) * time.Second
+}
+
+// Status is the status of a device at an instant (CONTRACT §6).
+type Status string
+
+const (
+	StatusOperational Status = "operational"
+	StatusDegraded    Status = "degraded"
+	StatusDown        Status = "down"
+	StatusMaintenance Status = "maintenance"
+	StatusNoData      Status = "no_data"
+)
+
+// Statuses lists every status in report order.
+var Statuses = []Status{StatusOperational, StatusDegraded, StatusDown, StatusMaintenance, StatusNoData}
+
+// Connectivity is what a device said on its status topic.
+type Connectivity string
+
+const (
+	Online  Connectivity = "online"
+	Offline Connectivity = "offline"
+)
+
+// StatusMessage is a message from o2/DEVICE/status.
+type StatusMessage struct {
+	Device   DeviceID
+	State    Connectivity
+	Received time.Time
+}
