@@ -1,0 +1,114 @@
+package plant
+
+import "time"
+
+// Severity of an alert.
+type Severity string
+
+const (
+	SeverityCritical Severity = "critical"
+	SeverityWarning  Severity = "warning"
+	SeverityInfo     Severity = "info"
+)
+
+// AlertState is where an alert is in its lifecycle. Pending alerts are kept
+// by the engine but not shown through the API.
+type AlertState string
+
+const (
+	AlertPending      AlertState = "pending"
+	AlertFiring       AlertState = "firing"
+	AlertAcknowledged AlertState = "acknowledged"
+	AlertResolved     AlertState = "resolved"
+)
+
+// Alert is one alert, one per (rule, device) while not resolved (CONTRACT §5).
+// Facility-wide alerts have an empty Device.
+type Alert struct {
+	ID         int64      `json:"id"`
+	Rule       string     `json:"rule"`
+	Device     DeviceID   `json:"device"`
+	Facility   string     `json:"facility"`
+	Region     string     `json:"region"`
+	Country    string     `json:"country,omitempty"`
+	Severity   Severity   `json:"severity"`
+	State      AlertState `json:"state"`
+	StartedAt  time.Time  `json:"started_at"`
+	ResolvedAt time.Time  `json:"resolved_at,omitzero"`
+	AckedBy    string     `json:"acked_by,omitempty"`
+	AckedAt    time.Time  `json:"acked_at,omitzero"`
+	AckNote    string     `json:"ack_note,omitempty"`
+	Value      *float64   `json:"value"`
+	Summary    string     `json:"summary"`
+	// AckCode is a short number an engineer replies with by SMS ("ACK 4821").
+	AckCode string `json:"ack_code,omitempty"`
+}
+
+// Transition is one change of an alert's state, handed to notifiers.
+type Transition struct {
+	Alert Alert
+	From  AlertState // "" for a new alert
+	To    AlertState
+	At    time.Time
+}
+
+// Key is a stable identity for this transition, used to drop duplicates.
+func (t Transition) Key() string {
+	return t.Alert.Rule + "/" + string(t.Alert.Device) + "/" + itoa(t.Alert.ID) + "/" + string(t.To)
+}
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// StatusInterval is a span of time a device spent in one status (CONTRACT §6).
+// End is zero while the interval is open.
+type StatusInterval struct {
+	Device DeviceID  `json:"device"`
+	Status Status    `json:"status"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end,omitzero"`
+	Cause  string    `json:"cause,omitempty"` // e.g. "power:none", "alarm:compressor_fault", "offline"
+}
+
+// ServiceRecord is a maintenance action on one component of a device.
+type ServiceRecord struct {
+	ID        int64     `json:"id"`
+	Device    DeviceID  `json:"device"`
+	Component string    `json:"component"`
+	DoneAt    time.Time `json:"done_at"`
+	RuntimeH  float64   `json:"runtime_h"`
+	Note      string    `json:"note,omitempty"`
+	By        string    `json:"by,omitempty"`
+}
+
+// Facility is a hospital or health centre holding devices.
+type Facility struct {
+	ID        string  `json:"id"`
+	Name      string  `json:"name"`
+	Region    string  `json:"region"`
+	Country   string  `json:"country"`
+	Lat       float64 `json:"lat,omitempty"`
+	Lon       float64 `json:"lon,omitempty"`
+	Beds      int     `json:"beds,omitempty"`
+	DemandLPM float64 `json:"demand_lpm,omitempty"`
+	OrgUnit   string  `json:"dhis2_org_unit,omitempty"`
+}
