@@ -1,0 +1,71 @@
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// Mosquitto is a real mosquitto broker on a loopback port.
+type Mosquitto struct {
+	URL  string // tcp://127.0.0.1:PORT
+	Addr string // 127.0.0.1:PORT
+	Dir  string
+	proc *process
+}
+
+// MosquittoOptions adds to the test broker's configuration.
+type MosquittoOptions struct {
+	Extra string // appended to mosquitto.conf
+}
+
+// StartMosquitto starts mosquitto with persistence, raised queue and
+// in-flight limits (so a lost message in a test is ours, not the broker's
+// default limits) and TCP_NODELAY. It is stopped when the test ends.
+func StartMosquitto(t testing.TB, opts MosquittoOptions) *Mosquitto {
+	t.Helper()
+	bin := Require(t, "mosquitto")
+	dir := t.TempDir()
+	port := FreePort(t)
+	conf := fmt.Sprintf(`listener %d 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location %s/
+autosave_interval 1
+max_queued_messages 1000000
+max_inflight_messages 1000
+set_tcp_nodelay true
+log_dest stderr
+log_type error
+log_type warning
+%s
+`, port, dir, opts.Extra)
+	confPath := filepath.Join(dir, "mosquitto.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &Mosquitto{
+		URL:  fmt.Sprintf("tcp://127.0.0.1:%d", port),
+		Addr: fmt.Sprintf("127.0.0.1:%d", port),
+		Dir:  dir,
+		proc: &process{t: t, name: "mosquitto", args: []string{bin, "-c", confPath}, log: filepath.Join(dir, "mosquitto.log")},
+	}
+	m.Start()
+	t.Cleanup(func() { m.proc.stop(syscall.SIGTERM) })
+	return m
+}
+
+// Start starts the broker (again) and waits until it listens.
+func (m *Mosquitto) Start() {
+	m.proc.t.Helper()
+	m.proc.start()
+	waitTCP(m.proc.t, m.Addr, m.proc)
+}
+
+// Stop stops the broker cleanly (it saves its persistence file).
+func (m *Mosquitto) Stop() { m.proc.stop(syscall.SIGTERM) }
+
+// Log returns the broker's log.
+func (m *Mosquitto) Log() string { return m.proc.Log() }
