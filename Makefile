@@ -13,7 +13,7 @@ deps: ## install what builds and tests need when missing (mosquitto, influxd, ch
 	@scripts/deps.sh
 
 build: ## build bin/oxywatch and bin/firmware-sim
-	go build -o bin/ ./cmd/... ./firmware-sim/cmd/...
+	go build -o bin/ ./cmd/oxywatch ./firmware-sim
 
 test: deps ## run every test, integration tests against real mosquitto and influxd included
 	OXYWATCH_REQUIRE_INTEGRATION=1 go test -race -count=1 -timeout 30m ./...
