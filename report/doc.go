@@ -1,0 +1,43 @@
+// Package report computes uptime and supply figures from device status
+// timelines and production data, renders them as JSON, CSV and a printable
+// HTML ministry report, and exports monthly figures to DHIS2 (report/dhis2).
+//
+// Definitions (CONTRACT §6), for a period [from, to):
+//
+//   - A device counts only for the part of the period it existed: from the
+//     later of from and Device.CreatedAt to the earliest of to, its retirement
+//     (when the registry reports one) and now. Time before creation is outside
+//     the period, not no_data. A period that reaches into the future ends now.
+//   - Status intervals are cut exactly at these bounds. An open interval
+//     (zero End) lasts until the bound. Time no interval covers is no_data;
+//     an unknown status counts as no_data. Where intervals overlap, the
+//     earlier one wins, so every instant is counted once.
+//   - uptime_pct = operational / (existence - maintenance); it is null when
+//     the denominator is zero. data_coverage_pct = (existence - no_data) /
+//     existence. Group figures are computed from summed hours, never by
+//     averaging percentages.
+//   - An outage is a maximal run of down time: down intervals that touch, or
+//     that are separated only by no_data (a silent gap does not show a
+//     repair), are one outage. Operational, degraded or maintenance time ends
+//     it. Its length is the down time inside the period (the no_data gap
+//     stays in no_data). Outages are counted in the period where their down
+//     time falls; one that spans two months counts in both, with the hours of
+//     each.
+//   - Time to repair runs from the start of the first down interval after the
+//     device was last operational to the start of the next operational
+//     interval; several outages with degraded time between them are one
+//     repair. A repair counts in the period in which the device became
+//     operational again; the failure may have started earlier. MTTR is the
+//     mean over repairs; failures not yet repaired are not in it.
+//   - Top causes rank the Cause strings of down intervals by down hours.
+//
+// Supply: rated capacity sums rated_flow_lpm; available capacity sums the
+// rated flow of devices whose registry status is operational now (producing
+// at spec). Oxygen produced integrates flow_lpm while the device is running
+// (see ProductionQuery). Demand is a facility's demand_lpm, or its beds times
+// report.litres_per_bed_lpm (default 2.5 L/min, the middle of the 2-3 L/min
+// a general ward bed needs per DOMAIN.md). Coverage compares available
+// capacity with demand, and oxygen produced with demand over the period. A
+// psa or concentrator is idle on a local day it existed in full and produced
+// nothing.
+package report

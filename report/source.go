@@ -1,0 +1,89 @@
+package report
+
+import (
+	"context"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// TimelineSource gives each device's status intervals overlapping [from, to).
+// Intervals keep their true Start and End, which may lie outside the span.
+type TimelineSource interface {
+	Timelines(ctx context.Context, devices []plant.DeviceID, from, to time.Time) (map[plant.DeviceID][]plant.StatusInterval, error)
+}
+
+// TimelineFunc adapts a function to TimelineSource.
+type TimelineFunc func(ctx context.Context, devices []plant.DeviceID, from, to time.Time) (map[plant.DeviceID][]plant.StatusInterval, error)
+
+// Timelines calls f.
+func (f TimelineFunc) Timelines(ctx context.Context, devices []plant.DeviceID, from, to time.Time) (map[plant.DeviceID][]plant.StatusInterval, error) {
+	return f(ctx, devices, from, to)
+}
+
+// Registry lists the devices and facilities reports cover.
+type Registry interface {
+	Devices(ctx context.Context) ([]plant.Device, error)
+	Facilities(ctx context.Context) ([]plant.Facility, error)
+}
+
+// RetiredDevice is a device removed from the registry at RetiredAt.
+type RetiredDevice struct {
+	Device    plant.Device
+	RetiredAt time.Time
+}
+
+// RetirementSource is optionally implemented by a Registry that remembers
+// deleted devices, so a report covers them up to their retirement.
+type RetirementSource interface {
+	Retired(ctx context.Context, from, to time.Time) ([]RetiredDevice, error)
+}
+
+// ProductionSource gives oxygen produced and cylinders filled per device.
+type ProductionSource interface {
+	Production(ctx context.Context, q ProductionQuery) (map[plant.DeviceID]Production, error)
+}
+
+// ProductionQuery asks for production per device and local day.
+type ProductionQuery struct {
+	From, To time.Time
+	Loc      *time.Location // day boundaries
+	Devices  []plant.DeviceID
+	// MaxGap is the longest time one flow reading counts for: a reading's
+	// flow is taken to hold since the previous reading, at most MaxGap.
+	MaxGap time.Duration
+}
+
+// Production is what one device produced in a period.
+type Production struct {
+	M3        float64         `json:"m3"`
+	Cylinders float64         `json:"cylinders"`
+	Days      []DayProduction `json:"days,omitempty"`
+}
+
+// DayProduction is one local day's production; days absent produced nothing.
+type DayProduction struct {
+	Day       string  `json:"day"` // 2006-01-02 in the report zone
+	M3        float64 `json:"m3"`
+	Cylinders float64 `json:"cylinders"`
+}
+
+// MaintenanceDue is a component whose service is due or overdue; the caller
+// (alerting's maintenance clocks) supplies them for the HTML report.
+type MaintenanceDue struct {
+	Device    plant.DeviceID `json:"device"`
+	Facility  string         `json:"facility"`
+	Region    string         `json:"region"`
+	Component string         `json:"component"`
+	RuntimeH  float64        `json:"runtime_h"`  // running hours since the last service
+	IntervalH float64        `json:"interval_h"` // service interval
+	LastDone  time.Time      `json:"last_done,omitzero"`
+}
+
+// OverduePct is the running time since service as a share of the interval.
+func (m MaintenanceDue) OverduePct() float64 {
+	if m.IntervalH <= 0 {
+		return 0
+	}
+	return 100 * m.RuntimeH / m.IntervalH
+}
