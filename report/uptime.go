@@ -328,9 +328,12 @@ func labelRow(g Group, key string, d plant.Device, facs map[string]plant.Facilit
 }
 
 func sortRows(rows []UptimeRow) {
-	slices.SortFunc(rows, func(a, b UptimeRow) int {
-		return cmp.Or(cmp.Compare(a.Country, b.Country), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Key, b.Key))
-	})
+	slices.SortFunc(rows, func(a, b UptimeRow) int { return rowOrder(a.Country, a.Region, a.Key, b.Country, b.Region, b.Key) })
+}
+
+// rowOrder sorts rows by country, region, then key.
+func rowOrder(ac, ar, ak, bc, br, bk string) int {
+	return cmp.Or(cmp.Compare(ac, bc), cmp.Compare(ar, br), cmp.Compare(ak, bk))
 }
 
 // uptimeAcc sums hours of devices in one group.
