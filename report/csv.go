@@ -1,0 +1,95 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// UptimeColumns is the CSV header of an uptime report, in its fixed order.
+var UptimeColumns = []string{
+	"group", "key", "name", "facility", "region", "country", "devices",
+	"period_h", "operational_h", "degraded_h", "down_h", "maintenance_h", "no_data_h",
+	"uptime_pct", "data_coverage_pct", "outages", "outage_h", "longest_outage_h",
+	"repairs", "mttr_h", "top_causes",
+}
+
+// SupplyColumns is the CSV header of a supply report, in its fixed order.
+var SupplyColumns = []string{
+	"group", "key", "name", "region", "country", "devices", "rated_lpm", "available_lpm",
+	"produced_m3", "cylinders_filled", "cylinders_per_day", "demand_lpm", "demand_m3",
+	"capacity_coverage_pct", "production_coverage_pct", "idle_device_days",
+}
+
+// WriteUptimeCSV writes one row per group after a header row. Null
+// percentages are empty cells; top_causes reads "cause=hours; …".
+func WriteUptimeCSV(w io.Writer, r *UptimeReport) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(UptimeColumns)
+	for _, row := range r.Items {
+		_ = cw.Write(uptimeRecord(r.Group, row))
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write uptime csv: %w", err)
+	}
+	return nil
+}
+
+func uptimeRecord(g Group, r UptimeRow) []string {
+	return []string{
+		string(g), r.Key, r.Name, r.Facility, r.Region, r.Country, strconv.Itoa(r.Devices),
+		num(r.PeriodH), num(r.OperationalH), num(r.DegradedH), num(r.DownH), num(r.MaintenanceH), num(r.NoDataH),
+		optNum(r.UptimePct), optNum(r.DataCoveragePct), strconv.Itoa(r.Outages), num(r.OutageH), num(r.LongestOutageH),
+		strconv.Itoa(r.Repairs), optNum(r.MTTRH), causesCell(r.TopCauses),
+	}
+}
+
+// WriteSupplyCSV writes one row per group after a header row.
+func WriteSupplyCSV(w io.Writer, r *SupplyReport) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(SupplyColumns)
+	for _, row := range r.Items {
+		_ = cw.Write([]string{
+			string(r.Group), row.Key, row.Name, row.Region, row.Country, strconv.Itoa(row.Devices),
+			num(row.RatedLPM), num(row.AvailableLPM), num(row.ProducedM3), num(row.CylindersFilled),
+			num(row.CylindersPerDay), optNum(row.DemandLPM), optNum(row.DemandM3),
+			optNum(row.CapacityCoveragePct), optNum(row.ProductionCoveragePct), strconv.Itoa(row.IdleDeviceDays),
+		})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write supply csv: %w", err)
+	}
+	return nil
+}
+
+// WriteJSON writes v as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func optNum(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return num(*v)
+}
+
+func causesCell(cs []CauseHours) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.Cause + "=" + num(c.Hours)
+	}
+	return strings.Join(parts, "; ")
+}

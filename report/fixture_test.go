@@ -1,0 +1,127 @@
+package report
+
+import (
+	"context"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// The fixture is a small Ugandan fleet in November 2026 (Africa/Kampala),
+// used by the golden, CLI and DHIS2 tests.
+
+var fixtureNow = time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+
+func lt(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, kampala())
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func liv(status plant.Status, start, end, cause string) plant.StatusInterval {
+	out := plant.StatusInterval{Status: status, Start: lt(start), Cause: cause}
+	if end != "" {
+		out.End = lt(end)
+	}
+	return out
+}
+
+func fixtureRegistry() *fakeRegistry {
+	dev := func(id, kind, fac, region string, rated float64, status plant.Status) plant.Device {
+		return plant.Device{ID: plant.DeviceID(id), Kind: plant.Kind(kind), Facility: fac, Region: region, Country: "UG",
+			RatedFlowLPM: rated, Status: status, CreatedAt: lt("2026-01-01 00:00")}
+	}
+	added := dev("conc-jinja-1", "concentrator", "jinja", "Eastern", 10, plant.StatusOperational)
+	added.CreatedAt = lt("2026-11-10 09:00")
+	return &fakeRegistry{
+		devices: []plant.Device{
+			dev("psa-mulago-1", "psa", "mulago", "Central", 500, plant.StatusOperational),
+			dev("conc-mulago-1", "concentrator", "mulago", "Central", 10, plant.StatusOperational),
+			dev("conc-mulago-2", "concentrator", "mulago", "Central", 10, plant.StatusDegraded),
+			dev("psa-jinja-1", "psa", "jinja", "Eastern", 250, plant.StatusDown),
+			added,
+			dev("psa-gulu-1", "psa", "gulu", "Northern", 333, plant.StatusOperational),
+			dev("conc-gulu-1", "concentrator", "gulu", "Northern", 10, plant.StatusNoData),
+		},
+		facilities: []plant.Facility{
+			{ID: "mulago", Name: "Mulago National Referral Hospital", Region: "Central", Country: "UG", DemandLPM: 400, OrgUnit: "ImspTQPwCqd"},
+			{ID: "jinja", Name: "Jinja Regional Referral Hospital", Region: "Eastern", Country: "UG", Beds: 120},
+			{ID: "gulu", Name: "Gulu Regional Referral Hospital", Region: "Northern", Country: "UG", Beds: 200},
+			{ID: "kabale", Name: "Kabale Regional Referral Hospital", Region: "Western", Country: "UG", Beds: 80},
+		},
+	}
+}
+
+func fixtureTimelines() mapTimelines {
+	return mapTimelines{
+		"psa-mulago-1": {
+			liv(op, "2026-10-20 00:00", "2026-11-12 02:00", ""),
+			liv(down, "2026-11-12 02:00", "2026-11-12 09:30", "power:none"),
+			liv(op, "2026-11-12 09:30", "2026-11-25 00:00", ""),
+			liv(maint, "2026-11-25 00:00", "2026-11-25 08:00", "state:maintenance"),
+			liv(op, "2026-11-25 08:00", "", ""),
+		},
+		"conc-mulago-1": {liv(op, "2026-10-01 00:00", "", "")},
+		"conc-mulago-2": {
+			liv(op, "2026-10-01 00:00", "2026-11-05 00:00", ""),
+			liv(deg, "2026-11-05 00:00", "", "low_purity"),
+		},
+		"psa-jinja-1": {
+			liv(op, "2026-10-01 00:00", "2026-11-03 12:00", ""),
+			liv(down, "2026-11-03 12:00", "2026-11-03 12:40", "alarm:compressor_fault"),
+			liv(op, "2026-11-03 12:40", "2026-11-21 06:00", ""),
+			liv(down, "2026-11-21 06:00", "2026-11-22 06:00", "alarm:compressor_fault"),
+			liv(down, "2026-11-22 06:00", "", "state:fault"),
+		},
+		"conc-jinja-1": {liv(op, "2026-11-10 10:00", "", "")},
+		"psa-gulu-1": {
+			liv(op, "2026-10-01 00:00", "2026-11-08 00:00", ""),
+			liv(down, "2026-11-08 00:00", "2026-11-08 04:00", "power:none"),
+			liv(down, "2026-11-08 10:00", "2026-11-08 12:00", "offline"),
+			liv(op, "2026-11-08 12:00", "", ""),
+		},
+	}
+}
+
+// fixtureProduction: Mulago's plant makes 250 m3 and 20 cylinders a day,
+// Jinja's until it failed on the 21st, Gulu's every other day.
+type fixtureProduction struct{}
+
+func (fixtureProduction) Production(_ context.Context, q ProductionQuery) (map[plant.DeviceID]Production, error) {
+	out := map[plant.DeviceID]Production{}
+	add := func(id plant.DeviceID, day time.Time, m3, cyl float64) {
+		p := out[id]
+		p.M3 += m3
+		p.Cylinders += cyl
+		p.Days = append(p.Days, DayProduction{Day: day.Format(time.DateOnly), M3: m3, Cylinders: cyl})
+		out[id] = p
+	}
+	for day := q.From.In(q.Loc); day.Before(q.To); day = day.AddDate(0, 0, 1) {
+		add("psa-mulago-1", day, 250, 20)
+		add("conc-mulago-1", day, 7.2, 0)
+		if day.Day() < 21 {
+			add("psa-jinja-1", day, 120, 10)
+		}
+		if day.Day()%2 == 0 {
+			add("psa-gulu-1", day, 180, 12)
+		}
+	}
+	return out, nil
+}
+
+func fixtureDue() []MaintenanceDue {
+	return []MaintenanceDue{
+		{Device: "psa-jinja-1", Facility: "jinja", Region: "Eastern", Component: "filter_elements", RuntimeH: 5100, IntervalH: 4380, LastDone: lt("2026-03-02 10:00")},
+		{Device: "conc-mulago-2", Facility: "mulago", Region: "Central", Component: "sieve_beds", RuntimeH: 19500, IntervalH: 20000},
+	}
+}
+
+func fixtureReporter() *Reporter {
+	return New(fixtureRegistry(), fixtureTimelines(), fixtureProduction{}, Options{
+		Loc: kampala(), Now: fixedNow(fixtureNow), OutageListMin: 30 * time.Minute, LitresPerBed: 2.5,
+	})
+}
+
+func fixturePeriod() Period { return Month(2026, time.November, kampala()) }

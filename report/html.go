@@ -1,0 +1,166 @@
+package report
+
+import (
+	"cmp"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"slices"
+	"time"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var pageTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+	"pct":  fmtPct,
+	"h":    fmtHours,
+	"n":    fmtNum,
+	"opt":  fmtOpt,
+	"date": func(t time.Time, loc *time.Location) string { return fmtTime(t, loc, "2006-01-02") },
+	"time": func(t time.Time, loc *time.Location) string { return fmtTime(t, loc, "2006-01-02 15:04") },
+	"dash": dash,
+	"lastday": func(end time.Time, loc *time.Location) string {
+		return end.Add(-time.Nanosecond).In(loc).Format("2006-01-02")
+	},
+	"bar":   statusBar,
+	"label": func(s string) string { return dash(s) },
+}).ParseFS(templateFS, "templates/report.html.tmpl"))
+
+// MaxListedOutages caps the outage list of the HTML report; the longest are kept.
+const MaxListedOutages = 100
+
+// Page is what the HTML report shows. Sections with no data are left out, so
+// one template serves the monthly ministry report and an ad-hoc uptime table.
+type Page struct {
+	Title       string
+	Period      Period
+	GeneratedAt time.Time
+	Summary     *UptimeRow    // fleet total
+	Supply      *SupplyReport // supply by region, when production was read
+	Regions     *UptimeReport // region table and chart
+	Table       *UptimeReport // the main table: facilities, or the group asked for
+	Outages     []Outage      // longest first
+	MoreOutages int           // outages not listed
+	Maintenance []MaintenanceDue
+	Facilities  int
+}
+
+// MonthlyPage builds the ministry report from a fleet: summary, regions,
+// facilities with an uptime bar each, outages, supply when the fleet's
+// production was loaded, and the maintenance due list given.
+func MonthlyPage(title string, f *Fleet, due []MaintenanceDue) *Page {
+	fac := f.Uptime(GroupFacility)
+	p := &Page{
+		Title: title, Period: f.Period, GeneratedAt: f.GeneratedAt,
+		Summary: &fac.Total, Regions: f.Uptime(GroupRegion), Table: fac,
+		Maintenance: sortedDue(due), Facilities: len(fac.Items),
+	}
+	if f.production != nil {
+		p.Supply = f.Supply(GroupRegion)
+	}
+	p.Outages, p.MoreOutages = longestOutages(fac.Outages, MaxListedOutages)
+	return p
+}
+
+// UptimePage shows one uptime report: its table with bars and its outages.
+func UptimePage(title string, r *UptimeReport, loc *time.Location) *Page {
+	p := &Page{
+		Title: title, Period: Period{From: r.From, To: r.To, Loc: loc}, GeneratedAt: r.GeneratedAt,
+		Summary: &r.Total, Table: r,
+	}
+	p.Outages, p.MoreOutages = longestOutages(r.Outages, MaxListedOutages)
+	return p
+}
+
+// WriteHTML renders the page as one self-contained HTML document.
+func (p *Page) WriteHTML(w io.Writer) error {
+	if err := pageTemplate.Execute(w, p); err != nil {
+		return fmt.Errorf("render html report: %w", err)
+	}
+	return nil
+}
+
+// Loc is the report zone, for the template.
+func (p *Page) Loc() *time.Location {
+	if p.Period.Loc == nil {
+		return time.UTC
+	}
+	return p.Period.Loc
+}
+
+// GroupTitle names the main table's grouping.
+func (p *Page) GroupTitle() string {
+	switch p.Table.Group {
+	case GroupDevice:
+		return "Devices"
+	case GroupRegion:
+		return "Regions"
+	case GroupCountry:
+		return "Countries"
+	}
+	return "Facilities"
+}
+
+// GroupNoun names one row of the main table, for its heading.
+func (p *Page) GroupNoun() string {
+	if p.Table.Group == "" {
+		return string(GroupFacility)
+	}
+	return string(p.Table.Group)
+}
+
+func longestOutages(all []Outage, n int) ([]Outage, int) {
+	o := slices.Clone(all)
+	slices.SortStableFunc(o, func(a, b Outage) int { return cmp.Compare(b.DownH, a.DownH) })
+	if len(o) <= n {
+		return o, 0
+	}
+	return o[:n], len(o) - n
+}
+
+func sortedDue(due []MaintenanceDue) []MaintenanceDue {
+	d := slices.Clone(due)
+	slices.SortStableFunc(d, func(a, b MaintenanceDue) int {
+		return cmp.Or(cmp.Compare(b.OverduePct(), a.OverduePct()), cmp.Compare(a.Device, b.Device))
+	})
+	return d
+}
+
+func fmtPct(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f %%", *v)
+}
+
+func fmtHours(v float64) string { return fmt.Sprintf("%.1f", v) }
+
+func fmtNum(v float64) string {
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%d", int64(v))
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func fmtOpt(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return fmtNum(*v)
+}
+
+func fmtTime(t time.Time, loc *time.Location, layout string) string {
+	if t.IsZero() {
+		return "open"
+	}
+	return t.In(loc).Format(layout)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
