@@ -1,0 +1,382 @@
+// Package buffer is the ingester's durable on-disk queue. An entry is
+// appended, with group commit and fsync, before the MQTT message that carried
+// it is acknowledged; the sender reads entries in order and removes them only
+// after InfluxDB accepted them. It is built on github.com/tidwall/wal.
+package buffer
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tidwall/wal"
+)
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("buffer closed")
+
+// Entry is one appended record: the line protocol of one MQTT message's
+// accepted readings, and when it was received.
+type Entry struct {
+	Index    uint64
+	Received time.Time
+	Lines    int    // number of line-protocol lines in Data
+	Data     []byte // line protocol, lines separated by '\n'
+}
+
+// Options tune the buffer.
+type Options struct {
+	// MaxGroup caps how many appends share one fsync.
+	MaxGroup int
+	// SegmentSize is the size of one WAL segment file.
+	SegmentSize int
+	// NoSync skips fsync: only for benchmarks that measure without the disk.
+	NoSync bool
+}
+
+// Buffer is a durable FIFO of entries.
+type Buffer struct {
+	dir  string
+	log  *wal.Log
+	opts Options
+
+	reqs    chan appendReq
+	closing chan struct{}
+	done    chan struct{}
+	once    sync.Once
+
+	mu       sync.Mutex
+	next     uint64 // index the next append gets
+	cursor   uint64 // first index not yet confirmed sent
+	trimmed  uint64 // first index still in the WAL
+	wake     chan struct{}
+	appended uint64 // total entries appended since open (for metrics)
+}
+
+type appendReq struct {
+	data []byte
+	done chan error
+}
+
+// Open opens or creates the buffer in dir. Entries left by a previous run
+// (including one killed with SIGKILL) are kept and will be sent.
+func Open(dir string, opts Options) (*Buffer, error) {
+	if opts.MaxGroup <= 0 {
+		opts.MaxGroup = 512
+	}
+	if opts.SegmentSize <= 0 {
+		opts.SegmentSize = 8 << 20
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create buffer dir %s: %w", dir, err)
+	}
+	log, err := openWAL(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	first, err := log.FirstIndex()
+	if err != nil {
+		log.Close()
+		return nil, fmt.Errorf("open buffer %s: %w", dir, err)
+	}
+	last, err := log.LastIndex()
+	if err != nil {
+		log.Close()
+		return nil, fmt.Errorf("open buffer %s: %w", dir, err)
+	}
+	b := &Buffer{
+		dir: dir, log: log, opts: opts,
+		reqs:    make(chan appendReq, opts.MaxGroup),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+		next:    last + 1,
+		cursor:  first,
+		trimmed: first,
+		wake:    make(chan struct{}, 1),
+	}
+	go b.commitLoop()
+	return b, nil
+}
+
+// Quarantined is set by Open when it found a corrupt WAL (a torn write after
+// a power cut) and moved it aside to start afresh; it names the moved folder.
+var Quarantined string
+
+func openWAL(dir string, opts Options) (*wal.Log, error) {
+	walOpts := &wal.Options{
+		NoSync:      opts.NoSync,
+		SegmentSize: opts.SegmentSize,
+		AllowEmpty:  true,
+		DirPerms:    0o750,
+		FilePerms:   0o640,
+	}
+	log, err := wal.Open(dir, walOpts)
+	if errors.Is(err, wal.ErrCorrupt) {
+		// Keep the damaged files for inspection and recovery by hand; a
+		// buffer that cannot open would stop all ingest.
+		aside := fmt.Sprintf("%s.corrupt-%d", dir, time.Now().Unix())
+		if rerr := os.Rename(dir, aside); rerr != nil {
+			return nil, fmt.Errorf("open buffer %s: %w (moving it aside failed: %v)", dir, err, rerr)
+		}
+		Quarantined = aside
+		log, err = wal.Open(dir, walOpts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open buffer %s: %w", dir, err)
+	}
+	return log, nil
+}
+
+// Append stores data durably and returns once it is on disk, or with an
+// error when it is not: then the caller must not acknowledge the message.
+func (b *Buffer) Append(ctx context.Context, data []byte, lines int, received time.Time) error {
+	rec := encode(data, lines, received)
+	req := appendReq{data: rec, done: make(chan error, 1)}
+	select {
+	case <-b.closing:
+		return ErrClosed
+	default:
+	}
+	select {
+	case b.reqs <- req:
+	case <-b.closing:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-b.done:
+		select { // the loop may have answered just before it ended
+		case err := <-req.done:
+			return err
+		default:
+			return ErrClosed
+		}
+	case <-ctx.Done():
+		// The write may still complete; the message stays unacknowledged and
+		// the broker redelivers it, which the store tolerates (idempotent).
+		return ctx.Err()
+	}
+}
+
+// commitLoop writes queued appends as one WAL batch with one fsync.
+func (b *Buffer) commitLoop() {
+	defer close(b.done)
+	var batch wal.Batch
+	group := make([]appendReq, 0, b.opts.MaxGroup)
+	for {
+		select {
+		case req := <-b.reqs:
+			group = append(group[:0], req)
+		case <-b.closing:
+			b.failPending(ErrClosed)
+			return
+		}
+	fill:
+		for len(group) < b.opts.MaxGroup {
+			select {
+			case req := <-b.reqs:
+				group = append(group, req)
+			default:
+				break fill
+			}
+		}
+		err := b.writeGroup(&batch, group)
+		for _, req := range group {
+			req.done <- err
+		}
+	}
+}
+
+func (b *Buffer) writeGroup(batch *wal.Batch, group []appendReq) error {
+	b.mu.Lock()
+	first := b.next
+	b.mu.Unlock()
+	batch.Clear()
+	for i, req := range group {
+		batch.Write(first+uint64(i), req.data)
+	}
+	if err := b.log.WriteBatch(batch); err != nil {
+		return fmt.Errorf("append to buffer %s: %w", b.dir, err)
+	}
+	b.mu.Lock()
+	b.next = first + uint64(len(group))
+	b.appended += uint64(len(group))
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (b *Buffer) failPending(err error) {
+	for {
+		select {
+		case req := <-b.reqs:
+			req.done <- err
+		default:
+			return
+		}
+	}
+}
+
+// Wake returns a channel that receives after appends, for the sender.
+func (b *Buffer) Wake() <-chan struct{} { return b.wake }
+
+// Read returns entries from the cursor on, up to maxLines lines in all (at
+// least one entry when any is waiting). It does not move the cursor.
+func (b *Buffer) Read(maxLines int) ([]Entry, error) {
+	b.mu.Lock()
+	idx, next := b.cursor, b.next
+	b.mu.Unlock()
+	var out []Entry
+	lines := 0
+	for ; idx < next; idx++ {
+		rec, err := b.log.Read(idx)
+		if err != nil {
+			return out, fmt.Errorf("read buffer entry %d: %w", idx, err)
+		}
+		e, err := decode(idx, rec)
+		if err != nil {
+			return out, err
+		}
+		if len(out) > 0 && lines+e.Lines > maxLines {
+			break
+		}
+		out = append(out, e)
+		lines += e.Lines
+	}
+	return out, nil
+}
+
+// Commit marks every entry before index as sent. The WAL is trimmed lazily
+// by Trim: after a crash the few entries sent since the last trim are sent
+// again, which the store tolerates.
+func (b *Buffer) Commit(index uint64) {
+	b.mu.Lock()
+	if index > b.cursor {
+		b.cursor = index
+	}
+	b.mu.Unlock()
+}
+
+// Trim removes sent entries from disk.
+func (b *Buffer) Trim() error {
+	b.mu.Lock()
+	cursor, trimmed := b.cursor, b.trimmed
+	b.mu.Unlock()
+	if cursor <= trimmed {
+		return nil
+	}
+	if err := b.log.TruncateFront(cursor); err != nil {
+		return fmt.Errorf("trim buffer to %d: %w", cursor, err)
+	}
+	b.mu.Lock()
+	b.trimmed = cursor
+	b.mu.Unlock()
+	return nil
+}
+
+// Stats describes the queue for metrics.
+type Stats struct {
+	Depth        uint64    // entries not yet sent
+	OldestUnsent time.Time // receive time of the oldest unsent entry; zero when empty
+	Bytes        int64     // size of the WAL files on disk
+	Appended     uint64    // entries appended since open
+}
+
+// Stats reads the queue's state.
+func (b *Buffer) Stats() Stats {
+	b.mu.Lock()
+	s := Stats{Depth: b.next - b.cursor, Appended: b.appended}
+	cursor := b.cursor
+	b.mu.Unlock()
+	if s.Depth > 0 {
+		if rec, err := b.log.Read(cursor); err == nil && len(rec) >= headerLen {
+			s.OldestUnsent = time.Unix(0, int64(binary.BigEndian.Uint64(rec)))
+		}
+	}
+	s.Bytes = dirSize(b.dir)
+	return s
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && !e.IsDir() {
+			n += info.Size()
+		}
+	}
+	return n
+}
+
+// Close stops appends, trims what was sent and closes the WAL. It is
+// idempotent.
+func (b *Buffer) Close() error {
+	var err error
+	b.once.Do(func() {
+		close(b.closing)
+		<-b.done
+		err = errors.Join(b.Trim(), b.log.Close())
+	})
+	return err
+}
+
+// Dir is where the buffer lives.
+func (b *Buffer) Dir() string { return b.dir }
+
+const headerLen = 12
+
+func encode(data []byte, lines int, received time.Time) []byte {
+	rec := make([]byte, headerLen+len(data))
+	binary.BigEndian.PutUint64(rec, uint64(received.UnixNano()))
+	binary.BigEndian.PutUint32(rec[8:], uint32(lines))
+	copy(rec[headerLen:], data)
+	return rec
+}
+
+func decode(idx uint64, rec []byte) (Entry, error) {
+	if len(rec) < headerLen {
+		return Entry{}, fmt.Errorf("buffer entry %d is %d bytes, shorter than its header", idx, len(rec))
+	}
+	return Entry{
+		Index:    idx,
+		Received: time.Unix(0, int64(binary.BigEndian.Uint64(rec))),
+		Lines:    int(binary.BigEndian.Uint32(rec[8:])),
+		Data:     rec[headerLen:],
+	}, nil
+}
+
+// DeadLetter appends a batch InfluxDB refused, with the reason, to a file
+// beside the buffer, so an operator can inspect and replay it.
+func DeadLetter(dir string, reason string, data []byte, at time.Time) error {
+	path := filepath.Join(dir, "dead-letter.lp")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		return fmt.Errorf("open dead-letter file: %w", err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "# %s refused: %s\n%s\n", at.UTC().Format(time.RFC3339), oneLine(reason), data); err != nil {
+		return fmt.Errorf("write dead-letter file: %w", err)
+	}
+	return f.Sync()
+}
+
+func oneLine(s string) string {
+	out := []byte(s)
+	for i, c := range out {
+		if c == '\n' || c == '\r' {
+			out[i] = ' '
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,234 @@
+package buffer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+func mustOpen(t *testing.T, dir string) *Buffer {
+	t.Helper()
+	b, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func appendN(t *testing.T, b *Buffer, from, n int) {
+	t.Helper()
+	for i := from; i < from+n; i++ {
+		if err := b.Append(context.Background(), []byte(fmt.Sprintf("m v=%d %d", i, i)), 1, t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func readAll(t *testing.T, b *Buffer) []string {
+	t.Helper()
+	es, err := b.Read(1 << 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, string(e.Data))
+	}
+	return out
+}
+
+// Outage then accept: nothing is removed until the sender commits.
+func TestOutageThenAccept(t *testing.T) {
+	b := mustOpen(t, t.TempDir())
+	defer b.Close()
+	appendN(t, b, 0, 10)
+	for range 3 { // three failed sends: read again, no commit
+		if got := readAll(t, b); len(got) != 10 {
+			t.Fatalf("got %d entries, want 10", len(got))
+		}
+	}
+	if s := b.Stats(); s.Depth != 10 || !s.OldestUnsent.Equal(t0) {
+		t.Errorf("got depth %d oldest %v, want 10 and %v", s.Depth, s.OldestUnsent, t0)
+	}
+	es, _ := b.Read(1 << 30)
+	b.Commit(es[len(es)-1].Index + 1)
+	if got := readAll(t, b); len(got) != 0 {
+		t.Errorf("got %d entries after commit, want 0", len(got))
+	}
+	if s := b.Stats(); s.Depth != 0 || !s.OldestUnsent.IsZero() {
+		t.Errorf("got %+v, want empty", s)
+	}
+}
+
+// Close and reopen: unsent entries survive; trimmed ones do not come back.
+func TestCloseAndReopen(t *testing.T) {
+	dir := t.TempDir()
+	b := mustOpen(t, dir)
+	appendN(t, b, 0, 6)
+	es, _ := b.Read(3)
+	if len(es) != 3 {
+		t.Fatalf("Read(3) got %d entries, want 3", len(es))
+	}
+	b.Commit(es[2].Index + 1)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b = mustOpen(t, dir)
+	defer b.Close()
+	got := readAll(t, b)
+	want := []string{"m v=3 3", "m v=4 4", "m v=5 5"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// Drain and reuse: an emptied buffer takes new entries, also after reopen.
+func TestDrainAndReuse(t *testing.T) {
+	dir := t.TempDir()
+	b := mustOpen(t, dir)
+	appendN(t, b, 0, 4)
+	es, _ := b.Read(100)
+	b.Commit(es[len(es)-1].Index + 1)
+	if err := b.Trim(); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	b = mustOpen(t, dir)
+	defer b.Close()
+	if got := readAll(t, b); len(got) != 0 {
+		t.Fatalf("got %v after drain and reopen, want nothing", got)
+	}
+	appendN(t, b, 4, 2)
+	if got := readAll(t, b); strings.Join(got, "|") != "m v=4 4|m v=5 5" {
+		t.Errorf("got %v, want the two new entries", got)
+	}
+}
+
+// Partial accept: committing part of a read leaves the rest queued in order.
+func TestPartialAccept(t *testing.T) {
+	b := mustOpen(t, t.TempDir())
+	defer b.Close()
+	appendN(t, b, 0, 5)
+	es, _ := b.Read(100)
+	b.Commit(es[1].Index + 1)
+	if got := readAll(t, b); strings.Join(got, "|") != "m v=2 2|m v=3 3|m v=4 4" {
+		t.Errorf("got %v", got)
+	}
+}
+
+// Read honours the line budget but always returns at least one entry.
+func TestReadLineBudget(t *testing.T) {
+	b := mustOpen(t, t.TempDir())
+	defer b.Close()
+	ctx := context.Background()
+	b.Append(ctx, []byte("a\nb\nc"), 3, t0)
+	b.Append(ctx, []byte("d"), 1, t0)
+	if es, _ := b.Read(2); len(es) != 1 || es[0].Lines != 3 {
+		t.Errorf("got %+v, want the one 3-line entry", es)
+	}
+	if es, _ := b.Read(4); len(es) != 2 {
+		t.Errorf("got %d entries, want 2", len(es))
+	}
+}
+
+// Concurrent appends are all stored, each exactly once.
+func TestConcurrentAppends(t *testing.T) {
+	dir := t.TempDir()
+	b := mustOpen(t, dir)
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				if err := b.Append(context.Background(), []byte(fmt.Sprintf("g%d-%d", g, i)), 1, t0); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.Close()
+	b = mustOpen(t, dir)
+	defer b.Close()
+	seen := map[string]bool{}
+	for _, s := range readAll(t, b) {
+		if seen[s] {
+			t.Fatalf("%s stored twice", s)
+		}
+		seen[s] = true
+	}
+	if len(seen) != 16*200 {
+		t.Errorf("got %d entries, want %d", len(seen), 16*200)
+	}
+}
+
+func TestAppendAfterClose(t *testing.T) {
+	b := mustOpen(t, t.TempDir())
+	b.Close()
+	if err := b.Append(context.Background(), []byte("x"), 1, t0); err != ErrClosed {
+		t.Errorf("got %v, want ErrClosed", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// A torn segment is moved aside so ingest can go on.
+func TestCorruptWALQuarantined(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "buf")
+	b := mustOpen(t, dir)
+	appendN(t, b, 0, 3)
+	b.Close()
+	segs, _ := filepath.Glob(filepath.Join(dir, "0*"))
+	if len(segs) == 0 {
+		t.Fatal("no segment files")
+	}
+	f, _ := os.OpenFile(segs[len(segs)-1], os.O_APPEND|os.O_WRONLY, 0)
+	f.Write([]byte{0xff, 0xff, 0xff}) // a torn length prefix
+	f.Close()
+	b = mustOpen(t, dir)
+	defer b.Close()
+	if Quarantined == "" {
+		t.Fatal("corrupt buffer not quarantined")
+	}
+	if _, err := os.Stat(Quarantined); err != nil {
+		t.Errorf("quarantined folder missing: %v", err)
+	}
+	appendN(t, b, 0, 1)
+}
+
+func TestDeadLetter(t *testing.T) {
+	dir := t.TempDir()
+	if err := DeadLetter(dir, "400 bad\nline", []byte("m v=1 1"), t0); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "dead-letter.lp"))
+	if got := string(b); got != "# 2026-11-23T08:00:00Z refused: 400 bad line\nm v=1 1\n" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func BenchmarkAppendParallel(b *testing.B) {
+	buf, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer buf.Close()
+	line := []byte(`o2_reading,device=psa-001,kind=psa flow_lpm=410,purity_pct=93.4,pressure_bar=4.8,runtime_h=12034.5 1795161600000`)
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := buf.Append(context.Background(), line, 1, t0); err != nil {
+				b.Error(err)
+			}
+		}
+	})
+}
