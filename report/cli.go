@@ -1,0 +1,353 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/report/dhis2"
+)
+
+// CLIDeps is what `oxywatch report` needs from the app.
+type CLIDeps struct {
+	Config     config.Report
+	Registry   Registry
+	Timelines  TimelineSource
+	Production ProductionSource // nil: supply figures are unavailable
+	// Maintenance lists components due for service, for the monthly report; may be nil.
+	Maintenance func(ctx context.Context) ([]MaintenanceDue, error)
+	HTTPClient  *http.Client     // for the DHIS2 push; nil uses report.dhis2.timeout
+	Now         func() time.Time // nil: time.Now
+}
+
+// ErrUsage is wrapped by errors in the command line itself.
+var ErrUsage = errors.New("usage")
+
+const cliUsage = `Usage: oxywatch report COMMAND [flags]
+
+Commands:
+  uptime    hours in each status, uptime, outages and repairs per group
+  supply    capacity, oxygen produced, cylinders and demand per group
+  monthly   the printable ministry report (HTML): summary, regions, facilities,
+            supply, outages, maintenance due
+  dhis2     build the month's DHIS2 dataValueSets payload, and push it with --push
+
+Periods: --from and --to are local dates (2026-11-01, midnight in
+report.time_zone) or RFC 3339 times, the end excluded; --month 2026-11 is one
+calendar month. Without them, the last complete month.
+
+Examples:
+  oxywatch report uptime --from 2026-11-01 --to 2026-12-01 --group region --format csv
+  oxywatch report supply --month 2026-11 --group facility --format json
+  oxywatch report monthly --month 2026-11 --out uptime-2026-11.html
+  oxywatch report dhis2 --period 202611            # print the payload
+  oxywatch report dhis2 --period 202611 --push     # send it and show the import summary
+
+Run oxywatch report COMMAND --help for the flags of one command.
+`
+
+// RunCLI runs `oxywatch report ARGS…`, writing the report to stdout (or
+// --out) and progress and warnings to stderr.
+func RunCLI(ctx context.Context, args []string, deps CLIDeps, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		_, err := io.WriteString(stdout, cliUsage)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: oxywatch report needs a command", ErrUsage)
+		}
+		return err
+	}
+	c := &cli{deps: deps, stdout: stdout, stderr: stderr}
+	switch args[0] {
+	case "uptime":
+		return c.uptime(ctx, args[1:])
+	case "supply":
+		return c.supply(ctx, args[1:])
+	case "monthly":
+		return c.monthly(ctx, args[1:])
+	case "dhis2":
+		return c.dhis2(ctx, args[1:])
+	}
+	return fmt.Errorf("%w: unknown report command %q (want uptime, supply, monthly or dhis2)", ErrUsage, args[0])
+}
+
+type cli struct {
+	deps           CLIDeps
+	stdout, stderr io.Writer
+}
+
+// periodFlags are the flags that choose a period and an output.
+type periodFlags struct {
+	from, to, month, group, format, out string
+}
+
+func (c *cli) flagSet(name, summary string, pf *periodFlags, formats string) *flag.FlagSet {
+	fs := flag.NewFlagSet("oxywatch report "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&pf.from, "from", "", "start, a local date such as 2026-11-01 or an RFC 3339 time")
+	fs.StringVar(&pf.to, "to", "", "end (excluded), a local date or an RFC 3339 time")
+	fs.StringVar(&pf.month, "month", "", "one calendar month, e.g. 2026-11 (instead of --from and --to)")
+	fs.StringVar(&pf.out, "out", "", "write to this file instead of standard output")
+	if formats != "" {
+		fs.StringVar(&pf.group, "group", "facility", "device, facility, region or country")
+		fs.StringVar(&pf.format, "format", "json", formats)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(c.stdout, "Usage: oxywatch report %s [flags]\n\n%s\n\nFlags:\n", name, summary)
+		fs.SetOutput(c.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parse reads flags; done is true when --help was asked for and answered.
+func (c *cli) parse(fs *flag.FlagSet, args []string) (done bool, err error) {
+	usage := fs.Usage
+	fs.Usage = func() {} // flag calls it on errors too; print it for --help only
+	err = fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		usage()
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("%w: %s: %w (see --help)", ErrUsage, fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return false, fmt.Errorf("%w: %s: unexpected argument %q (see --help)", ErrUsage, fs.Name(), fs.Arg(0))
+	}
+	return false, nil
+}
+
+func (c *cli) now() time.Time {
+	if c.deps.Now != nil {
+		return c.deps.Now()
+	}
+	return time.Now()
+}
+
+func (c *cli) reporter() *Reporter {
+	opt := OptionsFrom(c.deps.Config)
+	opt.Now = c.now
+	batch := opt.BatchSize
+	opt.Progress = func(done, total int) {
+		if total > batch { // a long run: say how far it got
+			fmt.Fprintf(c.stderr, "report: %d/%d devices\n", done, total)
+		}
+	}
+	return New(c.deps.Registry, c.deps.Timelines, c.deps.Production, opt)
+}
+
+func (c *cli) period(pf *periodFlags) (Period, error) {
+	loc := c.deps.Config.Location()
+	if pf.month == "" {
+		p, err := ParsePeriod(pf.from, pf.to, c.now(), loc)
+		if err != nil {
+			return p, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		return p, nil
+	}
+	if pf.from != "" || pf.to != "" {
+		return Period{}, fmt.Errorf("%w: give --month or --from and --to, not both", ErrUsage)
+	}
+	p, err := ParseMonthPeriod(strings.ReplaceAll(pf.month, "-", ""), loc)
+	if err != nil {
+		return p, fmt.Errorf("%w: --month: %w", ErrUsage, err)
+	}
+	return p, nil
+}
+
+func (c *cli) uptime(ctx context.Context, args []string) error {
+	var pf periodFlags
+	fs := c.flagSet("uptime", "Hours in each status, uptime_pct, data_coverage_pct, outages and MTTR per group.", &pf, "json, csv or html")
+	p, g, done, err := c.common(fs, args, &pf, "json", "csv", "html")
+	if done || err != nil {
+		return err
+	}
+	rep, err := c.reporter().Uptime(ctx, p, g)
+	if err != nil {
+		return err
+	}
+	return c.write(pf.out, func(w io.Writer) error {
+		switch pf.format {
+		case "csv":
+			return WriteUptimeCSV(w, rep)
+		case "html":
+			return UptimePage("OxyWatch uptime report", rep, p.Loc).WriteHTML(w)
+		}
+		return WriteJSON(w, rep)
+	})
+}
+
+func (c *cli) supply(ctx context.Context, args []string) error {
+	var pf periodFlags
+	fs := c.flagSet("supply", "Rated and available capacity, oxygen produced, cylinders filled, demand and coverage per group.", &pf, "json or csv")
+	p, g, done, err := c.common(fs, args, &pf, "json", "csv")
+	if done || err != nil {
+		return err
+	}
+	rep, err := c.reporter().Supply(ctx, p, g)
+	if err != nil {
+		return err
+	}
+	return c.write(pf.out, func(w io.Writer) error {
+		if pf.format == "csv" {
+			return WriteSupplyCSV(w, rep)
+		}
+		return WriteJSON(w, rep)
+	})
+}
+
+// common parses flags, the period, the group and the format.
+func (c *cli) common(fs *flag.FlagSet, args []string, pf *periodFlags, formats ...string) (Period, Group, bool, error) {
+	if done, err := c.parse(fs, args); done || err != nil {
+		return Period{}, "", done, err
+	}
+	p, err := c.period(pf)
+	if err != nil {
+		return p, "", false, err
+	}
+	g, err := ParseGroup(pf.group)
+	if err != nil {
+		return p, "", false, fmt.Errorf("%w: --group: %w", ErrUsage, err)
+	}
+	for _, f := range formats {
+		if pf.format == f {
+			return p, g, false, nil
+		}
+	}
+	return p, g, false, fmt.Errorf("%w: --format %q is not one of %s", ErrUsage, pf.format, strings.Join(formats, ", "))
+}
+
+func (c *cli) monthly(ctx context.Context, args []string) error {
+	var pf periodFlags
+	fs := c.flagSet("monthly", "The printable monthly ministry report, one self-contained HTML file (A4).", &pf, "")
+	title := fs.String("title", "National Oxygen Programme – equipment report", "report title, e.g. the ministry's name")
+	if done, err := c.parse(fs, args); done || err != nil {
+		return err
+	}
+	p, err := c.period(&pf)
+	if err != nil {
+		return err
+	}
+	page, err := c.monthlyPage(ctx, p, *title)
+	if err != nil {
+		return err
+	}
+	return c.write(pf.out, page.WriteHTML)
+}
+
+func (c *cli) monthlyPage(ctx context.Context, p Period, title string) (*Page, error) {
+	r := c.reporter()
+	f, err := r.Fleet(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if c.deps.Production != nil {
+		if err := r.LoadProduction(ctx, f); err != nil {
+			return nil, err
+		}
+	}
+	var due []MaintenanceDue
+	if c.deps.Maintenance != nil {
+		if due, err = c.deps.Maintenance(ctx); err != nil {
+			return nil, fmt.Errorf("list maintenance due: %w", err)
+		}
+	}
+	return MonthlyPage(title, f, due), nil
+}
+
+func (c *cli) dhis2(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("oxywatch report dhis2", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	period := fs.String("period", "", "DHIS2 monthly period, e.g. 202611 (default: the last complete month)")
+	mapping := fs.String("mapping", c.deps.Config.DHIS2.MappingFile, "mapping file: indicators to data elements, facilities to org units")
+	push := fs.Bool("push", false, "send the payload to report.dhis2.url and show the import summary")
+	out := fs.String("out", "", "write the payload to this file instead of standard output")
+	fs.Usage = func() {
+		fmt.Fprintf(c.stdout, "Usage: oxywatch report dhis2 [flags]\n\nBuilds the month's dataValueSets payload for DHIS2 and, with --push, sends it.\nIndicators: %s\n\nFlags:\n", strings.Join(Indicators(), ", "))
+		fs.SetOutput(c.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	if done, err := c.parse(fs, args); done || err != nil {
+		return err
+	}
+	p, err := c.dhis2Period(*period)
+	if err != nil {
+		return err
+	}
+	cfg := c.deps.Config
+	cfg.DHIS2.MappingFile = *mapping
+	if !*push {
+		cfg.DHIS2.URL = ""
+	}
+	e, err := NewDHIS2Exporter(cfg, c.reporter(), c.deps.HTTPClient)
+	if err != nil {
+		return err
+	}
+	if *push {
+		return c.pushDHIS2(ctx, e, p)
+	}
+	set, skipped, err := e.Payload(ctx, p)
+	if err != nil {
+		return err
+	}
+	c.warnSkipped(skipped)
+	return c.write(*out, func(w io.Writer) error { return WriteJSON(w, set) })
+}
+
+func (c *cli) dhis2Period(s string) (Period, error) {
+	loc := c.deps.Config.Location()
+	if s == "" {
+		return PreviousMonth(c.now(), loc), nil
+	}
+	if !dhis2.ValidPeriod(s) {
+		return Period{}, fmt.Errorf("%w: --period %q is not a month such as 202611", ErrUsage, s)
+	}
+	return ParseMonthPeriod(s, loc)
+}
+
+func (c *cli) pushDHIS2(ctx context.Context, e *DHIS2Exporter, p Period) error {
+	if e.Client == nil {
+		return fmt.Errorf("--push needs report.dhis2.url (OXYWATCH_REPORT_DHIS2_URL)")
+	}
+	sum, skipped, err := e.Push(ctx, p)
+	c.warnSkipped(skipped)
+	if sum != nil {
+		fmt.Fprintf(c.stdout, "DHIS2 import of %s: %s\n", p.DHIS2(), sum)
+	}
+	return err
+}
+
+func (c *cli) warnSkipped(skipped []dhis2.Skipped) {
+	for _, s := range skipped {
+		fmt.Fprintf(c.stderr, "report: dhis2: skipped %s of facility %q: %s\n", s.Indicator, s.Facility, s.Reason)
+	}
+}
+
+// write sends output to stdout, or to the file path when it is set.
+func (c *cli) write(path string, fn func(io.Writer) error) error {
+	if path == "" {
+		return fn(c.stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	fmt.Fprintf(c.stderr, "report: wrote %s\n", path)
+	return nil
+}

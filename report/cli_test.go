@@ -1,0 +1,224 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/report/dhis2"
+)
+
+const fixtureMapping = `
+data_set: pBOMPrpg1QX
+data_elements:
+  uptime_pct: {data_element: fbfJHSPpUQD, category_option_combo: HllvX50cXC0}
+  down_h: {data_element: eY5ehpbEsB7}
+  oxygen_m3: {data_element: cYeuwXTCPkU}
+  demand_lpm: {data_element: Jtf34kNZhzP}
+org_units:
+  jinja: DiszpKrYNg8
+  gulu: O6uvpzGd5pu
+`
+
+func cliDeps(t *testing.T) CLIDeps {
+	cfg := config.Defaults().Report
+	cfg.TimeZone = "Africa/Kampala"
+	cfg.TimelineBatch = 3
+	cfg.OutageListMin = 0
+	cfg.DHIS2.MappingFile = filepath.Join(t.TempDir(), "dhis2.yaml")
+	if err := os.WriteFile(cfg.DHIS2.MappingFile, []byte(fixtureMapping), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return CLIDeps{
+		Config: cfg, Registry: fixtureRegistry(), Timelines: fixtureTimelines(), Production: fixtureProduction{},
+		Maintenance: func(context.Context) ([]MaintenanceDue, error) { return fixtureDue(), nil },
+		Now:         fixedNow(fixtureNow),
+	}
+}
+
+func runCLI(t *testing.T, deps CLIDeps, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var o, e bytes.Buffer
+	err = RunCLI(context.Background(), args, deps, &o, &e)
+	return o.String(), e.String(), err
+}
+
+func TestCLIUptimeCSV(t *testing.T) {
+	out, errOut, err := runCLI(t, cliDeps(t), "uptime", "--from", "2026-11-01", "--to", "2026-12-01", "--group", "region", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile("testdata/uptime-region.csv")
+	if out != string(want) {
+		t.Errorf("got\n%s\nwant (the golden file)\n%s", out, want)
+	}
+	// 7 devices in batches of 3: a progress line per batch
+	if errOut != "report: 3/7 devices\nreport: 6/7 devices\nreport: 7/7 devices\n" {
+		t.Errorf("progress: got %q", errOut)
+	}
+}
+
+func TestCLIFormats(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"uptime", "--month", "2026-11"}, `"time_zone": "Africa/Kampala"`},
+		{[]string{"uptime", "--month", "2026-11", "--format", "html", "--group", "device"}, "<svg"},
+		{[]string{"supply", "--month", "2026-11", "--format", "csv", "--group", "region"}, "region,Western,,Western,UG,0"},
+		{[]string{"supply"}, `"produced_m3"`}, // previous month by default
+		{[]string{"monthly", "--title", "Test ministry"}, "Test ministry"},
+		{[]string{"uptime", "--help"}, "-group string"},
+		{[]string{"help"}, "Commands:"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out, _, err := runCLI(t, cliDeps(t), tc.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("output lacks %q:\n%.600s", tc.want, out)
+			}
+		})
+	}
+	path := filepath.Join(dir, "r.html")
+	if _, _, err := runCLI(t, cliDeps(t), "monthly", "--month", "2026-11", "--out", path); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Contains(b, []byte("Maintenance due")) {
+		t.Error("monthly --out wrote no maintenance list")
+	}
+}
+
+func TestCLIUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"uptimes"},
+		{"uptime", "--group", "district"},
+		{"uptime", "--format", "xml"},
+		{"uptime", "--from", "2026-11-01"},
+		{"uptime", "--from", "2026-12-01", "--to", "2026-11-01"},
+		{"uptime", "--month", "2026-11", "--from", "2026-11-01"},
+		{"uptime", "--bogus"},
+		{"dhis2", "--period", "2026-11"},
+	} {
+		_, _, err := runCLI(t, cliDeps(t), args...)
+		if !errors.Is(err, ErrUsage) {
+			t.Errorf("%q: got %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestCLIDHIS2Payload(t *testing.T) {
+	out, errOut, err := runCLI(t, cliDeps(t), "dhis2", "--period", "202611")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set dhis2.DataValueSet
+	if err := json.Unmarshal([]byte(out), &set); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, v := range set.DataValues {
+		got[v.OrgUnit+"/"+v.DataElement] = v.Value
+	}
+	want := map[string]string{
+		// Mulago takes its org unit from the registry
+		"ImspTQPwCqd/fbfJHSPpUQD": "70.66", "ImspTQPwCqd/eY5ehpbEsB7": "7.5", "ImspTQPwCqd/cYeuwXTCPkU": "7716", "ImspTQPwCqd/Jtf34kNZhzP": "400",
+		"DiszpKrYNg8/fbfJHSPpUQD": "80.6", "DiszpKrYNg8/eY5ehpbEsB7": "234.67", "DiszpKrYNg8/cYeuwXTCPkU": "2400", "DiszpKrYNg8/Jtf34kNZhzP": "300",
+		"O6uvpzGd5pu/fbfJHSPpUQD": "49.17", "O6uvpzGd5pu/eY5ehpbEsB7": "6", "O6uvpzGd5pu/cYeuwXTCPkU": "2700", "O6uvpzGd5pu/Jtf34kNZhzP": "500",
+	}
+	if len(got) != len(want) || set.Period != "202611" || set.DataSet != "pBOMPrpg1QX" {
+		t.Errorf("got %d values, period %s, data set %s:\n%v", len(got), set.Period, set.DataSet, got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: got %q, want %q", k, got[k], v)
+		}
+	}
+	// Kabale has demand but no org unit anywhere: skipped, and said so
+	if !strings.Contains(errOut, `skipped demand_lpm of facility "kabale"`) {
+		t.Errorf("stderr: %q", errOut)
+	}
+}
+
+// dhis2Server answers POST /api/dataValueSets like DHIS2 2.40, refusing
+// values for the org units in refuse.
+func dhis2Server(t *testing.T, refuse string) (*httptest.Server, *dhis2.DataValueSet) {
+	var got dhis2.DataValueSet
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/dataValueSets" || r.Header.Get("Authorization") != "ApiToken d2pat_test" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Errorf("payload: %v", err)
+		}
+		var conflicts []map[string]string
+		for _, v := range got.DataValues {
+			if v.OrgUnit == refuse {
+				conflicts = append(conflicts, map[string]string{"object": v.OrgUnit, "value": "Organisation unit not found or not accessible", "errorCode": "E7617"})
+			}
+		}
+		status, code := "SUCCESS", http.StatusOK
+		if len(conflicts) > 0 {
+			status, code = "WARNING", http.StatusConflict
+		}
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(map[string]any{
+			"httpStatus": http.StatusText(code), "httpStatusCode": code, "status": status,
+			"response": map[string]any{
+				"responseType": "ImportSummary", "status": status,
+				"importCount": map[string]int{"imported": len(got.DataValues) - len(conflicts), "updated": 0, "ignored": len(conflicts), "deleted": 0},
+				"conflicts":   conflicts,
+			},
+		})
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &got
+}
+
+func TestCLIDHIS2Push(t *testing.T) {
+	t.Run("imported", func(t *testing.T) {
+		srv, got := dhis2Server(t, "")
+		deps := cliDeps(t)
+		deps.Config.DHIS2.URL, deps.Config.DHIS2.Token, deps.HTTPClient = srv.URL, "d2pat_test", srv.Client()
+		out, _, err := runCLI(t, deps, "dhis2", "--period", "202611", "--push")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "DHIS2 import of 202611: SUCCESS: imported 12") || len(got.DataValues) != 12 {
+			t.Errorf("got %q and %d values", out, len(got.DataValues))
+		}
+	})
+	t.Run("conflict", func(t *testing.T) {
+		srv, _ := dhis2Server(t, "O6uvpzGd5pu")
+		deps := cliDeps(t)
+		deps.Config.DHIS2.URL, deps.Config.DHIS2.Token, deps.HTTPClient = srv.URL, "d2pat_test", srv.Client()
+		out, _, err := runCLI(t, deps, "dhis2", "--period", "202611", "--push")
+		var ie *dhis2.ImportError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "O6uvpzGd5pu: Organisation unit not found") {
+			t.Fatalf("got %v, want an import error naming the conflict", err)
+		}
+		if !strings.Contains(out, "ignored 4") || !strings.Contains(out, "conflict: O6uvpzGd5pu") {
+			t.Errorf("summary not shown: %q", out)
+		}
+	})
+	t.Run("no server", func(t *testing.T) {
+		if _, _, err := runCLI(t, cliDeps(t), "dhis2", "--push"); err == nil || !strings.Contains(err.Error(), "report.dhis2.url") {
+			t.Errorf("got %v", err)
+		}
+	})
+}
