@@ -67,7 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func checkConfig(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, "Usage: oxywatch check-config FILE\n\nValidates FILE and the OXYWATCH_* environment; exits 1 naming each bad key.") }
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: oxywatch check-config FILE\n\nValidates FILE and the OXYWATCH_* environment; exits 1 naming each bad key.")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -2,23 +2,45 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+
+	"github.com/oxywatch/oxywatch/internal/app"
+	"github.com/oxywatch/oxywatch/internal/config"
 )
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.String("config", "", "YAML configuration file")
+	configPath := fs.String("config", os.Getenv("OXYWATCH_CONFIG"), "YAML configuration file (env OXYWATCH_CONFIG)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: oxywatch serve [--config FILE]")
+		fmt.Fprintln(stderr, "Usage: oxywatch serve [--config FILE]\n\nRuns the MQTT ingester (with an embedded broker unless mqtt.url is set),\nthe InfluxDB writer, alerting, the API, the dashboard and /metrics.\n\nFlags:")
 		fs.PrintDefaults()
 		configHelp(stderr)
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return errors.New("serve is not built yet")
+	cfg, warnings, err := config.Load(*configPath, os.Environ())
+	if err != nil {
+		return fmt.Errorf("configuration is not valid:\n%w", err)
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	for _, w := range warnings {
+		log.Warn(w)
+	}
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }

@@ -1,0 +1,116 @@
+package ingest
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// DeviceState is what ingest knows about one device right now.
+type DeviceState struct {
+	LastSeen     time.Time          `json:"last_seen,omitzero"` // receive time of the newest message
+	Newest       time.Time          `json:"newest_ts,omitzero"` // newest reading timestamp
+	LastReading  *plant.Reading     `json:"last_reading,omitempty"`
+	LastError    string             `json:"last_error,omitempty"`
+	LastErrorAt  time.Time          `json:"last_error_at,omitzero"`
+	Connectivity plant.Connectivity `json:"connectivity,omitempty"`
+}
+
+// Fleet tracks the live state of every device that has spoken. It is what
+// tells a live reading from a late backlog one.
+type Fleet struct {
+	mu      sync.RWMutex
+	devices map[plant.DeviceID]*DeviceState
+}
+
+// NewFleet returns an empty tracker.
+func NewFleet() *Fleet { return &Fleet{devices: map[plant.DeviceID]*DeviceState{}} }
+
+func (f *Fleet) get(id plant.DeviceID) *DeviceState {
+	s, ok := f.devices[id]
+	if !ok {
+		s = &DeviceState{}
+		f.devices[id] = s
+	}
+	return s
+}
+
+// Reading records a durable reading and reports whether it is live: not
+// older than the newest reading already seen from its device.
+func (f *Fleet) Reading(r *plant.Reading, received time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.get(r.Device)
+	if received.After(s.LastSeen) {
+		s.LastSeen = received
+	}
+	if r.Time.Before(s.Newest) {
+		return false
+	}
+	s.Newest = r.Time
+	cp := *r
+	s.LastReading = &cp
+	s.Connectivity = plant.Online
+	return true
+}
+
+// Status records a message from the status topic.
+func (f *Fleet) Status(m plant.StatusMessage) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.get(m.Device)
+	s.Connectivity = m.State
+}
+
+// Error records the latest problem with a device's input.
+func (f *Fleet) Error(id plant.DeviceID, msg string, at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.get(id)
+	s.LastError, s.LastErrorAt = msg, at
+}
+
+// Get returns a copy of one device's state.
+func (f *Fleet) Get(id plant.DeviceID) (DeviceState, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	s, ok := f.devices[id]
+	if !ok {
+		return DeviceState{}, false
+	}
+	return *s, true
+}
+
+// Restore seeds the tracker after a restart, so the first reading after it is
+// judged live or late against what was known.
+func (f *Fleet) Restore(id plant.DeviceID, st DeviceState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cp := st
+	f.devices[id] = &cp
+}
+
+// Snapshot returns a copy of every device's state, by id.
+func (f *Fleet) Snapshot() map[plant.DeviceID]DeviceState {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	out := make(map[plant.DeviceID]DeviceState, len(f.devices))
+	for id, s := range f.devices {
+		out[id] = *s
+	}
+	return out
+}
+
+// IDs returns the ids of every device seen, sorted.
+func (f *Fleet) IDs() []plant.DeviceID {
+	f.mu.RLock()
+	ids := make([]plant.DeviceID, 0, len(f.devices))
+	for id := range f.devices {
+		ids = append(ids, id)
+	}
+	f.mu.RUnlock()
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}

@@ -1,0 +1,243 @@
+// Package app builds every part of OxyWatch from the configuration, runs
+// them, and stops them in order. It is the only package that knows them all.
+package app
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/oxywatch/oxywatch/api"
+	"github.com/oxywatch/oxywatch/ingest"
+	"github.com/oxywatch/oxywatch/ingest/buffer"
+	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
+)
+
+// App is a running OxyWatch.
+type App struct {
+	cfg    config.Config
+	log    *slog.Logger
+	reg    *prometheus.Registry
+	db     *sql.DB
+	devs   *store.Registry
+	broker *ingest.Broker
+	buf    *buffer.Buffer
+	influx *store.Influx
+	ingest *ingest.Ingester
+	sub    *ingest.Subscriber
+	sender *ingest.Sender
+	http   *http.Server
+	ln     net.Listener
+
+	// HTTPAddr is the address the API listens on (useful with port 0).
+	HTTPAddr string
+}
+
+// New builds every part; nothing runs until Run.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := a.build(ctx); err != nil {
+		a.closeAll()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context) error {
+	var err error
+	if a.db, err = store.OpenSQLite(a.cfg.DataDir); err != nil {
+		return err
+	}
+	if a.devs, err = store.OpenRegistry(ctx, a.db, nil); err != nil {
+		return err
+	}
+	if a.buf, err = buffer.Open(filepath.Join(a.cfg.DataDir, "buffer"), buffer.Options{}); err != nil {
+		return err
+	}
+	if buffer.Quarantined != "" {
+		a.log.Error("the ingest buffer was damaged (torn write after a power cut?) and was moved aside; recover it by hand", "moved_to", buffer.Quarantined)
+	}
+	a.influx = store.NewInflux(store.InfluxOptions{
+		URL: a.cfg.Influx.URL, Token: a.cfg.Influx.Token, Org: a.cfg.Influx.Org, Bucket: a.cfg.Influx.Bucket,
+		Timeout: a.cfg.Influx.Timeout, CreateDB: a.cfg.Influx.CreateDB,
+	})
+	fleet := ingest.NewFleet()
+	a.restoreFleet(ctx, fleet)
+	a.ingest = ingest.New(ingest.Options{
+		TopicPrefix:   a.cfg.MQTT.TopicPrefix,
+		Buffer:        a.buf,
+		Directory:     a.devs,
+		RejectUnknown: a.cfg.Ingest.UnknownDevices == "reject",
+		Fleet:         fleet,
+		Logger:        a.log,
+		Registerer:    a.reg,
+	})
+	a.sender = ingest.NewSender(ingest.SenderOptions{
+		Buffer: a.buf, Writer: a.influx, BatchLines: a.cfg.Influx.BatchSize,
+		MaxRetryWait: a.cfg.Influx.MaxRetryWait, Logger: a.log, Registerer: a.reg,
+	})
+	return a.buildMQTT()
+}
+
+func (a *App) buildMQTT() error {
+	url := a.cfg.MQTT.URL
+	if url == "" {
+		users := make([]ingest.BrokerUser, len(a.cfg.MQTT.Users))
+		for i, u := range a.cfg.MQTT.Users {
+			users[i] = ingest.BrokerUser{Username: u.Username, Password: u.Password}
+		}
+		b, err := ingest.StartBroker(ingest.BrokerOptions{
+			Listen: a.cfg.MQTT.Listen, DataDir: filepath.Join(a.cfg.DataDir, "broker"),
+			TopicPrefix: a.cfg.MQTT.TopicPrefix, Ingester: a.cfg.MQTT.Username, Users: users, Logger: a.log,
+		})
+		if err != nil {
+			return fmt.Errorf("%w (is another MQTT broker already on %s? set mqtt.url to use it, or mqtt.listen to move)", err, a.cfg.MQTT.Listen)
+		}
+		a.broker = b
+		url = "tcp://" + a.cfg.MQTT.Listen
+		a.log.Info("embedded MQTT broker listening", "addr", a.cfg.MQTT.Listen)
+	}
+	a.sub = ingest.NewSubscriber(ingest.MQTTOptions{
+		URL: url, Username: a.cfg.MQTT.Username, Password: a.cfg.MQTT.Password,
+		ClientID: a.cfg.MQTT.ClientID, TopicPrefix: a.cfg.MQTT.TopicPrefix,
+		Logger: a.log, Registerer: a.reg,
+	}, a.ingest.HandleMessage)
+	return nil
+}
+
+func (a *App) restoreFleet(ctx context.Context, fleet *ingest.Fleet) {
+	err := a.devs.LoadStates(ctx, func(id plant.DeviceID, b []byte) error {
+		var st ingest.DeviceState
+		if err := json.Unmarshal(b, &st); err != nil {
+			return fmt.Errorf("state of %s: %w", id, err)
+		}
+		fleet.Restore(id, st)
+		return nil
+	})
+	if err != nil {
+		a.log.Warn("could not restore device states; they rebuild from new telemetry", "err", err)
+	}
+}
+
+// Ready reports whether the broker is connected and the stores writable.
+func (a *App) Ready(ctx context.Context) error {
+	if !a.sub.Connected() {
+		return ingest.ErrNotConnected
+	}
+	if err := a.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	return nil
+}
+
+// Run serves until ctx is done or a part fails, then stops everything in
+// order: MQTT intake, store flush, device states, HTTP, broker.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.HTTP.Addr)
+	if err != nil {
+		a.closeAll()
+		return fmt.Errorf("http listen %s: %w (set http.addr or OXYWATCH_HTTP_ADDR to another port)", a.cfg.HTTP.Addr, err)
+	}
+	a.ln, a.HTTPAddr = ln, ln.Addr().String()
+	a.http = &http.Server{
+		Handler:           api.New(api.Options{Gatherer: a.reg, Ready: a.Ready}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Go(func() { a.sender.Run(ctx) })
+	wg.Go(func() { a.flushStates(ctx) })
+	go func() {
+		var err error
+		if a.cfg.HTTP.TLSCert != "" {
+			err = a.http.ServeTLS(ln, a.cfg.HTTP.TLSCert, a.cfg.HTTP.TLSKey)
+		} else {
+			err = a.http.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	a.sub.Start(ctx)
+	a.log.Info("oxywatch running", "http", "http://"+a.HTTPAddr, "influx", a.cfg.Influx.URL, "bucket", a.cfg.Influx.Bucket, "data_dir", a.cfg.DataDir)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-a.sub.Fatal():
+		a.log.Error("stopping: ingest cannot go on safely", "err", runErr)
+	case runErr = <-errc:
+	}
+	a.sub.Stop() // 1. take no more messages; unacked ones stay with the broker
+	cancel()     // 2. the sender makes a last bounded attempt and stops
+	wg.Wait()
+	a.saveStates()
+	shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	_ = a.http.Shutdown(shutdownCtx)
+	a.closeAll()
+	return runErr
+}
+
+// flushStates saves per-device live state every 10 s.
+func (a *App) flushStates(ctx context.Context) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.saveStates()
+		}
+	}
+}
+
+func (a *App) saveStates() {
+	snap := a.ingest.Fleet().Snapshot()
+	states := make(map[plant.DeviceID]any, len(snap))
+	for id, st := range snap {
+		states[id] = st
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.devs.SaveStates(ctx, states); err != nil {
+		a.log.Warn("saving device states failed", "err", err)
+	}
+}
+
+func (a *App) closeAll() {
+	if a.buf != nil {
+		if err := a.buf.Close(); err != nil {
+			a.log.Error("close buffer", "err", err)
+		}
+	}
+	if a.influx != nil {
+		a.influx.Close()
+	}
+	if a.broker != nil {
+		_ = a.broker.Close()
+	}
+	if a.db != nil {
+		_ = a.db.Close()
+	}
+}
+
+// Gatherer exposes the metrics registry (tests read it).
+func (a *App) Gatherer() prometheus.Gatherer { return a.reg }

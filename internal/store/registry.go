@@ -1,0 +1,291 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// ErrNotFound is returned for a device or facility that does not exist.
+var ErrNotFound = errors.New("not found")
+
+var registryMigrations = []string{
+	`CREATE TABLE devices (
+		id TEXT PRIMARY KEY,
+		kind TEXT NOT NULL DEFAULT 'unknown',
+		model TEXT NOT NULL DEFAULT '',
+		facility TEXT NOT NULL DEFAULT '',
+		region TEXT NOT NULL DEFAULT '',
+		country TEXT NOT NULL DEFAULT '',
+		rated_flow_lpm REAL NOT NULL DEFAULT 0,
+		report_interval_s INTEGER NOT NULL DEFAULT 0,
+		created_at TEXT NOT NULL,
+		updated_at TEXT NOT NULL
+	);
+	CREATE INDEX devices_region ON devices(region);
+	CREATE INDEX devices_facility ON devices(facility);
+	CREATE TABLE facilities (
+		id TEXT PRIMARY KEY,
+		name TEXT NOT NULL DEFAULT '',
+		region TEXT NOT NULL DEFAULT '',
+		country TEXT NOT NULL DEFAULT '',
+		lat REAL NOT NULL DEFAULT 0,
+		lon REAL NOT NULL DEFAULT 0,
+		beds INTEGER NOT NULL DEFAULT 0,
+		demand_lpm REAL NOT NULL DEFAULT 0,
+		dhis2_org_unit TEXT NOT NULL DEFAULT ''
+	);
+	CREATE TABLE device_state (
+		id TEXT PRIMARY KEY,
+		state TEXT NOT NULL
+	);`,
+}
+
+// Registry is the device and facility inventory in SQLite, with an
+// in-memory copy of the devices for the ingest hot path.
+type Registry struct {
+	db  *sql.DB
+	now func() time.Time
+
+	mu    sync.RWMutex
+	cache map[plant.DeviceID]plant.Device
+}
+
+// OpenRegistry migrates the registry tables and loads the device cache.
+func OpenRegistry(ctx context.Context, db *sql.DB, now func() time.Time) (*Registry, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if err := Migrate(ctx, db, "registry", registryMigrations); err != nil {
+		return nil, err
+	}
+	r := &Registry{db: db, now: now, cache: map[plant.DeviceID]plant.Device{}}
+	devices, err := r.listFromDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range devices {
+		r.cache[d.ID] = d
+	}
+	return r, nil
+}
+
+const deviceColumns = `id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at`
+
+func scanDevice(sc interface{ Scan(...any) error }) (plant.Device, error) {
+	var d plant.Device
+	var created string
+	if err := sc.Scan(&d.ID, &d.Kind, &d.Model, &d.Facility, &d.Region, &d.Country, &d.RatedFlowLPM, &d.ReportIntervalS, &created); err != nil {
+		return d, err
+	}
+	d.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	return d, nil
+}
+
+func (r *Registry) listFromDB(ctx context.Context) ([]plant.Device, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT `+deviceColumns+` FROM devices ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	defer rows.Close()
+	var out []plant.Device
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list devices: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Device returns a registered device from the cache (ingest.Directory).
+func (r *Registry) Device(id plant.DeviceID) (plant.Device, bool) {
+	r.mu.RLock()
+	d, ok := r.cache[id]
+	r.mu.RUnlock()
+	return d, ok
+}
+
+// Devices returns every registered device, sorted by id.
+func (r *Registry) Devices(ctx context.Context) ([]plant.Device, error) {
+	return r.listFromDB(ctx)
+}
+
+// AddUnknown lists a device that sent telemetry without being registered,
+// with kind unknown, so an operator sees it and can complete its entry.
+func (r *Registry) AddUnknown(id plant.DeviceID, seen time.Time) {
+	r.mu.Lock()
+	if _, ok := r.cache[id]; ok {
+		r.mu.Unlock()
+		return
+	}
+	d := plant.Device{ID: id, Kind: plant.KindUnknown, CreatedAt: seen.UTC()}
+	r.cache[id] = d
+	r.mu.Unlock()
+	// Best effort: if this insert fails the device is still cached and
+	// ingested; the next start lists it again on its next message.
+	_, _ = r.db.Exec(`INSERT OR IGNORE INTO devices (id, kind, created_at, updated_at) VALUES (?, 'unknown', ?, ?)`,
+		id, seen.UTC().Format(time.RFC3339Nano), seen.UTC().Format(time.RFC3339Nano))
+}
+
+// Put creates or replaces a device. It reports whether it was created.
+func (r *Registry) Put(ctx context.Context, d plant.Device) (bool, error) {
+	if err := ValidateDevice(d); err != nil {
+		return false, err
+	}
+	now := r.now().UTC().Format(time.RFC3339Nano)
+	res, err := r.db.ExecContext(ctx, `INSERT INTO devices (id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, model=excluded.model, facility=excluded.facility,
+			region=excluded.region, country=excluded.country, rated_flow_lpm=excluded.rated_flow_lpm,
+			report_interval_s=excluded.report_interval_s, updated_at=excluded.updated_at`,
+		d.ID, d.Kind, d.Model, d.Facility, d.Region, d.Country, d.RatedFlowLPM, d.ReportIntervalS, now, now)
+	if err != nil {
+		return false, fmt.Errorf("save device %s: %w", d.ID, err)
+	}
+	_ = res
+	stored, err := r.get(ctx, d.ID)
+	if err != nil {
+		return false, err
+	}
+	r.mu.Lock()
+	_, existed := r.cache[d.ID]
+	r.cache[d.ID] = stored
+	r.mu.Unlock()
+	return !existed, nil
+}
+
+// ValidateDevice checks a device's fields, naming the bad one.
+func ValidateDevice(d plant.Device) error {
+	if !plant.ValidDeviceID(string(d.ID)) {
+		return fmt.Errorf("id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", d.ID)
+	}
+	if _, err := plant.ParseKind(string(d.Kind)); err != nil {
+		return fmt.Errorf("kind: %w", err)
+	}
+	if d.RatedFlowLPM < 0 || d.RatedFlowLPM > 100000 {
+		return fmt.Errorf("rated_flow_lpm %g is outside 0 to 100000", d.RatedFlowLPM)
+	}
+	if d.ReportIntervalS < 0 || d.ReportIntervalS > 86400 {
+		return fmt.Errorf("report_interval_s %d is outside 0 to 86400", d.ReportIntervalS)
+	}
+	return nil
+}
+
+func (r *Registry) get(ctx context.Context, id plant.DeviceID) (plant.Device, error) {
+	d, err := scanDevice(r.db.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM devices WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("device %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return d, fmt.Errorf("device %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// Get returns one device from the database.
+func (r *Registry) Get(ctx context.Context, id plant.DeviceID) (plant.Device, error) {
+	return r.get(ctx, id)
+}
+
+// Delete removes a device (its readings stay in InfluxDB).
+func (r *Registry) Delete(ctx context.Context, id plant.DeviceID) error {
+	res, err := r.db.ExecContext(ctx, `DELETE FROM devices WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete device %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("device %s: %w", id, ErrNotFound)
+	}
+	r.mu.Lock()
+	delete(r.cache, id)
+	r.mu.Unlock()
+	return nil
+}
+
+// PutFacility creates or replaces a facility.
+func (r *Registry) PutFacility(ctx context.Context, f plant.Facility) error {
+	if f.ID == "" {
+		return errors.New("facility id must not be empty")
+	}
+	_, err := r.db.ExecContext(ctx, `INSERT INTO facilities (id, name, region, country, lat, lon, beds, demand_lpm, dhis2_org_unit)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET name=excluded.name, region=excluded.region, country=excluded.country,
+			lat=excluded.lat, lon=excluded.lon, beds=excluded.beds, demand_lpm=excluded.demand_lpm, dhis2_org_unit=excluded.dhis2_org_unit`,
+		f.ID, f.Name, f.Region, f.Country, f.Lat, f.Lon, f.Beds, f.DemandLPM, f.OrgUnit)
+	if err != nil {
+		return fmt.Errorf("save facility %s: %w", f.ID, err)
+	}
+	return nil
+}
+
+// Facilities lists every facility, sorted by id.
+func (r *Registry) Facilities(ctx context.Context) ([]plant.Facility, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT id, name, region, country, lat, lon, beds, demand_lpm, dhis2_org_unit FROM facilities ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list facilities: %w", err)
+	}
+	defer rows.Close()
+	var out []plant.Facility
+	for rows.Next() {
+		var f plant.Facility
+		if err := rows.Scan(&f.ID, &f.Name, &f.Region, &f.Country, &f.Lat, &f.Lon, &f.Beds, &f.DemandLPM, &f.OrgUnit); err != nil {
+			return nil, fmt.Errorf("list facilities: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// SaveStates persists per-device live state (last seen, last reading, last
+// error) in one transaction; states is keyed by device id and each value is
+// JSON-encodable.
+func (r *Registry) SaveStates(ctx context.Context, states map[plant.DeviceID]any) error {
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save device states: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO device_state (id, state) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state`)
+	if err != nil {
+		return fmt.Errorf("save device states: %w", err)
+	}
+	defer stmt.Close()
+	for id, st := range states {
+		b, err := json.Marshal(st)
+		if err != nil {
+			return fmt.Errorf("save state of %s: %w", id, err)
+		}
+		if _, err := stmt.ExecContext(ctx, id, string(b)); err != nil {
+			return fmt.Errorf("save state of %s: %w", id, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// LoadStates calls fn with each saved device state's JSON.
+func (r *Registry) LoadStates(ctx context.Context, fn func(id plant.DeviceID, state []byte) error) error {
+	rows, err := r.db.QueryContext(ctx, `SELECT id, state FROM device_state`)
+	if err != nil {
+		return fmt.Errorf("load device states: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id plant.DeviceID
+		var st []byte
+		if err := rows.Scan(&id, &st); err != nil {
+			return fmt.Errorf("load device states: %w", err)
+		}
+		if err := fn(id, st); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
