@@ -74,7 +74,10 @@ func startApp(t *testing.T, cfg config.Config) *App {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // publisher publishes QoS 1 readings and remembers which the broker acknowledged.
 type publisher struct {
