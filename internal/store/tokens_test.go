@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTokensCreateLookupRevoke(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenSQLite(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	toks, err := OpenTokens(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, tok, err := toks.Create(ctx, "north engineers", "engineer", []string{"north", "east"}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) < 40 {
+		t.Fatalf("got secret %q, want a long %s token", secret, TokenPrefix)
+	}
+	var stored int
+	db.QueryRow(`SELECT COUNT(*) FROM api_tokens WHERE hash = ?`, []byte(secret)).Scan(&stored)
+	if stored != 0 {
+		t.Fatal("the secret itself is stored")
+	}
+	got, ok := toks.Lookup(secret)
+	if !ok || got.ID != tok.ID || got.Role != "engineer" || strings.Join(got.Regions, ",") != "north,east" {
+		t.Fatalf("lookup got %+v %v, want %+v", got, ok, tok)
+	}
+	if _, ok := toks.Lookup(secret + "x"); ok {
+		t.Error("a wrong secret was accepted")
+	}
+	// A second open reads the same tokens from the database.
+	again, err := OpenTokens(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := again.Lookup(secret); !ok {
+		t.Error("token not found after reopening")
+	}
+	if err := toks.Revoke(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := toks.Lookup(secret); ok {
+		t.Error("a revoked token was accepted")
+	}
+	if err := toks.Revoke(ctx, tok.ID); err == nil {
+		t.Error("revoking twice: got no error, want not found")
+	}
+	list, _ := toks.List(ctx)
+	if len(list) != 1 || !list[0].Revoked() {
+		t.Errorf("got %+v, want one revoked token", list)
+	}
+	if n, _ := toks.CountActive(ctx, "engineer"); n != 0 {
+		t.Errorf("got %d active engineers, want 0", n)
+	}
+}
+
+func TestAuditNewestFirstAndPaged(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenSQLite(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	a, err := OpenAudit(ctx, db, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, action := range []string{"device.put", "device.delete", "token.create"} {
+		if err := a.Record(ctx, AuditEntry{Actor: "token:ab", Action: action, Target: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := a.List(ctx, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != 2 || page[0].Action != "token.create" || !page[0].At.Equal(now) {
+		t.Fatalf("got %+v, want the two newest", page)
+	}
+	rest, _ := a.List(ctx, page[1].ID, 10)
+	if len(rest) != 1 || rest[0].Action != "device.put" {
+		t.Fatalf("got %+v, want the oldest", rest)
+	}
+}
