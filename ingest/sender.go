@@ -31,9 +31,13 @@ type SenderOptions struct {
 	BatchLines   int           // about 5000
 	MaxRetryWait time.Duration // backoff ceiling
 	TrimEvery    time.Duration // how often sent entries are removed from disk
-	Logger       *slog.Logger
-	Registerer   prometheus.Registerer
-	Now          func() time.Time
+	// Linger is how long the sender waits for a batch to fill when readings
+	// trickle in; it delays InfluxDB (never the MQTT ack) and saves the
+	// per-request cost of many tiny writes. Default 200ms.
+	Linger     time.Duration
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	Now        func() time.Time
 }
 
 // Sender drains the buffer into the store, in order, retrying without limit
@@ -68,6 +72,9 @@ func NewSender(opts SenderOptions) *Sender {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Linger <= 0 {
+		opts.Linger = 200 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -120,39 +127,46 @@ func NewSender(opts SenderOptions) *Sender {
 // Run sends until ctx is done, then makes one last bounded attempt to send
 // what is waiting; whatever is left stays in the buffer for the next start.
 func (s *Sender) Run(ctx context.Context) {
-	trim := time.NewTicker(s.opts.TrimEvery)
-	defer trim.Stop()
+	lastTrim := s.opts.Now()
 	backoff := time.Duration(0)
 	for {
-		sent, err := s.sendOnce(ctx)
+		if now := s.opts.Now(); now.Sub(lastTrim) >= s.opts.TrimEvery {
+			if err := s.opts.Buffer.Trim(); err != nil {
+				s.log.Error("trim buffer", "err", err)
+			}
+			lastTrim = now
+		}
+		lines, err := s.sendOnce(ctx)
+		var wait <-chan time.Time
 		switch {
 		case err != nil:
 			backoff = s.nextBackoff(backoff)
 			s.log.Warn("influxdb write failed; readings stay in the buffer and will be retried",
 				"err", err, "retry_in", backoff.Round(time.Millisecond), "buffered", s.opts.Buffer.Stats().Depth)
-		case sent:
+			wait = time.After(backoff) // new readings do not cut a backoff short
+		case lines >= s.opts.BatchLines/2:
 			backoff = 0
-			continue
+			continue // more is waiting: send it now
+		case lines > 0:
+			backoff = 0
+			wait = time.After(s.opts.Linger) // readings are trickling in: gather a batch
 		default:
 			backoff = 0
-		}
-		wait := backoff
-		if wait == 0 {
-			wait = time.Second
+			select {
+			case <-ctx.Done():
+				s.drain()
+				return
+			case <-s.opts.Buffer.Wake():
+				wait = time.After(s.opts.Linger)
+			case <-time.After(s.opts.TrimEvery):
+				continue
+			}
 		}
 		select {
 		case <-ctx.Done():
 			s.drain()
 			return
-		case <-s.opts.Buffer.Wake():
-			if err != nil {
-				continue // a retry waits out its backoff
-			}
-		case <-trim.C:
-			if err := s.opts.Buffer.Trim(); err != nil {
-				s.log.Error("trim buffer", "err", err)
-			}
-		case <-time.After(wait):
+		case <-wait:
 		}
 	}
 }
@@ -163,7 +177,7 @@ func (s *Sender) drain() {
 	defer cancel()
 	for ctx.Err() == nil {
 		sent, err := s.sendOnce(ctx)
-		if err != nil || !sent {
+		if err != nil || sent == 0 {
 			break
 		}
 	}
@@ -184,20 +198,24 @@ func (s *Sender) nextBackoff(prev time.Duration) time.Duration {
 	return next - time.Duration(rand.Int64N(int64(next)/5+1))
 }
 
-// sendOnce writes one batch. It reports whether anything was sent.
-func (s *Sender) sendOnce(ctx context.Context) (bool, error) {
+// sendOnce writes one batch. It reports how many lines were sent.
+func (s *Sender) sendOnce(ctx context.Context) (int, error) {
 	entries, err := s.opts.Buffer.Read(s.opts.BatchLines)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	if len(entries) == 0 {
-		return false, nil
+		return 0, nil
 	}
 	if err := s.writeEntries(ctx, entries); err != nil {
-		return false, err
+		return 0, err
 	}
 	s.opts.Buffer.Commit(entries[len(entries)-1].Index + 1)
-	return true, nil
+	lines := 0
+	for _, e := range entries {
+		lines += e.Lines
+	}
+	return lines, nil
 }
 
 // writeEntries writes entries; when the server refuses their content, it

@@ -44,11 +44,25 @@ type App struct {
 
 	// HTTPAddr is the address the API listens on (useful with port 0).
 	HTTPAddr string
+
+	extra []ingest.Consumer
+}
+
+// Option changes how New builds the app.
+type Option func(*App)
+
+// WithConsumer adds a consumer of accepted readings and status messages,
+// called after they are durable (tests and benchmarks observe the stream).
+func WithConsumer(c ingest.Consumer) Option {
+	return func(a *App) { a.extra = append(a.extra, c) }
 }
 
 // New builds every part; nothing runs until Run.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	a := &App{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
+	for _, o := range opts {
+		o(a)
+	}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := a.build(ctx); err != nil {
 		a.closeAll()
@@ -82,6 +96,7 @@ func (a *App) build(ctx context.Context) error {
 		Buffer:        a.buf,
 		Directory:     a.devs,
 		RejectUnknown: a.cfg.Ingest.UnknownDevices == "reject",
+		Consumer:      ingest.Consumers(a.extra),
 		Fleet:         fleet,
 		Logger:        a.log,
 		Registerer:    a.reg,
