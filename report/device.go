@@ -54,7 +54,7 @@ type deviceStats struct {
 	repairs    int
 	repairTime time.Duration
 	causes     map[string]time.Duration
-	listed     []Outage // outages at least listMin long
+	listed     int // outages at least listMin long
 }
 
 func (d *deviceStats) existence() time.Duration { return d.to.Sub(d.from) }
@@ -63,6 +63,7 @@ func (d *deviceStats) existence() time.Duration { return d.to.Sub(d.from) }
 type accountant struct {
 	st       *deviceStats
 	listMin  time.Duration
+	sink     *outageList
 	cursor   time.Time
 	failedAt time.Time // first down start since last operational; zero when working
 	cur      *Outage   // outage in progress
@@ -71,12 +72,13 @@ type accountant struct {
 
 // account computes the stats of dev over [from, to) from its intervals.
 // ivs is sorted in place when it is not already in Start order.
-func account(dev plant.Device, from, to time.Time, ivs []plant.StatusInterval, listMin time.Duration) *deviceStats {
+// Outages at least listMin long go to sink.
+func account(dev plant.Device, from, to time.Time, ivs []plant.StatusInterval, listMin time.Duration, sink *outageList) *deviceStats {
 	st := &deviceStats{dev: dev, from: from, to: to}
 	if !slices.IsSortedFunc(ivs, byStart) {
 		slices.SortFunc(ivs, byStart)
 	}
-	a := accountant{st: st, listMin: listMin, cursor: from}
+	a := accountant{st: st, listMin: listMin, sink: sink, cursor: from}
 	for i := range ivs {
 		a.interval(&ivs[i])
 	}
@@ -168,7 +170,8 @@ func (a *accountant) closeOutage(repaired time.Time) {
 	if a.curDur >= a.listMin {
 		a.cur.DownH = hours(a.curDur)
 		a.cur.Repaired = repaired
-		a.st.listed = append(a.st.listed, *a.cur)
+		a.st.listed++
+		a.sink.add(a.cur)
 	}
 	a.cur = nil
 }

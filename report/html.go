@@ -60,7 +60,7 @@ func MonthlyPage(title string, f *Fleet, due []MaintenanceDue) *Page {
 	if f.production != nil {
 		p.Supply = f.Supply(GroupRegion)
 	}
-	p.Outages, p.MoreOutages = longestOutages(fac.Outages, MaxListedOutages)
+	p.Outages, p.MoreOutages = longestOutages(fac.Outages, fac.OutagesNotListed, MaxListedOutages)
 	return p
 }
 
@@ -70,7 +70,7 @@ func UptimePage(title string, r *UptimeReport, loc *time.Location) *Page {
 		Title: title, Period: Period{From: r.From, To: r.To, Loc: loc}, GeneratedAt: r.GeneratedAt,
 		Summary: &r.Total, Table: r,
 	}
-	p.Outages, p.MoreOutages = longestOutages(r.Outages, MaxListedOutages)
+	p.Outages, p.MoreOutages = longestOutages(r.Outages, r.OutagesNotListed, MaxListedOutages)
 	return p
 }
 
@@ -111,13 +111,15 @@ func (p *Page) GroupNoun() string {
 	return string(p.Table.Group)
 }
 
-func longestOutages(all []Outage, n int) ([]Outage, int) {
-	o := slices.Clone(all)
+// longestOutages keeps the n longest of all; more counts those left out,
+// with notListed already left out of all.
+func longestOutages(all []Outage, notListed, n int) (o []Outage, more int) {
+	o = slices.Clone(all)
 	slices.SortStableFunc(o, func(a, b Outage) int { return cmp.Compare(b.DownH, a.DownH) })
 	if len(o) <= n {
-		return o, 0
+		return o, notListed
 	}
-	return o[:n], len(o) - n
+	return o[:n], len(o) - n + notListed
 }
 
 func sortedDue(due []MaintenanceDue) []MaintenanceDue {

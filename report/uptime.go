@@ -39,6 +39,7 @@ type Options struct {
 	Now           func() time.Time
 	BatchSize     int           // devices per Timelines call
 	OutageListMin time.Duration // shortest outage listed one by one
+	OutageListMax int           // most outages listed; the longest are kept
 	LitresPerBed  float64       // demand per bed when a facility has no demand_lpm
 	MaxReadingGap time.Duration // see ProductionQuery.MaxGap
 	// Progress, when set, is called after each batch with devices done and total.
@@ -52,6 +53,7 @@ func OptionsFrom(cfg config.Report) Options {
 		Now:           time.Now,
 		BatchSize:     cfg.TimelineBatch,
 		OutageListMin: cfg.OutageListMin,
+		OutageListMax: cfg.OutageListMax,
 		LitresPerBed:  cfg.LitresPerBed,
 		MaxReadingGap: cfg.MaxReadingGap,
 	}
@@ -67,6 +69,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = d.BatchSize
+	}
+	if o.OutageListMax <= 0 {
+		o.OutageListMax = d.OutageListMax
 	}
 	if o.MaxReadingGap <= 0 {
 		o.MaxReadingGap = d.MaxReadingGap
@@ -109,6 +114,7 @@ type Fleet struct {
 	facilities  []plant.Facility
 	production  map[plant.DeviceID]Production
 	litresBed   float64
+	outages     *outageList
 }
 
 // Fleet reads the registry and every device's timeline for p, in batches.
@@ -122,7 +128,7 @@ func (r *Reporter) Fleet(ctx context.Context, p Period) (*Fleet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list facilities: %w", err)
 	}
-	f := &Fleet{Period: p, GeneratedAt: now, facilities: facs, litresBed: r.opt.LitresPerBed}
+	f := &Fleet{Period: p, GeneratedAt: now, facilities: facs, litresBed: r.opt.LitresPerBed, outages: newOutageList(r.opt.OutageListMax)}
 	spans := lifespans(devs, p, now)
 	for i := 0; i < len(spans); i += r.opt.BatchSize {
 		batch := spans[i:min(i+r.opt.BatchSize, len(spans))]
@@ -206,7 +212,7 @@ func (r *Reporter) accountBatch(ctx context.Context, f *Fleet, batch []lifespan,
 		return fmt.Errorf("read timelines of %d devices: %w", len(ids), err)
 	}
 	for _, s := range batch {
-		f.devices = append(f.devices, account(s.dev, s.from, s.to, tls[s.dev.ID], r.opt.OutageListMin))
+		f.devices = append(f.devices, account(s.dev, s.from, s.to, tls[s.dev.ID], r.opt.OutageListMin, f.outages))
 	}
 	return nil
 }
@@ -220,7 +226,11 @@ type UptimeReport struct {
 	GeneratedAt time.Time   `json:"generated_at"`
 	Items       []UptimeRow `json:"items"`
 	Total       UptimeRow   `json:"total"`
-	Outages     []Outage    `json:"outages"` // outages at least report.outage_list_min long
+	// Outages lists the longest outages (at most report.outage_list_max) of
+	// at least report.outage_list_min, by start; OutagesNotListed counts the
+	// other outages of that length.
+	Outages          []Outage `json:"outages"`
+	OutagesNotListed int      `json:"outages_not_listed"`
 }
 
 // UptimeRow is one group's uptime. Hours are rounded to 0.001 h and
@@ -263,7 +273,7 @@ func (f *Fleet) Uptime(g Group) *UptimeReport {
 	acc := map[string]*uptimeAcc{}
 	var order []string
 	total := &uptimeAcc{row: UptimeRow{Key: "total"}}
-	var outages []Outage
+	listed := 0
 	for _, d := range f.devices {
 		key := groupKey(g, d.dev)
 		a, ok := acc[key]
@@ -274,20 +284,17 @@ func (f *Fleet) Uptime(g Group) *UptimeReport {
 		}
 		a.add(d)
 		total.add(d)
-		outages = append(outages, d.listed...)
+		listed += d.listed
 	}
 	rep := &UptimeReport{
 		From: f.Period.From.UTC(), To: f.Period.To.UTC(), TimeZone: f.Period.Loc.String(),
-		Group: g, GeneratedAt: f.GeneratedAt.UTC(), Total: total.finish(), Outages: outages,
+		Group: g, GeneratedAt: f.GeneratedAt.UTC(), Total: total.finish(), Outages: f.outages.sorted(),
 	}
+	rep.OutagesNotListed = listed - len(rep.Outages)
 	for _, k := range order {
 		rep.Items = append(rep.Items, acc[k].finish())
 	}
 	sortRows(rep.Items)
-	sortOutages(rep.Outages)
-	if rep.Outages == nil {
-		rep.Outages = []Outage{}
-	}
 	if rep.Items == nil {
 		rep.Items = []UptimeRow{}
 	}

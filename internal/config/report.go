@@ -13,6 +13,7 @@ type Report struct {
 	LitresPerBed  float64       `yaml:"litres_per_bed_lpm" doc:"demand per bed in L/min when a facility has no demand_lpm (general ward bed, 2-3 L/min)"`
 	MaxReadingGap time.Duration `yaml:"max_reading_gap" doc:"longest time one flow reading counts for when integrating oxygen produced"`
 	OutageListMin time.Duration `yaml:"outage_list_min" doc:"shortest outage listed one by one in reports (all outages are counted)"`
+	OutageListMax int           `yaml:"outage_list_max" doc:"most outages listed one by one (the longest); the rest are counted"`
 	TimelineBatch int           `yaml:"timeline_batch" doc:"devices whose status timelines are read at once"`
 	DHIS2         DHIS2         `yaml:"dhis2"`
 }
@@ -35,6 +36,7 @@ func defaultReport() Report {
 		LitresPerBed:  2.5,
 		MaxReadingGap: 5 * time.Minute,
 		OutageListMin: time.Hour,
+		OutageListMax: 500,
 		TimelineBatch: 500,
 		DHIS2:         DHIS2{PushHour: 6, Timeout: 60 * time.Second},
 	}
@@ -52,6 +54,9 @@ func (r *Report) validate(bad func(key, format string, args ...any)) {
 	}
 	if r.OutageListMin < 0 {
 		bad("report.outage_list_min", "must not be negative")
+	}
+	if r.OutageListMax < 0 || r.OutageListMax > 100000 {
+		bad("report.outage_list_max", "%d is outside 0 to 100000", r.OutageListMax)
 	}
 	if r.TimelineBatch < 1 || r.TimelineBatch > 100000 {
 		bad("report.timeline_batch", "%d is outside 1 to 100000", r.TimelineBatch)
