@@ -1,10 +1,12 @@
-// Package api serves OxyWatch's HTTP interface: the REST API under /api/v1,
-// health and readiness probes, Prometheus metrics and the dashboard.
+// Package api serves OxyWatch's HTTP interface: the REST API under /api/v1
+// (CONTRACT §5), health and readiness probes, Prometheus metrics and the
+// built-in dashboard.
 package api
 
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -12,21 +14,92 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/oxywatch/oxywatch/internal/store"
 )
 
 // ReadyFunc reports why the server is not ready, or nil.
 type ReadyFunc func(ctx context.Context) error
 
-// Options are what the HTTP layer needs.
+// Options are what the HTTP layer needs. Only Gatherer and Ready are
+// required; every other dependency is optional and its routes answer 501
+// while it is nil. Without Tokens and AdminToken no request to /api/v1 can
+// authenticate (401).
 type Options struct {
 	Gatherer prometheus.Gatherer
 	Ready    ReadyFunc
+	Logger   *slog.Logger // nil: discard
+
+	Tokens     *store.Tokens // API tokens (store.OpenTokens)
+	AdminToken string        // config admin_token: accepted as an unlimited admin
+	Audit      *store.Audit  // audit log of every change (store.OpenAudit)
+
+	Registry    Registry
+	Live        Live       // *ingest.Fleet
+	Status      StatusFunc // nil: DefaultStatus
+	Readings    Readings   // NewInfluxReadings(influx)
+	Alerts      Alerts
+	Silences    Silences
+	Maintenance Maintenance
+	Contacts    Contacts
+	Deliveries  DeliveriesFunc
+	Reports     Reports
+
+	Now func() time.Time // nil: time.Now
+
+	RateLimit      float64       // requests per second per token; 0: 20; negative: no limit
+	RateBurst      int           // 0: 100
+	MaxBodyBytes   int64         // JSON bodies; 0: 1 MiB
+	MaxImportBytes int64         // CSV imports; 0: 8 MiB
+	Timeout        time.Duration // per request; 0: 30 s
+	RegistryTTL    time.Duration // device list cache; 0: 2 s; negative: no cache
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Status == nil {
+		o.Status = DefaultStatus
+	}
+	if o.RateLimit == 0 {
+		o.RateLimit = 20
+	}
+	if o.RateBurst == 0 {
+		o.RateBurst = 100
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	if o.MaxImportBytes == 0 {
+		o.MaxImportBytes = 8 << 20
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.RegistryTTL == 0 {
+		o.RegistryTTL = 2 * time.Second
+	}
+}
+
+// server holds the handlers' shared state.
+type server struct {
+	opt     Options
+	log     *slog.Logger
+	limiter *limiter
+	devices *deviceCache
 }
 
 // New returns the HTTP handler.
 func New(opts Options) http.Handler {
+	opts.defaults()
+	s := &server{opt: opts, log: opts.Logger, limiter: newLimiter(opts.RateLimit, opts.RateBurst, opts.Now)}
+	s.devices = newDeviceCache(opts.Registry, opts.RegistryTTL, opts.Now)
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, middleware.Recoverer)
+	r.Use(middleware.RequestID, s.logRequests, s.recoverer)
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -40,7 +113,60 @@ func New(opts Options) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
+	r.Route("/api/v1", s.routes)
+	s.dashboard(r)
+	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
+		problem(w, req, http.StatusNotFound, "no such route")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		problem(w, req, http.StatusMethodNotAllowed, "method not allowed on this route")
+	})
 	return r
+}
+
+// routes mounts /api/v1. Each route names the least role it needs.
+func (s *server) routes(r chi.Router) {
+	r.Use(s.timeout, s.authenticate, s.rateLimit)
+	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
+		problem(w, req, http.StatusNotFound, "no such route")
+	})
+	r.With(need(RoleViewer)).Get("/me", s.me)
+	r.With(need(RoleViewer)).Get("/openapi.json", s.openAPI)
+
+	r.With(need(RoleViewer)).Get("/devices", s.listDevices)
+	r.With(need(RoleAdmin)).Post("/devices/import", s.importDevices)
+	r.With(need(RoleViewer)).Get("/devices/{id}", s.getDevice)
+	r.With(need(RoleAdmin)).Put("/devices/{id}", s.putDevice)
+	r.With(need(RoleAdmin)).Delete("/devices/{id}", s.deleteDevice)
+	r.With(need(RoleViewer)).Get("/devices/{id}/readings", s.readings)
+	r.With(need(RoleEngineer)).Post("/devices/{id}/maintenance", s.recordMaintenance)
+	r.With(need(RoleViewer)).Get("/maintenance/due", s.maintenanceDue)
+
+	r.With(need(RoleViewer)).Get("/facilities", s.listFacilities)
+	r.With(need(RoleViewer)).Get("/facilities/{id}", s.getFacility)
+	r.With(need(RoleAdmin)).Put("/facilities/{id}", s.putFacility)
+
+	r.With(need(RoleViewer)).Get("/alerts", s.listAlerts)
+	r.With(need(RoleViewer)).Get("/alerts/{id}", s.getAlert)
+	r.With(need(RoleEngineer)).Post("/alerts/{id}/ack", s.ackAlert)
+	r.With(need(RoleViewer)).Get("/silences", s.listSilences)
+	r.With(need(RoleEngineer)).Post("/silences", s.createSilence)
+	r.With(need(RoleEngineer)).Delete("/silences/{id}", s.deleteSilence)
+
+	r.With(need(RoleEngineer)).Get("/contacts", s.listContacts)
+	r.With(need(RoleAdmin)).Post("/contacts", s.createContact)
+	r.With(need(RoleEngineer)).Get("/contacts/{id}", s.getContact)
+	r.With(need(RoleAdmin)).Put("/contacts/{id}", s.updateContact)
+	r.With(need(RoleAdmin)).Delete("/contacts/{id}", s.deleteContact)
+	r.With(need(RoleEngineer)).Get("/deliveries", s.listDeliveries)
+
+	r.With(need(RoleViewer)).Get("/reports/uptime", s.uptimeReport)
+	r.With(need(RoleViewer)).Get("/supply", s.supplyReport)
+
+	r.With(needUnlimited(RoleAdmin)).Get("/tokens", s.listTokens)
+	r.With(needUnlimited(RoleAdmin)).Post("/tokens", s.createToken)
+	r.With(needUnlimited(RoleAdmin)).Delete("/tokens/{id}", s.revokeToken)
+	r.With(needUnlimited(RoleAdmin)).Get("/audit", s.listAudit)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

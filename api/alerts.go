@@ -1,0 +1,120 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+func alertKey(a plant.Alert) string { return descKey(a.ID) }
+
+func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Alerts == nil {
+		notConfigured(w, r, "the alert engine")
+		return
+	}
+	q := r.URL.Query()
+	f := AlertFilter{State: q.Get("state"), Device: q.Get("device"), Facility: q.Get("facility"), Region: q.Get("region"), Severity: q.Get("severity")}
+	if f.State != "" && !slices.Contains([]string{"firing", "acknowledged", "resolved", "active"}, f.State) {
+		problem(w, r, http.StatusBadRequest, "state must be firing, acknowledged, resolved or active (firing and acknowledged)")
+		return
+	}
+	if f.Severity != "" && !slices.Contains([]string{"critical", "warning", "info"}, f.Severity) {
+		problem(w, r, http.StatusBadRequest, "severity must be critical, warning or info")
+		return
+	}
+	engine := f
+	if f.State == "active" {
+		engine.State = ""
+	}
+	list, err := s.opt.Alerts.List(r.Context(), engine)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := principal(r)
+	out := make([]plant.Alert, 0, len(list))
+	for _, a := range list {
+		if p.Sees(a.Region) && alertMatches(a, f) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b plant.Alert) int { return strings.Compare(alertKey(a), alertKey(b)) })
+	writePage(w, r, out, alertKey)
+}
+
+// alertMatches applies the filter again, so an engine that ignores part of
+// it still answers what was asked; pending alerts are never shown.
+func alertMatches(a plant.Alert, f AlertFilter) bool {
+	if a.State == plant.AlertPending {
+		return false
+	}
+	state := f.State == "" || string(a.State) == f.State ||
+		(f.State == "active" && (a.State == plant.AlertFiring || a.State == plant.AlertAcknowledged))
+	return state && (f.Device == "" || string(a.Device) == f.Device) && (f.Facility == "" || a.Facility == f.Facility) &&
+		(f.Region == "" || a.Region == f.Region) && (f.Severity == "" || string(a.Severity) == f.Severity)
+}
+
+// alert loads one alert the caller may see.
+func (s *server) alert(w http.ResponseWriter, r *http.Request) (plant.Alert, bool) {
+	if s.opt.Alerts == nil {
+		notConfigured(w, r, "the alert engine")
+		return plant.Alert{}, false
+	}
+	id, ok := parseID(w, r)
+	if !ok {
+		return plant.Alert{}, false
+	}
+	a, err := s.opt.Alerts.Get(r.Context(), id)
+	if err == nil && a.State == plant.AlertPending {
+		err = ErrNotFound
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return plant.Alert{}, false
+	}
+	if !principal(r).Sees(a.Region) {
+		problem(w, r, http.StatusForbidden, "this alert is outside your regions")
+		return plant.Alert{}, false
+	}
+	return a, true
+}
+
+func (s *server) getAlert(w http.ResponseWriter, r *http.Request) {
+	if a, ok := s.alert(w, r); ok {
+		writeJSON(w, http.StatusOK, a)
+	}
+}
+
+// AckRequest is the body of POST /alerts/{id}/ack (it may be empty).
+type AckRequest struct {
+	Note string `json:"note"`
+}
+
+func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.alert(w, r)
+	if !ok {
+		return
+	}
+	var in AckRequest
+	if r.ContentLength != 0 && !s.decode(w, r, &in) {
+		return
+	}
+	if len(in.Note) > 1000 {
+		problem(w, r, http.StatusBadRequest, "note is longer than 1000 characters")
+		return
+	}
+	if a.State == plant.AlertResolved {
+		problem(w, r, http.StatusConflict, "the alert is resolved")
+		return
+	}
+	acked, err := s.opt.Alerts.Ack(r.Context(), a.ID, principal(r).Actor(), in.Note)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "alert.ack", itoa(a.ID), map[string]string{"note": in.Note, "rule": a.Rule, "device": string(a.Device)})
+	writeJSON(w, http.StatusOK, acked)
+}

@@ -1,0 +1,276 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
+)
+
+func chiParam(r *http.Request, name string) string { return chi.URLParam(r, name) }
+
+// deviceCache keeps the registry's device list for a short time, so a fleet
+// of thousands polled by many dashboards costs one SQLite scan per TTL.
+// Writes through the API drop it at once.
+type deviceCache struct {
+	reg Registry
+	ttl time.Duration
+	now func() time.Time
+
+	mu      sync.Mutex
+	list    []plant.Device
+	byID    map[plant.DeviceID]int
+	fetched time.Time
+}
+
+func newDeviceCache(reg Registry, ttl time.Duration, now func() time.Time) *deviceCache {
+	return &deviceCache{reg: reg, ttl: ttl, now: now}
+}
+
+func (c *deviceCache) all(ctx context.Context) ([]plant.Device, map[plant.DeviceID]int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.list != nil && c.ttl > 0 && c.now().Sub(c.fetched) < c.ttl {
+		return c.list, c.byID, nil
+	}
+	list, err := c.reg.Devices(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if list == nil {
+		list = []plant.Device{}
+	}
+	byID := make(map[plant.DeviceID]int, len(list))
+	for i, d := range list {
+		byID[d.ID] = i
+	}
+	c.list, c.byID, c.fetched = list, byID, c.now()
+	return list, byID, nil
+}
+
+func (c *deviceCache) invalidate() {
+	c.mu.Lock()
+	c.list = nil
+	c.mu.Unlock()
+}
+
+// view completes a registry entry with its live state and status.
+func (s *server) view(d plant.Device, now time.Time) plant.Device {
+	var ok bool
+	if s.opt.Live != nil {
+		state, found := s.opt.Live.Get(d.ID)
+		ok = found
+		if found {
+			d.LastSeen = state.LastSeen.UTC()
+			d.LastReading = state.LastReading
+			d.LastError = state.LastError
+		}
+		d.Status = s.opt.Status(d, state, ok, now)
+		return d
+	}
+	d.Status = plant.StatusNoData
+	return d
+}
+
+// deviceFilter is the query of GET /devices.
+type deviceFilter struct {
+	region, facility, country, kind, status string
+}
+
+func (f deviceFilter) matchesEntry(d plant.Device) bool {
+	return (f.region == "" || d.Region == f.region) && (f.facility == "" || d.Facility == f.facility) &&
+		(f.country == "" || d.Country == f.country) && (f.kind == "" || string(d.Kind) == f.kind)
+}
+
+func (s *server) filteredDevices(r *http.Request) ([]plant.Device, error) {
+	q := r.URL.Query()
+	f := deviceFilter{q.Get("region"), q.Get("facility"), q.Get("country"), q.Get("kind"), q.Get("status")}
+	if f.kind != "" {
+		if _, err := plant.ParseKind(f.kind); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+	}
+	if f.status != "" && !validStatus(f.status) {
+		return nil, fmt.Errorf("%w: status %q is not one of operational, degraded, down, maintenance, no_data", ErrInvalid, f.status)
+	}
+	all, _, err := s.devices.all(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	p, now := principal(r), s.opt.Now()
+	out := make([]plant.Device, 0, len(all))
+	for _, d := range all {
+		if !p.Sees(d.Region) || !f.matchesEntry(d) {
+			continue
+		}
+		v := s.view(d, now)
+		if f.status != "" && string(v.Status) != f.status {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func validStatus(s string) bool {
+	for _, st := range plant.Statuses {
+		if string(st) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func deviceKey(d plant.Device) string { return string(d.ID) }
+
+func (s *server) listDevices(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Registry == nil {
+		notConfigured(w, r, "the device registry")
+		return
+	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		problem(w, r, http.StatusBadRequest, "format must be json or csv")
+		return
+	}
+	devs, err := s.filteredDevices(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if format == "csv" {
+		s.exportCSV(w, devs)
+		return
+	}
+	writePage(w, r, devs, deviceKey)
+}
+
+// device loads one device the caller may see: 404 when missing, 403 when it
+// is outside the caller's regions.
+func (s *server) device(w http.ResponseWriter, r *http.Request) (plant.Device, bool) {
+	if s.opt.Registry == nil {
+		notConfigured(w, r, "the device registry")
+		return plant.Device{}, false
+	}
+	id := plant.DeviceID(chiParam(r, "id"))
+	if !plant.ValidDeviceID(string(id)) {
+		problem(w, r, http.StatusBadRequest, fmt.Sprintf("device id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", id))
+		return plant.Device{}, false
+	}
+	d, err := s.opt.Registry.Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return plant.Device{}, false
+	}
+	if !principal(r).Sees(d.Region) {
+		problem(w, r, http.StatusForbidden, "this device is outside your regions")
+		return plant.Device{}, false
+	}
+	return d, true
+}
+
+func (s *server) getDevice(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.device(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, s.view(d, s.opt.Now()))
+}
+
+// devicePut is the writable part of a device. Read-only fields (status,
+// last_seen, …) are accepted so a GET answer can be sent back, and ignored.
+type devicePut struct {
+	plant.Device
+}
+
+func (s *server) putDevice(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Registry == nil {
+		notConfigured(w, r, "the device registry")
+		return
+	}
+	id := plant.DeviceID(chiParam(r, "id"))
+	var in devicePut
+	if !s.decode(w, r, &in) {
+		return
+	}
+	d := in.Device
+	if d.ID == "" {
+		d.ID = id
+	}
+	if d.ID != id {
+		problem(w, r, http.StatusBadRequest, fmt.Sprintf("body id %q differs from the path's %q", d.ID, id))
+		return
+	}
+	if d.Kind == "" {
+		d.Kind = plant.KindUnknown
+	}
+	created, err := s.saveDevice(r, d)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	saved, err := s.opt.Registry.Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, s.view(saved, s.opt.Now()))
+}
+
+var errOutsideRegions = errors.New("outside your regions")
+
+// saveDevice validates, checks regions (of the new entry and of any entry it
+// replaces), saves and audits one device.
+func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
+	if err := store.ValidateDevice(d); err != nil {
+		return false, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	p := principal(r)
+	if p.Limited() {
+		if !p.Sees(d.Region) {
+			return false, fmt.Errorf("%w: region %q is %w", errForbidden, d.Region, errOutsideRegions)
+		}
+		old, err := s.opt.Registry.Get(r.Context(), d.ID)
+		if err == nil && !p.Sees(old.Region) {
+			return false, fmt.Errorf("%w: device %s is %w", errForbidden, d.ID, errOutsideRegions)
+		}
+	}
+	d.Status, d.LastSeen, d.LastReading, d.LastError = "", time.Time{}, nil, ""
+	created, err := s.opt.Registry.Put(r.Context(), d)
+	if err != nil {
+		return false, err
+	}
+	s.devices.invalidate()
+	action := "device.update"
+	if created {
+		action = "device.create"
+	}
+	d.CreatedAt = time.Time{}
+	s.audit(r, action, string(d.ID), d)
+	return created, nil
+}
+
+func (s *server) deleteDevice(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.device(w, r)
+	if !ok {
+		return
+	}
+	if err := s.opt.Registry.Delete(r.Context(), d.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.devices.invalidate()
+	s.audit(r, "device.delete", string(d.ID), nil)
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,145 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/oxywatch/oxywatch/internal/store"
+)
+
+// List is a collection answer: {"items": [...], "next": "cursor"}.
+type List[T any] struct {
+	Items []T  `json:"items"`
+	Next  string `json:"next,omitempty"`
+}
+
+const (
+	defaultLimit = 500
+	maxLimit     = 10000
+)
+
+// pageParams reads limit and cursor.
+func pageParams(r *http.Request) (limit int, after string, err error) {
+	limit = defaultLimit
+	if s := r.URL.Query().Get("limit"); s != "" {
+		limit, err = strconv.Atoi(s)
+		if err != nil || limit < 1 || limit > maxLimit {
+			return 0, "", fmt.Errorf("limit %q must be a number from 1 to %d", s, maxLimit)
+		}
+	}
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		b, err := base64.RawURLEncoding.DecodeString(c)
+		if err != nil {
+			return 0, "", fmt.Errorf("cursor %q is not one this server gave", c)
+		}
+		after = string(b)
+	}
+	return limit, after, nil
+}
+
+// page cuts one page from items sorted by key ascending: the items whose key
+// is after the cursor's, at most limit of them, and the next cursor.
+func page[T any](items []T, key func(T) string, limit int, after string) ([]T, string) {
+	start := 0
+	if after != "" {
+		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > after })
+	}
+	end := min(start+limit, len(items))
+	out := items[start:end]
+	if out == nil {
+		out = []T{}
+	}
+	next := ""
+	if end < len(items) {
+		next = encodeCursor(key(items[end-1]))
+	}
+	return out, next
+}
+
+// descKey turns an id into a key that sorts newest (highest) first.
+func descKey(id int64) string { return fmt.Sprintf("%019d", int64(1<<62)-id) }
+
+// writePage answers one page of a sorted collection.
+func writePage[T any](w http.ResponseWriter, r *http.Request, items []T, key func(T) string) {
+	limit, after, err := pageParams(r)
+	if err != nil {
+		problem(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	out, next := page(items, key, limit, after)
+	writeJSON(w, http.StatusOK, List[T]{Items: out, Next: next})
+}
+
+// decode reads a JSON body of at most MaxBodyBytes into v, refusing unknown
+// fields and trailing data.
+func (s *server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	body := http.MaxBytesReader(w, r.Body, s.opt.MaxBodyBytes)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("unexpected data after the JSON value")
+	}
+	if err == nil {
+		if _, e := dec.Token(); e != io.EOF {
+			err = errors.New("unexpected data after the JSON value")
+		}
+	}
+	var maxErr *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &maxErr):
+		problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", s.opt.MaxBodyBytes))
+	case errors.Is(err, io.EOF):
+		problem(w, r, http.StatusBadRequest, "empty body; a JSON object is expected")
+	default:
+		problem(w, r, http.StatusBadRequest, "bad JSON body: "+err.Error())
+	}
+	return false
+}
+
+// audit records a change. A failure to record is logged loudly; the change
+// itself has already happened.
+func (s *server) audit(r *http.Request, action, target string, detail any) {
+	if s.opt.Audit == nil {
+		return
+	}
+	var d string
+	switch v := detail.(type) {
+	case nil:
+	case string:
+		d = v
+	default:
+		b, _ := json.Marshal(v)
+		d = string(b)
+	}
+	e := store.AuditEntry{Actor: principal(r).Actor(), Action: action, Target: target, Detail: d, RequestID: middleware.GetReqID(r.Context())}
+	if err := s.opt.Audit.Record(r.Context(), e); err != nil {
+		s.log.Error("audit log write failed", "action", action, "target", target, "err", err)
+	}
+}
+
+func parseID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	s := chiParam(r, "id")
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		problem(w, r, http.StatusBadRequest, fmt.Sprintf("id %q must be a positive integer", s))
+		return 0, false
+	}
+	return id, true
+}
+
+func sortBy[T any](items []T, key func(T) string) {
+	sort.SliceStable(items, func(i, j int) bool { return key(items[i]) < key(items[j]) })
+}
+
+func encodeCursor(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }

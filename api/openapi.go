@@ -1,0 +1,216 @@
+package api
+
+import (
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
+)
+
+// op describes one operation for the OpenAPI document. The list is written
+// by hand, apart from the router; TestOpenAPIDescribesEveryRoute keeps the
+// two in step.
+type op struct {
+	method, path, summary string
+	role                  Role // "" = no token needed
+	query                 []string
+	body                  any // request body type (nil: none); string "text/csv" for CSV
+	answer                any // 2xx body type; nil: 204; string for a media type
+	status                int
+	list                  bool // answer is {"items": [answer...], "next"}
+}
+
+var pageQuery = []string{"limit", "cursor"}
+
+func operations() []op {
+	dev, fac, alert := plant.Device{}, plant.Facility{}, plant.Alert{}
+	return []op{
+		{method: "GET", path: "/healthz", summary: "Liveness probe", answer: map[string]string{}},
+		{method: "GET", path: "/readyz", summary: "Readiness: broker connected and store writable (503 otherwise)", answer: map[string]string{}},
+		{method: "GET", path: "/metrics", summary: "Prometheus metrics, all prefixed oxywatch_", answer: "text/plain"},
+		{method: "GET", path: "/api/v1/me", summary: "The calling token's role and regions", role: RoleViewer, answer: Me{}},
+		{method: "GET", path: "/api/v1/openapi.json", summary: "This document", role: RoleViewer, answer: map[string]any{}},
+		{method: "GET", path: "/api/v1/devices", summary: "Devices with live status; format=csv exports every match without paging", role: RoleViewer,
+			query: append([]string{"region", "facility", "country", "kind", "status", "format"}, pageQuery...), answer: dev, list: true},
+		{method: "POST", path: "/api/v1/devices/import", summary: "Import a CSV inventory (header row; columns id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s); bad rows are reported, good rows kept", role: RoleAdmin, body: "text/csv", answer: ImportResult{}},
+		{method: "GET", path: "/api/v1/devices/{id}", summary: "One device", role: RoleViewer, answer: dev},
+		{method: "PUT", path: "/api/v1/devices/{id}", summary: "Create (201) or replace (200) a device", role: RoleAdmin, body: dev, answer: dev},
+		{method: "DELETE", path: "/api/v1/devices/{id}", summary: "Remove a device from the registry (its history stays)", role: RoleAdmin, status: 204},
+		{method: "GET", path: "/api/v1/devices/{id}/readings", summary: "History from InfluxDB, mean per window `every` (default about 300 points)", role: RoleViewer,
+			query: []string{"from", "to", "every"}, answer: ReadingsAnswer{}},
+		{method: "POST", path: "/api/v1/devices/{id}/maintenance", summary: "Log a service; resets that component's maintenance clock", role: RoleEngineer, body: ServiceRequest{}, answer: plant.ServiceRecord{}, status: 201},
+		{method: "GET", path: "/api/v1/maintenance/due", summary: "Components at or near their service interval", role: RoleViewer,
+			query: append([]string{"region", "facility", "device"}, pageQuery...), answer: MaintenanceDue{}, list: true},
+		{method: "GET", path: "/api/v1/facilities", summary: "Facilities", role: RoleViewer, query: append([]string{"region", "country"}, pageQuery...), answer: fac, list: true},
+		{method: "GET", path: "/api/v1/facilities/{id}", summary: "One facility", role: RoleViewer, answer: fac},
+		{method: "PUT", path: "/api/v1/facilities/{id}", summary: "Create (201) or replace (200) a facility", role: RoleAdmin, body: fac, answer: fac},
+		{method: "GET", path: "/api/v1/alerts", summary: "Alerts, newest first; state=active is firing and acknowledged", role: RoleViewer,
+			query: append([]string{"state", "device", "facility", "region", "severity"}, pageQuery...), answer: alert, list: true},
+		{method: "GET", path: "/api/v1/alerts/{id}", summary: "One alert", role: RoleViewer, answer: alert},
+		{method: "POST", path: "/api/v1/alerts/{id}/ack", summary: "Acknowledge an alert (409 when resolved)", role: RoleEngineer, body: AckRequest{}, answer: alert},
+		{method: "GET", path: "/api/v1/silences", summary: "Silences, newest first", role: RoleViewer, query: append([]string{"active"}, pageQuery...), answer: Silence{}, list: true},
+		{method: "POST", path: "/api/v1/silences", summary: "Create a silence; maintenance=true marks planned maintenance", role: RoleEngineer, body: Silence{}, answer: Silence{}, status: 201},
+		{method: "DELETE", path: "/api/v1/silences/{id}", summary: "End a silence", role: RoleEngineer, status: 204},
+		{method: "GET", path: "/api/v1/contacts", summary: "Contacts", role: RoleEngineer, query: append([]string{"region", "facility"}, pageQuery...), answer: Contact{}, list: true},
+		{method: "POST", path: "/api/v1/contacts", summary: "Create a contact", role: RoleAdmin, body: Contact{}, answer: Contact{}, status: 201},
+		{method: "GET", path: "/api/v1/contacts/{id}", summary: "One contact", role: RoleEngineer, answer: Contact{}},
+		{method: "PUT", path: "/api/v1/contacts/{id}", summary: "Replace a contact", role: RoleAdmin, body: Contact{}, answer: Contact{}},
+		{method: "DELETE", path: "/api/v1/contacts/{id}", summary: "Delete a contact", role: RoleAdmin, status: 204},
+		{method: "GET", path: "/api/v1/deliveries", summary: "Notification deliveries, newest first", role: RoleEngineer,
+			query: append([]string{"alert_id", "contact_id", "facility", "channel", "state"}, pageQuery...), answer: Delivery{}, list: true},
+		{method: "GET", path: "/api/v1/reports/uptime", summary: "Uptime per group (CONTRACT §6); region narrows within the token's regions", role: RoleViewer,
+			query: []string{"from", "to", "group", "region", "format"}, answer: map[string]any{}},
+		{method: "GET", path: "/api/v1/supply", summary: "Oxygen supply per group (CONTRACT §6)", role: RoleViewer,
+			query: []string{"from", "to", "group", "region", "format"}, answer: map[string]any{}},
+		{method: "GET", path: "/api/v1/tokens", summary: "API tokens (never their secrets); unlimited admin only", role: RoleAdmin, query: pageQuery, answer: store.Token{}, list: true},
+		{method: "POST", path: "/api/v1/tokens", summary: "Create a token; the answer holds its secret, shown once", role: RoleAdmin, body: TokenRequest{}, answer: NewToken{}, status: 201},
+		{method: "DELETE", path: "/api/v1/tokens/{id}", summary: "Revoke a token", role: RoleAdmin, status: 204},
+		{method: "GET", path: "/api/v1/audit", summary: "Audit log of every change, newest first; unlimited admin only", role: RoleAdmin, query: pageQuery, answer: store.AuditEntry{}, list: true},
+	}
+}
+
+var (
+	specOnce sync.Once
+	specDoc  map[string]any
+)
+
+func (s *server) openAPI(w http.ResponseWriter, _ *http.Request) {
+	specOnce.Do(func() { specDoc = buildSpec(operations()) })
+	writeJSON(w, http.StatusOK, specDoc)
+}
+
+func buildSpec(ops []op) map[string]any {
+	schemas := map[string]any{"Problem": schemaOf(reflect.TypeFor[Problem](), nil)}
+	paths := map[string]any{}
+	for _, o := range ops {
+		item, _ := paths[o.path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[o.path] = item
+		}
+		item[strings.ToLower(o.method)] = o.describe(schemas)
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{"title": "OxyWatch API", "version": "1",
+			"description": "Monitoring of medical oxygen equipment. Errors are application/problem+json (RFC 9457). Collections answer {\"items\": [...], \"next\": cursor}; pass next back as cursor. Region-limited tokens see and act on nothing outside their regions."},
+		"servers":    []any{map[string]any{"url": "/"}},
+		"paths":      paths,
+		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
+	}
+}
+
+func (o op) describe(schemas map[string]any) map[string]any {
+	d := map[string]any{"summary": o.summary, "operationId": strings.ToLower(o.method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_").Replace(o.path)}
+	var params []any
+	if strings.Contains(o.path, "{id}") {
+		params = append(params, map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	for _, q := range o.query {
+		params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+	}
+	if params != nil {
+		d["parameters"] = params
+	}
+	if o.role != "" {
+		d["security"] = []any{map[string]any{"bearer": []any{}}}
+		d["x-oxywatch-role"] = string(o.role)
+	}
+	if o.body != nil {
+		d["requestBody"] = map[string]any{"required": true, "content": content(o.body, false, schemas)}
+	}
+	status := o.status
+	if status == 0 {
+		status = 200
+	}
+	ok := map[string]any{"description": http.StatusText(status)}
+	if o.answer != nil {
+		ok["content"] = content(o.answer, o.list, schemas)
+	}
+	problemRef := map[string]any{"description": "problem", "content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
+	d["responses"] = map[string]any{itoa(int64(status)): ok, "default": problemRef}
+	return d
+}
+
+func content(v any, list bool, schemas map[string]any) map[string]any {
+	if mt, ok := v.(string); ok {
+		return map[string]any{mt: map[string]any{"schema": map[string]any{"type": "string"}}}
+	}
+	sch := schemaOf(reflect.TypeOf(v), schemas)
+	if list {
+		sch = map[string]any{"type": "object", "required": []string{"items"}, "properties": map[string]any{
+			"items": map[string]any{"type": "array", "items": sch}, "next": map[string]any{"type": "string"}}}
+	}
+	return map[string]any{"application/json": map[string]any{"schema": sch}}
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// schemaOf describes a Go type as JSON Schema, named structs under
+// components.schemas (when schemas is not nil).
+func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t.Kind() == reflect.Pointer:
+		s := schemaOf(t.Elem(), schemas)
+		s["nullable"] = true
+		return s
+	case t.Kind() == reflect.Struct:
+		if schemas != nil && t.Name() != "" {
+			if _, ok := schemas[t.Name()]; !ok {
+				schemas[t.Name()] = map[string]any{} // cycles stop here
+				schemas[t.Name()] = structSchema(t, schemas)
+			}
+			return map[string]any{"$ref": "#/components/schemas/" + t.Name()}
+		}
+		return structSchema(t, schemas)
+	case t.Kind() == reflect.Slice:
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), schemas)}
+	case t.Kind() == reflect.Map:
+		return map[string]any{"type": "object"}
+	case t.Kind() == reflect.String:
+		return map[string]any{"type": "string"}
+	case t.Kind() == reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case t.Kind() == reflect.Float64 || t.Kind() == reflect.Float32:
+		return map[string]any{"type": "number"}
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	}
+	return map[string]any{}
+}
+
+func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
+	props := map[string]any{}
+	addFields(t, props, schemas)
+	return map[string]any{"type": "object", "properties": props}
+}
+
+func addFields(t reflect.Type, props map[string]any, schemas map[string]any) {
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			addFields(ft, props, schemas)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = schemaOf(f.Type, schemas)
+	}
+}

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func silenceKey(s Silence) string { return descKey(s.ID) }
+
+// silenceScope is what the caller needs to judge a silence's regions: a
+// region-limited token sees a silence only if it is pinned to its regions by
+// region, device or facility; a silence matching everywhere is hidden.
+func (s *server) silenceVisible(r *http.Request, x Silence, facs map[string]string) bool {
+	p := principal(r)
+	if !p.Limited() {
+		return true
+	}
+	switch {
+	case x.Region != "":
+		return p.Sees(x.Region)
+	case x.Device != "":
+		if s.opt.Registry == nil {
+			return false
+		}
+		d, err := s.opt.Registry.Get(r.Context(), x.Device)
+		return err == nil && p.Sees(d.Region)
+	case x.Facility != "":
+		region, ok := facs[x.Facility]
+		return ok && p.Sees(region)
+	}
+	return false
+}
+
+func (s *server) facilityRegions(r *http.Request) map[string]string {
+	out := map[string]string{}
+	if s.opt.Registry == nil || !principal(r).Limited() {
+		return out
+	}
+	facs, err := s.opt.Registry.Facilities(r.Context())
+	if err != nil {
+		return out
+	}
+	for _, f := range facs {
+		out[f.ID] = f.Region
+	}
+	devs, _, err := s.devices.all(r.Context())
+	if err == nil {
+		// A facility without a registry entry takes its devices' region.
+		for _, d := range devs {
+			if _, ok := out[d.Facility]; !ok && d.Facility != "" {
+				out[d.Facility] = d.Region
+			}
+		}
+	}
+	return out
+}
+
+func (s *server) listSilences(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Silences == nil {
+		notConfigured(w, r, "silences")
+		return
+	}
+	list, err := s.opt.Silences.List(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	facs := s.facilityRegions(r)
+	active := r.URL.Query().Get("active") == "true"
+	now := s.opt.Now()
+	out := []Silence{}
+	for _, x := range list {
+		if s.silenceVisible(r, x, facs) && (!active || (!now.Before(x.StartsAt) && now.Before(x.EndsAt))) {
+			out = append(out, x)
+		}
+	}
+	slices.SortFunc(out, func(a, b Silence) int { return strings.Compare(silenceKey(a), silenceKey(b)) })
+	writePage(w, r, out, silenceKey)
+}
+
+func (s *server) createSilence(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Silences == nil {
+		notConfigured(w, r, "silences")
+		return
+	}
+	var in Silence
+	if !s.decode(w, r, &in) {
+		return
+	}
+	now := s.opt.Now().UTC()
+	if in.StartsAt.IsZero() {
+		in.StartsAt = now
+	}
+	if errs := validateSilence(in, now); len(errs) > 0 {
+		problem(w, r, http.StatusBadRequest, "invalid silence", errs...)
+		return
+	}
+	if !s.silenceVisible(r, in, s.facilityRegions(r)) {
+		problem(w, r, http.StatusForbidden, "a region-limited token may only silence devices, facilities or regions of its own regions")
+		return
+	}
+	in.ID, in.CreatedBy, in.CreatedAt = 0, principal(r).Actor(), now
+	created, err := s.opt.Silences.Create(r.Context(), in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "silence.create", itoa(created.ID), created)
+	writeJSON(w, http.StatusCreated, created)
+}
+
+func validateSilence(x Silence, now time.Time) []FieldError {
+	var errs []FieldError
+	if x.Device == "" && x.Facility == "" && x.Region == "" && x.Rule == "" {
+		errs = append(errs, FieldError{"device", "at least one matcher (device, facility, region or rule) is required"})
+	}
+	if x.Device != "" && !plant.ValidDeviceID(string(x.Device)) {
+		errs = append(errs, FieldError{"device", fmt.Sprintf("%q is not a device id", x.Device)})
+	}
+	if x.EndsAt.IsZero() {
+		errs = append(errs, FieldError{"ends_at", "required (RFC 3339)"})
+	} else if !x.EndsAt.After(x.StartsAt) {
+		errs = append(errs, FieldError{"ends_at", "must be after starts_at"})
+	} else if !x.EndsAt.After(now) {
+		errs = append(errs, FieldError{"ends_at", "is in the past"})
+	}
+	if strings.TrimSpace(x.Comment) == "" {
+		errs = append(errs, FieldError{"comment", "say why (it is shown to whoever the silence hides an alert from)"})
+	}
+	if len(x.Comment) > 1000 {
+		errs = append(errs, FieldError{"comment", "at most 1000 characters"})
+	}
+	return errs
+}
+
+func (s *server) deleteSilence(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Silences == nil {
+		notConfigured(w, r, "silences")
+		return
+	}
+	id, ok := parseID(w, r)
+	if !ok {
+		return
+	}
+	list, err := s.opt.Silences.List(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	i := slices.IndexFunc(list, func(x Silence) bool { return x.ID == id })
+	if i < 0 {
+		problem(w, r, http.StatusNotFound, "no such silence")
+		return
+	}
+	if !s.silenceVisible(r, list[i], s.facilityRegions(r)) {
+		problem(w, r, http.StatusForbidden, "this silence is outside your regions")
+		return
+	}
+	if err := s.opt.Silences.Delete(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "silence.delete", itoa(id), list[i])
+	w.WriteHeader(http.StatusNoContent)
+}
