@@ -97,7 +97,7 @@ func newHarness(rejectUnknown bool) *harness {
 	h.in = New(Options{
 		Buffer: h.buf, Directory: h.dir, RejectUnknown: rejectUnknown, Consumer: h.rec,
 		Registerer: prometheus.NewRegistry(), Now: func() time.Time { return testNow },
-		Logger:     slog.New(slog.DiscardHandler),
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	return h
 }
