@@ -21,11 +21,13 @@ test: deps ## run every test, integration tests against real mosquitto and influ
 test-short: ## unit tests only (no servers)
 	go test -short -race ./...
 
-fuzz: ## fuzz the device decoders for FUZZTIME (default 2m) each
-	go test ./ingest -run '^$$' -fuzz FuzzDecodeTelemetry -fuzztime $${FUZZTIME:-2m}
+fuzz: ## fuzz everything that reads device bytes, FUZZTIME (default 2m) each
+	go test ./ingest -run '^$$' -fuzz '^FuzzDecodeTelemetry$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./ingest -run '^$$' -fuzz '^FuzzHandleMessage$$' -fuzztime $${FUZZTIME:-2m}
 
-bench: deps build ## ingest throughput and latency on loopback (prints figures)
-	go run ./cmd/oxybench
+bench: deps ## benchmarks with figures: ingest vs bare subscriber, buffer, alerting, reports, API
+	go test -run '^$$' -bench . -benchtime 1x ./internal/app/
+	go test -run '^$$' -bench . -benchmem ./ingest/... ./alerting/... ./report/... ./api/...
 
 run: deps build ## start influxd, oxywatch and a demo fleet; Ctrl-C stops everything
 	@scripts/run.sh

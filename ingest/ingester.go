@@ -210,7 +210,7 @@ func (in *Ingester) reject(dev plant.DeviceID, r Rejection) {
 		in.opts.Fleet.Error(dev, r.Error(), in.opts.Now())
 	}
 	if in.rl.allow(in.opts.Now()) {
-		in.log.Warn("rejected telemetry", "device", dev, "reason", r.Reason, "detail", r.Detail, "index", r.Index)
+		in.log.Warn("rejected device input", "device", dev, "reason", r.Reason, "detail", r.Detail, "index", r.Index)
 	}
 }
 

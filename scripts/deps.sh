@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the programs OxyWatch's tests and `make run` need, when missing:
-# mosquitto and chromium from Debian, influxd 1.8.10 built from source with go install.
+# mosquitto, chromium and curl from Debian, influxd 1.8.10 built from source with go install.
 set -euo pipefail
 need_apt=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl ca-certificates)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "deps: installing ${need_apt[*]} with apt-get" >&2
   sudo_cmd=""

@@ -90,12 +90,12 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 
 // configHelp prints every key with its environment variable and default.
 func configHelp(w io.Writer) {
-	fmt.Fprintln(w, "\nConfiguration keys (YAML key / environment variable / default):")
+	fmt.Fprintln(w, "\nConfiguration keys (YAML key, environment variable, default, meaning):")
 	for _, k := range config.Keys() {
 		def := k.Default
 		if k.Secret && def != "(empty)" {
 			def = "(set)"
 		}
-		fmt.Fprintf(w, "  %-28s %-36s %-24s %s\n", k.Key, k.Env, def, k.Doc)
+		fmt.Fprintf(w, "  %s  %s  [%s]\n      %s\n", k.Key, k.Env, def, k.Doc)
 	}
 }

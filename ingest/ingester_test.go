@@ -1,0 +1,231 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// memBuffer is an Appender that keeps what it was given.
+type memBuffer struct {
+	mu    sync.Mutex
+	data  [][]byte
+	lines int
+	fail  error
+}
+
+func (b *memBuffer) Append(_ context.Context, data []byte, lines int, _ time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fail != nil {
+		return b.fail
+	}
+	b.data = append(b.data, append([]byte(nil), data...))
+	b.lines += lines
+	return nil
+}
+
+// memDirectory is a registry of known devices.
+type memDirectory struct {
+	mu      sync.Mutex
+	known   map[plant.DeviceID]plant.Device
+	unknown []plant.DeviceID
+}
+
+func (d *memDirectory) Device(id plant.DeviceID) (plant.Device, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	dev, ok := d.known[id]
+	return dev, ok
+}
+
+func (d *memDirectory) AddUnknown(id plant.DeviceID, _ time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.unknown = append(d.unknown, id)
+}
+
+// recorder is a Consumer that keeps what it observed.
+type recorder struct {
+	mu       sync.Mutex
+	live     int
+	backlog  int
+	statuses []plant.StatusMessage
+}
+
+func (r *recorder) ObserveReading(_ plant.Reading, live bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if live {
+		r.live++
+	} else {
+		r.backlog++
+	}
+}
+
+func (r *recorder) ObserveStatus(m plant.StatusMessage) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.statuses = append(r.statuses, m)
+}
+
+type harness struct {
+	in  *Ingester
+	buf *memBuffer
+	dir *memDirectory
+	rec *recorder
+}
+
+func newHarness(rejectUnknown bool) *harness {
+	h := &harness{
+		buf: &memBuffer{},
+		dir: &memDirectory{known: map[plant.DeviceID]plant.Device{
+			"psa-001": {ID: "psa-001", Kind: plant.KindPSA, Facility: "Mbale RRH", Region: "east", Country: "UG"},
+		}},
+		rec: &recorder{},
+	}
+	h.in = New(Options{
+		Buffer: h.buf, Directory: h.dir, RejectUnknown: rejectUnknown, Consumer: h.rec,
+		Registerer: prometheus.NewRegistry(), Now: func() time.Time { return testNow },
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	return h
+}
+
+func TestHandleMessage(t *testing.T) {
+	h := newHarness(false)
+	ctx := context.Background()
+	ts := testNow.Add(-time.Minute).Format(time.RFC3339)
+	msgs := []struct{ topic, payload string }{
+		{"o2/psa-001/telemetry", `{"ts":"` + ts + `","purity_pct":93.5,"state":"running"}`},
+		{"o2/psa-001/telemetry", `[{"ts":"2026-11-22T10:00:00Z","purity_pct":93},{"ts":"2026-11-22T10:01:00Z","purity_pct":140}]`},
+		{"o2/conc-9/telemetry", `{"purity_pct":92}`},
+		{"o2/psa-001/status", `offline`},
+		{"o2/psa-001/status", `maybe`},
+		{"o2/psa-001/other", `{}`},
+		{"elsewhere/psa-001/telemetry", `{}`},
+	}
+	for _, m := range msgs {
+		if err := h.in.HandleMessage(ctx, m.topic, []byte(m.payload)); err != nil {
+			t.Fatalf("%s %s: %v", m.topic, m.payload, err)
+		}
+	}
+	if h.buf.lines != 3 {
+		t.Errorf("buffered %d lines, want 3 (one live, one backlog, one unknown device)", h.buf.lines)
+	}
+	if h.rec.live != 2 || h.rec.backlog != 1 {
+		t.Errorf("consumer saw %d live and %d backlog, want 2 and 1", h.rec.live, h.rec.backlog)
+	}
+	if len(h.rec.statuses) != 1 || h.rec.statuses[0].State != plant.Offline {
+		t.Errorf("statuses %+v, want one offline", h.rec.statuses)
+	}
+	if len(h.dir.unknown) != 1 || h.dir.unknown[0] != "conc-9" {
+		t.Errorf("unknown devices %v, want [conc-9]", h.dir.unknown)
+	}
+	for reason, want := range map[Reason]float64{ReasonOutOfRange: 1, ReasonBadStatus: 1, ReasonBadTopic: 2} {
+		if got := testutil.ToFloat64(h.in.m.rejected.WithLabelValues(string(reason))); got != want {
+			t.Errorf("rejected{reason=%s} = %v, want %v", reason, got, want)
+		}
+	}
+	if !strings.Contains(string(h.buf.data[0]), `facility=Mbale\ RRH`) {
+		t.Errorf("registry tags missing from %q", h.buf.data[0])
+	}
+	st, _ := h.in.Fleet().Get("psa-001")
+	if !strings.Contains(st.LastError, "bad_topic") {
+		t.Errorf("last error %q, want the latest rejection (bad topic leaf)", st.LastError)
+	}
+}
+
+func TestRejectUnknownDevices(t *testing.T) {
+	h := newHarness(true)
+	if err := h.in.HandleMessage(context.Background(), "o2/stranger/telemetry", []byte(`{"purity_pct":93}`)); err != nil {
+		t.Fatal(err)
+	}
+	if h.buf.lines != 0 || len(h.dir.unknown) != 0 {
+		t.Errorf("unknown device buffered %d lines, listed %v; want nothing", h.buf.lines, h.dir.unknown)
+	}
+	if got := testutil.ToFloat64(h.in.m.rejected.WithLabelValues(string(ReasonUnknownDevice))); got != 1 {
+		t.Errorf("rejected{reason=unknown_device} = %v, want 1", got)
+	}
+}
+
+// A reading that cannot be made durable must surface as an error, so the
+// MQTT message stays unacknowledged and the broker redelivers it.
+func TestBufferFailureIsNotAcknowledged(t *testing.T) {
+	h := newHarness(false)
+	h.buf.fail = errors.New("disk full")
+	err := h.in.HandleMessage(context.Background(), "o2/psa-001/telemetry", []byte(`{"purity_pct":93}`))
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("got %v, want the buffer's error", err)
+	}
+	if h.rec.live+h.rec.backlog != 0 {
+		t.Error("a reading that is not durable reached the consumers")
+	}
+}
+
+// FuzzHandleMessage feeds arbitrary topics and payloads through the whole
+// intake: nothing panics, a working buffer never yields an error, and every
+// line written to the buffer is valid line protocol for o2_reading.
+func FuzzHandleMessage(f *testing.F) {
+	f.Add("o2/psa-001/telemetry", []byte(`{"purity_pct":93.5,"alarms":["low purity","a=b,c"],"state":"running"}`))
+	f.Add("o2/psa-001/status", []byte("online"))
+	f.Add("o2/x y/telemetry", []byte(`{}`))
+	f.Add("o2/conc-1/telemetry", []byte(`[{"ts":1763800000,"flow_m3h":1.2},{"ts":"2026-11-22T10:00:00+03:00","pressure_psi":60}]`))
+	f.Add("o2//telemetry", []byte(`{"alarms":"\"\\\n"}`))
+	f.Fuzz(func(t *testing.T, topic string, payload []byte) {
+		h := newHarness(false)
+		if err := h.in.HandleMessage(context.Background(), topic, payload); err != nil {
+			t.Fatalf("error with a working buffer: %v", err)
+		}
+		lines := 0
+		for _, data := range h.buf.data {
+			dec := lineprotocol.NewDecoderWithBytes(data)
+			for dec.Next() {
+				m, err := dec.Measurement()
+				if err != nil || string(m) != "o2_reading" {
+					t.Fatalf("measurement %q, %v in %q", m, err, data)
+				}
+				for {
+					k, _, err := dec.NextTag()
+					if err != nil {
+						t.Fatalf("tag: %v in %q", err, data)
+					}
+					if k == nil {
+						break
+					}
+				}
+				fields := 0
+				for {
+					k, _, err := dec.NextField()
+					if err != nil {
+						t.Fatalf("field: %v in %q", err, data)
+					}
+					if k == nil {
+						break
+					}
+					fields++
+				}
+				if fields == 0 {
+					t.Fatalf("line without fields in %q", data)
+				}
+				if _, err := dec.Time(lineprotocol.Millisecond, time.Time{}); err != nil {
+					t.Fatalf("time: %v in %q", err, data)
+				}
+				lines++
+			}
+		}
+		if lines != h.buf.lines {
+			t.Fatalf("%d lines in the buffer, %d declared", lines, h.buf.lines)
+		}
+	})
+}

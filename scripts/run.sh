@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# make run: a local OxyWatch to look at. Starts InfluxDB 1.8 (data under
+# ./var/influxd), `oxywatch serve` with its embedded MQTT broker (data under
+# ./var/oxywatch) and firmware-sim with a demo fleet, then prints where to
+# look. Ctrl-C stops everything; the data stays in ./var for the next run.
+#
+# Ports (override with the environment): InfluxDB 127.0.0.1:${INFLUX_PORT:-8086},
+# API and dashboard ${OXYWATCH_HTTP_ADDR:-127.0.0.1:8080}, MQTT ${OXYWATCH_MQTT_LISTEN:-127.0.0.1:1883}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+var=$root/var
+export PATH="$(go env GOPATH)/bin:$PATH"
+
+influx_port=${INFLUX_PORT:-8086}
+influx_url=http://127.0.0.1:$influx_port
+http_addr=${OXYWATCH_HTTP_ADDR:-127.0.0.1:8080}
+mqtt_listen=${OXYWATCH_MQTT_LISTEN:-127.0.0.1:1883}
+devices=${DEMO_DEVICES:-40}
+mkdir -p "$var/influxd" "$var/oxywatch"
+
+pids=()
+say() { printf '\033[1mrun:\033[0m %s\n' "$*" >&2; }
+stop_all() {
+  trap - INT TERM EXIT
+  say "stopping (devices first, so they say offline)"
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
+  say "stopped; data kept in $var (delete it for a fresh start)"
+}
+trap stop_all INT TERM EXIT
+
+# wait_for URL WHAT LOG: poll until URL answers, or show the log and fail.
+wait_for() {
+  for _ in $(seq 1 120); do
+    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    sleep 0.5
+  done
+  say "$2 did not come up; the last lines of $3:"
+  tail -n 30 "$3" >&2 || true
+  exit 1
+}
+
+# 1. InfluxDB: reuse one already answering on the port, else start ours.
+if curl -fsS -o /dev/null "$influx_url/ping" 2>/dev/null; then
+  say "using the InfluxDB already answering on $influx_url"
+else
+  command -v influxd >/dev/null || { say "influxd not found: run make deps"; exit 1; }
+  cat >"$var/influxd/influxd.conf" <<EOF
+reporting-disabled = true
+bind-address = "127.0.0.1:$((influx_port + 2))"
+[meta]
+  dir = "$var/influxd/meta"
+[data]
+  dir = "$var/influxd/data"
+  wal-dir = "$var/influxd/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:$influx_port"
+  flux-enabled = true
+  log-enabled = false
+[monitor]
+  store-enabled = false
+EOF
+  say "starting influxd on $influx_url (log: var/influxd.log)"
+  influxd run -config "$var/influxd/influxd.conf" >"$var/influxd.log" 2>&1 &
+  pids+=($!)
+  wait_for "$influx_url/ping" influxd "$var/influxd.log"
+fi
+# InfluxDB 1.8 answers 404 to writes into a database that does not exist.
+curl -fsS -o /dev/null -XPOST "$influx_url/query" --data-urlencode "q=CREATE DATABASE oxywatch"
+
+# 2. OxyWatch with its embedded broker.
+say "starting oxywatch serve on http://$http_addr, MQTT on $mqtt_listen (log: var/oxywatch.log)"
+OXYWATCH_DATA_DIR="$var/oxywatch" OXYWATCH_HTTP_ADDR="$http_addr" OXYWATCH_MQTT_LISTEN="$mqtt_listen" \
+  OXYWATCH_INFLUX_URL="$influx_url" \
+  "$root/bin/oxywatch" serve >"$var/oxywatch.out" 2>"$var/oxywatch.log" &
+pids+=($!)
+wait_for "http://$http_addr/readyz" oxywatch "$var/oxywatch.log"
+
+# On its first start oxywatch prints a new admin token once, on stdout (never
+# in the log); keep it, readable by you only, for later runs.
+token_file=$var/admin-token
+token=$(sed -n 's/^OxyWatch admin token.*: \([A-Za-z0-9_-]*\)$/\1/p' "$var/oxywatch.out" | head -n 1)
+if [ -n "$token" ]; then
+  (umask 077 && printf '%s\n' "$token" >"$token_file")
+fi
+rm -f "$var/oxywatch.out"
+
+# 3. The demo fleet.
+say "starting firmware-sim: $devices devices, demo scenario (log: var/firmware-sim.log)"
+"$root/bin/firmware-sim" --broker "tcp://$mqtt_listen" --devices "$devices" --scenario demo >"$var/firmware-sim.log" 2>&1 &
+pids+=($!)
+
+cat >&2 <<EOF
+
+  OxyWatch is running.
+    dashboard    http://$http_addr/
+    admin token  $(cat "$token_file" 2>/dev/null || echo "(not found: see var/oxywatch.log, or set OXYWATCH_ADMIN_TOKEN)")
+    API          curl -H "Authorization: Bearer \$(cat var/admin-token)" http://$http_addr/api/v1/devices
+    metrics      http://$http_addr/metrics
+    InfluxDB     $influx_url  (database oxywatch, measurement o2_reading)
+    logs         var/oxywatch.log  var/firmware-sim.log  var/influxd.log
+
+  A few devices fail in the first minutes (demo scenario); watch their alerts.
+  Ctrl-C stops everything.
+
+EOF
+# Exit when any child exits (or on Ctrl-C), then stop the rest.
+wait -n "${pids[@]}" || true
+say "a process stopped; see the logs in var/"
