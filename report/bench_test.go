@@ -75,7 +75,7 @@ func BenchmarkUptimeMonth10k(b *testing.B) {
 	r := New(reg, src, nil, Options{Loc: kampala(), Now: fixedNow(fixtureNow), BatchSize: 500, OutageListMin: time.Hour})
 	b.ReportAllocs()
 	for b.Loop() {
-		f, err := r.Fleet(context.Background(), p)
+		f, err := r.Fleet(context.Background(), p, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

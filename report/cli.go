@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +85,7 @@ type cli struct {
 
 // periodFlags are the flags that choose a period and an output.
 type periodFlags struct {
-	from, to, month, group, format, out string
+	from, to, month, group, format, out, regions string
 }
 
 func (c *cli) flagSet(name, summary string, pf *periodFlags, formats string) *flag.FlagSet {
@@ -94,6 +95,7 @@ func (c *cli) flagSet(name, summary string, pf *periodFlags, formats string) *fl
 	fs.StringVar(&pf.to, "to", "", "end (excluded), a local date or an RFC 3339 time")
 	fs.StringVar(&pf.month, "month", "", "one calendar month, e.g. 2026-11 (instead of --from and --to)")
 	fs.StringVar(&pf.out, "out", "", "write to this file instead of standard output")
+	fs.StringVar(&pf.regions, "region", "", "only these regions, comma separated (default: all)")
 	if formats != "" {
 		fs.StringVar(&pf.group, "group", "facility", "device, facility, region or country")
 		fs.StringVar(&pf.format, "format", "json", formats)
@@ -166,63 +168,65 @@ func (c *cli) period(pf *periodFlags) (Period, error) {
 func (c *cli) uptime(ctx context.Context, args []string) error {
 	var pf periodFlags
 	fs := c.flagSet("uptime", "Hours in each status, uptime_pct, data_coverage_pct, outages and MTTR per group.", &pf, "json, csv or html")
-	p, g, done, err := c.common(fs, args, &pf, "json", "csv", "html")
+	q, done, err := c.common(fs, args, &pf)
 	if done || err != nil {
 		return err
 	}
-	rep, err := c.reporter().Uptime(ctx, p, g)
+	rep, err := c.reporter().Uptime(ctx, q)
 	if err != nil {
 		return err
 	}
-	return c.write(pf.out, func(w io.Writer) error {
-		switch pf.format {
-		case "csv":
-			return WriteUptimeCSV(w, rep)
-		case "html":
-			return UptimePage("OxyWatch uptime report", rep, p.Loc).WriteHTML(w)
-		}
-		return WriteJSON(w, rep)
-	})
+	return c.write(pf.out, formatWriter(pf.format, rep))
+}
+
+// formatWriter picks the writer of a report for --format.
+func formatWriter(format string, rep interface {
+	WriteJSON(io.Writer) error
+	WriteCSV(io.Writer) error
+	WriteHTML(io.Writer) error
+}) func(io.Writer) error {
+	switch format {
+	case "csv":
+		return rep.WriteCSV
+	case "html":
+		return rep.WriteHTML
+	}
+	return rep.WriteJSON
 }
 
 func (c *cli) supply(ctx context.Context, args []string) error {
 	var pf periodFlags
-	fs := c.flagSet("supply", "Rated and available capacity, oxygen produced, cylinders filled, demand and coverage per group.", &pf, "json or csv")
-	p, g, done, err := c.common(fs, args, &pf, "json", "csv")
+	fs := c.flagSet("supply", "Rated and available capacity, oxygen produced, cylinders filled, demand and coverage per group.", &pf, "json, csv or html")
+	q, done, err := c.common(fs, args, &pf)
 	if done || err != nil {
 		return err
 	}
-	rep, err := c.reporter().Supply(ctx, p, g)
+	rep, err := c.reporter().Supply(ctx, q)
 	if err != nil {
 		return err
 	}
-	return c.write(pf.out, func(w io.Writer) error {
-		if pf.format == "csv" {
-			return WriteSupplyCSV(w, rep)
-		}
-		return WriteJSON(w, rep)
-	})
+	return c.write(pf.out, formatWriter(pf.format, rep))
 }
 
-// common parses flags, the period, the group and the format.
-func (c *cli) common(fs *flag.FlagSet, args []string, pf *periodFlags, formats ...string) (Period, Group, bool, error) {
+// common parses flags, the period, the group, the regions and the format.
+func (c *cli) common(fs *flag.FlagSet, args []string, pf *periodFlags) (Query, bool, error) {
 	if done, err := c.parse(fs, args); done || err != nil {
-		return Period{}, "", done, err
+		return Query{}, done, err
 	}
 	p, err := c.period(pf)
 	if err != nil {
-		return p, "", false, err
+		return Query{}, false, err
 	}
 	g, err := ParseGroup(pf.group)
 	if err != nil {
-		return p, "", false, fmt.Errorf("%w: --group: %w", ErrUsage, err)
+		return Query{}, false, fmt.Errorf("%w: --group: %w", ErrUsage, err)
 	}
-	for _, f := range formats {
-		if pf.format == f {
-			return p, g, false, nil
-		}
+	switch pf.format {
+	case "json", "csv", "html":
+	default:
+		return Query{}, false, fmt.Errorf("%w: --format %q is not one of json, csv, html", ErrUsage, pf.format)
 	}
-	return p, g, false, fmt.Errorf("%w: --format %q is not one of %s", ErrUsage, pf.format, strings.Join(formats, ", "))
+	return Query{Period: p, Group: g, Regions: ParseRegions(pf.regions)}, false, nil
 }
 
 func (c *cli) monthly(ctx context.Context, args []string) error {
@@ -236,16 +240,16 @@ func (c *cli) monthly(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	page, err := c.monthlyPage(ctx, p, *title)
+	page, err := c.monthlyPage(ctx, p, ParseRegions(pf.regions), *title)
 	if err != nil {
 		return err
 	}
 	return c.write(pf.out, page.WriteHTML)
 }
 
-func (c *cli) monthlyPage(ctx context.Context, p Period, title string) (*Page, error) {
+func (c *cli) monthlyPage(ctx context.Context, p Period, regions []string, title string) (*Page, error) {
 	r := c.reporter()
-	f, err := r.Fleet(ctx, p)
+	f, err := r.Fleet(ctx, p, regions)
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +263,8 @@ func (c *cli) monthlyPage(ctx context.Context, p Period, title string) (*Page, e
 		if due, err = c.deps.Maintenance(ctx); err != nil {
 			return nil, fmt.Errorf("list maintenance due: %w", err)
 		}
+		in := newRegionFilter(regions)
+		due = slices.DeleteFunc(due, func(m MaintenanceDue) bool { return !in.has(m.Region) })
 	}
 	return MonthlyPage(title, f, due), nil
 }

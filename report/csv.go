@@ -93,3 +93,15 @@ func causesCell(cs []CauseHours) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// WriteJSON writes the report as indented JSON (the API's answer).
+func (r *UptimeReport) WriteJSON(w io.Writer) error { return WriteJSON(w, r) }
+
+// WriteCSV writes the report's rows as CSV (see WriteUptimeCSV).
+func (r *UptimeReport) WriteCSV(w io.Writer) error { return WriteUptimeCSV(w, r) }
+
+// WriteJSON writes the report as indented JSON (the API's answer).
+func (r *SupplyReport) WriteJSON(w io.Writer) error { return WriteJSON(w, r) }
+
+// WriteCSV writes the report's rows as CSV (see WriteSupplyCSV).
+func (r *SupplyReport) WriteCSV(w io.Writer) error { return WriteSupplyCSV(w, r) }

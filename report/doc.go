@@ -40,4 +40,22 @@
 // capacity with demand, and oxygen produced with demand over the period. A
 // psa or concentrator is idle on a local day it existed in full and produced
 // nothing.
+//
+// # Use from the HTTP layer
+//
+// Build one Reporter with New(registry, timelines, production,
+// OptionsFrom(cfg.Report)). For GET /api/v1/reports/uptime and
+// GET /api/v1/supply:
+//
+//	q, err := reporter.ParseQuery(from, to, group, regions) // errors wrap ErrBadQuery: answer 400
+//	rep, err := reporter.Uptime(ctx, q)                     // or reporter.Supply(ctx, q)
+//	err = rep.WriteJSON(w)                                  // or rep.WriteCSV(w), rep.WriteHTML(w)
+//
+// regions is nil for an unlimited token, and the token's regions (or the
+// part of them asked for) otherwise: the report then covers only devices and
+// facilities of those regions, in its rows, total, outages and demand, and
+// every row grouped by device, facility or region carries its region. A
+// non-nil empty list gives an empty report. Reports are computed from the
+// registry and timelines at the time of the request, so a late backlog that
+// the timeline has taken in shows in the next report.
 package report

@@ -142,7 +142,7 @@ func (e *DHIS2Exporter) needsSupply() bool {
 
 // values computes every mapped indicator for every facility.
 func (e *DHIS2Exporter) values(ctx context.Context, p Period) ([]dhis2.Value, error) {
-	f, err := e.Reporter.Fleet(ctx, p)
+	f, err := e.Reporter.Fleet(ctx, p, nil)
 	if err != nil {
 		return nil, err
 	}

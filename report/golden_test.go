@@ -34,7 +34,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestGoldenUptimeCSV(t *testing.T) {
 	for _, g := range []Group{GroupDevice, GroupFacility, GroupRegion} {
 		t.Run(string(g), func(t *testing.T) {
-			rep, err := fixtureReporter().Uptime(context.Background(), fixturePeriod(), g)
+			rep, err := fixtureReporter().Uptime(context.Background(), Query{Period: fixturePeriod(), Group: g})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,7 +48,7 @@ func TestGoldenUptimeCSV(t *testing.T) {
 }
 
 func TestGoldenSupplyCSV(t *testing.T) {
-	rep, err := fixtureReporter().Supply(context.Background(), fixturePeriod(), GroupFacility)
+	rep, err := fixtureReporter().Supply(context.Background(), Query{Period: fixturePeriod(), Group: GroupFacility})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestGoldenSupplyCSV(t *testing.T) {
 
 func TestGoldenMonthlyHTML(t *testing.T) {
 	r := fixtureReporter()
-	f, err := r.Fleet(context.Background(), fixturePeriod())
+	f, err := r.Fleet(context.Background(), fixturePeriod(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,4 +79,26 @@ func TestGoldenMonthlyHTML(t *testing.T) {
 		}
 	}
 	golden(t, "monthly.html", b.Bytes())
+}
+
+// TestGoldenReportHTML renders the API's HTML forms: the uptime report by
+// facility and the supply report by facility.
+func TestGoldenReportHTML(t *testing.T) {
+	ctx := context.Background()
+	q := Query{Period: fixturePeriod(), Group: GroupFacility}
+	up, err := fixtureReporter().Uptime(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup, err := fixtureReporter().Supply(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, rep := range map[string]writer{"uptime-facility.html": up, "supply-facility.html": sup} {
+		var b bytes.Buffer
+		if err := rep.WriteHTML(&b); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name, b.Bytes())
+	}
 }

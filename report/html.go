@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -74,6 +75,33 @@ func UptimePage(title string, r *UptimeReport, loc *time.Location) *Page {
 	return p
 }
 
+// SupplyPage shows one supply report's table.
+func SupplyPage(title string, r *SupplyReport, loc *time.Location) *Page {
+	return &Page{Title: title, Period: Period{From: r.From, To: r.To, Loc: loc}, GeneratedAt: r.GeneratedAt, Supply: r}
+}
+
+// WriteHTML renders the report as a printable HTML page with a status bar
+// per row and the outage list.
+func (r *UptimeReport) WriteHTML(w io.Writer) error {
+	return UptimePage("OxyWatch uptime report", r, reportLoc(r.loc, r.TimeZone)).WriteHTML(w)
+}
+
+// WriteHTML renders the report as a printable HTML page.
+func (r *SupplyReport) WriteHTML(w io.Writer) error {
+	return SupplyPage("OxyWatch oxygen supply report", r, reportLoc(r.loc, r.TimeZone)).WriteHTML(w)
+}
+
+// reportLoc is loc, or the named zone of a report read back from JSON.
+func reportLoc(loc *time.Location, name string) *time.Location {
+	if loc != nil {
+		return loc
+	}
+	if l, err := time.LoadLocation(name); err == nil {
+		return l
+	}
+	return time.UTC
+}
+
 // WriteHTML renders the page as one self-contained HTML document.
 func (p *Page) WriteHTML(w io.Writer) error {
 	if err := pageTemplate.Execute(w, p); err != nil {
@@ -91,8 +119,19 @@ func (p *Page) Loc() *time.Location {
 }
 
 // GroupTitle names the main table's grouping.
-func (p *Page) GroupTitle() string {
-	switch p.Table.Group {
+func (p *Page) GroupTitle() string { return groupTitle(p.Table.Group) }
+
+// SupplyTitle heads the supply table's first column: Facility, Region….
+func (p *Page) SupplyTitle() string {
+	n := groupNoun(p.Supply.Group)
+	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+// SupplyNoun names one row of the supply table, for its heading.
+func (p *Page) SupplyNoun() string { return groupNoun(p.Supply.Group) }
+
+func groupTitle(g Group) string {
+	switch g {
 	case GroupDevice:
 		return "Devices"
 	case GroupRegion:
@@ -104,11 +143,13 @@ func (p *Page) GroupTitle() string {
 }
 
 // GroupNoun names one row of the main table, for its heading.
-func (p *Page) GroupNoun() string {
-	if p.Table.Group == "" {
+func (p *Page) GroupNoun() string { return groupNoun(p.Table.Group) }
+
+func groupNoun(g Group) string {
+	if g == "" {
 		return string(GroupFacility)
 	}
-	return string(p.Table.Group)
+	return string(g)
 }
 
 // longestOutages keeps the n longest of all; more counts those left out,

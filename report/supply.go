@@ -18,6 +18,8 @@ type SupplyReport struct {
 	GeneratedAt time.Time   `json:"generated_at"`
 	Items       []SupplyRow `json:"items"`
 	Total       SupplyRow   `json:"total"`
+
+	loc *time.Location // draws dates in the HTML form
 }
 
 // SupplyRow is one group's oxygen supply. Null demand and coverage mean the
@@ -40,22 +42,27 @@ type SupplyRow struct {
 	IdleDeviceDays        int      `json:"idle_device_days"` // days a psa or concentrator produced nothing
 }
 
-// Supply computes the supply report for p grouped by g.
-func (r *Reporter) Supply(ctx context.Context, p Period, g Group) (*SupplyReport, error) {
-	f, err := r.Fleet(ctx, p)
+// Supply computes the supply report for q.Period grouped by q.Group, over
+// the devices and facilities of q.Regions only.
+func (r *Reporter) Supply(ctx context.Context, q Query) (*SupplyReport, error) {
+	f, err := r.Fleet(ctx, q.Period, q.Regions)
 	if err != nil {
 		return nil, err
 	}
 	if err := r.LoadProduction(ctx, f); err != nil {
 		return nil, err
 	}
-	return f.Supply(g), nil
+	return f.Supply(q.Group), nil
 }
 
 // LoadProduction reads what every device of f produced, for Supply.
 func (r *Reporter) LoadProduction(ctx context.Context, f *Fleet) error {
 	if r.production == nil {
 		return fmt.Errorf("supply: no production source configured")
+	}
+	if len(f.devices) == 0 { // an empty query would read every device
+		f.production = map[plant.DeviceID]Production{}
+		return nil
 	}
 	q := ProductionQuery{From: f.Period.From, To: f.end(), Loc: f.Period.Loc, MaxGap: r.opt.MaxReadingGap}
 	for _, d := range f.devices {
@@ -113,6 +120,7 @@ func (f *Fleet) Supply(g Group) *SupplyReport {
 	rep := &SupplyReport{
 		From: f.Period.From.UTC(), To: f.Period.To.UTC(), TimeZone: f.Period.Loc.String(),
 		Group: g, GeneratedAt: f.GeneratedAt.UTC(), Total: total.finish(days),
+		loc: f.Period.Loc,
 	}
 	rep.Items = make([]SupplyRow, 0, len(order))
 	for _, k := range order {

@@ -96,13 +96,14 @@ func New(reg Registry, tl TimelineSource, prod ProductionSource, opt Options) *R
 // Location is the zone that draws month and day boundaries.
 func (r *Reporter) Location() *time.Location { return r.opt.Loc }
 
-// Uptime computes the uptime report for p grouped by g.
-func (r *Reporter) Uptime(ctx context.Context, p Period, g Group) (*UptimeReport, error) {
-	f, err := r.Fleet(ctx, p)
+// Uptime computes the uptime report for q.Period grouped by q.Group, over
+// the devices of q.Regions only.
+func (r *Reporter) Uptime(ctx context.Context, q Query) (*UptimeReport, error) {
+	f, err := r.Fleet(ctx, q.Period, q.Regions)
 	if err != nil {
 		return nil, err
 	}
-	return f.Uptime(g), nil
+	return f.Uptime(q.Group), nil
 }
 
 // Fleet is every device's account of one period; group it with Uptime and
@@ -117,17 +118,22 @@ type Fleet struct {
 	outages     *outageList
 }
 
-// Fleet reads the registry and every device's timeline for p, in batches.
-func (r *Reporter) Fleet(ctx context.Context, p Period) (*Fleet, error) {
+// Fleet reads the registry and the timeline of every device for p, in
+// batches. regions limits it to devices and facilities of those regions (see
+// Query.Regions); nil reads all.
+func (r *Reporter) Fleet(ctx context.Context, p Period, regions []string) (*Fleet, error) {
 	now := r.opt.Now()
+	in := newRegionFilter(regions)
 	devs, err := r.devices(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	devs = in.devices(devs)
 	facs, err := r.registry.Facilities(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list facilities: %w", err)
 	}
+	facs = in.facilities(facs)
 	f := &Fleet{Period: p, GeneratedAt: now, facilities: facs, litresBed: r.opt.LitresPerBed, outages: newOutageList(r.opt.OutageListMax)}
 	spans := lifespans(devs, p, now)
 	for i := 0; i < len(spans); i += r.opt.BatchSize {
@@ -231,6 +237,8 @@ type UptimeReport struct {
 	// other outages of that length.
 	Outages          []Outage `json:"outages"`
 	OutagesNotListed int      `json:"outages_not_listed"`
+
+	loc *time.Location // draws dates in the HTML form
 }
 
 // UptimeRow is one group's uptime. Hours are rounded to 0.001 h and
@@ -289,6 +297,7 @@ func (f *Fleet) Uptime(g Group) *UptimeReport {
 	rep := &UptimeReport{
 		From: f.Period.From.UTC(), To: f.Period.To.UTC(), TimeZone: f.Period.Loc.String(),
 		Group: g, GeneratedAt: f.GeneratedAt.UTC(), Total: total.finish(), Outages: f.outages.sorted(),
+		loc: f.Period.Loc,
 	}
 	rep.OutagesNotListed = listed - len(rep.Outages)
 	for _, k := range order {
@@ -329,7 +338,7 @@ func labelRow(g Group, key string, d plant.Device, facs map[string]plant.Facilit
 	case GroupFacility:
 		r.Name, r.Region, r.Country = facs[key].Name, d.Region, d.Country
 	case GroupRegion:
-		r.Country = d.Country
+		r.Region, r.Country = key, d.Country
 	}
 	return r
 }

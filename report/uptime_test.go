@@ -47,7 +47,7 @@ func TestUptimeHandComputed(t *testing.T) {
 		facilities: []plant.Facility{{ID: "mulago", Name: "Mulago NRH", Region: "central", Country: "UG"}},
 	}
 	r := reporter(reg, mapTimelines{"psa-1": novemberTimeline()}, time.UTC, utc("2027-01-01 00:00"))
-	rep, err := r.Uptime(context.Background(), Month(2026, time.November, time.UTC), GroupDevice)
+	rep, err := r.Uptime(context.Background(), Query{Period: Month(2026, time.November, time.UTC), Group: GroupDevice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestUptimeCutAtPeriodBounds(t *testing.T) {
 			reg := &fakeRegistry{devices: []plant.Device{{ID: "psa-1", Facility: "mulago"}}}
 			r := reporter(reg, mapTimelines{"psa-1": novemberTimeline()}, time.UTC, utc("2027-01-01 00:00"))
 			p := Period{From: utc(tc.from), To: utc(tc.to), Loc: time.UTC}
-			rep, err := r.Uptime(context.Background(), p, GroupDevice)
+			rep, err := r.Uptime(context.Background(), Query{Period: p, Group: GroupDevice})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +150,7 @@ func TestUptimeMaintenanceAndNoData(t *testing.T) {
 			reg := &fakeRegistry{devices: []plant.Device{{ID: "c-1"}}}
 			r := reporter(reg, mapTimelines{"c-1": tc.tl}, time.UTC, utc("2027-01-01 00:00"))
 			p := Period{From: utc("2026-11-01 00:00"), To: utc("2026-11-02 00:00"), Loc: time.UTC}
-			rep, err := r.Uptime(context.Background(), p, GroupDevice)
+			rep, err := r.Uptime(context.Background(), Query{Period: p, Group: GroupDevice})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +197,7 @@ func TestUptimeMonthBoundaryKampala(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := r.Uptime(context.Background(), p, GroupDevice)
+			rep, err := r.Uptime(context.Background(), Query{Period: p, Group: GroupDevice})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +230,7 @@ func TestUptimeDevicesAddedAndRetired(t *testing.T) {
 		"old": {iv(op, "2026-10-01 00:00", "2026-11-10 00:00", ""), iv(down, "2026-11-10 00:00", "", "offline")},
 	}
 	r := reporter(retiringRegistry{base}, tls, time.UTC, utc("2027-01-01 00:00"))
-	rep, err := r.Uptime(context.Background(), Month(2026, time.November, time.UTC), GroupRegion)
+	rep, err := r.Uptime(context.Background(), Query{Period: Month(2026, time.November, time.UTC), Group: GroupRegion})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestUptimeGroupSumsHours(t *testing.T) {
 	}
 	r := reporter(reg, tls, time.UTC, utc("2027-01-01 00:00"))
 	p := Period{From: utc("2026-11-01 00:00"), To: utc("2026-11-02 00:00"), Loc: time.UTC}
-	rep, err := r.Uptime(context.Background(), p, GroupCountry)
+	rep, err := r.Uptime(context.Background(), Query{Period: p, Group: GroupCountry})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestUptimeGroupSumsHours(t *testing.T) {
 	if !reflect.DeepEqual(rep.Total.UptimePct, got.UptimePct) {
 		t.Errorf("total uptime %v differs from the only group's %v", deref(rep.Total.UptimePct), deref(got.UptimePct))
 	}
-	fac, _ := r.Uptime(context.Background(), p, GroupFacility)
+	fac, _ := r.Uptime(context.Background(), Query{Period: p, Group: GroupFacility})
 	if len(fac.Items) != 2 || fac.Items[0].Name != "One" || fac.Items[0].Devices != 2 || *fac.Items[0].UptimePct != 100 {
 		t.Errorf("facility rows %+v", fac.Items)
 	}
@@ -284,7 +284,7 @@ func TestUptimeEndsNow(t *testing.T) {
 	reg := &fakeRegistry{devices: []plant.Device{{ID: "a"}}}
 	tls := mapTimelines{"a": {iv(op, "2026-11-01 00:00", "2026-11-03 00:00", ""), iv(down, "2026-11-03 00:00", "", "state:fault")}}
 	r := reporter(reg, tls, time.UTC, utc("2026-11-03 12:00"))
-	rep, err := r.Uptime(context.Background(), Month(2026, time.November, time.UTC), GroupDevice)
+	rep, err := r.Uptime(context.Background(), Query{Period: Month(2026, time.November, time.UTC), Group: GroupDevice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestUptimeUnsortedAndOverlapping(t *testing.T) {
 	}}
 	r := reporter(reg, tls, time.UTC, utc("2027-01-01 00:00"))
 	p := Period{From: utc("2026-11-01 00:00"), To: utc("2026-11-02 00:00"), Loc: time.UTC}
-	rep, err := r.Uptime(context.Background(), p, GroupDevice)
+	rep, err := r.Uptime(context.Background(), Query{Period: p, Group: GroupDevice})
 	if err != nil {
 		t.Fatal(err)
 	}
