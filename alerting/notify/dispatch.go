@@ -1,0 +1,353 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// burst is how soon the outbox is read again after an Enqueue, whose
+// transaction may not have committed at the first look.
+var burst = []time.Duration{time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond, 100 * time.Millisecond, 300 * time.Millisecond}
+
+// permanentError marks a send that must not be retried.
+type permanentError struct{ err error }
+
+func (p permanentError) Error() string { return p.err.Error() }
+func (p permanentError) Unwrap() error { return p.err }
+
+// Permanent marks err as a provider refusal that retrying cannot fix, such as
+// an invalid number. Senders wrap such errors with it.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
+// IsPermanent reports whether err was marked with Permanent or carries a
+// Permanent() method that returns true, as the errors of the sms, email and
+// webhook packages do.
+func IsPermanent(err error) bool {
+	var p permanentError
+	if errors.As(err, &p) {
+		return true
+	}
+	var q interface{ Permanent() bool }
+	return errors.As(err, &q) && q.Permanent()
+}
+
+func (s *Service) loop(ctx context.Context) error {
+	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSends()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, s.cfg.Workers)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	next := len(burst)
+	for {
+		select {
+		case <-ctx.Done():
+			return s.drain(&wg, cancelSends)
+		case <-s.stop:
+			return s.drain(&wg, cancelSends)
+		case <-s.wake:
+			next = 0
+		case <-timer.C:
+		}
+		s.poll(ctx, sendCtx, &wg, sem)
+		d := s.cfg.PollInterval
+		if next < len(burst) {
+			d = burst[next]
+			next++
+		}
+		timer.Reset(d)
+	}
+}
+
+// drain waits for sends in flight up to the shutdown timeout, then cancels
+// them; their rows stay pending and go out after a restart.
+func (s *Service) drain(wg *sync.WaitGroup, cancel context.CancelFunc) error {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(s.cfg.ShutdownTimeout):
+		cancel()
+		<-done
+		return fmt.Errorf("notify: sends still in flight after %s were cancelled", s.cfg.ShutdownTimeout)
+	}
+}
+
+func (s *Service) poll(ctx, sendCtx context.Context, wg *sync.WaitGroup, sem chan struct{}) {
+	if err := s.escalateDue(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("notify: escalation", "err", err)
+	}
+	s.updateGauges(ctx)
+	groups, err := s.dueGroups(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("notify: read outbox", "err", err)
+		}
+		return
+	}
+	for _, g := range groups {
+		if !s.claim(g.key()) {
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		default:
+			s.release(g.key())
+			return // every worker is busy; the next poll goes on
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			defer s.release(g.key())
+			s.deliver(sendCtx, g)
+		}()
+	}
+}
+
+// group is the rows that go to one address on one channel about one facility
+// as one message. Webhook rows go one by one.
+type group struct {
+	channel  Channel
+	address  string
+	facility string
+	id       int64 // the webhook row
+}
+
+func (g group) key() string {
+	if g.channel == Webhook {
+		return fmt.Sprintf("webhook|%d", g.id)
+	}
+	return string(g.channel) + "|" + g.address + "|" + g.facility
+}
+
+func (s *Service) claim(k string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[k] {
+		return false
+	}
+	s.inflight[k] = true
+	return true
+}
+
+func (s *Service) release(k string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.inflight, k)
+}
+
+func (s *Service) dueGroups(ctx context.Context) ([]group, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, channel, address, facility FROM notify_outbox
+		WHERE state = 'pending' AND not_before <= ? ORDER BY id LIMIT 500`, ms(s.now()))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	var out []group
+	for rows.Next() {
+		var g group
+		if err := rows.Scan(&g.id, &g.channel, &g.address, &g.facility); err != nil {
+			return nil, err
+		}
+		if !seen[g.key()] {
+			seen[g.key()] = true
+			out = append(out, g)
+		}
+	}
+	return out, rows.Err()
+}
+
+// pending is one outbox row being delivered.
+type pending struct {
+	id        int64
+	key       string
+	event     string
+	e         event
+	contactID *int64
+	recipient string
+	created   time.Time
+	attempts  int
+}
+
+const maxGroup = 50
+
+func (s *Service) members(ctx context.Context, g group) ([]pending, error) {
+	q := `SELECT id, idem_key, event, alert, contact_id, recipient, created_at, attempts
+		FROM notify_outbox WHERE state = 'pending' AND `
+	args := []any{}
+	if g.channel == Webhook {
+		q += `id = ?`
+		args = append(args, g.id)
+	} else {
+		q += `channel = ? AND address = ? AND facility = ?`
+		args = append(args, string(g.channel), g.address, g.facility)
+	}
+	rows, err := s.db.QueryContext(ctx, q+fmt.Sprintf(` ORDER BY id LIMIT %d`, maxGroup), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []pending
+	for rows.Next() {
+		var p pending
+		var data string
+		var created int64
+		if err := rows.Scan(&p.id, &p.key, &p.event, &data, &p.contactID, &p.recipient, &created, &p.attempts); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(data), &p.e); err != nil {
+			return nil, fmt.Errorf("decode outbox row %d: %w", p.id, err)
+		}
+		p.created = fromMS(created)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// deliver sends one group's message and records the outcome.
+func (s *Service) deliver(ctx context.Context, g group) {
+	ps, err := s.members(ctx, g)
+	if err != nil || len(ps) == 0 {
+		if err != nil {
+			s.log.Error("notify: read outbox group", "err", err)
+		}
+		return
+	}
+	if wait, err := s.rateLimited(ctx, g); err != nil || !wait.IsZero() {
+		if err == nil {
+			err = s.defer_(ctx, ps, wait)
+		}
+		s.logErr("notify: rate limit", err)
+		return
+	}
+	if g.channel == SMS {
+		ok, err := s.reserveSMS(ctx)
+		if err != nil || !ok {
+			if err == nil {
+				err = s.overBudget(ctx, ps)
+			}
+			s.logErr("notify: SMS budget", err)
+			return
+		}
+		defer s.unreserveSMS()
+	}
+	s.send(ctx, g, ps)
+}
+
+func (s *Service) send(ctx context.Context, g group, ps []pending) {
+	msg := s.render(g.channel, g.address, ps)
+	sender := s.senders[g.channel]
+	if sender == nil {
+		s.logErr("notify: record", s.failed(ctx, ps, fmt.Errorf("no %s sender configured", g.channel)))
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+	err := sender.Send(sctx, msg)
+	cancel()
+	switch {
+	case err == nil:
+		s.m.sent.WithLabelValues(string(g.channel)).Inc()
+		err = s.sent(context.WithoutCancel(ctx), ps, msg)
+	case IsPermanent(err):
+		s.m.failed.WithLabelValues(string(g.channel)).Inc()
+		s.log.Warn("notify: provider refused a message", "channel", g.channel, "key", msg.Key, "err", err)
+		err = s.failed(context.WithoutCancel(ctx), ps, err)
+	default:
+		s.m.retries.WithLabelValues(string(g.channel)).Inc()
+		s.log.Info("notify: send failed, will retry", "channel", g.channel, "key", msg.Key, "err", err)
+		err = s.retry(context.WithoutCancel(ctx), ps, err)
+	}
+	s.logErr("notify: record", err)
+}
+
+func (s *Service) logErr(msg string, err error) {
+	if err != nil {
+		s.log.Error(msg, "err", err)
+	}
+}
+
+func ids(ps []pending) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprint(p.id)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (s *Service) sent(ctx context.Context, ps []pending, m Message) error {
+	text := m.Text
+	if text == "" {
+		text = string(m.JSON)
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE notify_outbox SET state = 'sent', sent_at = ?,
+		sent_key = ?, text = ?, attempts = attempts + 1, last_error = '' WHERE id IN (`+ids(ps)+`)`,
+		ms(s.now()), m.Key, text)
+	return err
+}
+
+func (s *Service) failed(ctx context.Context, ps []pending, cause error) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE notify_outbox SET state = 'failed', attempts = attempts + 1,
+		last_error = ? WHERE id IN (`+ids(ps)+`)`, truncate(cause.Error(), 500))
+	return err
+}
+
+// retry schedules the next attempt with exponential backoff, or gives up on
+// rows older than max_age.
+func (s *Service) retry(ctx context.Context, ps []pending, cause error) error {
+	now := s.now()
+	var give, keep []pending
+	for _, p := range ps {
+		if now.Sub(p.created) >= s.cfg.MaxAge {
+			give = append(give, p)
+		} else {
+			keep = append(keep, p)
+		}
+	}
+	if len(give) > 0 {
+		s.m.failed.WithLabelValues("gave_up").Inc()
+		if err := s.failed(ctx, give, fmt.Errorf("gave up after %s: %w", s.cfg.MaxAge, cause)); err != nil {
+			return err
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	next := now.Add(s.backoff(keep[0].attempts + 1))
+	_, err := s.db.ExecContext(ctx, `UPDATE notify_outbox SET attempts = attempts + 1, last_error = ?,
+		not_before = ? WHERE id IN (`+ids(keep)+`)`, truncate(cause.Error(), 500), ms(next))
+	return err
+}
+
+// backoff is the wait after the n-th failed attempt.
+func (s *Service) backoff(n int) time.Duration {
+	d := s.cfg.RetryMin
+	for i := 1; i < n && d < s.cfg.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, s.cfg.RetryMax)
+}
+
+func (s *Service) defer_(ctx context.Context, ps []pending, until time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE notify_outbox SET not_before = ? WHERE id IN (`+ids(ps)+`)`, ms(until))
+	return err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
