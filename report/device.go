@@ -66,7 +66,8 @@ type accountant struct {
 	sink     *outageList
 	cursor   time.Time
 	failedAt time.Time // first down start since last operational; zero when working
-	cur      *Outage   // outage in progress
+	cur      Outage    // outage in progress, when open
+	open     bool
 	curDur   time.Duration
 }
 
@@ -149,9 +150,9 @@ func (a *accountant) down(iv *plant.StatusInterval, d time.Duration) {
 	if a.failedAt.IsZero() {
 		a.failedAt = iv.Start
 	}
-	if a.cur == nil {
-		a.cur = &Outage{Device: a.st.dev.ID, Facility: a.st.dev.Facility, Region: a.st.dev.Region, Start: iv.Start, Cause: iv.Cause}
-		a.curDur = 0
+	if !a.open {
+		a.cur = Outage{Device: a.st.dev.ID, Facility: a.st.dev.Facility, Region: a.st.dev.Region, Start: iv.Start, Cause: iv.Cause}
+		a.open, a.curDur = true, 0
 	}
 	a.curDur += d
 	a.cur.End = iv.End
@@ -162,7 +163,7 @@ func (a *accountant) down(iv *plant.StatusInterval, d time.Duration) {
 }
 
 func (a *accountant) closeOutage(repaired time.Time) {
-	if a.cur == nil {
+	if !a.open {
 		return
 	}
 	a.st.outages++
@@ -171,9 +172,9 @@ func (a *accountant) closeOutage(repaired time.Time) {
 		a.cur.DownH = hours(a.curDur)
 		a.cur.Repaired = repaired
 		a.st.listed++
-		a.sink.add(a.cur)
+		a.sink.add(&a.cur)
 	}
-	a.cur = nil
+	a.open = false
 }
 
 func (a *accountant) repaired(at time.Time) {
