@@ -101,10 +101,17 @@ func fluxStrings(ids []plant.DeviceID) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
+// FluxQuerier runs a Flux query. *store.Influx and the client's
+// api.QueryAPI both are one.
+type FluxQuerier interface {
+	Query(ctx context.Context, flux string) (*api.QueryTableResult, error)
+}
+
 // InfluxProduction reads production from InfluxDB (2.x, Cloud, or 1.8 with
-// Flux enabled) through the client's QueryAPI.
+// Flux enabled): measurement o2_reading, fields flow_lpm, state and
+// cylinders_filled, tag device (CONTRACT §4).
 type InfluxProduction struct {
-	Query  api.QueryAPI
+	Query  FluxQuerier
 	Bucket string // 1.8: db/rp
 }
 

@@ -11,6 +11,7 @@ import (
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
 	"github.com/oxywatch/oxywatch/internal/testenv"
 )
 
@@ -57,14 +58,19 @@ func TestProductionInflux(t *testing.T) {
 	loc := kampala()
 	from := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
 	q := ProductionQuery{From: from, To: from.AddDate(0, 0, 2), Loc: loc, MaxGap: 5 * time.Minute}
-	src := &InfluxProduction{Query: client.QueryAPI(""), Bucket: "oxywatch/autogen"}
-	for _, devices := range [][]plant.DeviceID{nil, {"psa-1", "conc-2"}} {
-		q.Devices = devices
-		got, err := src.Production(ctx, q)
-		if err != nil {
-			t.Fatalf("devices %v: %v", devices, err)
+	// the app's store client, as production wires it
+	st := store.NewInflux(store.InfluxOptions{URL: in.URL, Bucket: "oxywatch/autogen"})
+	defer st.Close()
+	for name, querier := range map[string]FluxQuerier{"client QueryAPI": client.QueryAPI(""), "store.Influx": st} {
+		src := &InfluxProduction{Query: querier, Bucket: "oxywatch/autogen"}
+		for _, devices := range [][]plant.DeviceID{nil, {"psa-1", "conc-2"}} {
+			q.Devices = devices
+			got, err := src.Production(ctx, q)
+			if err != nil {
+				t.Fatalf("%s, devices %v: %v", name, devices, err)
+			}
+			checkProduction(t, got)
 		}
-		checkProduction(t, got)
 	}
 }
 
