@@ -263,3 +263,14 @@ func FuzzDecodeTelemetry(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeTelemetry(b *testing.B) {
+	payload := []byte(`{"ts":1763800000000,"seq":1042,"purity_pct":93.4,"pressure_bar":4.6,"flow_lpm":410,"runtime_h":12873.5,"state":"running","power":"mains","alarms":[]}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		d := DecodeTelemetry("psa-001", payload, testNow)
+		if len(d.Readings) != 1 {
+			b.Fatal(d.Rejected)
+		}
+	}
+}

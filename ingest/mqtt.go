@@ -88,11 +88,21 @@ func (s *Subscriber) Start(ctx context.Context) {
 func (s *Subscriber) onConnect(c mqtt.Client) {
 	p := s.opts.TopicPrefix
 	filters := map[string]byte{p + "/+/telemetry": 1, p + "/+/status": 1}
-	tok := c.SubscribeMultiple(filters, s.onMessage)
 	go func() { // never block the connect handler on the subscribe round trip
-		if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
-			s.log.Error("subscribe failed; reconnecting", "err", tok.Error())
-			return
+		for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+			tok := c.SubscribeMultiple(filters, s.onMessage)
+			if tok.WaitTimeout(30*time.Second) && tok.Error() == nil {
+				break
+			}
+			s.log.Error("subscribe failed; retrying", "err", tok.Error(), "retry_in", wait)
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			if !c.IsConnectionOpen() {
+				return // the next connection subscribes again
+			}
 		}
 		s.setUp(true)
 		s.log.Info("connected to broker and subscribed", "broker", s.opts.URL, "client_id", s.opts.ClientID, "topics", []string{p + "/+/telemetry", p + "/+/status"})

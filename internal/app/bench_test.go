@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,7 +234,7 @@ func waitArrivals(b *testing.B, a *arrivals, want int, within time.Duration) {
 // latency at 5,000 readings/s. Run it once: make bench.
 func BenchmarkIngest(b *testing.B) {
 	const devices, total, paced, rate = 1000, 100_000, 50_000, 5000
-	s := &stack{mq: testenv.StartMosquitto(b, testenv.MosquittoOptions{}), in: testenv.StartInfluxd(b, "")}
+	s := &stack{mq: testenv.StartMosquitto(b, testenv.MosquittoOptions{Extra: os.Getenv("OXYBENCH_MOSQUITTO_EXTRA")}), in: testenv.StartInfluxd(b, "")}
 	epoch := time.Now()
 	spec := pubSpec{Broker: s.mq.URL, Devices: devices, Total: total, Conns: 20, Epoch: epoch.UnixNano(), TSBase: epoch.Add(-12 * time.Hour)}
 
@@ -275,10 +276,12 @@ func BenchmarkIngest(b *testing.B) {
 		go func() { done <- a.Run(ctx) }()
 		testenv.Eventually(b, 20*time.Second, "ingester connected", func() bool { return a.sub != nil && a.sub.Connected() })
 		resetPeakRSS()
+		stopProfile := profileIngest(b)
 		u2 := measure()
 		publish(b, spec)
 		waitArrivals(b, full, total, 5*time.Minute)
 		u3 := measure()
+		stopProfile()
 		fullRate := full.rate()
 		storedAt := time.Now()
 		waitStored(b, s.in, total, 5*time.Minute)
@@ -311,6 +314,23 @@ func BenchmarkIngest(b *testing.B) {
 		b.ReportMetric(100*fullRate/bareRate, "ratio_%")
 		b.ReportMetric(float64(full.percentile(0.99).Microseconds()), "p99_µs@5k/s")
 	}
+}
+
+// profileIngest writes a CPU profile of the full ingester's run to the
+// file named by OXYBENCH_CPUPROFILE, when set.
+func profileIngest(b *testing.B) (stop func()) {
+	path := os.Getenv("OXYBENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 func perReading(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
