@@ -1,0 +1,309 @@
+// Package mqttpub publishes firmware-sim devices over MQTT with paho: one
+// client per device with its own credentials and last will, as real
+// devices connect.
+package mqttpub
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/oxywatch/oxywatch/firmware-sim/sim"
+)
+
+// Options configure the MQTT publisher.
+type Options struct {
+	Broker string // tcp://host:port
+	Prefix string // topic prefix, default o2
+	// Username and Password, when Username is set, are one login shared by
+	// all devices. Otherwise each device logs in as its id with the fleet's
+	// password column, or DevicePassword with {id} replaced.
+	Username, Password string
+	DevicePassword     string
+	QueueLen           int // telemetry payloads waiting per device; default 1024
+	// OnResult is called once per telemetry publish when the broker
+	// acknowledged it (err nil) or it failed, with the time since Publish.
+	OnResult func(latency time.Duration, err error)
+	Log      *slog.Logger
+}
+
+// Publisher implements sim.Publisher over MQTT.
+type Publisher struct {
+	opts Options
+}
+
+// New returns a publisher. Nothing connects until the simulation asks.
+func New(opts Options) (*Publisher, error) {
+	if _, err := url.Parse(opts.Broker); err != nil || !strings.Contains(opts.Broker, "://") {
+		return nil, fmt.Errorf("broker %q is not a URL such as tcp://127.0.0.1:1883", opts.Broker)
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = "o2"
+	}
+	if opts.QueueLen <= 0 {
+		opts.QueueLen = 1024
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.OnResult == nil {
+		opts.OnResult = func(time.Duration, error) {}
+	}
+	return &Publisher{opts: opts}, nil
+}
+
+// Link implements sim.Publisher.
+func (p *Publisher) Link(spec sim.Spec) sim.Link {
+	l := &link{
+		opts:      &p.opts,
+		id:        spec.ID,
+		telemetry: p.opts.Prefix + "/" + spec.ID + "/telemetry",
+		status:    p.opts.Prefix + "/" + spec.ID + "/status",
+		out:       make(chan outgoing, p.opts.QueueLen),
+		tokens:    make(chan pending, p.opts.QueueLen),
+		done:      make(chan struct{}),
+		log:       p.opts.Log.With("device", spec.ID),
+	}
+	l.user, l.pass = p.credentials(spec)
+	l.wg.Go(l.send)
+	l.wg.Go(l.await)
+	return l
+}
+
+func (p *Publisher) credentials(spec sim.Spec) (string, string) {
+	switch {
+	case p.opts.Username != "":
+		return p.opts.Username, p.opts.Password
+	case spec.Password != "":
+		return spec.ID, spec.Password
+	}
+	return spec.ID, strings.ReplaceAll(p.opts.DevicePassword, "{id}", spec.ID)
+}
+
+// Link states.
+const (
+	down int32 = iota
+	connecting
+	up
+)
+
+type outgoing struct {
+	payload []byte
+	at      time.Time
+}
+
+type pending struct {
+	tok mqtt.Token
+	at  time.Time
+}
+
+type link struct {
+	opts              *Options
+	id, user, pass    string
+	telemetry, status string
+	log               *slog.Logger
+	state             atomic.Int32
+	out               chan outgoing
+	tokens            chan pending
+	done              chan struct{}
+	closeOnce         sync.Once
+	wg                sync.WaitGroup
+	mu                sync.Mutex
+	client            mqtt.Client
+	conn              net.Conn
+	nextTry           time.Time
+	failures          int
+}
+
+// Connect implements sim.Link.
+func (l *link) Connect() {
+	if l.state.Load() != down || time.Now().Before(l.retryAt()) {
+		return
+	}
+	select {
+	case <-l.done:
+		return
+	default:
+	}
+	l.state.Store(connecting)
+	l.wg.Go(l.connect)
+}
+
+func (l *link) retryAt() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.nextTry
+}
+
+func (l *link) connect() {
+	c := mqtt.NewClient(l.clientOptions())
+	if err := wait(c.Connect(), 15*time.Second); err != nil {
+		l.failed(fmt.Errorf("connect %s as %s: %w", l.opts.Broker, l.user, err))
+		return
+	}
+	if err := wait(c.Publish(l.status, 1, true, "online"), 10*time.Second); err != nil {
+		c.Disconnect(0)
+		l.failed(fmt.Errorf("publish online: %w", err))
+		return
+	}
+	l.mu.Lock()
+	l.client, l.failures = c, 0
+	l.mu.Unlock()
+	if !l.state.CompareAndSwap(connecting, up) {
+		c.Disconnect(0) // dropped or closed meanwhile
+	}
+}
+
+func (l *link) failed(err error) {
+	l.mu.Lock()
+	l.failures++
+	backoff := min(time.Duration(1<<min(l.failures, 5))*time.Second, 30*time.Second)
+	l.nextTry = time.Now().Add(backoff)
+	n := l.failures
+	l.mu.Unlock()
+	if n == 1 || n%10 == 0 {
+		l.log.Warn("mqtt connect failed", "err", err, "attempts", n, "retry_in", backoff)
+	}
+	l.state.CompareAndSwap(connecting, down)
+}
+
+func (l *link) clientOptions() *mqtt.ClientOptions {
+	o := mqtt.NewClientOptions().AddBroker(l.opts.Broker).SetClientID(l.id).
+		SetUsername(l.user).SetPassword(l.pass).
+		SetCleanSession(true).SetAutoReconnect(false).SetConnectRetry(false).
+		SetOrderMatters(false).SetKeepAlive(30*time.Second).
+		SetConnectTimeout(10*time.Second).SetWriteTimeout(10*time.Second).
+		SetWill(l.status, "offline", 1, true).
+		SetConnectionLostHandler(func(c mqtt.Client, err error) {
+			l.lost(c, err)
+		})
+	return o.SetCustomOpenConnectionFn(l.dial)
+}
+
+// dial opens the TCP connection and keeps it, so Drop can cut it the way a
+// lost GSM link does: no DISCONNECT, the broker publishes the will.
+func (l *link) dial(u *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
+	if u.Scheme != "tcp" && u.Scheme != "mqtt" {
+		return nil, fmt.Errorf("broker scheme %q: firmware-sim speaks tcp:// only", u.Scheme)
+	}
+	conn, err := net.DialTimeout("tcp", u.Host, o.ConnectTimeout)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.conn = conn
+	l.mu.Unlock()
+	return conn, nil
+}
+
+func (l *link) lost(c mqtt.Client, err error) {
+	l.mu.Lock()
+	mine := l.client == c
+	if mine {
+		l.client = nil
+	}
+	l.mu.Unlock()
+	if mine && l.state.CompareAndSwap(up, down) {
+		l.log.Info("mqtt connection lost", "err", err)
+	}
+}
+
+// Connected implements sim.Link.
+func (l *link) Connected() bool { return l.state.Load() == up }
+
+// Publish implements sim.Link. It never blocks: a full queue is ErrBusy.
+func (l *link) Publish(payload []byte) error {
+	if l.state.Load() != up {
+		return sim.ErrNotConnected
+	}
+	select {
+	case l.out <- outgoing{payload: payload, at: time.Now()}:
+		return nil
+	default:
+		return sim.ErrBusy
+	}
+}
+
+// Drop implements sim.Link.
+func (l *link) Drop() {
+	l.state.Store(down)
+	l.mu.Lock()
+	conn := l.conn
+	l.client, l.conn = nil, nil
+	l.mu.Unlock()
+	if conn != nil {
+		conn.Close()
+	}
+}
+
+// Close implements sim.Link: it lets queued telemetry go (up to 2 s),
+// publishes offline, disconnects and stops the link's goroutines.
+func (l *link) Close() {
+	l.closeOnce.Do(func() {
+		l.drain(2 * time.Second)
+		l.mu.Lock()
+		c := l.client
+		l.mu.Unlock()
+		if c != nil && l.state.Load() == up {
+			if err := wait(c.Publish(l.status, 1, true, "offline"), 2*time.Second); err != nil {
+				l.log.Warn("publish offline", "err", err)
+			}
+			c.Disconnect(250)
+		}
+		l.state.Store(down)
+		close(l.done)
+		l.wg.Wait()
+	})
+}
+
+func (l *link) drain(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for len(l.out) > 0 && l.state.Load() == up && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // bounded wait for our own sender, not a test wait
+	}
+}
+
+// send publishes queued telemetry on the current client.
+func (l *link) send() {
+	defer close(l.tokens)
+	for {
+		select {
+		case <-l.done:
+			return
+		case m := <-l.out:
+			l.mu.Lock()
+			c := l.client
+			l.mu.Unlock()
+			if c == nil {
+				l.opts.OnResult(time.Since(m.at), sim.ErrNotConnected)
+				continue
+			}
+			l.tokens <- pending{tok: c.Publish(l.telemetry, 1, false, m.payload), at: m.at}
+		}
+	}
+}
+
+// await reports the outcome of each publish, in order.
+func (l *link) await() {
+	for p := range l.tokens {
+		err := wait(p.tok, 30*time.Second)
+		l.opts.OnResult(time.Since(p.at), err)
+	}
+}
+
+var errTimeout = errors.New("timed out")
+
+func wait(t mqtt.Token, d time.Duration) error {
+	if !t.WaitTimeout(d) {
+		return errTimeout
+	}
+	return t.Error()
+}

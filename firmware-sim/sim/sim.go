@@ -1,0 +1,260 @@
+// Package sim is the core of firmware-sim: device models, faults, backlogs
+// and the scheduler that wakes devices in simulated time. It knows nothing of
+// MQTT: readings leave through the Publisher interface.
+package sim
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"path"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config describes one simulation run.
+type Config struct {
+	Fleet     []Spec
+	Seed      uint64
+	Start     time.Time // simulated start
+	Until     time.Time // simulated end; zero: until the context ends
+	Clock     *Clock    // nil: as fast as possible (tests, dry runs)
+	Publisher Publisher
+	Events    []Event
+	// RandomFaultsPerDay and DropsPerDay are per device and simulated day.
+	RandomFaultsPerDay float64
+	DropsPerDay        float64
+	BacklogCap         int  // readings a device keeps while offline; default 20,000
+	LiveTS             bool // live readings always carry ts (else devices without a clock leave it out)
+	Stamp              bool // add sim_sent_ns, real Unix ns at production, for latency
+	Now                func() time.Time
+	Log                *slog.Logger
+}
+
+// Stats are counters safe to read from any goroutine.
+type Stats struct {
+	Readings  atomic.Int64 // readings taken
+	Sent      atomic.Int64 // readings handed to links, live or in backlogs
+	Backlogs  atomic.Int64 // backlog payloads handed to links
+	Queued    atomic.Int64 // readings waiting in backlogs
+	Dropped   atomic.Int64 // readings lost to full backlogs
+	Malformed atomic.Int64 // malformed payloads sent on purpose
+	SimNanos  atomic.Int64 // simulated time reached, Unix ns
+}
+
+// Sim runs a fleet. Run it from one goroutine.
+type Sim struct {
+	cfg     Config
+	devices []*Device
+	links   []Link
+	wakes   wakeHeap
+	events  []Event
+	next    int // next event to apply
+	Stats   Stats
+}
+
+// New builds a simulation. It fails on an empty fleet or duplicate ids.
+func New(cfg Config) (*Sim, error) {
+	if len(cfg.Fleet) == 0 {
+		return nil, fmt.Errorf("empty fleet")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.BacklogCap <= 0 {
+		cfg.BacklogCap = 20000
+	}
+	s := &Sim{cfg: cfg, events: slices.Clone(cfg.Events)}
+	slices.SortStableFunc(s.events, func(a, b Event) int { return cmpDuration(a.At, b.At) })
+	seen := map[string]bool{}
+	for i, spec := range cfg.Fleet {
+		if seen[spec.ID] {
+			return nil, fmt.Errorf("duplicate device id %q", spec.ID)
+		}
+		seen[spec.ID] = true
+		s.addDevice(spec, i)
+	}
+	heap.Init(&s.wakes)
+	return s, nil
+}
+
+func cmpDuration(a, b time.Duration) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (s *Sim) addDevice(spec Spec, i int) {
+	d := newDevice(spec, i, s.cfg.Seed, s.cfg.Start)
+	d.backlog = NewBacklog(s.cfg.BacklogCap)
+	d.nextRandom = d.drawNext(s.cfg.Start, s.cfg.RandomFaultsPerDay)
+	d.nextDrop = d.drawNext(s.cfg.Start, s.cfg.DropsPerDay)
+	s.devices = append(s.devices, d)
+	s.links = append(s.links, s.cfg.Publisher.Link(spec))
+	first := s.cfg.Start.Add(time.Duration(d.rng.Float64() * float64(d.ReportInterval)))
+	s.wakes = append(s.wakes, wake{at: first, idx: i})
+}
+
+// Devices returns the simulated devices, in fleet order.
+func (s *Sim) Devices() []*Device { return s.devices }
+
+// Run wakes devices in time order until cfg.Until or until ctx ends. It
+// returns nil in both cases; links stay open (call Close).
+func (s *Sim) Run(ctx context.Context) error {
+	for _, l := range s.links {
+		l.Connect()
+	}
+	for s.wakes.Len() > 0 {
+		w := s.wakes[0]
+		if !s.cfg.Until.IsZero() && w.at.After(s.cfg.Until) {
+			return nil
+		}
+		if s.cfg.Clock != nil && s.cfg.Clock.Wait(ctx, w.at) != nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.applyEvents(w.at)
+		s.wake(w.idx, w.at)
+		s.Stats.SimNanos.Store(w.at.UnixNano())
+		s.wakes[0].at = w.at.Add(s.devices[w.idx].jitter())
+		heap.Fix(&s.wakes, 0)
+	}
+	return nil
+}
+
+// jitter is the time to the next report: the interval ± 0.5 %.
+func (d *Device) jitter() time.Duration {
+	iv := float64(d.ReportInterval)
+	return time.Duration(iv * (1 + 0.01*(d.rng.Float64()-0.5)))
+}
+
+// Close says goodbye on every link (offline, retained) in parallel.
+func (s *Sim) Close() {
+	var wg sync.WaitGroup
+	for _, l := range s.links {
+		wg.Go(l.Close)
+	}
+	wg.Wait()
+}
+
+// drawNext draws the time of the next random event at rate per day.
+func (d *Device) drawNext(t time.Time, perDay float64) time.Time {
+	if perDay <= 0 {
+		return time.Time{}
+	}
+	days := d.rng.ExpFloat64() / perDay
+	return t.Add(time.Duration(math.Min(days, 1e4) * 24 * float64(time.Hour)))
+}
+
+// applyEvents starts every scheduled event due by t.
+func (s *Sim) applyEvents(t time.Time) {
+	for s.next < len(s.events) && !s.cfg.Start.Add(s.events[s.next].At).After(t) {
+		ev := s.events[s.next]
+		s.next++
+		targets := s.targets(ev)
+		if len(targets) == 0 {
+			s.cfg.Log.Warn("scenario event matches no device", "fault", ev.Fault, "device", ev.Device, "kind", ev.Kind, "facility", ev.Facility)
+		}
+		for _, d := range targets {
+			d.inject(ev, s.cfg.Start.Add(ev.At))
+		}
+		s.cfg.Log.Info("fault", "fault", ev.Fault, "devices", len(targets), "for", ev.For, "sim_time", t.UTC().Format(time.RFC3339))
+	}
+}
+
+// targets are the devices an event applies to.
+func (s *Sim) targets(ev Event) []*Device {
+	var out []*Device
+	skipped := 0
+	for _, d := range s.devices {
+		if !ev.matches(d) {
+			continue
+		}
+		if skipped < ev.Skip {
+			skipped++
+			continue
+		}
+		out = append(out, d)
+		if ev.Pick > 0 && len(out) == ev.Pick {
+			break
+		}
+	}
+	if ev.Site {
+		out = s.sites(out)
+	}
+	return out
+}
+
+// sites widens devices to every device at their facilities.
+func (s *Sim) sites(devs []*Device) []*Device {
+	fac := map[string]bool{}
+	for _, d := range devs {
+		fac[d.Facility] = true
+	}
+	var out []*Device
+	for _, d := range s.devices {
+		if fac[d.Facility] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (ev *Event) matches(d *Device) bool {
+	if ev.Device != "" {
+		if ok, _ := path.Match(ev.Device, d.ID); !ok {
+			return false
+		}
+	}
+	return (ev.Kind == "" || ev.Kind == d.Kind) && (ev.Facility == "" || ev.Facility == d.Facility) &&
+		(ev.Region == "" || ev.Region == d.Region)
+}
+
+// inject starts a fault on the device at t.
+func (d *Device) inject(ev Event, t time.Time) {
+	if ev.For <= 0 {
+		ev.For = defaultFor(ev.Fault)
+	}
+	if ev.Fault == FaultCode && ev.Code == "" {
+		ev.Code = "E07"
+	}
+	d.faults = append(d.faults, &active{Event: ev, from: t, until: t.Add(ev.For)})
+}
+
+type wake struct {
+	at  time.Time
+	idx int
+}
+
+// wakeHeap orders wake-ups by time, then fleet order, so a seed replays
+// exactly.
+type wakeHeap []wake
+
+func (h wakeHeap) Len() int { return len(h) }
+func (h wakeHeap) Less(i, j int) bool {
+	if h[i].at.Equal(h[j].at) {
+		return h[i].idx < h[j].idx
+	}
+	return h[i].at.Before(h[j].at)
+}
+func (h wakeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *wakeHeap) Push(x any)   { *h = append(*h, x.(wake)) }
+func (h *wakeHeap) Pop() any {
+	old := *h
+	w := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return w
+}
