@@ -101,6 +101,27 @@ func TestCLIFormats(t *testing.T) {
 	}
 }
 
+// TestCLIRegion: --region limits every command's figures, and the monthly
+// report's maintenance list, to the regions named.
+func TestCLIRegion(t *testing.T) {
+	for _, args := range [][]string{
+		{"uptime", "--month", "2026-11", "--group", "device", "--region", "Eastern"},
+		{"supply", "--month", "2026-11", "--format", "html", "--region", "Eastern"},
+		{"monthly", "--month", "2026-11", "--region", "Eastern"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			out, _, err := runCLI(t, cliDeps(t), args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(strings.ToLower(out), "jinja") {
+				t.Errorf("output lacks the Eastern region's facility:\n%.600s", out)
+			}
+			noneOf(t, out, []string{"Central", "mulago", "Mulago", "Northern", "gulu", "Gulu"})
+		})
+	}
+}
+
 func TestCLIUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{},
