@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,33 @@ func TestProductionInflux(t *testing.T) {
 			}
 			checkProduction(t, got)
 		}
+	}
+	checkSupplyFromInflux(t, &InfluxProduction{Query: st, Bucket: "oxywatch/autogen"}, q)
+}
+
+// checkSupplyFromInflux runs a whole supply report over the readings of
+// productionLines, 1 to 2 November in Kampala.
+func checkSupplyFromInflux(t *testing.T, src ProductionSource, q ProductionQuery) {
+	t.Helper()
+	reg := &fakeRegistry{
+		devices: []plant.Device{
+			{ID: "psa-1", Kind: plant.KindPSA, Facility: "mulago", Region: "central", Country: "UG", RatedFlowLPM: 500, Status: plant.StatusOperational},
+			{ID: "conc-2", Kind: plant.KindConcentrator, Facility: "mulago", Region: "central", Country: "UG", RatedFlowLPM: 10, Status: plant.StatusDown},
+		},
+		facilities: []plant.Facility{{ID: "mulago", Name: "Mulago", Region: "central", Country: "UG", Beds: 10}},
+	}
+	r := New(reg, mapTimelines{}, src, Options{Loc: q.Loc, Now: fixedNow(q.To.AddDate(0, 1, 0)), LitresPerBed: 2.5, MaxReadingGap: q.MaxGap})
+	rep, err := r.Supply(context.Background(), Query{Period: Period{From: q.From, To: q.To, Loc: q.Loc}, Group: GroupFacility})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1.6 + 0.005 m3 and 7 cylinders; demand 10 beds × 2.5 L/min = 25 L/min,
+	// 72 m3 over two days; each device produced nothing on one of the days.
+	want := SupplyRow{Key: "mulago", Name: "Mulago", Region: "central", Country: "UG", Devices: 2,
+		RatedLPM: 510, AvailableLPM: 500, ProducedM3: 1.605, CylindersFilled: 7, CylindersPerDay: 3.5,
+		DemandLPM: f64(25), DemandM3: f64(72), CapacityCoveragePct: f64(2000), ProductionCoveragePct: f64(2.23), IdleDeviceDays: 2}
+	if len(rep.Items) != 1 || !reflect.DeepEqual(rep.Items[0], want) {
+		t.Errorf("supply:\ngot  %+v\nwant %+v", rep.Items, want)
 	}
 }
 
