@@ -150,3 +150,42 @@ func TestParseRegions(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestReporterConcurrent: the HTTP layer shares one Reporter between
+// requests; reports made at once equal those made one by one (run with -race).
+func TestReporterConcurrent(t *testing.T) {
+	r := fixtureReporter()
+	ctx := context.Background()
+	regions := []string{"Central", "Eastern", "Northern", "Western"}
+	serial := make([]string, len(regions))
+	for i, reg := range regions {
+		rep, err := r.Uptime(ctx, Query{Period: fixturePeriod(), Group: GroupDevice, Regions: []string{reg}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		serial[i] = renderAll(t, rep)
+	}
+	got := make([]string, len(regions))
+	errs := make(chan error, len(regions))
+	for i, reg := range regions {
+		go func() {
+			rep, err := r.Uptime(ctx, Query{Period: fixturePeriod(), Group: GroupDevice, Regions: []string{reg}})
+			if err == nil {
+				var b bytes.Buffer
+				err = errors.Join(rep.WriteJSON(&b), rep.WriteCSV(&b), rep.WriteHTML(&b))
+				got[i] = b.String()
+			}
+			errs <- err
+		}()
+	}
+	for range regions {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range regions {
+		if got[i] != serial[i] {
+			t.Errorf("%s: the concurrent report differs from the serial one", regions[i])
+		}
+	}
+}

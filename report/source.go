@@ -8,7 +8,9 @@ import (
 )
 
 // TimelineSource gives each device's status intervals overlapping [from, to).
-// Intervals keep their true Start and End, which may lie outside the span.
+// Intervals keep their true Start and End, which may lie outside the span;
+// they need not be sorted. The returned slices belong to the caller, which
+// may reorder them. A device with no interval is no_data throughout.
 type TimelineSource interface {
 	Timelines(ctx context.Context, devices []plant.DeviceID, from, to time.Time) (map[plant.DeviceID][]plant.StatusInterval, error)
 }

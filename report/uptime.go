@@ -80,7 +80,8 @@ func (o Options) withDefaults() Options {
 }
 
 // Reporter computes reports from the registry, the status timelines and
-// (for supply) production data.
+// (for supply) production data. It keeps no state between reports and is
+// safe for concurrent use when its sources are.
 type Reporter struct {
 	registry   Registry
 	timelines  TimelineSource
