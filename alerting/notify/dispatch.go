@@ -97,40 +97,43 @@ func (s *Service) poll(ctx, sendCtx context.Context, wg *sync.WaitGroup, sem cha
 		return
 	}
 	for _, g := range groups {
-		if !s.claim(g.key()) {
+		if !s.claim(g.recipientKey()) {
 			continue
 		}
 		select {
 		case sem <- struct{}{}:
 		default:
-			s.release(g.key())
+			s.release(g.recipientKey())
 			return // every worker is busy; the next poll goes on
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			defer s.release(g.key())
+			defer s.release(g.recipientKey())
 			s.deliver(sendCtx, g)
 		}()
 	}
 }
 
 // group is the rows that go to one address on one channel about one facility
-// as one message. Webhook rows go one by one.
+// as one message. Webhook rows form one group and go one by one, in order.
 type group struct {
 	channel  Channel
 	address  string
 	facility string
-	id       int64 // the webhook row
 }
 
 func (g group) key() string {
 	if g.channel == Webhook {
-		return fmt.Sprintf("webhook|%d", g.id)
+		return "webhook"
 	}
 	return string(g.channel) + "|" + g.address + "|" + g.facility
 }
+
+// recipientKey names the address a group goes to: one send at a time per
+// address, so the rate limit counts every message before the next.
+func (g group) recipientKey() string { return string(g.channel) + "|" + g.address }
 
 func (s *Service) claim(k string) bool {
 	s.mu.Lock()
@@ -149,7 +152,7 @@ func (s *Service) release(k string) {
 }
 
 func (s *Service) dueGroups(ctx context.Context) ([]group, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, channel, address, facility FROM notify_outbox
+	rows, err := s.db.QueryContext(ctx, `SELECT channel, address, facility FROM notify_outbox
 		WHERE state = 'pending' AND not_before <= ? ORDER BY id LIMIT 500`, ms(s.now()))
 	if err != nil {
 		return nil, err
@@ -159,7 +162,7 @@ func (s *Service) dueGroups(ctx context.Context) ([]group, error) {
 	var out []group
 	for rows.Next() {
 		var g group
-		if err := rows.Scan(&g.id, &g.channel, &g.address, &g.facility); err != nil {
+		if err := rows.Scan(&g.channel, &g.address, &g.facility); err != nil {
 			return nil, err
 		}
 		if !seen[g.key()] {
@@ -179,18 +182,18 @@ type pending struct {
 	contactID *int64
 	recipient string
 	created   time.Time
+	notBefore time.Time
 	attempts  int
 }
 
 const maxGroup = 50
 
 func (s *Service) members(ctx context.Context, g group) ([]pending, error) {
-	q := `SELECT id, idem_key, event, alert, contact_id, recipient, created_at, attempts
+	q := `SELECT id, idem_key, event, alert, contact_id, recipient, created_at, not_before, attempts
 		FROM notify_outbox WHERE state = 'pending' AND `
 	args := []any{}
 	if g.channel == Webhook {
-		q += `id = ?`
-		args = append(args, g.id)
+		q += `channel = 'webhook'`
 	} else {
 		q += `channel = ? AND address = ? AND facility = ?`
 		args = append(args, string(g.channel), g.address, g.facility)
@@ -204,14 +207,14 @@ func (s *Service) members(ctx context.Context, g group) ([]pending, error) {
 	for rows.Next() {
 		var p pending
 		var data string
-		var created int64
-		if err := rows.Scan(&p.id, &p.key, &p.event, &data, &p.contactID, &p.recipient, &created, &p.attempts); err != nil {
+		var created, notBefore int64
+		if err := rows.Scan(&p.id, &p.key, &p.event, &data, &p.contactID, &p.recipient, &created, &notBefore, &p.attempts); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(data), &p.e); err != nil {
 			return nil, fmt.Errorf("decode outbox row %d: %w", p.id, err)
 		}
-		p.created = fromMS(created)
+		p.created, p.notBefore = fromMS(created), fromMS(notBefore)
 		out = append(out, p)
 	}
 	return out, rows.Err()
@@ -224,6 +227,10 @@ func (s *Service) deliver(ctx context.Context, g group) {
 		if err != nil {
 			s.log.Error("notify: read outbox group", "err", err)
 		}
+		return
+	}
+	if g.channel == Webhook {
+		s.sendInOrder(ctx, g, ps)
 		return
 	}
 	if wait, err := s.rateLimited(ctx, g); err != nil || !wait.IsZero() {
@@ -247,16 +254,30 @@ func (s *Service) deliver(ctx context.Context, g group) {
 	s.send(ctx, g, ps)
 }
 
-func (s *Service) send(ctx context.Context, g group, ps []pending) {
+// sendInOrder sends rows one by one, oldest first, stopping at the first
+// that is not due or will be retried, so that receivers see transitions in
+// the order they happened.
+func (s *Service) sendInOrder(ctx context.Context, g group, ps []pending) {
+	for _, p := range ps {
+		if p.notBefore.After(s.now()) || !s.send(ctx, g, []pending{p}) || ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// send sends one message carrying ps and records the outcome; it reports
+// whether the rows are done with (sent, or refused for good).
+func (s *Service) send(ctx context.Context, g group, ps []pending) bool {
 	msg := s.render(g.channel, g.address, ps)
 	sender := s.senders[g.channel]
 	if sender == nil {
 		s.logErr("notify: record", s.failed(ctx, ps, fmt.Errorf("no %s sender configured", g.channel)))
-		return
+		return true
 	}
 	sctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
 	err := sender.Send(sctx, msg)
 	cancel()
+	done := err == nil || IsPermanent(err)
 	switch {
 	case err == nil:
 		s.m.sent.WithLabelValues(string(g.channel)).Inc()
@@ -271,6 +292,7 @@ func (s *Service) send(ctx context.Context, g group, ps []pending) {
 		err = s.retry(context.WithoutCancel(ctx), ps, err)
 	}
 	s.logErr("notify: record", err)
+	return done && err == nil
 }
 
 func (s *Service) logErr(msg string, err error) {

@@ -92,7 +92,7 @@ type Service struct {
 
 	wake     chan struct{}
 	mu       sync.Mutex
-	inflight map[string]bool // group keys being sent
+	inflight map[string]bool // addresses being sent to
 	smsOut   int             // SMS in flight, counted against the budget
 
 	stopOnce sync.Once
