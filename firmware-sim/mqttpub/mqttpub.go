@@ -70,6 +70,7 @@ func (p *Publisher) Link(spec sim.Spec) sim.Link {
 		out:       make(chan outgoing, p.opts.QueueLen),
 		tokens:    make(chan pending, p.opts.QueueLen),
 		done:      make(chan struct{}),
+		ready:     make(chan struct{}),
 		log:       p.opts.Log.With("device", spec.ID),
 	}
 	l.user, l.pass = p.credentials(spec)
@@ -95,32 +96,43 @@ const (
 	up
 )
 
+// maxAttempts is how often a telemetry payload is published before it is
+// given up (reported to OnResult with the error).
+const maxAttempts = 5
+
 type outgoing struct {
-	payload []byte
-	at      time.Time
+	payload  []byte
+	at       time.Time
+	attempts int
 }
 
 type pending struct {
 	tok mqtt.Token
-	at  time.Time
+	msg outgoing
 }
 
+// link is one device's MQTT connection. The simulation goroutine calls the
+// sim.Link methods; send and await move accepted payloads to the broker and
+// keep them across reconnections, as firmware with a QoS 1 queue does.
 type link struct {
 	opts              *Options
 	id, user, pass    string
 	telemetry, status string
 	log               *slog.Logger
 	state             atomic.Int32
+	inflight          atomic.Int64 // accepted, not yet acknowledged or given up
 	out               chan outgoing
 	tokens            chan pending
 	done              chan struct{}
 	closeOnce         sync.Once
 	wg                sync.WaitGroup
-	mu                sync.Mutex
-	client            mqtt.Client
-	conn              net.Conn
-	nextTry           time.Time
-	failures          int
+
+	mu       sync.Mutex
+	client   mqtt.Client   // nil while down
+	ready    chan struct{} // closed while client is set
+	conn     net.Conn
+	nextTry  time.Time
+	failures int
 }
 
 // Connect implements sim.Link.
@@ -155,11 +167,23 @@ func (l *link) connect() {
 		return
 	}
 	l.mu.Lock()
-	l.client, l.failures = c, 0
-	l.mu.Unlock()
+	defer l.mu.Unlock()
 	if !l.state.CompareAndSwap(connecting, up) {
 		c.Disconnect(0) // dropped or closed meanwhile
+		return
 	}
+	l.client, l.failures = c, 0
+	close(l.ready)
+}
+
+// setDown forgets client c (any client when c is nil). It holds l.mu.
+func (l *link) setDown(c mqtt.Client) bool {
+	if l.client == nil || (c != nil && l.client != c) {
+		return false
+	}
+	l.client = nil
+	l.ready = make(chan struct{})
+	return true
 }
 
 func (l *link) failed(err error) {
@@ -182,9 +206,7 @@ func (l *link) clientOptions() *mqtt.ClientOptions {
 		SetOrderMatters(false).SetKeepAlive(30*time.Second).
 		SetConnectTimeout(10*time.Second).SetWriteTimeout(10*time.Second).
 		SetWill(l.status, "offline", 1, true).
-		SetConnectionLostHandler(func(c mqtt.Client, err error) {
-			l.lost(c, err)
-		})
+		SetConnectionLostHandler(l.lost)
 	return o.SetCustomOpenConnectionFn(l.dial)
 }
 
@@ -206,10 +228,7 @@ func (l *link) dial(u *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
 
 func (l *link) lost(c mqtt.Client, err error) {
 	l.mu.Lock()
-	mine := l.client == c
-	if mine {
-		l.client = nil
-	}
+	mine := l.setDown(c)
 	l.mu.Unlock()
 	if mine && l.state.CompareAndSwap(up, down) {
 		l.log.Info("mqtt connection lost", "err", err)
@@ -219,6 +238,9 @@ func (l *link) lost(c mqtt.Client, err error) {
 // Connected implements sim.Link.
 func (l *link) Connected() bool { return l.state.Load() == up }
 
+// Pending implements sim.Link.
+func (l *link) Pending() int { return int(l.inflight.Load()) }
+
 // Publish implements sim.Link. It never blocks: a full queue is ErrBusy.
 func (l *link) Publish(payload []byte) error {
 	if l.state.Load() != up {
@@ -226,18 +248,21 @@ func (l *link) Publish(payload []byte) error {
 	}
 	select {
 	case l.out <- outgoing{payload: payload, at: time.Now()}:
+		l.inflight.Add(1)
 		return nil
 	default:
 		return sim.ErrBusy
 	}
 }
 
-// Drop implements sim.Link.
+// Drop implements sim.Link. Payloads queued or in flight stay with the link
+// and go out on the next connection.
 func (l *link) Drop() {
 	l.state.Store(down)
 	l.mu.Lock()
 	conn := l.conn
-	l.client, l.conn = nil, nil
+	l.conn = nil
+	l.setDown(nil)
 	l.mu.Unlock()
 	if conn != nil {
 		conn.Close()
@@ -259,44 +284,96 @@ func (l *link) Close() {
 			c.Disconnect(250)
 		}
 		l.state.Store(down)
+		l.mu.Lock()
+		l.setDown(nil)
+		conn := l.conn
+		l.mu.Unlock()
 		close(l.done)
+		if conn != nil {
+			conn.Close() // a connect still under way gives up
+		}
 		l.wg.Wait()
 	})
 }
 
 func (l *link) drain(limit time.Duration) {
 	deadline := time.Now().Add(limit)
-	for len(l.out) > 0 && l.state.Load() == up && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // bounded wait for our own sender, not a test wait
+	for l.inflight.Load() > 0 && l.state.Load() == up && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // bounded wait for our own sender
 	}
 }
 
-// send publishes queued telemetry on the current client.
-func (l *link) send() {
-	defer close(l.tokens)
+// waitClient returns the connected client, waiting for a connection; nil
+// once the link is closed.
+func (l *link) waitClient() mqtt.Client {
 	for {
+		l.mu.Lock()
+		c, ready := l.client, l.ready
+		l.mu.Unlock()
+		if c != nil {
+			return c
+		}
 		select {
+		case <-ready:
 		case <-l.done:
-			return
-		case m := <-l.out:
-			l.mu.Lock()
-			c := l.client
-			l.mu.Unlock()
-			if c == nil {
-				l.opts.OnResult(time.Since(m.at), sim.ErrNotConnected)
-				continue
-			}
-			l.tokens <- pending{tok: c.Publish(l.telemetry, 1, false, m.payload), at: m.at}
+			return nil
 		}
 	}
 }
 
-// await reports the outcome of each publish, in order.
+// send publishes queued telemetry on the current client, waiting for one
+// while the link is down.
+func (l *link) send() {
+	defer close(l.tokens)
+	for {
+		var m outgoing
+		select {
+		case <-l.done:
+			return
+		case m = <-l.out:
+		}
+		c := l.waitClient()
+		if c == nil {
+			l.giveUp(m, sim.ErrNotConnected)
+			return
+		}
+		m.attempts++
+		l.tokens <- pending{tok: c.Publish(l.telemetry, 1, false, m.payload), msg: m}
+	}
+}
+
+// await reports the outcome of each publish, in order. A publish that
+// failed (the connection went) is queued again for the next connection.
 func (l *link) await() {
 	for p := range l.tokens {
 		err := wait(p.tok, 30*time.Second)
-		l.opts.OnResult(time.Since(p.at), err)
+		if err == nil {
+			l.inflight.Add(-1)
+			l.opts.OnResult(time.Since(p.msg.at), nil)
+			continue
+		}
+		l.retry(p.msg, err)
 	}
+}
+
+func (l *link) retry(m outgoing, err error) {
+	if m.attempts >= maxAttempts {
+		l.giveUp(m, err)
+		return
+	}
+	select {
+	case <-l.done:
+		l.giveUp(m, err)
+	case l.out <- m:
+	default:
+		l.giveUp(m, err) // the queue is full of newer readings
+	}
+}
+
+func (l *link) giveUp(m outgoing, err error) {
+	l.inflight.Add(-1)
+	l.opts.OnResult(time.Since(m.at), err)
+	l.log.Debug("telemetry given up", "err", err, "attempts", m.attempts)
 }
 
 var errTimeout = errors.New("timed out")

@@ -26,11 +26,11 @@ func (s *Sim) wake(i int, t time.Time) {
 // randomEvents injects random faults and GSM drop-outs when their time comes.
 func (s *Sim) randomEvents(d *Device, t time.Time) {
 	if !d.nextRandom.IsZero() && !t.Before(d.nextRandom) {
-		d.inject(d.randomFault(), t)
+		s.inject(d, d.randomFault(), t, true)
 		d.nextRandom = d.drawNext(t, s.cfg.RandomFaultsPerDay)
 	}
 	if !d.nextDrop.IsZero() && !t.Before(d.nextDrop) {
-		d.inject(Event{Fault: FaultOffline, For: d.between(2*time.Minute, 90*time.Minute)}, t)
+		s.inject(d, Event{Fault: FaultOffline, For: d.between(2*time.Minute, 90*time.Minute)}, t, true)
 		d.nextDrop = d.drawNext(t, s.cfg.DropsPerDay)
 	}
 }

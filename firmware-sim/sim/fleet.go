@@ -14,19 +14,24 @@ import (
 
 var deviceIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
+// errNoModel marks an inventory row of a kind the simulator has no model
+// for (cylinder_bank, unknown): ReadFleet skips it.
+var errNoModel = errors.New("no model for this kind")
+
 // ReadFleet reads a CSV inventory with a header row. Columns are named like
 // the device fields of the API import: id, kind, model, facility, region,
 // country, rated_flow_lpm, report_interval_s; optional password, booster
-// and generator (true/false). Unknown columns are ignored. Kinds other than
-// psa, concentrator and lox_tank are an error: the simulator has no model
-// for them.
-func ReadFleet(r io.Reader) ([]Spec, error) {
+// and generator (true/false). Unknown columns are ignored, so an OxyWatch
+// export reads too. Rows of kind cylinder_bank, unknown or empty are skipped
+// (their ids are returned): the simulator has no model for them. Other
+// kinds are an error.
+func ReadFleet(r io.Reader) (fleet []Spec, skipped []string, err error) {
 	cr := csv.NewReader(r)
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
 	header, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("read header: %w", err)
+		return nil, nil, fmt.Errorf("read header: %w", err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -34,28 +39,36 @@ func ReadFleet(r io.Reader) ([]Spec, error) {
 	}
 	for _, need := range []string{"id", "kind"} {
 		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("header has no %q column", need)
+			return nil, nil, fmt.Errorf("header has no %q column", need)
 		}
 	}
-	var fleet []Spec
-	for line := 2; ; line++ {
+	seen := map[string]bool{}
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read row: %w", err)
+			return nil, nil, fmt.Errorf("read row: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
 		spec, err := specFromRow(col, rec)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+		switch {
+		case errors.Is(err, errNoModel):
+			skipped = append(skipped, spec.ID)
+			continue
+		case err != nil:
+			return nil, nil, fmt.Errorf("line %d: %w", line, err)
+		case seen[spec.ID]:
+			return nil, nil, fmt.Errorf("line %d: device %s appears twice", line, spec.ID)
 		}
+		seen[spec.ID] = true
 		fleet = append(fleet, spec)
 	}
 	if len(fleet) == 0 {
-		return nil, fmt.Errorf("fleet has no devices")
+		return nil, skipped, fmt.Errorf("fleet has no devices the simulator can model")
 	}
-	return fleet, nil
+	return fleet, skipped, nil
 }
 
 func specFromRow(col map[string]int, rec []string) (Spec, error) {
@@ -70,18 +83,24 @@ func specFromRow(col map[string]int, rec []string) (Spec, error) {
 	if !deviceIDPattern.MatchString(s.ID) {
 		return s, fmt.Errorf("id %q must match %s", s.ID, deviceIDPattern)
 	}
+	s.Kind = strings.ToLower(s.Kind)
 	switch s.Kind {
 	case KindPSA, KindConcentrator, KindLOXTank:
+	case "", "unknown", "cylinder_bank":
+		return s, errNoModel
 	default:
 		return s, fmt.Errorf("device %s: kind %q has no model here (want psa, concentrator or lox_tank)", s.ID, s.Kind)
 	}
 	var err error
-	if s.RatedFlowLPM, err = parseFloat(get("rated_flow_lpm"), defaultRated(s.Kind)); err != nil || s.RatedFlowLPM <= 0 {
+	if s.RatedFlowLPM, err = parseFloat(get("rated_flow_lpm"), defaultRated(s.Kind)); err != nil || s.RatedFlowLPM < 0 {
 		return s, fmt.Errorf("device %s: rated_flow_lpm %q is not a positive number", s.ID, get("rated_flow_lpm"))
 	}
 	iv, err := parseFloat(get("report_interval_s"), 0)
 	if err != nil || iv < 0 {
 		return s, fmt.Errorf("device %s: report_interval_s %q is not a number of seconds", s.ID, get("report_interval_s"))
+	}
+	if s.RatedFlowLPM == 0 {
+		s.RatedFlowLPM = defaultRated(s.Kind) // an export writes 0 for "not known"
 	}
 	s.ReportInterval = time.Duration(iv * float64(time.Second))
 	s.Booster = parseBool(get("booster"), s.Kind == KindPSA && s.RatedFlowLPM >= 400)
@@ -93,7 +112,7 @@ func parseFloat(s string, def float64) (float64, error) {
 	if s == "" {
 		return def, nil
 	}
-	return strconv.ParseFloat(s, 64)
+	return strconv.ParseFloat(strings.ReplaceAll(s, ",", "."), 64)
 }
 
 func parseBool(s string, def bool) bool {

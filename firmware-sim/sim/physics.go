@@ -105,7 +105,7 @@ func (d *Device) fillCylinders(t time.Time, dt time.Duration) float64 {
 }
 
 // updateBattery charges the controller's battery on power and drains it in
-// about six hours without; a concentrator's monitor goes silent when empty.
+// about six hours without; the monitor goes silent when it is empty.
 func (d *Device) updateBattery(dt time.Duration, powered bool) {
 	if powered {
 		d.battery = math.Min(d.battery+20*dt.Hours(), 100)
@@ -113,7 +113,7 @@ func (d *Device) updateBattery(dt time.Duration, powered bool) {
 		return
 	}
 	d.battery = math.Max(d.battery-100.0/6*dt.Hours(), 0)
-	if d.isConc() && d.battery == 0 {
+	if d.battery == 0 {
 		d.silent = true
 	}
 }

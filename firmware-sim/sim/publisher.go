@@ -24,8 +24,11 @@ type Link interface {
 	Connect()
 	// Connected reports whether telemetry can be published now.
 	Connected() bool
-	// Publish queues one telemetry payload (QoS 1).
+	// Publish queues one telemetry payload (QoS 1). A payload it accepts
+	// is the link's to deliver, across reconnections.
 	Publish(payload []byte) error
+	// Pending is the number of accepted payloads not yet acknowledged.
+	Pending() int
 	// Drop loses the connection without a goodbye, as a GSM drop-out does;
 	// the broker then publishes the last will.
 	Drop()

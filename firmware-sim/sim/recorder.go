@@ -63,6 +63,8 @@ func (l *recLink) Publish(p []byte) error {
 	return nil
 }
 
+func (l *recLink) Pending() int { return 0 }
+
 func (l *recLink) Drop() {
 	if l.up {
 		l.up = false

@@ -16,23 +16,62 @@ import (
 	"time"
 )
 
+// A typical use, from a Go test or another program:
+//
+//	pub, err := mqttpub.New(mqttpub.Options{Broker: "tcp://127.0.0.1:1883"})
+//	s, err := sim.New(sim.Config{
+//		Fleet:     sim.GenerateFleet(40, 0, 1, time.Minute),
+//		Seed:      1,
+//		Start:     time.Now().Add(-30 * 24 * time.Hour),
+//		Until:     time.Now(),
+//		Publisher: pub,
+//		Events:    sc.Events, // from scenario.Load("sieve-wear-30d")
+//	})
+//	err = s.Run(ctx)   // 30 simulated days, as fast as the broker takes them
+//	err = s.Flush(ctx) // every backlog handed over and acknowledged
+//	s.Close()          // devices say offline
+//	truth := s.Injections() // what was injected, on which device, when
+
 // Config describes one simulation run.
 type Config struct {
-	Fleet     []Spec
-	Seed      uint64
-	Start     time.Time // simulated start
-	Until     time.Time // simulated end; zero: until the context ends
-	Clock     *Clock    // nil: as fast as possible (tests, dry runs)
+	Fleet []Spec
+	Seed  uint64
+	Start time.Time // simulated start
+	Until time.Time // simulated end; zero: until the context ends (needs a Clock)
+	// Clock paces the run in real time; nil runs as fast as possible, which
+	// needs Until (and Until not in the future: the server rejects readings
+	// more than 5 minutes ahead of its clock).
+	Clock     *Clock
 	Publisher Publisher
 	Events    []Event
 	// RandomFaultsPerDay and DropsPerDay are per device and simulated day.
 	RandomFaultsPerDay float64
 	DropsPerDay        float64
-	BacklogCap         int  // readings a device keeps while offline; default 20,000
-	LiveTS             bool // live readings always carry ts (else devices without a clock leave it out)
-	Stamp              bool // add sim_sent_ns, real Unix ns at production, for latency
-	Now                func() time.Time
-	Log                *slog.Logger
+	BacklogCap         int // readings a device keeps while offline; default 20,000
+	// LiveTS: live readings always carry ts. Otherwise devices without a
+	// real-time clock leave it out, but only in a run paced at real speed
+	// (Clock with Speed 1): in any other run the receive time would be wrong.
+	LiveTS bool
+	Stamp  bool // add sim_sent_ns, real Unix ns at production, for latency
+	Now    func() time.Time
+	Log    *slog.Logger
+	// OnInject, when set, is called (on the simulation goroutine) for every
+	// fault as it starts, scheduled or random.
+	OnInject func(Injection)
+}
+
+// Injection is one fault as it was applied to one device: the ground truth
+// a test compares reports and alerts with. From and Until are simulated
+// times; Until is when the fault was due to end (a run may stop earlier).
+type Injection struct {
+	Device    string    `json:"device"`
+	Fault     Fault     `json:"fault"`
+	From      time.Time `json:"from"`
+	Until     time.Time `json:"until"`
+	Random    bool      `json:"random,omitempty"` // drawn at random, not from the scenario
+	Value     float64   `json:"value,omitempty"`
+	Code      string    `json:"code,omitempty"`
+	Generator bool      `json:"generator,omitempty"` // outage: a generator takes over after 45 s
 }
 
 // Stats are counters safe to read from any goroutine.
@@ -55,12 +94,27 @@ type Sim struct {
 	events  []Event
 	next    int // next event to apply
 	Stats   Stats
+
+	mu       sync.Mutex
+	injected []Injection
 }
 
 // New builds a simulation. It fails on an empty fleet or duplicate ids.
 func New(cfg Config) (*Sim, error) {
 	if len(cfg.Fleet) == 0 {
 		return nil, fmt.Errorf("empty fleet")
+	}
+	if cfg.Publisher == nil {
+		return nil, fmt.Errorf("no publisher")
+	}
+	if cfg.Clock == nil && cfg.Until.IsZero() {
+		return nil, fmt.Errorf("a run without a clock needs an end (Until)")
+	}
+	if cfg.Start.IsZero() {
+		return nil, fmt.Errorf("no start time")
+	}
+	if cfg.Clock == nil || cfg.Clock.Speed != 1 {
+		cfg.LiveTS = true
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -169,7 +223,7 @@ func (s *Sim) applyEvents(t time.Time) {
 			s.cfg.Log.Warn("scenario event matches no device", "fault", ev.Fault, "device", ev.Device, "kind", ev.Kind, "facility", ev.Facility)
 		}
 		for _, d := range targets {
-			d.inject(ev, s.cfg.Start.Add(ev.At))
+			s.inject(d, ev, s.cfg.Start.Add(ev.At), false)
 		}
 		s.cfg.Log.Info("fault", "fault", ev.Fault, "devices", len(targets), "for", ev.For, "sim_time", t.UTC().Format(time.RFC3339))
 	}
@@ -223,15 +277,62 @@ func (ev *Event) matches(d *Device) bool {
 		(ev.Region == "" || ev.Region == d.Region)
 }
 
-// inject starts a fault on the device at t.
-func (d *Device) inject(ev Event, t time.Time) {
+// inject starts a fault on the device at t and records it.
+func (s *Sim) inject(d *Device, ev Event, t time.Time, random bool) {
 	if ev.For <= 0 {
 		ev.For = defaultFor(ev.Fault)
 	}
 	if ev.Fault == FaultCode && ev.Code == "" {
 		ev.Code = "E07"
 	}
-	d.faults = append(d.faults, &active{Event: ev, from: t, until: t.Add(ev.For)})
+	a := &active{Event: ev, from: t, until: t.Add(ev.For)}
+	d.faults = append(d.faults, a)
+	in := Injection{Device: d.ID, Fault: ev.Fault, From: a.from, Until: a.until, Random: random,
+		Value: ev.Value, Code: ev.Code, Generator: ev.Fault == FaultOutage && ev.Generator}
+	s.mu.Lock()
+	s.injected = append(s.injected, in)
+	s.mu.Unlock()
+	if s.cfg.OnInject != nil {
+		s.cfg.OnInject(in)
+	}
+}
+
+// Injections returns every fault applied so far, in the order applied. It
+// is safe to call while Run runs.
+func (s *Sim) Injections() []Injection {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.injected)
+}
+
+// Flush hands every device's backlog to its link and waits until the links
+// have nothing left to send (the broker acknowledged it), or ctx ends. Call
+// it after Run, from the same goroutine; devices whose link is down (an
+// outage still in force when the run ended) keep their backlog.
+func (s *Sim) Flush(ctx context.Context) error {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		busy := false
+		for i, d := range s.devices {
+			link := s.links[i]
+			if link.Connected() {
+				before := d.backlog.Len()
+				s.flush(d, link)
+				s.Stats.Queued.Add(int64(d.backlog.Len() - before))
+				busy = busy || d.backlog.Len() > 0
+			}
+			busy = busy || link.Pending() > 0
+		}
+		if !busy {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("flush: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 type wake struct {
