@@ -99,7 +99,9 @@ func newHarness(t *testing.T, cfg config.Notify, senders map[Channel]Sender) *ha
 	t.Helper()
 	h := &harness{t: t, db: openDB(t, filepath.Join(t.TempDir(), "oxywatch.db")), reg: prometheus.NewRegistry(), clock: newClock()}
 	s, err := New(Options{DB: h.db, Config: cfg, Senders: senders, Registerer: h.reg, Now: h.clock.Now,
-		Lookup: func(_ context.Context, a plant.Alert) (string, plant.Kind) { return facilityNames[a.Facility], plant.KindPSA }})
+		Lookup: func(_ context.Context, a plant.Alert) (string, plant.Kind) {
+			return facilityNames[a.Facility], plant.KindPSA
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
