@@ -357,3 +357,42 @@ func TestContactValidation(t *testing.T) {
 		t.Errorf("deleted contact got %v, want ErrNotFound", err)
 	}
 }
+
+func TestGiveUpAfterMaxAge(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxAge = time.Minute
+	sms := &recorder{fail: func(int, Message) error { return errors.New("gateway down") }}
+	h := newHarness(t, cfg, map[Channel]Sender{SMS: sms})
+	h.contact(Contact{Name: "Grace", Phone: "+256772000111", Facilities: []string{"mulago"}})
+	h.enqueue(firing(7, "mulago", "psa-3", h.clock.Now()))
+	for range 12 {
+		h.step()
+		h.clock.Add(8 * time.Second)
+	}
+	ds := h.deliveries(DeliveryFilter{AlertID: 7})
+	if len(ds) != 1 || ds[0].State != StateFailed || !strings.Contains(ds[0].LastError, "gave up") {
+		t.Fatalf("got %+v, want the row failed after max_age", ds)
+	}
+	if v := metric(t, h.reg, "oxywatch_notify_failed_total", "channel=sms"); v != 1 {
+		t.Errorf("got failed_total %v, want 1", v)
+	}
+}
+
+func TestRunAndStop(t *testing.T) {
+	sms := &recorder{}
+	h := newHarness(t, testConfig(), map[Channel]Sender{SMS: sms})
+	h.s.now = time.Now
+	h.contact(Contact{Name: "Grace", Phone: "+256772000111", Facilities: []string{"mulago"}})
+	done := make(chan error, 1)
+	go func() { done <- h.s.Run(context.Background()) }()
+	h.enqueue(firing(7, "mulago", "psa-3", time.Now()))
+	poll(t, 5*time.Second, "the SMS", func() bool { return len(sms.got()) == 1 })
+	h.s.Stop()
+	h.s.Stop()
+	if err := wait(t, done, "Run to return after Stop"); err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if err := h.s.Run(context.Background()); err == nil {
+		t.Error("second Run got no error")
+	}
+}

@@ -289,7 +289,7 @@ func (s *Service) send(ctx context.Context, g group, ps []pending) bool {
 	default:
 		s.m.retries.WithLabelValues(string(g.channel)).Inc()
 		s.log.Info("notify: send failed, will retry", "channel", g.channel, "key", msg.Key, "err", err)
-		err = s.retry(context.WithoutCancel(ctx), ps, err)
+		err = s.retry(context.WithoutCancel(ctx), g.channel, ps, err)
 	}
 	s.logErr("notify: record", err)
 	return done && err == nil
@@ -328,7 +328,7 @@ func (s *Service) failed(ctx context.Context, ps []pending, cause error) error {
 
 // retry schedules the next attempt with exponential backoff, or gives up on
 // rows older than max_age.
-func (s *Service) retry(ctx context.Context, ps []pending, cause error) error {
+func (s *Service) retry(ctx context.Context, ch Channel, ps []pending, cause error) error {
 	now := s.now()
 	var give, keep []pending
 	for _, p := range ps {
@@ -339,7 +339,8 @@ func (s *Service) retry(ctx context.Context, ps []pending, cause error) error {
 		}
 	}
 	if len(give) > 0 {
-		s.m.failed.WithLabelValues("gave_up").Inc()
+		s.m.failed.WithLabelValues(string(ch)).Add(float64(len(give)))
+		s.log.Warn("notify: gave up on messages", "channel", ch, "rows", len(give), "max_age", s.cfg.MaxAge, "err", cause)
 		if err := s.failed(ctx, give, fmt.Errorf("gave up after %s: %w", s.cfg.MaxAge, cause)); err != nil {
 			return err
 		}

@@ -206,13 +206,19 @@ func (s *Service) tellWhoKnew(ctx context.Context, tx *sql.Tx, e event, key, ev 
 // still waiting in the outbox when it is acknowledged or resolved: nobody
 // needs to be woken for it any more.
 func (s *Service) dropUnsentEscalations(ctx context.Context, tx *sql.Tx, alertID int64, why string) error {
-	res, err := tx.ExecContext(ctx, `UPDATE notify_outbox SET state = 'suppressed', last_error = ?
-		WHERE alert_id = ? AND state = 'pending' AND event IN ('escalation', 'repeat')`, "alert "+why+" before it was sent", alertID)
+	rows, err := tx.QueryContext(ctx, `UPDATE notify_outbox SET state = 'suppressed', last_error = ?
+		WHERE alert_id = ? AND state = 'pending' AND event IN ('escalation', 'repeat') RETURNING channel`,
+		"alert "+why+" before it was sent", alertID)
 	if err != nil {
 		return fmt.Errorf("drop unsent escalations: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		s.m.suppressed.WithLabelValues("any", why).Add(float64(n))
+	defer rows.Close()
+	for rows.Next() {
+		var ch string
+		if err := rows.Scan(&ch); err != nil {
+			return fmt.Errorf("drop unsent escalations: %w", err)
+		}
+		s.m.suppressed.WithLabelValues(ch, why).Inc()
 	}
-	return nil
+	return rows.Err()
 }

@@ -148,7 +148,9 @@ func (s *Service) applyDefaults() {
 }
 
 // Run delivers the outbox and runs escalations until ctx ends or Stop is
-// called, then waits up to the shutdown timeout for sends in flight.
+// called, then waits up to the shutdown timeout for sends in flight; rows
+// whose sends it had to cancel stay pending for the next start. A Service
+// runs once: a second Run returns an error.
 func (s *Service) Run(ctx context.Context) error {
 	s.mu.Lock()
 	if s.running {

@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/smtp"
 	"net/textproto"
+	"os"
+	"strings"
 	"time"
 )
 
@@ -40,7 +42,7 @@ type Sender struct {
 	From     string // "OxyWatch <alerts@moh.example>" or a bare address
 	StartTLS string // auto (default), required or off
 	TLS      *tls.Config
-	Hello    string           // name in EHLO; default localhost
+	Hello    string           // name in EHLO; default the host's name when it has a dot, else localhost
 	Now      func() time.Time // optional clock for the Date header
 }
 
@@ -91,6 +93,9 @@ func (s *Sender) session(conn net.Conn, from, to string, data []byte) error {
 	defer c.Close()
 	hello := s.Hello
 	if hello == "" {
+		hello, _ = os.Hostname()
+	}
+	if hello == "" || !strings.Contains(hello, ".") {
 		hello = "localhost"
 	}
 	if err := c.Hello(hello); err != nil {
