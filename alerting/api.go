@@ -1,0 +1,269 @@
+package alerting
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// Errors the API maps to statuses: ErrNotFound 404, ErrInvalid 400,
+// ErrConflict 409. Returned errors wrap them.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrInvalid  = errors.New("invalid")
+	ErrConflict = errors.New("conflict")
+)
+
+// AlertFilter narrows Alerts; empty fields match all. State "" lists firing,
+// acknowledged and resolved alerts (pending ones are never listed). Regions,
+// when not empty, limits the answer to those regions (a token's limit).
+// Alerts come newest first (id descending); AfterID > 0 continues a list
+// after that id (ids below it); Limit 0 means no limit.
+type AlertFilter struct {
+	State, Device, Facility, Region, Severity, Rule string
+
+	Regions []string
+	AfterID int64
+	Limit   int
+}
+
+const alertColumns = `id, rule, device, facility, region, country, severity, state, started_at, resolved_at,
+	acked_by, acked_at, ack_note, value, summary, ack_code`
+
+func scanAlert(sc interface{ Scan(...any) error }) (plant.Alert, error) {
+	var a plant.Alert
+	var started, resolved, acked int64
+	var value sql.NullFloat64
+	err := sc.Scan(&a.ID, &a.Rule, &a.Device, &a.Facility, &a.Region, &a.Country, &a.Severity, &a.State,
+		&started, &resolved, &a.AckedBy, &acked, &a.AckNote, &value, &a.Summary, &a.AckCode)
+	if err != nil {
+		return a, err
+	}
+	a.StartedAt, a.ResolvedAt, a.AckedAt = unixUTC(started), fromNanos(resolved), fromNanos(acked)
+	if value.Valid {
+		a.Value = &value.Float64
+	}
+	if a.State == plant.AlertResolved {
+		a.AckCode = "" // codes are reused once an alert closes
+	}
+	return a, nil
+}
+
+// Alerts lists alerts as stored, after committing every queued change.
+func (e *Engine) Alerts(ctx context.Context, f AlertFilter) ([]plant.Alert, error) {
+	if err := e.Sync(ctx); err != nil {
+		return nil, err
+	}
+	var where []string
+	var args []any
+	eq := func(col, v string) {
+		if v != "" {
+			where = append(where, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	eq("state", f.State)
+	eq("device", f.Device)
+	eq("facility", f.Facility)
+	eq("region", f.Region)
+	eq("severity", f.Severity)
+	eq("rule", f.Rule)
+	if len(f.Regions) > 0 {
+		where = append(where, "region IN (?"+strings.Repeat(", ?", len(f.Regions)-1)+")")
+		for _, r := range f.Regions {
+			args = append(args, r)
+		}
+	}
+	if f.AfterID > 0 {
+		where = append(where, "id < ?")
+		args = append(args, f.AfterID)
+	}
+	q := "SELECT " + alertColumns + " FROM alerting_alerts"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := e.opt.DB.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list alerts: %w", err)
+	}
+	defer rows.Close()
+	out := []plant.Alert{}
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list alerts: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Alert returns one alert; the error wraps ErrNotFound when there is none.
+func (e *Engine) Alert(ctx context.Context, id int64) (plant.Alert, error) {
+	if err := e.Sync(ctx); err != nil {
+		return plant.Alert{}, err
+	}
+	a, err := scanAlert(e.opt.DB.QueryRowContext(ctx, "SELECT "+alertColumns+" FROM alerting_alerts WHERE id = ?", id))
+	if err == sql.ErrNoRows {
+		return a, fmt.Errorf("alert %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return a, fmt.Errorf("read alert %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// Ack acknowledges a firing alert in by's name and returns it once stored.
+// Acknowledging an acknowledged alert changes nothing; a resolved one is a
+// conflict.
+func (e *Engine) Ack(ctx context.Context, id int64, by, note string) (plant.Alert, error) {
+	if by == "" {
+		return plant.Alert{}, fmt.Errorf("%w: ack needs who acknowledged", ErrInvalid)
+	}
+	e.mu.Lock()
+	oa := e.open[id]
+	e.mu.Unlock()
+	if oa == nil {
+		a, err := e.Alert(ctx, id)
+		if err != nil {
+			return a, err
+		}
+		return a, fmt.Errorf("alert %d is %s: %w", id, a.State, ErrConflict)
+	}
+	a, ok := e.ack(oa, by, note)
+	if !ok {
+		return e.Ack(ctx, id, by, note) // resolved meanwhile
+	}
+	if err := e.Sync(ctx); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// ack changes the alert under the lock its fields live under.
+func (e *Engine) ack(oa *openAlert, by, note string) (plant.Alert, bool) {
+	dev := oa.a.Device // set at creation, never changed
+	if dev != "" {
+		sh := e.shardOf(dev)
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.open[oa.a.ID] != oa {
+		return plant.Alert{}, false
+	}
+	if oa.a.State == plant.AlertAcknowledged {
+		return oa.a, true
+	}
+	now := e.now()
+	oa.a.State, oa.a.AckedBy, oa.a.AckedAt, oa.a.AckNote = plant.AlertAcknowledged, by, unixUTC(now), note
+	e.m.move(oa.a.Rule, plant.AlertFiring, plant.AlertAcknowledged)
+	e.persist(oa, plant.AlertFiring, now)
+	return oa.a, true
+}
+
+// AckByCode acknowledges the open alert carrying an SMS ack code.
+func (e *Engine) AckByCode(ctx context.Context, code, by string) (plant.Alert, error) {
+	e.mu.Lock()
+	id, ok := e.codes[strings.TrimSpace(code)]
+	e.mu.Unlock()
+	if !ok {
+		return plant.Alert{}, fmt.Errorf("no open alert with ack code %q: %w", code, ErrNotFound)
+	}
+	return e.Ack(ctx, id, by, "acknowledged by SMS reply")
+}
+
+// Silences lists every silence, past ones included, newest first.
+func (e *Engine) Silences(ctx context.Context) ([]Silence, error) {
+	rows, err := e.opt.DB.QueryContext(ctx, `SELECT id, device, facility, region, rule, starts_at, ends_at,
+		comment, maintenance, created_by, created_at FROM alerting_silences ORDER BY id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list silences: %w", err)
+	}
+	defer rows.Close()
+	out := []Silence{}
+	for rows.Next() {
+		s, err := scanSilence(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list silences: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func scanSilence(sc interface{ Scan(...any) error }) (Silence, error) {
+	var s Silence
+	var starts, ends, created int64
+	err := sc.Scan(&s.ID, &s.Device, &s.Facility, &s.Region, &s.Rule, &starts, &ends, &s.Comment,
+		&s.Maintenance, &s.CreatedBy, &created)
+	s.StartsAt, s.EndsAt, s.CreatedAt = unixUTC(starts), unixUTC(ends), fromNanos(created)
+	return s, err
+}
+
+// CreateSilence stores a silence. It needs at least one matcher and an end
+// after its start (StartsAt defaults to now); errors wrap ErrInvalid.
+func (e *Engine) CreateSilence(ctx context.Context, s Silence) (Silence, error) {
+	now := unixUTC(e.now())
+	if s.StartsAt.IsZero() {
+		s.StartsAt = now
+	}
+	if err := s.validate(); err != nil {
+		return s, err
+	}
+	s.StartsAt, s.EndsAt, s.CreatedAt = s.StartsAt.UTC(), s.EndsAt.UTC(), now
+	res, err := e.opt.DB.ExecContext(ctx, `INSERT INTO alerting_silences (device, facility, region, rule,
+		starts_at, ends_at, comment, maintenance, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.Device, s.Facility, s.Region, s.Rule, s.StartsAt.UnixNano(), s.EndsAt.UnixNano(), s.Comment,
+		s.Maintenance, s.CreatedBy, s.CreatedAt.UnixNano())
+	if err != nil {
+		return s, fmt.Errorf("create silence: %w", err)
+	}
+	s.ID, _ = res.LastInsertId()
+	e.sil.add(s)
+	return s, nil
+}
+
+func (s *Silence) validate() error {
+	if s.Device == "" && s.Facility == "" && s.Region == "" && s.Rule == "" {
+		return fmt.Errorf("%w: a silence needs at least one matcher (device, facility, region or rule)", ErrInvalid)
+	}
+	if s.Rule != "" && !knownRule(s.Rule) {
+		return fmt.Errorf("%w: unknown rule %q", ErrInvalid, s.Rule)
+	}
+	if !s.EndsAt.After(s.StartsAt) {
+		return fmt.Errorf("%w: ends_at %s is not after starts_at %s", ErrInvalid,
+			s.EndsAt.Format(time.RFC3339), s.StartsAt.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func knownRule(name string) bool {
+	_, ok := ruleKeys[name]
+	return ok
+}
+
+// DeleteSilence removes a silence; alerts it kept quiet are announced at
+// once if nothing else mutes them.
+func (e *Engine) DeleteSilence(ctx context.Context, id int64) error {
+	res, err := e.opt.DB.ExecContext(ctx, `DELETE FROM alerting_silences WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete silence %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("silence %d: %w", id, ErrNotFound)
+	}
+	e.sil.remove(id)
+	e.sweep(e.now())
+	return nil
+}

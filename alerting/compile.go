@@ -1,0 +1,221 @@
+package alerting
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// compiledRule is one rule resolved for one kind, model or device.
+type compiledRule struct {
+	on     bool
+	sev    plant.Severity
+	forNs  int64
+	level  float64 // fires below (or above) this
+	clear  float64 // clears at or above (or at or below) this
+	days   int
+	steady float64
+}
+
+type component struct {
+	name  string
+	hours float64
+}
+
+// ruleSet is every rule resolved for one device profile. Devices of the same
+// kind and model share one.
+type ruleSet struct {
+	r         [nSlots]compiledRule
+	intervals float64 // offline deadline in report intervals
+	maintOn   bool
+	maintWarn float64 // share of the interval past which maintenance_due warns
+	comps     []component
+}
+
+// builtinMaintenance holds DOMAIN.md's service intervals in running hours.
+var builtinMaintenance = map[plant.Kind][]component{
+	plant.KindPSA: {
+		{"filter_elements", 4380}, {"air_compressor", 4000}, {"zeolite", 40000},
+	},
+	plant.KindConcentrator: {
+		{"inlet_filter_clean", 168}, {"inlet_filter", 4000},
+		{"preventive_service", 8760}, {"sieve_beds", 20000},
+	},
+}
+
+func rule(sev plant.Severity, forD time.Duration, level, clear float64) compiledRule {
+	return compiledRule{on: true, sev: sev, forNs: int64(forD), level: level, clear: clear}
+}
+
+// builtin returns DOMAIN.md's default rules for a kind.
+func builtin(kind plant.Kind) ruleSet {
+	crit, warn := plant.SeverityCritical, plant.SeverityWarning
+	rs := ruleSet{intervals: 3, maintOn: true, maintWarn: 1.1}
+	rs.r[slotOffline] = rule(crit, 0, 0, 0)
+	rs.r[slotCriticalPurity] = rule(crit, time.Minute, 82, 83)
+	rs.r[slotNoFlow] = rule(warn, 2*time.Minute, 0.1, 0.5)
+	rs.r[slotOverload] = rule(warn, 10*time.Minute, 110, 105)
+	rs.r[slotDeviceFault] = rule(crit, 0, 0, 0)
+	rs.r[slotPowerLoss] = rule(warn, 0, 0, 0)
+	switch kind {
+	case plant.KindPSA:
+		rs.r[slotLowPurity] = rule(warn, 2*time.Minute, 90, 91)
+		rs.r[slotLowPressure] = rule(warn, 2*time.Minute, 3.5, 3.7)
+		rs.r[slotHighPressure] = rule(warn, 2*time.Minute, 7, 6.8)
+	case plant.KindConcentrator:
+		rs.r[slotLowPurity] = rule(warn, 2*time.Minute, 85, 86)
+		// Concentrator outlet pressure limits depend on the model: set them
+		// per model in the rules file.
+		rs.r[slotLowPressure] = compiledRule{sev: warn, forNs: int64(2 * time.Minute), level: 0.2, clear: 0.25}
+		rs.r[slotHighPressure] = compiledRule{sev: warn, forNs: int64(2 * time.Minute), level: 1, clear: 0.9}
+	default:
+		rs.r[slotLowPurity] = compiledRule{sev: warn, forNs: int64(2 * time.Minute), level: 90, clear: 91}
+		rs.r[slotLowPressure] = compiledRule{sev: warn, forNs: int64(2 * time.Minute)}
+		rs.r[slotHighPressure] = compiledRule{sev: warn, forNs: int64(2 * time.Minute)}
+	}
+	if kind == plant.KindPSA || kind == plant.KindConcentrator {
+		rs.r[slotPurityDeclining] = compiledRule{on: true, sev: warn, level: 0.5, clear: 0.25, days: 7, steady: 10}
+	}
+	rs.comps = slices.Clone(builtinMaintenance[kind])
+	return rs
+}
+
+// apply overlays the settings a rules file gives.
+func (rs *ruleSet) apply(specs map[string]RuleSpec, maint map[string]float64) {
+	for name, s := range specs {
+		if name == RuleMaintenanceDue {
+			rs.applyMaintenance(s)
+			continue
+		}
+		if sl, ok := slotByName(name); ok {
+			rs.r[sl].apply(s)
+			if sl == slotOffline && s.Intervals != nil {
+				rs.intervals = *s.Intervals
+			}
+		}
+	}
+	for name, h := range maint {
+		rs.setComponent(name, h)
+	}
+}
+
+func (rs *ruleSet) applyMaintenance(s RuleSpec) {
+	if s.Enabled != nil {
+		rs.maintOn = *s.Enabled
+	}
+	if s.Above != nil {
+		rs.maintWarn = *s.Above / 100
+	}
+}
+
+func (rs *ruleSet) setComponent(name string, hours float64) {
+	i := slices.IndexFunc(rs.comps, func(c component) bool { return c.name == name })
+	switch {
+	case i >= 0 && hours == 0:
+		rs.comps = slices.Delete(rs.comps, i, i+1)
+	case i >= 0:
+		rs.comps[i].hours = hours
+	case hours > 0:
+		rs.comps = append(rs.comps, component{name, hours})
+	}
+}
+
+func (c *compiledRule) apply(s RuleSpec) {
+	if s.Enabled != nil {
+		c.on = *s.Enabled
+	}
+	if s.Severity != "" {
+		c.sev = plant.Severity(s.Severity)
+	}
+	if s.For != nil {
+		c.forNs = int64(*s.For)
+	}
+	margin := c.clear - c.level
+	for _, lv := range []*float64{s.Below, s.Above} {
+		if lv != nil {
+			c.level = *lv
+			c.clear = c.level + margin
+		}
+	}
+	if s.Clear != nil {
+		c.clear = *s.Clear
+	}
+	if s.Days != nil {
+		c.days = *s.Days
+	}
+	if s.SteadyFlow != nil {
+		c.steady = *s.SteadyFlow
+	}
+}
+
+// compiler resolves and caches rule sets per kind, model and device.
+type compiler struct {
+	rules Rules
+	mu    sync.Mutex
+	cache map[[3]string]*ruleSet
+	byDev map[string]bool // devices with an override of their own
+}
+
+func newCompiler(r Rules) *compiler {
+	c := &compiler{rules: r, cache: map[[3]string]*ruleSet{}, byDev: map[string]bool{}}
+	for _, o := range r.Overrides {
+		if o.Device != "" {
+			c.byDev[o.Device] = true
+		}
+	}
+	return c
+}
+
+func (c *compiler) forDevice(d plant.Device) *ruleSet {
+	key := [3]string{string(d.Kind), d.Model, ""}
+	if c.byDev[string(d.ID)] {
+		key[2] = string(d.ID)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rs, ok := c.cache[key]; ok {
+		return rs
+	}
+	rs := c.compile(d.Kind, d.Model, key[2])
+	c.cache[key] = rs
+	return rs
+}
+
+func (c *compiler) compile(kind plant.Kind, model, device string) *ruleSet {
+	rs := builtin(kind)
+	rs.apply(c.rules.Rules, c.rules.Maintenance[string(kind)])
+	for _, pass := range []func(Override) bool{
+		func(o Override) bool { return o.Kind != "" && o.Kind == string(kind) },
+		func(o Override) bool { return o.Model != "" && o.Model == model },
+		func(o Override) bool { return o.Device != "" && o.Device == device },
+	} {
+		for _, o := range c.rules.Overrides {
+			if pass(o) {
+				rs.apply(o.Rules, o.Maintenance)
+			}
+		}
+	}
+	return &rs
+}
+
+// facilitySpec is the facility_outage rule, which only the top-level rules
+// section sets.
+func (c *compiler) facilitySpec() (on bool, sev plant.Severity, minDevices int) {
+	on, sev, minDevices = true, plant.SeverityCritical, 2
+	s, ok := c.rules.Rules[RuleFacilityOutage]
+	if !ok {
+		return on, sev, minDevices
+	}
+	if s.Enabled != nil {
+		on = *s.Enabled
+	}
+	if s.Severity != "" {
+		sev = plant.Severity(s.Severity)
+	}
+	if s.MinDevices != nil {
+		minDevices = *s.MinDevices
+	}
+	return on, sev, minDevices
+}

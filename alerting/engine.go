@@ -1,0 +1,376 @@
+package alerting
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// Notifier receives alert transitions inside the SQL transaction that
+// persists them, so an alert's state and its outbox rows commit together.
+type Notifier interface {
+	Enqueue(ctx context.Context, tx *sql.Tx, ts []plant.Transition) error
+}
+
+// NotifierFunc adapts a function to Notifier.
+type NotifierFunc func(ctx context.Context, tx *sql.Tx, ts []plant.Transition) error
+
+// Enqueue calls f.
+func (f NotifierFunc) Enqueue(ctx context.Context, tx *sql.Tx, ts []plant.Transition) error {
+	return f(ctx, tx, ts)
+}
+
+// LookupFunc finds a device in the registry.
+type LookupFunc func(plant.DeviceID) (plant.Device, bool)
+
+// Options builds an Engine. DB and Registerer are required.
+type Options struct {
+	DB         *sql.DB
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	Rules      Rules      // zero value: the built-in defaults
+	Lookup     LookupFunc // nil: every device is of kind unknown
+	// Devices lists the registry at start, so that a device that never
+	// reports goes offline too. Optional.
+	Devices  func() []plant.Device
+	Notifier Notifier         // nil: transitions are only persisted
+	Now      func() time.Time // nil: time.Now
+
+	Tick            time.Duration // timer resolution; default 1s
+	Checkpoint      time.Duration // how often device state is saved; default 1m
+	Sweep           time.Duration // how often muted alerts are re-checked; default 30s
+	RegistryRefresh time.Duration // how long a registry lookup is reused; default 1m
+	BatchSize       int           // operations per transaction; default 256
+	Seed            uint64        // ack code generator; 0 picks one
+}
+
+func (o *Options) defaults() error {
+	if o.DB == nil {
+		return errors.New("alerting: Options.DB is required")
+	}
+	if o.Registerer == nil {
+		return errors.New("alerting: Options.Registerer is required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rules.Flapping == (Flapping{}) {
+		o.Rules.Flapping = DefaultFlapping
+	}
+	setDur(&o.Tick, time.Second)
+	setDur(&o.Checkpoint, time.Minute)
+	setDur(&o.Sweep, 30*time.Second)
+	setDur(&o.RegistryRefresh, time.Minute)
+	if o.BatchSize <= 0 {
+		o.BatchSize = 256
+	}
+	if o.Seed == 0 {
+		o.Seed = rand.Uint64()
+	}
+	return nil
+}
+
+func setDur(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
+}
+
+const nShards = 64
+
+// shard holds the state of a share of the devices under one lock.
+type shard struct {
+	mu   sync.Mutex
+	devs map[plant.DeviceID]*device
+	heap timerHeap
+}
+
+// Engine evaluates readings against the rules and keeps every alert's state.
+// Its methods are safe for concurrent use.
+type Engine struct {
+	opt  Options
+	log  *slog.Logger
+	comp *compiler
+	m    *metrics
+	seed maphash.Seed
+
+	shards [nShards]shard
+
+	// mu guards the alert index, ack codes, facilities and the ids.
+	mu          sync.Mutex
+	open        map[int64]*openAlert
+	codes       map[string]int64
+	unannounced map[int64]*openAlert
+	fac         map[string]*facility
+	nextID      int64
+	rng         *rand.Rand
+	facOn       bool
+	facSev      plant.Severity
+	facMin      int
+	restoring   bool // New is rebuilding state: facility checks wait
+
+	sil *silences
+	w   *writer
+
+	started  int64 // unix ns when the engine was built
+	runCtx   context.Context
+	cancel   context.CancelFunc
+	runOnce  sync.Once
+	stopOnce sync.Once
+	done     chan struct{}
+	running  atomic.Bool
+	halted   atomic.Bool // test hook: stop as a crash would, without flushing
+}
+
+// New builds an engine on opts.DB, migrating its tables and restoring the
+// state a previous run left.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		opt: opts, log: opts.Logger, comp: newCompiler(opts.Rules), m: m, seed: maphash.MakeSeed(),
+		open: map[int64]*openAlert{}, codes: map[string]int64{}, unannounced: map[int64]*openAlert{},
+		fac: map[string]*facility{}, nextID: 1, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		sil: newSilences(), done: make(chan struct{}), started: opts.Now().UnixNano(),
+	}
+	e.facOn, e.facSev, e.facMin = e.comp.facilitySpec()
+	for i := range e.shards {
+		e.shards[i].devs = map[plant.DeviceID]*device{}
+	}
+	e.w = newWriter(e)
+	e.runCtx, e.cancel = context.WithCancel(context.Background())
+	if err := migrate(ctx, opts.DB); err != nil {
+		return nil, err
+	}
+	if err := e.restore(ctx); err != nil {
+		return nil, fmt.Errorf("restore alerting state: %w", err)
+	}
+	return e, nil
+}
+
+func (e *Engine) now() int64 { return e.opt.Now().UnixNano() }
+
+func (e *Engine) shardOf(id plant.DeviceID) *shard {
+	return &e.shards[maphash.String(e.seed, string(id))%nShards]
+}
+
+// Run drives the timers and the writer until ctx is done or Stop is called,
+// then saves device state and flushes every queued write before returning.
+func (e *Engine) Run(ctx context.Context) error {
+	started := false
+	e.runOnce.Do(func() { started = true })
+	if !started {
+		return errors.New("alerting: Run called twice")
+	}
+	e.running.Store(true)
+	defer close(e.done)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-e.runCtx.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); e.w.run(ctx) }()
+	e.loop(ctx)
+	if !e.halted.Load() {
+		e.checkpoint()
+	}
+	e.w.close()
+	wg.Wait()
+	return nil
+}
+
+// Stop ends Run and waits for its flush. It is idempotent and safe to call
+// when Run never ran.
+func (e *Engine) Stop() {
+	e.stopOnce.Do(e.cancel)
+	if e.running.Load() {
+		<-e.done
+	}
+}
+
+// halt stops like a crash: queued writes are dropped, nothing is saved.
+func (e *Engine) halt() {
+	e.halted.Store(true)
+	e.w.drop()
+	e.Stop()
+}
+
+func (e *Engine) loop(ctx context.Context) {
+	tick := time.NewTicker(e.opt.Tick)
+	defer tick.Stop()
+	lastCheckpoint, lastSweep := e.now(), e.now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now := e.now()
+		e.tick(now)
+		if now-lastSweep >= int64(e.opt.Sweep) {
+			lastSweep = now
+			e.sweep(now)
+		}
+		if now-lastCheckpoint >= int64(e.opt.Checkpoint) {
+			lastCheckpoint = now
+			e.checkpoint()
+		}
+	}
+}
+
+// Sync waits until every change made before the call is committed.
+func (e *Engine) Sync(ctx context.Context) error {
+	return e.w.barrier(ctx)
+}
+
+// tick handles every device whose due time has come: it first marks devices
+// past their offline deadline, so a facility whose devices all went quiet
+// together raises its facility alert before any device alert is announced,
+// then fires offline and pending alerts and ends flapping holds.
+func (e *Engine) tick(now int64) {
+	var due [nShards][]*device
+	for i := range e.shards {
+		sh := &e.shards[i]
+		sh.mu.Lock()
+		for len(sh.heap) > 0 && sh.heap[0].due <= now {
+			d := sh.heap.pop()
+			due[i] = append(due[i], d)
+			if e.pastDeadline(d, now) {
+				e.setOffline(d, true, now)
+			}
+		}
+		sh.mu.Unlock()
+	}
+	for i := range e.shards {
+		if len(due[i]) == 0 {
+			continue
+		}
+		sh := &e.shards[i]
+		sh.mu.Lock()
+		for _, d := range due[i] {
+			e.handleDue(d, now)
+			e.schedule(sh, d)
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// ObserveReading implements ingest.Consumer.
+func (e *Engine) ObserveReading(r plant.Reading, live bool) {
+	t0 := time.Now()
+	now := e.now()
+	sh := e.shardOf(r.Device)
+	sh.mu.Lock()
+	d := e.deviceLocked(sh, r.Device, now)
+	e.observe(sh, d, &r, live, now)
+	sh.mu.Unlock()
+	e.m.evaluated.Inc()
+	e.m.evalSeconds.Observe(time.Since(t0).Seconds())
+}
+
+// ObserveStatus implements ingest.Consumer: "offline" raises the offline
+// alert at once and ends the device's telemetry coverage; "online" only
+// restarts the offline deadline (a reading is what resolves the alert).
+func (e *Engine) ObserveStatus(m plant.StatusMessage) {
+	now := e.now()
+	sh := e.shardOf(m.Device)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	d := e.deviceLocked(sh, m.Device, now)
+	at := m.Received.UnixNano()
+	if m.Received.IsZero() {
+		at = now
+	}
+	switch m.State {
+	case plant.Offline:
+		d.statusOffline = true
+		e.cutCoverage(d, at)
+		e.setOffline(d, true, now)
+		e.handleDue(d, now)
+	case plant.Online:
+		d.statusOffline = false
+		d.lastHeard = max(d.lastHeard, now)
+	}
+	d.dirty = true
+	e.schedule(sh, d)
+}
+
+// deviceLocked returns the device's state, creating it on first sight and
+// refreshing its registry entry when it is old.
+func (e *Engine) deviceLocked(sh *shard, id plant.DeviceID, now int64) *device {
+	d := sh.devs[id]
+	if d == nil {
+		d = e.newDevice(id, now)
+		sh.devs[id] = d
+		return d
+	}
+	if now-d.infoAt > int64(e.opt.RegistryRefresh) {
+		e.refresh(d, now)
+	}
+	return d
+}
+
+func (e *Engine) lookup(id plant.DeviceID) plant.Device {
+	if e.opt.Lookup != nil {
+		if dev, ok := e.opt.Lookup(id); ok {
+			dev.ID = id
+			return dev
+		}
+	}
+	return plant.Device{ID: id, Kind: plant.KindUnknown}
+}
+
+func (e *Engine) newDevice(id plant.DeviceID, now int64) *device {
+	d := &device{id: id, heapIdx: -1, lastHeard: now}
+	d.values.clear()
+	e.setInfo(d, e.lookup(id), now)
+	return d
+}
+
+// refresh re-reads the registry entry; a changed facility moves the device
+// between facility counts, a changed kind or model changes its rules.
+func (e *Engine) refresh(d *device, now int64) {
+	e.setInfo(d, e.lookup(d.id), now)
+}
+
+func (e *Engine) setInfo(d *device, dev plant.Device, now int64) {
+	d.infoAt = now
+	info := devInfo{
+		kind: dev.Kind, model: dev.Model, facility: dev.Facility, region: dev.Region,
+		country: dev.Country, rated: dev.RatedFlowLPM, interval: int64(dev.ReportInterval()),
+	}
+	if info == d.info && d.rs != nil {
+		return
+	}
+	if info.facility != d.info.facility || d.rs == nil {
+		e.moveFacility(d, d.info.facility, info.facility, now)
+	}
+	d.info = info
+	d.rs = e.comp.forDevice(dev)
+	d.alignMaintenance()
+}

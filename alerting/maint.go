@@ -1,0 +1,182 @@
+package alerting
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// maintenance runs each component's clock: maintenance_due fires (info) when
+// the running hours since the component's last service reach its interval,
+// turns warning past maintWarn (110 % by default) and resolves on a service
+// record. A component never serviced counts from runtime 0.
+func (e *Engine) maintenance(d *device, runtime float64, now int64) {
+	if !d.rs.maintOn {
+		return
+	}
+	for i := range d.maint {
+		e.maintOne(d, i, runtime, now)
+	}
+}
+
+func (e *Engine) maintOne(d *device, i int, runtime float64, now int64) {
+	m, c := &d.maint[i], d.rs.comps[i]
+	if math.IsNaN(runtime) || c.hours <= 0 {
+		return
+	}
+	since := runtime - m.base
+	due := since >= c.hours
+	sev := plant.SeverityInfo
+	if since >= c.hours*d.rs.maintWarn {
+		sev = plant.SeverityWarning
+	}
+	switch {
+	case due && m.alert == nil:
+		e.fireMaint(d, i, sev, since, now)
+	case due && severityRank(sev) > severityRank(m.alert.a.Severity):
+		e.resolveMaint(d, i, since, now)
+		e.fireMaint(d, i, sev, since, now)
+	case !due && m.alert != nil:
+		e.resolveMaint(d, i, since, now)
+	}
+}
+
+func (e *Engine) fireMaint(d *device, i int, sev plant.Severity, since float64, now int64) {
+	m, c := &d.maint[i], d.rs.comps[i]
+	summary := fmt.Sprintf("%s: %.0f running hours since service, interval %.0f h", c.name, since, c.hours)
+	oa := e.newAlert(d, RuleMaintenanceDue, sev, since, summary, now)
+	oa.comp = c.name
+	m.alert = oa
+	e.open1(oa, e.mutedDevice(d, RuleMaintenanceDue), now)
+}
+
+func (e *Engine) resolveMaint(d *device, i int, since float64, now int64) {
+	oa := d.maint[i].alert
+	d.maint[i].alert = nil
+	oa.a.Value = floatPtr(since)
+	e.close1(oa, now)
+}
+
+// RecordService stores a service record and resets that component's clock.
+// A record without RuntimeH takes the device's newest runtime_h; DoneAt
+// defaults to now. The component must be one the device's rules know.
+func (e *Engine) RecordService(ctx context.Context, r plant.ServiceRecord) (plant.ServiceRecord, error) {
+	if !plant.ValidDeviceID(string(r.Device)) {
+		return r, fmt.Errorf("%w: device %q", ErrInvalid, r.Device)
+	}
+	if r.RuntimeH < 0 || math.IsNaN(r.RuntimeH) || math.IsInf(r.RuntimeH, 0) {
+		return r, fmt.Errorf("%w: runtime_h %g", ErrInvalid, r.RuntimeH)
+	}
+	now := e.now()
+	if r.DoneAt.IsZero() {
+		r.DoneAt = unixUTC(now)
+	}
+	r.DoneAt = r.DoneAt.UTC()
+	sh := e.shardOf(r.Device)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	d := e.deviceLocked(sh, r.Device, now)
+	i := d.maintIndex(r.Component)
+	if i < 0 {
+		names := make([]string, len(d.maint))
+		for j, m := range d.maint {
+			names[j] = m.name
+		}
+		return r, fmt.Errorf("%w: component %q is not one of %s's (%s)", ErrInvalid, r.Component, r.Device, strings.Join(names, ", "))
+	}
+	if r.RuntimeH == 0 && !math.IsNaN(d.values.runtime) {
+		r.RuntimeH = d.values.runtime
+	}
+	res, err := e.opt.DB.ExecContext(ctx, `INSERT INTO alerting_service (device, component, done_at, runtime_h, note, done_by)
+		VALUES (?, ?, ?, ?, ?, ?)`, r.Device, r.Component, r.DoneAt.UnixNano(), r.RuntimeH, r.Note, r.By)
+	if err != nil {
+		return r, fmt.Errorf("record service: %w", err)
+	}
+	r.ID, _ = res.LastInsertId()
+	m := &d.maint[i]
+	if r.DoneAt.UnixNano() >= m.done {
+		m.base, m.done = r.RuntimeH, r.DoneAt.UnixNano()
+		if d.rs.maintOn {
+			rt := d.values.runtime
+			if math.IsNaN(rt) {
+				rt = r.RuntimeH
+			}
+			e.maintOne(d, i, rt, now)
+		}
+	}
+	return r, nil
+}
+
+// ServiceRecords lists a device's service records, newest first.
+func (e *Engine) ServiceRecords(ctx context.Context, device plant.DeviceID) ([]plant.ServiceRecord, error) {
+	rows, err := e.opt.DB.QueryContext(ctx, `SELECT id, device, component, done_at, runtime_h, note, done_by
+		FROM alerting_service WHERE device = ? ORDER BY done_at DESC, id DESC`, device)
+	if err != nil {
+		return nil, fmt.Errorf("read service records: %w", err)
+	}
+	defer rows.Close()
+	var out []plant.ServiceRecord
+	for rows.Next() {
+		var r plant.ServiceRecord
+		var done int64
+		if err := rows.Scan(&r.ID, &r.Device, &r.Component, &done, &r.RuntimeH, &r.Note, &r.By); err != nil {
+			return nil, err
+		}
+		r.DoneAt = unixUTC(done)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// MaintenanceItem is one component of one device and its maintenance clock.
+// Its first fields are those of report.MaintenanceDue.
+type MaintenanceItem struct {
+	Device    plant.DeviceID `json:"device"`
+	Facility  string         `json:"facility"`
+	Region    string         `json:"region"`
+	Component string         `json:"component"`
+	RuntimeH  float64        `json:"runtime_h"`  // running hours since the last service
+	IntervalH float64        `json:"interval_h"` // service interval
+	LastDone  time.Time      `json:"last_done,omitzero"`
+	Due       bool           `json:"due"` // RuntimeH ≥ IntervalH
+	Known     bool           `json:"known"`
+}
+
+// MaintenanceDue lists every component of every device that reported
+// runtime_h, ordered by device and component. Known is false (and RuntimeH
+// 0) for devices whose runtime was never reported.
+func (e *Engine) MaintenanceDue(ctx context.Context) ([]MaintenanceItem, error) {
+	var out []MaintenanceItem
+	for i := range e.shards {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		sh := &e.shards[i]
+		sh.mu.Lock()
+		for _, d := range sh.devs {
+			for j, m := range d.maint {
+				c := d.rs.comps[j]
+				it := MaintenanceItem{
+					Device: d.id, Facility: d.info.facility, Region: d.info.region, Component: c.name,
+					IntervalH: c.hours, LastDone: fromNanos(m.done),
+				}
+				if !math.IsNaN(d.values.runtime) {
+					it.RuntimeH, it.Known = d.values.runtime-m.base, true
+					it.Due = it.RuntimeH >= c.hours
+				}
+				out = append(out, it)
+			}
+		}
+		sh.mu.Unlock()
+	}
+	slices.SortFunc(out, func(a, b MaintenanceItem) int {
+		return cmp.Or(cmp.Compare(a.Device, b.Device), cmp.Compare(a.Component, b.Component))
+	})
+	return out, nil
+}

@@ -1,0 +1,361 @@
+package alerting
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// The status timeline (CONTRACT §6) is kept in reading time. A reading at ts
+// covers [ts, ts+span), span being the offline deadline (3 report intervals
+// by default); time no reading covers is no_data. Each device has one open
+// row, the segment its newest readings extend; a change of status closes it
+// and opens another. Rows are only written when the status changes, so the
+// open row's covered end on disk lags by up to one checkpoint; the engine
+// keeps the exact one in memory and Timelines uses it.
+
+// segment is a device's open timeline row.
+type segment struct {
+	status plant.Status // "" before the first reading
+	cause  string
+	start  int64
+	cover  int64 // the newest readings cover up to here
+}
+
+// span is how long one reading covers.
+func (d *device) span() int64 { return int64(d.rs.intervals * float64(d.info.interval)) }
+
+// statusOf is the status a reading shows on its own (state, power, purity).
+func statusOf(d *device, st plant.State, pw plant.Power, purity float64) (plant.Status, string) {
+	switch {
+	case st == plant.StateMaintenance:
+		return plant.StatusMaintenance, "state:maintenance"
+	case st == plant.StateFault || st == plant.StateOff:
+		return plant.StatusDown, "state:" + string(st)
+	case pw == plant.PowerNone:
+		return plant.StatusDown, "power:none"
+	}
+	spec := d.rs.r[slotLowPurity].level
+	if st != plant.StateStandby && spec > 0 && !math.IsNaN(purity) && purity < spec {
+		return plant.StatusDegraded, "purity:below_spec"
+	}
+	return plant.StatusOperational, ""
+}
+
+// timelineReading extends or changes the open segment with a reading newer
+// than any before.
+// merged is true when r's state and values were merged into the device's
+// (a live reading); else r is judged on its own fields, missing ones taken
+// from the device.
+func (e *Engine) timelineReading(d *device, r *plant.Reading, ts int64, merged bool) {
+	var st plant.Status
+	var cause string
+	if r.State != "" || r.Power != "" || r.Purity != nil || d.seg.status == "" {
+		state, pw, pur := d.state, d.power, d.values.purity
+		if !merged {
+			state, pw, pur = cmp.Or(r.State, d.state), cmp.Or(r.Power, d.power), ptrOr(r.Purity)
+		}
+		st, cause = statusOf(d, state, pw, pur)
+	} else {
+		st, cause = d.seg.status, d.seg.cause // a reading of extras only
+	}
+	s := &d.seg
+	switch {
+	case s.status == "" || ts > s.cover:
+		e.openSegment(d, st, cause, s.cover, ts)
+	case st != s.status || cause != s.cause:
+		e.openSegment(d, st, cause, ts, ts)
+	}
+	s.cover = max(s.cover, ts+d.span())
+}
+
+func (e *Engine) openSegment(d *device, st plant.Status, cause string, closeAt, start int64) {
+	if d.seg.status == "" {
+		closeAt = 0
+	}
+	d.seg = segment{status: st, cause: cause, start: start, cover: start}
+	e.w.add(op{kind: opSegment, dev: d.id, t1: closeAt, t2: start, status: st, cause: cause})
+}
+
+func ptrOr(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+// lateReading records a reading older than the device's newest: it fills
+// whatever no_data it covers.
+func (e *Engine) lateReading(d *device, r *plant.Reading, ts int64) {
+	st, cause := statusOf(d, r.State, r.Power, ptrOr(r.Purity))
+	end := ts + d.span()
+	if d.seg.status != "" && end > d.seg.start && ts < d.seg.start {
+		end = d.seg.start
+	}
+	if d.seg.status != "" && ts >= d.seg.start {
+		return // inside the open segment: covered already
+	}
+	e.w.add(op{kind: opFill, dev: d.id, t1: ts, t2: end, status: st, cause: cause})
+}
+
+// cutCoverage ends the device's coverage at `at` (the status topic said
+// offline): what follows is no_data until the next reading.
+func (e *Engine) cutCoverage(d *device, at int64) {
+	s := &d.seg
+	if s.status == "" || at >= s.cover {
+		return
+	}
+	s.cover = max(at, s.start)
+	e.w.add(op{kind: opCover, dev: d.id, t1: s.cover})
+}
+
+// fill writes a late reading's coverage into the gaps among the device's
+// rows, merging with a neighbour of the same status.
+func fill(ctx context.Context, tx *sql.Tx, o *op) error {
+	rows, err := tx.QueryContext(ctx, `SELECT start_at, end_at, open FROM alerting_timeline
+		WHERE device = ? AND start_at < ? AND (end_at > ? OR open = 1) ORDER BY start_at`, o.dev, o.t2, o.t1)
+	if err != nil {
+		return err
+	}
+	type span struct{ a, b int64 }
+	var covered []span
+	for rows.Next() {
+		var a, b int64
+		var open bool
+		if err := rows.Scan(&a, &b, &open); err != nil {
+			rows.Close()
+			return err
+		}
+		if open {
+			b = math.MaxInt64
+		}
+		covered = append(covered, span{a, b})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	cur := o.t1
+	for _, c := range covered {
+		if c.a > cur {
+			if err := fillPiece(ctx, tx, o, cur, min(c.a, o.t2)); err != nil {
+				return err
+			}
+		}
+		cur = max(cur, c.b)
+		if cur >= o.t2 {
+			return nil
+		}
+	}
+	return fillPiece(ctx, tx, o, cur, o.t2)
+}
+
+func fillPiece(ctx context.Context, tx *sql.Tx, o *op, a, b int64) error {
+	if b <= a {
+		return nil
+	}
+	// A closed row of the same status that starts right at b is absorbed.
+	var nextID, nextEnd int64
+	err := tx.QueryRowContext(ctx, `SELECT id, end_at FROM alerting_timeline WHERE device = ? AND open = 0
+		AND start_at = ? AND status = ? AND cause = ?`, o.dev, b, o.status, o.cause).Scan(&nextID, &nextEnd)
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return err
+	default:
+		if _, err := tx.ExecContext(ctx, `DELETE FROM alerting_timeline WHERE id = ?`, nextID); err != nil {
+			return err
+		}
+		b = nextEnd
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE alerting_timeline SET end_at = ? WHERE device = ? AND open = 0
+		AND end_at = ? AND status = ? AND cause = ?`, b, o.dev, a, o.status, o.cause)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO alerting_timeline (device, start_at, end_at, status, cause, open)
+		VALUES (?, ?, ?, ?, ?, 0)`, o.dev, a, b, o.status, o.cause)
+	return err
+}
+
+// Timelines returns each device's status intervals overlapping [from, to)
+// with their true start and end, ordered by start; an empty devices lists
+// every device. Time no reading covers between and after the recorded
+// intervals is no_data (an open no_data interval when the device is quiet
+// now); active and past maintenance silences turn what they cover into
+// maintenance. It implements report.TimelineSource.
+func (e *Engine) Timelines(ctx context.Context, devices []plant.DeviceID, from, to time.Time) (map[plant.DeviceID][]plant.StatusInterval, error) {
+	if err := e.Sync(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := e.timelineRows(ctx, devices, from.UnixNano(), to.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("read timelines: %w", err)
+	}
+	out := make(map[plant.DeviceID][]plant.StatusInterval, len(rows))
+	now := e.now()
+	for id, ivs := range rows {
+		ivs = e.withOpen(id, ivs, now)
+		ivs = withNoData(ivs)
+		ivs = e.withMaintenance(id, ivs)
+		ivs = slices.DeleteFunc(ivs, func(iv plant.StatusInterval) bool {
+			return !iv.Start.Before(to) || (!iv.End.IsZero() && !iv.End.After(from))
+		})
+		if len(ivs) > 0 {
+			out[id] = ivs
+		}
+	}
+	return out, nil
+}
+
+// timelineRows reads the stored rows that may matter for [from, to), the
+// open row of every device included.
+func (e *Engine) timelineRows(ctx context.Context, devices []plant.DeviceID, from, to int64) (map[plant.DeviceID][]plant.StatusInterval, error) {
+	q := `SELECT device, start_at, end_at, status, cause, open FROM alerting_timeline
+		WHERE start_at < ? AND (end_at >= ? OR open = 1)`
+	args := []any{to, from}
+	if len(devices) > 0 {
+		q += ` AND device IN (?` + strings.Repeat(`, ?`, len(devices)-1) + `)`
+		for _, d := range devices {
+			args = append(args, string(d))
+		}
+	}
+	rows, err := e.opt.DB.QueryContext(ctx, q+` ORDER BY device, start_at`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[plant.DeviceID][]plant.StatusInterval{}
+	for rows.Next() {
+		var iv plant.StatusInterval
+		var a, b int64
+		var open bool
+		if err := rows.Scan(&iv.Device, &a, &b, &iv.Status, &iv.Cause, &open); err != nil {
+			return nil, err
+		}
+		iv.Start, iv.End = unixUTC(a), unixUTC(b)
+		if open {
+			iv.End = time.Time{}
+		}
+		out[iv.Device] = append(out[iv.Device], iv)
+	}
+	return out, rows.Err()
+}
+
+// withOpen replaces the stored end of the open row by the covered end the
+// engine knows now: still open while readings cover now, else closed there.
+func (e *Engine) withOpen(id plant.DeviceID, ivs []plant.StatusInterval, now int64) []plant.StatusInterval {
+	n := len(ivs)
+	if n == 0 || !ivs[n-1].End.IsZero() {
+		return ivs
+	}
+	sh := e.shardOf(id)
+	sh.mu.Lock()
+	cover := int64(0)
+	if d := sh.devs[id]; d != nil && d.seg.status != "" && d.seg.start == ivs[n-1].Start.UnixNano() {
+		cover = d.seg.cover
+	}
+	sh.mu.Unlock()
+	if cover != 0 && cover <= now {
+		ivs[n-1].End = unixUTC(cover)
+	}
+	return ivs
+}
+
+// withNoData adds no_data for the gaps between intervals and after the last
+// closed one (open: the device is quiet now).
+func withNoData(ivs []plant.StatusInterval) []plant.StatusInterval {
+	if len(ivs) == 0 {
+		return ivs
+	}
+	out := make([]plant.StatusInterval, 0, len(ivs)+2)
+	for i, iv := range ivs {
+		if i > 0 {
+			prev := out[len(out)-1].End
+			if !prev.IsZero() && prev.Before(iv.Start) {
+				out = append(out, plant.StatusInterval{Device: iv.Device, Status: plant.StatusNoData, Start: prev, End: iv.Start})
+			}
+		}
+		out = append(out, iv)
+	}
+	if last := out[len(out)-1]; !last.End.IsZero() {
+		out = append(out, plant.StatusInterval{Device: last.Device, Status: plant.StatusNoData, Start: last.End})
+	}
+	return out
+}
+
+// withMaintenance lays the device's maintenance silences over its intervals.
+func (e *Engine) withMaintenance(id plant.DeviceID, ivs []plant.StatusInterval) []plant.StatusInterval {
+	list := e.sil.all()
+	if len(list) == 0 {
+		return ivs
+	}
+	info := e.infoOf(id)
+	for _, s := range list {
+		if s.Maintenance && s.matchesDevice(id, info.facility, info.region) {
+			ivs = overlay(ivs, plant.StatusInterval{
+				Device: id, Status: plant.StatusMaintenance, Start: s.StartsAt.UTC(), End: s.EndsAt.UTC(),
+				Cause: fmt.Sprintf("silence:%d", s.ID),
+			})
+		}
+	}
+	return ivs
+}
+
+// overlay puts m over the sorted intervals (End zero is open), cutting
+// what it covers.
+func overlay(ivs []plant.StatusInterval, m plant.StatusInterval) []plant.StatusInterval {
+	out := make([]plant.StatusInterval, 0, len(ivs)+2)
+	placed := false
+	reaches := func(iv plant.StatusInterval, t time.Time) bool { return iv.End.IsZero() || iv.End.After(t) }
+	for _, iv := range ivs {
+		if iv.Start.Before(m.Start) {
+			head := iv
+			if reaches(iv, m.Start) {
+				head.End = m.Start
+			}
+			out = append(out, head)
+		}
+		if !placed && reaches(iv, m.Start) {
+			out, placed = append(out, m), true
+		}
+		if reaches(iv, m.End) {
+			tail := iv
+			if tail.Start.Before(m.End) {
+				tail.Start = m.End
+			}
+			out = append(out, tail)
+		}
+	}
+	if !placed {
+		out = append(out, m)
+	}
+	return out
+}
+
+// infoOf is what the engine knows of a device's registry entry.
+func (e *Engine) infoOf(id plant.DeviceID) devInfo {
+	sh := e.shardOf(id)
+	sh.mu.Lock()
+	d := sh.devs[id]
+	var info devInfo
+	if d != nil {
+		info = d.info
+	}
+	sh.mu.Unlock()
+	if d == nil {
+		dev := e.lookup(id)
+		info = devInfo{facility: dev.Facility, region: dev.Region}
+	}
+	return info
+}

@@ -1,0 +1,309 @@
+package alerting
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
+)
+
+// migrations create alerting's tables; the list only ever grows. Times are
+// Unix nanoseconds; 0 means unset.
+var migrations = []string{
+	`CREATE TABLE alerting_alerts (
+		id          INTEGER PRIMARY KEY,
+		rule        TEXT NOT NULL,
+		device      TEXT NOT NULL,
+		component   TEXT NOT NULL DEFAULT '',
+		facility    TEXT NOT NULL DEFAULT '',
+		region      TEXT NOT NULL DEFAULT '',
+		country     TEXT NOT NULL DEFAULT '',
+		severity    TEXT NOT NULL,
+		state       TEXT NOT NULL,
+		started_at  INTEGER NOT NULL,
+		resolved_at INTEGER NOT NULL DEFAULT 0,
+		acked_by    TEXT NOT NULL DEFAULT '',
+		acked_at    INTEGER NOT NULL DEFAULT 0,
+		ack_note    TEXT NOT NULL DEFAULT '',
+		value       REAL,
+		summary     TEXT NOT NULL DEFAULT '',
+		ack_code    TEXT NOT NULL DEFAULT '',
+		notified    INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX alerting_alerts_state ON alerting_alerts (state);
+	CREATE INDEX alerting_alerts_device ON alerting_alerts (device);
+	CREATE TABLE alerting_pending (
+		device TEXT NOT NULL,
+		rule   TEXT NOT NULL,
+		since  INTEGER NOT NULL,
+		PRIMARY KEY (device, rule)
+	) WITHOUT ROWID;
+	CREATE TABLE alerting_silences (
+		id          INTEGER PRIMARY KEY AUTOINCREMENT,
+		device      TEXT NOT NULL DEFAULT '',
+		facility    TEXT NOT NULL DEFAULT '',
+		region      TEXT NOT NULL DEFAULT '',
+		rule        TEXT NOT NULL DEFAULT '',
+		starts_at   INTEGER NOT NULL,
+		ends_at     INTEGER NOT NULL,
+		comment     TEXT NOT NULL DEFAULT '',
+		maintenance INTEGER NOT NULL DEFAULT 0,
+		created_by  TEXT NOT NULL DEFAULT '',
+		created_at  INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE alerting_service (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		device    TEXT NOT NULL,
+		component TEXT NOT NULL,
+		done_at   INTEGER NOT NULL,
+		runtime_h REAL NOT NULL,
+		note      TEXT NOT NULL DEFAULT '',
+		done_by   TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX alerting_service_device ON alerting_service (device, component, done_at);
+	CREATE TABLE alerting_devices (
+		device TEXT PRIMARY KEY,
+		state  BLOB NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE alerting_timeline (
+		id       INTEGER PRIMARY KEY,
+		device   TEXT NOT NULL,
+		start_at INTEGER NOT NULL,
+		end_at   INTEGER NOT NULL,
+		status   TEXT NOT NULL,
+		cause    TEXT NOT NULL DEFAULT '',
+		open     INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX alerting_timeline_device ON alerting_timeline (device, start_at);`,
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	return store.Migrate(ctx, db, "alerting", migrations)
+}
+
+type opKind uint8
+
+const (
+	opAlert   opKind = iota + 1 // upsert an alert row, maybe with a transition
+	opPending                   // set (t1 > 0) or clear a rule's pending-since
+	opSegment                   // close the open timeline row at t1 (if > 0), open one at t2
+	opCover                     // move the open timeline row's covered end to t1
+	opFill                      // a late reading covers [t1, t2) where no data was
+	opDevice                    // checkpoint of one device's state
+)
+
+// op is one queued write. Ops of one device are queued under its shard's
+// lock, so they commit in the order they happened.
+type op struct {
+	kind     opKind
+	alert    plant.Alert
+	comp     string
+	notified bool
+	tr       bool // hand a transition from→to at `at` to the Notifier
+	from, to plant.AlertState
+	at       int64
+
+	dev    plant.DeviceID
+	rule   string
+	t1, t2 int64
+	status plant.Status
+	cause  string
+	blob   []byte
+}
+
+// writer commits queued ops in transactions of up to BatchSize, handing
+// each transaction's transitions to the Notifier inside it.
+type writer struct {
+	e    *Engine
+	db   *sql.DB
+	mu   sync.Mutex
+	q    []op
+	gone bool // dropped: a crash, take nothing more
+	wake chan struct{}
+	wmu  sync.Mutex // one flush at a time, so ops commit in queue order
+}
+
+func newWriter(e *Engine) *writer {
+	return &writer{e: e, db: e.opt.DB, wake: make(chan struct{}, 1)}
+}
+
+func (w *writer) add(o op) {
+	w.mu.Lock()
+	if !w.gone {
+		w.q = append(w.q, o)
+	}
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run flushes whenever ops arrive, retrying failed transactions with a
+// growing pause, until ctx ends.
+func (w *writer) run(ctx context.Context) {
+	pause := 50 * time.Millisecond
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		}
+		for w.flush(ctx) != nil && ctx.Err() == nil {
+			t := time.NewTimer(pause)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
+			pause = min(2*pause, 5*time.Second)
+		}
+		pause = 50 * time.Millisecond
+	}
+}
+
+// barrier returns once every op queued before the call has committed.
+func (w *writer) barrier(ctx context.Context) error { return w.flush(ctx) }
+
+// close makes the last flush, trying for up to 10 s.
+func (w *writer) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for w.flush(ctx) != nil && ctx.Err() == nil {
+		t := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+	}
+	if n := w.len(); n > 0 {
+		w.e.log.Error("alerting: writes lost at shutdown", "ops", n)
+	}
+}
+
+func (w *writer) len() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.q)
+}
+
+// drop forgets queued ops and refuses new ones, as a crash would.
+func (w *writer) drop() {
+	w.mu.Lock()
+	w.q, w.gone = nil, true
+	w.mu.Unlock()
+}
+
+// flush commits everything queued. On failure the uncommitted ops go back
+// to the front of the queue.
+func (w *writer) flush(ctx context.Context) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	w.mu.Lock()
+	batch := w.q
+	w.q = nil
+	w.mu.Unlock()
+	for len(batch) > 0 {
+		n := min(len(batch), w.e.opt.BatchSize)
+		if err := w.commit(ctx, batch[:n]); err != nil {
+			w.e.m.writeErrors.Inc()
+			w.e.log.Error("alerting: write state", "err", err)
+			w.mu.Lock()
+			if !w.gone {
+				w.q = append(batch, w.q...)
+			}
+			w.mu.Unlock()
+			return err
+		}
+		batch = batch[n:]
+	}
+	return nil
+}
+
+func (w *writer) commit(ctx context.Context, ops []op) error {
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var trs []plant.Transition
+	for i := range ops {
+		o := &ops[i]
+		if err := applyOp(ctx, tx, o); err != nil {
+			return fmt.Errorf("op %d on %s: %w", o.kind, o.dev+o.alert.Device, err)
+		}
+		if o.tr {
+			trs = append(trs, plant.Transition{Alert: o.alert, From: o.from, To: o.to, At: unixUTC(o.at)})
+		}
+	}
+	if len(trs) > 0 && w.e.opt.Notifier != nil {
+		if err := w.e.opt.Notifier.Enqueue(ctx, tx, trs); err != nil {
+			return fmt.Errorf("enqueue notifications: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+func applyOp(ctx context.Context, tx *sql.Tx, o *op) error {
+	switch o.kind {
+	case opAlert:
+		return putAlert(ctx, tx, &o.alert, o.comp, o.notified)
+	case opPending:
+		if o.t1 > 0 {
+			_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO alerting_pending (device, rule, since) VALUES (?, ?, ?)`, o.dev, o.rule, o.t1)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM alerting_pending WHERE device = ? AND rule = ?`, o.dev, o.rule)
+		return err
+	case opSegment:
+		if _, err := tx.ExecContext(ctx, `UPDATE alerting_timeline SET end_at = ?, open = 0 WHERE device = ? AND open = 1`, o.t1, o.dev); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM alerting_timeline WHERE device = ? AND open = 0 AND end_at <= start_at`, o.dev); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO alerting_timeline (device, start_at, end_at, status, cause, open) VALUES (?, ?, ?, ?, ?, 1)`,
+			o.dev, o.t2, o.t2, o.status, o.cause)
+		return err
+	case opCover:
+		_, err := tx.ExecContext(ctx, `UPDATE alerting_timeline SET end_at = ? WHERE device = ? AND open = 1`, o.t1, o.dev)
+		return err
+	case opFill:
+		return fill(ctx, tx, o)
+	case opDevice:
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO alerting_devices (device, state) VALUES (?, ?)`, o.dev, o.blob)
+		return err
+	}
+	return errors.New("unknown op")
+}
+
+func putAlert(ctx context.Context, tx *sql.Tx, a *plant.Alert, comp string, notified bool) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO alerting_alerts (id, rule, device, component, facility, region, country,
+		severity, state, started_at, resolved_at, acked_by, acked_at, ack_note, value, summary, ack_code, notified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, state = excluded.state,
+		resolved_at = excluded.resolved_at, acked_by = excluded.acked_by, acked_at = excluded.acked_at,
+		ack_note = excluded.ack_note, value = excluded.value, summary = excluded.summary, notified = excluded.notified`,
+		a.ID, a.Rule, a.Device, comp, a.Facility, a.Region, a.Country, a.Severity, a.State,
+		nanos(a.StartedAt), nanos(a.ResolvedAt), a.AckedBy, nanos(a.AckedAt), a.AckNote, a.Value, a.Summary, a.AckCode, notified)
+	return err
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return unixUTC(ns)
+}
