@@ -314,6 +314,9 @@ func TestWebhookGetsEveryTransition(t *testing.T) {
 	h.enqueue(tr)
 	h.clock.Add(time.Minute)
 	h.enqueue(then(tr, plant.AlertResolved, h.clock.Now(), ""))
+	never := firing(8, "mulago", "psa-4", h.clock.Now())
+	never.From, never.To = plant.AlertPending, plant.AlertResolved // cleared before it fired
+	h.enqueue(never)
 	h.step()
 	got := hook.got()
 	if len(got) != 2 {

@@ -36,8 +36,8 @@ func (s *Service) Enqueue(ctx context.Context, tx *sql.Tx, ts []plant.Transition
 }
 
 func (s *Service) enqueueOne(ctx context.Context, tx *sql.Tx, t plant.Transition) error {
-	if t.To == plant.AlertPending {
-		return nil
+	if t.To == plant.AlertPending || (t.To == plant.AlertResolved && (t.From == plant.AlertPending || t.From == "")) {
+		return nil // never shown to anybody
 	}
 	e := s.newEvent(ctx, t)
 	if err := s.toWebhook(ctx, tx, e, t.Key()); err != nil {

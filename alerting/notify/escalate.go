@@ -133,8 +133,10 @@ func (s *Service) nextTier(ctx context.Context, tx *sql.Tx, esc *escalation, r c
 		if err != nil {
 			return err
 		}
-		s.m.escalations.Inc()
-		s.log.Info("notify: escalated", "alert", esc.alertID, "tier", esc.nextTier, "messages", n)
+		if n > 0 {
+			s.m.escalations.Inc()
+			s.log.Info("notify: escalated", "alert", esc.alertID, "tier", esc.nextTier, "messages", n)
+		}
 	}
 	esc.nextTier++
 	esc.nextAt = tierAt(r, esc.nextTier, esc.firedAt)

@@ -40,7 +40,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		unrouted: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "oxywatch", Subsystem: "notify",
 			Name: "unrouted_total", Help: "Firing alerts no contact could be told about."}),
 		escalations: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "oxywatch", Subsystem: "notify",
-			Name: "escalations_total", Help: "Escalations to a further tier."}),
+			Name: "escalations_total", Help: "Escalations that told a further tier about an unacknowledged alert."}),
 		queueDepth:      gauge("queue_depth", "Outbox rows waiting to be sent."),
 		oldestAge:       gauge("oldest_unsent_age_seconds", "Age of the oldest outbox row waiting to be sent."),
 		budgetExhausted: gauge("sms_budget_exhausted", "1 while today's SMS budget is used up and contacts are told by email only."),
