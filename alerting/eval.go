@@ -48,7 +48,9 @@ func (e *Engine) evaluate(d *device, r *plant.Reading, now int64) {
 	e.threshold(d, slotLowPurity, r.Purity, run, true, now)
 	e.threshold(d, slotLowPressure, r.Pressure, run, true, now)
 	e.threshold(d, slotHighPressure, r.Pressure, run, false, now)
-	e.threshold(d, slotNoFlow, r.Flow, run, true, now)
+	// no_flow needs the device to say it runs: equipment that reports no
+	// state and no flow is more likely unused than broken.
+	e.threshold(d, slotNoFlow, r.Flow, d.state == plant.StateRunning, true, now)
 	if d.info.rated > 0 {
 		e.threshold(d, slotOverload, r.Flow, run, false, now)
 	}
