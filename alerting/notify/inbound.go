@@ -30,8 +30,15 @@ func (f AckerFunc) AckByCode(ctx context.Context, code, by string) (plant.Alert,
 	return f(ctx, code, by)
 }
 
-// ackText matches replies such as "ACK 4821", "ack4821" or "Ack #4821".
-var ackText = regexp.MustCompile(`(?i)^\s*ack\s*#?\s*([0-9]{3,8})\b`)
+// ackText matches replies such as "ACK 4821", "ack4821", "Ack #4821" or
+// "ACK 4821 4822, 4830"; ackCode finds each code in them.
+var (
+	ackText = regexp.MustCompile(`(?i)^\s*ack\s*#?\s*[0-9]{3,8}\b`)
+	ackCode = regexp.MustCompile(`\b[0-9]{3,8}\b`)
+)
+
+// maxCodes bounds the codes one reply may acknowledge.
+const maxCodes = 20
 
 // InboundSMS returns the webhook that providers post replies to, in Africa's
 // Talking's shape (form fields from, text, to, id, date) or Twilio's (From,
@@ -76,8 +83,9 @@ func (s *Service) InboundSMS(a Acker) http.Handler {
 		if twilio {
 			from, text = r.PostForm.Get("From"), r.PostForm.Get("Body")
 		}
-		result := s.inboundAck(r.Context(), a, normalisePhone(from), text)
-		s.m.inbound.WithLabelValues(result).Inc()
+		for _, result := range s.inboundAck(r.Context(), a, normalisePhone(from), text) {
+			s.m.inbound.WithLabelValues(result).Inc()
+		}
 		if twilio {
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Response></Response>`))
@@ -147,23 +155,31 @@ func twilioSignatureOK(authToken, url string, form map[string][]string, sig stri
 	return hmac.Equal([]byte(want), []byte(sig))
 }
 
-// inboundAck acts on one authenticated reply and returns the outcome.
-func (s *Service) inboundAck(ctx context.Context, a Acker, from, text string) string {
+// inboundAck acts on one authenticated reply and returns the outcome for
+// each code it carries.
+func (s *Service) inboundAck(ctx context.Context, a Acker, from, text string) []string {
 	c, err := s.contactByPhone(ctx, from)
 	if errors.Is(err, ErrNotFound) {
 		s.log.Warn("notify: SMS from an unknown number ignored", "from", maskPhone(from))
-		return "unknown_sender"
+		return []string{"unknown_sender"}
 	}
 	if err != nil {
 		s.log.Error("notify: inbound SMS", "err", err)
-		return "error"
+		return []string{"error"}
 	}
-	m := ackText.FindStringSubmatch(text)
-	if m == nil {
+	if !ackText.MatchString(text) {
 		s.log.Info("notify: SMS reply is not an ack", "contact", c.ID)
-		return "not_ack"
+		return []string{"not_ack"}
 	}
-	code := m[1]
+	var results []string
+	for _, code := range ackCode.FindAllString(text, maxCodes) {
+		results = append(results, s.ackOne(ctx, a, c, code))
+	}
+	return results
+}
+
+// ackOne acknowledges the alert with code on behalf of contact c.
+func (s *Service) ackOne(ctx context.Context, a Acker, c Contact, code string) string {
 	told, err := s.wasTold(ctx, c.ID, code)
 	if err != nil {
 		s.log.Error("notify: inbound SMS", "err", err)

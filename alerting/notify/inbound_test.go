@@ -26,7 +26,7 @@ type acker struct {
 func (a *acker) AckByCode(_ context.Context, code, by string) (plant.Alert, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if code != "4807" {
+	if code != "4807" && code != "4808" {
 		return plant.Alert{}, errors.New("no open alert with that code")
 	}
 	a.acks = append(a.acks, code+" "+by)
@@ -194,5 +194,20 @@ func TestAckTellsTheOthers(t *testing.T) {
 	}
 	if got[2].To != "+256772000444" || !strings.HasPrefix(got[2].Text, "ACKED") || !strings.Contains(got[2].Text, "by Grace 02:17") {
 		t.Errorf("got %+v, want Peter told Grace acknowledged at 02:17", got[2])
+	}
+}
+
+func TestAckSeveralCodesInOneReply(t *testing.T) {
+	h, a, u := inboundHarness(t, "in-secret", "")
+	h.enqueue(firing(8, "mulago", "psa-4", h.clock.Now()))
+	h.step()
+	if got := post(t, u+"?token=in-secret", atReply("+256772000111", "Ack 4807, 4808 and 4899"), nil); got != 200 {
+		t.Fatalf("got status %d", got)
+	}
+	if got := a.got(); len(got) != 2 || got[0] != "4807 Grace" || got[1] != "4808 Grace" {
+		t.Errorf("got acks %q, want 4807 and 4808 by Grace", got)
+	}
+	if v := metric(t, h.reg, "oxywatch_notify_inbound_sms_total", "result=not_told"); v != 1 {
+		t.Errorf("got not_told %v, want 1 (4899 was never sent)", v)
 	}
 }

@@ -158,12 +158,13 @@ func (s *Service) smsText(ps []pending) string {
 }
 
 // groupSMS lists as many alerts as fit: "Mulago 10 alerts: CRIT psa-003
-// purity 78.2% 02:14 #4821; ... +7 more. Reply ACK <code>".
+// purity 78.2% 02:14 #4821; ... +7 more. Reply ACK + codes". A reply may
+// carry several codes ("ACK 4821 4822").
 func (s *Service) groupSMS(ps []pending) string {
 	head := ToGSM7(fmt.Sprintf("%s %d alerts:", ps[0].e.FacilityName, len(ps)))
 	tail := ""
-	if c := firstCode(ps); c != "" {
-		tail = "Reply ACK " + c
+	if firstCode(ps) != "" {
+		tail = "Reply ACK + codes"
 	}
 	var items []string
 	for i, p := range ps {
