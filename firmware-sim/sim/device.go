@@ -83,7 +83,12 @@ func newDevice(spec Spec, idx int, seed uint64, start time.Time) *Device {
 	d.temp = d.ambient(start)
 	d.cylinders = math.Floor(rng.Float64() * 3000)
 	d.nextPatient = start
-	d.purity, d.pressure = 20.9, 0
+	// Warm: running for a day already, at the purity and pressure of its load.
+	p := params[spec.Kind]
+	d.running, d.since = true, start.Add(-24*time.Hour)
+	d.purity = steadyPurity(d.pmax, d.load*0.8)
+	d.pressure = p.pressSet - p.pressLoad*d.load*d.load*0.64
+	d.temp += p.tempRise
 	return d
 }
 

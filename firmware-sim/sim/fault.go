@@ -17,7 +17,7 @@ const (
 	FaultFilter      Fault = "filter"       // filter clogs over the event: pressure falls, temperature rises
 	FaultSieve       Fault = "sieve"        // zeolite wet: purity declines over days, dew point rises
 	FaultPurity      Fault = "purity"       // purity falls to Event.Value (default 78 %)
-	FaultOverload    Fault = "overload"     // demand times Event.Value (default 1.5)
+	FaultOverload    Fault = "overload"     // demand rises to Event.Value × rated flow (default 1.3)
 	FaultSensorStuck Fault = "sensor_stuck" // purity sensor repeats one value
 	FaultSensorNoisy Fault = "sensor_noisy" // purity sensor noise ×20
 	FaultReboot      Fault = "reboot"       // controller restarts: seq resets, warm-up again

@@ -12,7 +12,7 @@ type cond struct {
 	dryerFault          bool
 	codes               []string
 	maintenance         bool
-	overload            float64
+	overload            float64 // demand as a fraction of rated flow; 0: normal
 	purityCap           float64 // 0: none
 	stuck, noisy        bool
 	offline, rebooting  bool
@@ -23,7 +23,7 @@ type cond struct {
 }
 
 func (d *Device) conditions(t time.Time) cond {
-	c := cond{mains: true, overload: 1, dewTarget: -40}
+	c := cond{mains: true, dewTarget: -40}
 	for _, a := range d.faults {
 		d.applyFault(&c, a, t)
 	}
@@ -50,7 +50,7 @@ func (d *Device) applyFault(c *cond, a *active, t time.Time) {
 	case FaultPurity:
 		c.purityCap = valueOr(a.Value, 78)
 	case FaultOverload:
-		c.overload *= valueOr(a.Value, 1.5)
+		c.overload = math.Max(c.overload, valueOr(a.Value, 1.3))
 	case FaultSensorStuck:
 		c.stuck = true
 	case FaultSensorNoisy:
@@ -130,6 +130,8 @@ func (d *Device) demand(t time.Time, dt time.Duration, c *cond) float64 {
 	default:
 		f = d.RatedFlowLPM * d.load * dayShape(t) * (1 + d.walk)
 	}
-	f *= c.overload
+	if c.overload > 0 {
+		f = math.Max(f, c.overload*d.RatedFlowLPM*(1+0.2*d.walk))
+	}
 	return clamp(f, 0, 2*d.RatedFlowLPM)
 }
