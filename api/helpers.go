@@ -17,7 +17,7 @@ import (
 
 // List is a collection answer: {"items": [...], "next": "cursor"}.
 type List[T any] struct {
-	Items []T  `json:"items"`
+	Items []T    `json:"items"`
 	Next  string `json:"next,omitempty"`
 }
 
