@@ -399,3 +399,23 @@ func TestRunAndStop(t *testing.T) {
 		t.Error("second Run got no error")
 	}
 }
+
+func TestDeliveryLogRetention(t *testing.T) {
+	cfg := testConfig()
+	cfg.Retention = 30 * 24 * time.Hour
+	sms := &recorder{}
+	h := newHarness(t, cfg, map[Channel]Sender{SMS: sms})
+	h.contact(Contact{Name: "Grace", Phone: "+256772000111", Facilities: []string{"mulago"}})
+	over := firing(1, "mulago", "psa-1", h.clock.Now())
+	h.enqueue(over, firing(2, "mulago", "psa-2", h.clock.Now()))
+	h.step()
+	h.clock.Add(time.Minute)
+	h.enqueue(then(over, plant.AlertResolved, h.clock.Now(), ""))
+	h.step()
+	h.clock.Add(31 * 24 * time.Hour)
+	h.step()
+	left := h.deliveries(DeliveryFilter{})
+	if len(left) != 1 || left[0].AlertID != 2 {
+		t.Fatalf("got %+v, want only the row of alert 2, which still escalates", left)
+	}
+}

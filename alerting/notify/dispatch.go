@@ -89,6 +89,7 @@ func (s *Service) poll(ctx, sendCtx context.Context, wg *sync.WaitGroup, sem cha
 		s.log.Error("notify: escalation", "err", err)
 	}
 	s.updateGauges(ctx)
+	s.pruneDue(ctx)
 	groups, err := s.dueGroups(ctx)
 	if err != nil {
 		if ctx.Err() == nil {

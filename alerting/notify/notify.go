@@ -95,6 +95,8 @@ type Service struct {
 	inflight map[string]bool // addresses being sent to
 	smsOut   int             // SMS in flight, counted against the budget
 
+	lastPrune time.Time // owned by the goroutine that polls
+
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -144,6 +146,9 @@ func (s *Service) applyDefaults() {
 	}
 	if s.cfg.PollInterval <= 0 {
 		s.cfg.PollInterval = time.Second
+	}
+	if s.cfg.Retention <= 0 {
+		s.cfg.Retention = 180 * 24 * time.Hour
 	}
 }
 
