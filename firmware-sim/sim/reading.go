@@ -38,18 +38,30 @@ type Reading struct {
 	cylinders                                  int64
 }
 
-func (r *Reading) setPurity(v float64)   { r.purity, r.has = clamp(v, 0, 100), r.has|hasPurity }
-func (r *Reading) setPressure(v float64) { r.pressure, r.has = clamp(v, 0, 300), r.has|hasPressure }
-func (r *Reading) setFlow(v float64)     { r.flow, r.has = math.Max(v, 0), r.has|hasFlow }
-func (r *Reading) setRuntime(v float64)  { r.runtime, r.has = math.Max(v, 0), r.has|hasRuntime }
-func (r *Reading) setTemp(v float64)     { r.temp, r.has = v, r.has|hasTemp }
-func (r *Reading) setDewPoint(v float64) { r.dew, r.has = v, r.has|hasDewPoint }
-func (r *Reading) setSupplyV(v float64)  { r.supplyV, r.has = math.Max(v, 0), r.has|hasSupplyV }
-func (r *Reading) setTankBar(v float64)  { r.tankBar, r.has = math.Max(v, 0), r.has|hasTankPressure }
-func (r *Reading) setBattery(v float64)  { r.battery, r.has = clamp(v, 0, 100), r.has|hasBattery }
-func (r *Reading) setRSSI(v float64)     { r.rssi, r.has = v, r.has|hasRSSI }
+// The setters keep values inside the ranges of CONTRACT §3 and leave out a
+// value that is not a finite number, as firmware that checks its sensors does.
+func (r *Reading) set(bit uint16, dst *float64, v, lo, hi float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return
+	}
+	*dst, r.has = clamp(v, lo, hi), r.has|bit
+}
+
+func (r *Reading) setPurity(v float64)   { r.set(hasPurity, &r.purity, v, 0, 100) }
+func (r *Reading) setPressure(v float64) { r.set(hasPressure, &r.pressure, v, 0, 300) }
+func (r *Reading) setFlow(v float64)     { r.set(hasFlow, &r.flow, v, 0, 1e6) }
+func (r *Reading) setRuntime(v float64)  { r.set(hasRuntime, &r.runtime, v, 0, 1e7) }
+func (r *Reading) setTemp(v float64)     { r.set(hasTemp, &r.temp, v, -100, 300) }
+func (r *Reading) setDewPoint(v float64) { r.set(hasDewPoint, &r.dew, v, -100, 100) }
+func (r *Reading) setSupplyV(v float64)  { r.set(hasSupplyV, &r.supplyV, v, 0, 1000) }
+func (r *Reading) setTankBar(v float64)  { r.set(hasTankPressure, &r.tankBar, v, 0, 1000) }
+func (r *Reading) setBattery(v float64)  { r.set(hasBattery, &r.battery, v, 0, 100) }
+func (r *Reading) setRSSI(v float64)     { r.set(hasRSSI, &r.rssi, v, -150, 0) }
 func (r *Reading) setCylinders(n float64) {
-	r.cylinders, r.has = int64(math.Max(n, 0)), r.has|hasCylinders
+	var f float64
+	if r.set(hasCylinders, &f, n, 0, 1e12); r.has&hasCylinders != 0 {
+		r.cylinders = int64(f)
+	}
 }
 
 // Purity returns the reported purity and whether the reading carries one.
