@@ -78,14 +78,14 @@ func testConfig() config.Notify {
 }
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sql.DB
 	s     *Service
 	reg   *prometheus.Registry
 	clock *clock
 }
 
-func openDB(t *testing.T, path string) *sql.DB {
+func openDB(t testing.TB, path string) *sql.DB {
 	t.Helper()
 	db, err := store.OpenSQLiteFile(path)
 	if err != nil {
@@ -95,7 +95,7 @@ func openDB(t *testing.T, path string) *sql.DB {
 	return db
 }
 
-func newHarness(t *testing.T, cfg config.Notify, senders map[Channel]Sender) *harness {
+func newHarness(t testing.TB, cfg config.Notify, senders map[Channel]Sender) *harness {
 	t.Helper()
 	h := &harness{t: t, db: openDB(t, filepath.Join(t.TempDir(), "oxywatch.db")), reg: prometheus.NewRegistry(), clock: newClock()}
 	s, err := New(Options{DB: h.db, Config: cfg, Senders: senders, Registerer: h.reg, Now: h.clock.Now,
@@ -126,7 +126,7 @@ func (h *harness) enqueue(ts ...plant.Transition) {
 	enqueueIn(h.t, h.db, h.s, ts...)
 }
 
-func enqueueIn(t *testing.T, db *sql.DB, s *Service, ts ...plant.Transition) {
+func enqueueIn(t testing.TB, db *sql.DB, s *Service, ts ...plant.Transition) {
 	t.Helper()
 	tx, err := db.BeginTx(context.Background(), nil)
 	if err != nil {

@@ -152,7 +152,7 @@ func (s *Service) smsText(ps []pending) string {
 	if len(ps) == 1 {
 		p := ps[0]
 		parts := []string{tag(p), p.e.FacilityName, device(p.e), what(p.e.Alert), s.when(p), ackHint(p)}
-		return fitSMS(parts, 3, 1, 2)
+		return fitSMS(parts, 3, 1, 2, 4)
 	}
 	return s.groupSMS(ps)
 }
@@ -161,7 +161,7 @@ func (s *Service) smsText(ps []pending) string {
 // purity 78.2% 02:14 #4821; ... +7 more. Reply ACK + codes". A reply may
 // carry several codes ("ACK 4821 4822").
 func (s *Service) groupSMS(ps []pending) string {
-	head := ToGSM7(fmt.Sprintf("%s %d alerts:", ps[0].e.FacilityName, len(ps)))
+	head := fmt.Sprintf("%s %d alerts:", cutSeptets(ToGSM7(ps[0].e.FacilityName), 30), len(ps))
 	tail := ""
 	if firstCode(ps) != "" {
 		tail = "Reply ACK + codes"
@@ -184,8 +184,11 @@ func (s *Service) groupSMS(ps []pending) string {
 	return fitSMS([]string{head, strings.Join(items, "; ") + ".", tail}, 1, 0)
 }
 
+// groupItem is one alert in a grouped SMS; device and what are cut so that
+// at least one item, its time and ack code fit beside the head and tail.
 func (s *Service) groupItem(p pending) string {
-	item := joinParts([]string{tag(p), string(p.e.Alert.Device), what(p.e.Alert)})
+	device := cutSeptets(ToGSM7(string(p.e.Alert.Device)), 20)
+	item := joinParts([]string{tag(p), device, cutSeptets(ToGSM7(what(p.e.Alert)), 36)})
 	if isFiring(p.event) {
 		item += " " + s.clock(p.e.Alert.StartedAt)
 		if p.e.Alert.AckCode != "" {
