@@ -110,6 +110,7 @@ func (s *Service) poll(ctx, sendCtx context.Context, wg *sync.WaitGroup, sem cha
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer s.nudge() // groups that waited for this worker or address
 			defer func() { <-sem }()
 			defer s.release(g.recipientKey())
 			s.deliver(sendCtx, g)
