@@ -237,7 +237,7 @@ func (s *Service) deliver(ctx context.Context, g group) {
 	}
 	if wait, err := s.rateLimited(ctx, g); err != nil || !wait.IsZero() {
 		if err == nil {
-			err = s.defer_(ctx, ps, wait)
+			err = s.postpone(ctx, ps, wait)
 		}
 		s.logErr("notify: rate limit", err)
 		return
@@ -365,7 +365,8 @@ func (s *Service) backoff(n int) time.Duration {
 	return min(d, s.cfg.RetryMax)
 }
 
-func (s *Service) defer_(ctx context.Context, ps []pending, until time.Time) error {
+// postpone holds rows back until until (the rate limit).
+func (s *Service) postpone(ctx context.Context, ps []pending, until time.Time) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE notify_outbox SET not_before = ? WHERE id IN (`+ids(ps)+`)`, ms(until))
 	return err
 }
