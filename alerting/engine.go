@@ -367,10 +367,11 @@ func (e *Engine) setInfo(d *device, dev plant.Device, now int64) {
 	if info == d.info && d.rs != nil {
 		return
 	}
-	if info.facility != d.info.facility || d.rs == nil {
-		e.moveFacility(d, d.info.facility, info.facility, now)
-	}
+	old, first := d.info.facility, d.rs == nil
 	d.info = info
+	if info.facility != old || first {
+		e.moveFacility(d, old, info.facility, now)
+	}
 	d.rs = e.comp.forDevice(dev)
 	d.alignMaintenance()
 }
