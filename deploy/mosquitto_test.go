@@ -70,18 +70,25 @@ func startShippedMosquitto(t *testing.T, devices ...string) *broker {
 	writeFile(t, filepath.Join(b.etc, "oxywatch.acl"), readFile(t, filepath.Join(deployDir(t), "mosquitto", "oxywatch.acl")), 0o644)
 
 	plainPort, tlsPort := testenv.FreePort(t), testenv.FreePort(t)
-	conf := rewriteMosquittoConf(t, string(readFile(t, filepath.Join(deployDir(t), "mosquitto", "mosquitto.conf"))), dir, plainPort, tlsPort)
+	conf := rewriteMosquittoConf(t, string(readFile(t, filepath.Join(deployDir(t), "mosquitto", "mosquitto.conf"))), b.etc, dir, plainPort, tlsPort)
 	confPath := filepath.Join(b.etc, "mosquitto.conf")
 	writeFile(t, confPath, []byte(conf), 0o644)
 
 	b.server = startServer(t, "mosquitto", nil, bin, "-c", confPath)
 	b.plain = fmt.Sprintf("tcp://127.0.0.1:%d", plainPort)
 	b.tls = fmt.Sprintf("ssl://127.0.0.1:%d", tlsPort)
-	for _, port := range []int{plainPort, tlsPort} {
+	waitListening(t, b.server, plainPort, tlsPort)
+	return b
+}
+
+// waitListening waits until the server accepts connections on every port.
+func waitListening(t *testing.T, s *server, ports ...int) {
+	t.Helper()
+	for _, port := range ports {
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		testenv.Eventually(t, 30*time.Second, "mosquitto listening on "+addr, func() bool {
-			if b.exited() {
-				t.Fatalf("mosquitto exited:\n%s", b.log())
+		testenv.Eventually(t, 30*time.Second, s.name+" listening on "+addr, func() bool {
+			if s.exited() {
+				t.Fatalf("%s exited:\n%s", s.name, s.log())
 			}
 			c, err := net.DialTimeout("tcp", addr, time.Second)
 			if err == nil {
@@ -90,19 +97,18 @@ func startShippedMosquitto(t *testing.T, devices ...string) *broker {
 			return err == nil
 		})
 	}
-	return b
 }
 
 // rewriteMosquittoConf moves the shipped config's listeners to free loopback
-// ports and its Debian paths under dir. Every line it expects to change must
-// be there, so a reshaped config fails here rather than testing something else.
-func rewriteMosquittoConf(t *testing.T, conf, dir string, plainPort, tlsPort int) string {
+// ports, /etc/mosquitto to etc and its other Debian paths under dir. Every
+// line it expects to change must be there, so a reshaped config fails here
+// rather than testing something else.
+func rewriteMosquittoConf(t *testing.T, conf, etc, dir string, plainPort, tlsPort int) string {
 	t.Helper()
 	me, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
-	etc := filepath.Join(dir, "etc")
 	replacements := []struct{ old, new string }{
 		{"user mosquitto\n", "user " + me.Username + "\n"},
 		{"listener 1883 127.0.0.1\n", fmt.Sprintf("listener %d 127.0.0.1\n", plainPort)},
