@@ -401,10 +401,9 @@ func TestRunAndStop(t *testing.T) {
 }
 
 func TestDeliveryLogRetention(t *testing.T) {
-	cfg := testConfig()
-	cfg.Retention = 30 * 24 * time.Hour
 	sms := &recorder{}
-	h := newHarness(t, cfg, map[Channel]Sender{SMS: sms})
+	h := newHarness(t, testConfig(), map[Channel]Sender{SMS: sms})
+	h.s.retention = 30 * 24 * time.Hour
 	h.contact(Contact{Name: "Grace", Phone: "+256772000111", Facilities: []string{"mulago"}})
 	over := firing(1, "mulago", "psa-1", h.clock.Now())
 	h.enqueue(over, firing(2, "mulago", "psa-2", h.clock.Now()))

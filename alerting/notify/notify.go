@@ -76,7 +76,13 @@ type Options struct {
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
 	Now        func() time.Time // optional clock
+	// Retention is how long the delivery log keeps the messages of alerts
+	// that are over; 0 means DefaultRetention.
+	Retention time.Duration
 }
+
+// DefaultRetention keeps the delivery log for about six months.
+const DefaultRetention = 180 * 24 * time.Hour
 
 // Service is the notifier: Enqueue, the outbox workers, escalation, contacts
 // and the delivery log.
@@ -95,6 +101,7 @@ type Service struct {
 	inflight map[string]bool // addresses being sent to
 	smsOut   int             // SMS in flight, counted against the budget
 
+	retention time.Duration
 	lastPrune time.Time // owned by the goroutine that polls
 
 	stopOnce sync.Once
@@ -120,7 +127,7 @@ func New(opts Options) (*Service, error) {
 	}
 	s := &Service{
 		db: opts.DB, cfg: opts.Config, loc: opts.Config.Location(),
-		senders: opts.Senders, lookup: opts.Lookup, log: opts.Logger, now: opts.Now, m: m,
+		senders: opts.Senders, lookup: opts.Lookup, log: opts.Logger, now: opts.Now, m: m, retention: opts.Retention,
 		wake: make(chan struct{}, 1), inflight: map[string]bool{},
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -147,8 +154,8 @@ func (s *Service) applyDefaults() {
 	if s.cfg.PollInterval <= 0 {
 		s.cfg.PollInterval = time.Second
 	}
-	if s.cfg.Retention <= 0 {
-		s.cfg.Retention = 180 * 24 * time.Hour
+	if s.retention <= 0 {
+		s.retention = DefaultRetention
 	}
 }
 

@@ -16,10 +16,10 @@ func (s *Service) pruneDue(ctx context.Context) {
 		return
 	}
 	s.lastPrune = now
-	if n, err := s.prune(ctx, now.Add(-s.cfg.Retention)); err != nil {
+	if n, err := s.prune(ctx, now.Add(-s.retention)); err != nil {
 		s.logErr("notify: trim the delivery log", err)
 	} else if n > 0 {
-		s.log.Info("notify: trimmed the delivery log", "rows", n, "retention", s.cfg.Retention)
+		s.log.Info("notify: trimmed the delivery log", "rows", n, "retention", s.retention)
 	}
 }
 

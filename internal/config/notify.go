@@ -21,7 +21,6 @@ type Notify struct {
 	PollInterval    time.Duration `yaml:"poll_interval" doc:"how often the outbox and escalation schedule are read"`
 	Workers         int           `yaml:"workers" doc:"messages sent at the same time"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" doc:"how long Stop waits for sends in flight"`
-	Retention       time.Duration `yaml:"retention" doc:"how long the delivery log keeps messages of alerts that are over"`
 	Routes          []Route       `yaml:"routes" doc:"first matching route wins; a route without matchers is the default"`
 	SMS             NotifySMS     `yaml:"sms"`
 	Email           NotifyEmail   `yaml:"email"`
@@ -116,7 +115,6 @@ func defaultNotify() Notify {
 		PollInterval:    time.Second,
 		Workers:         4,
 		ShutdownTimeout: 10 * time.Second,
-		Retention:       180 * 24 * time.Hour,
 		SMS: NotifySMS{
 			AfricasTalking: NotifyAfricasTalking{URL: "https://api.africastalking.com"},
 			Twilio:         NotifyTwilio{URL: "https://api.twilio.com"},
@@ -155,9 +153,6 @@ func (n *Notify) validate(bad func(key, format string, args ...any)) {
 	notifyPositive(bad, "notify.send_timeout", n.SendTimeout)
 	notifyPositive(bad, "notify.poll_interval", n.PollInterval)
 	notifyPositive(bad, "notify.shutdown_timeout", n.ShutdownTimeout)
-	if n.Retention < 24*time.Hour {
-		bad("notify.retention", "%s is under a day; the delivery log must outlive the alerts it explains", n.Retention)
-	}
 	if n.Workers < 1 || n.Workers > 64 {
 		bad("notify.workers", "%d is outside 1 to 64", n.Workers)
 	}
