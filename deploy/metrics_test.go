@@ -77,6 +77,11 @@ func TestPrometheusRulesAreWellFormed(t *testing.T) {
 		return
 	}
 	run(t, deployDir(t), nil, promtool, "check", "rules", rulesPath)
+	// The rules' own unit tests: each alert fires when it should and not before.
+	out := run(t, filepath.Join(deployDir(t), "prometheus", "rules"), nil, promtool, "test", "rules", "oxywatch.rules.test.yml")
+	if !strings.Contains(out, "SUCCESS") {
+		t.Errorf("promtool test rules:\n%s", out)
+	}
 	for _, conf := range []string{"prometheus/prometheus.yml", "compose/prometheus.yml"} {
 		checkPromConfig(t, promtool, conf)
 	}
