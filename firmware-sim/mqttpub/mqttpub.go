@@ -32,7 +32,10 @@ type Options struct {
 	// OnResult is called once per telemetry publish when the broker
 	// acknowledged it (err nil) or it failed, with the time since Publish.
 	OnResult func(latency time.Duration, err error)
-	Log      *slog.Logger
+	// OnConnect, when set, is called after every connection attempt of a
+	// device (err nil: connected and online published).
+	OnConnect func(device string, err error)
+	Log       *slog.Logger
 }
 
 // Publisher implements sim.Publisher over MQTT.
@@ -56,6 +59,9 @@ func New(opts Options) (*Publisher, error) {
 	}
 	if opts.OnResult == nil {
 		opts.OnResult = func(time.Duration, error) {}
+	}
+	if opts.OnConnect == nil {
+		opts.OnConnect = func(string, error) {}
 	}
 	return &Publisher{opts: opts}, nil
 }
@@ -133,6 +139,7 @@ type link struct {
 	conn     net.Conn
 	nextTry  time.Time
 	failures int
+	gen      int // connection attempt; Drop and Connect start a new one
 }
 
 // Connect implements sim.Link.
@@ -146,7 +153,11 @@ func (l *link) Connect() {
 	default:
 	}
 	l.state.Store(connecting)
-	l.wg.Go(l.connect)
+	l.mu.Lock()
+	l.gen++
+	gen := l.gen
+	l.mu.Unlock()
+	l.wg.Go(func() { l.connect(gen) })
 }
 
 func (l *link) retryAt() time.Time {
@@ -155,7 +166,7 @@ func (l *link) retryAt() time.Time {
 	return l.nextTry
 }
 
-func (l *link) connect() {
+func (l *link) connect(gen int) {
 	c := mqtt.NewClient(l.clientOptions())
 	if err := wait(c.Connect(), 15*time.Second); err != nil {
 		l.failed(fmt.Errorf("connect %s as %s: %w", l.opts.Broker, l.user, err))
@@ -168,12 +179,13 @@ func (l *link) connect() {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.state.CompareAndSwap(connecting, up) {
+	if l.gen != gen || !l.state.CompareAndSwap(connecting, up) {
 		c.Disconnect(0) // dropped or closed meanwhile
 		return
 	}
 	l.client, l.failures = c, 0
 	close(l.ready)
+	l.opts.OnConnect(l.id, nil)
 }
 
 // setDown forgets client c (any client when c is nil). It holds l.mu.
@@ -187,6 +199,7 @@ func (l *link) setDown(c mqtt.Client) bool {
 }
 
 func (l *link) failed(err error) {
+	l.opts.OnConnect(l.id, err)
 	l.mu.Lock()
 	l.failures++
 	backoff := min(time.Duration(1<<min(l.failures, 5))*time.Second, 30*time.Second)
@@ -262,6 +275,7 @@ func (l *link) Drop() {
 	l.mu.Lock()
 	conn := l.conn
 	l.conn = nil
+	l.gen++
 	l.setDown(nil)
 	l.mu.Unlock()
 	if conn != nil {

@@ -88,12 +88,12 @@ func TestEveryReadingDecodes(t *testing.T) {
 		events = append(events, sim.Event{At: time.Duration(i+1) * 2 * time.Hour, Fault: f, Pick: 3, Skip: i, Generator: i%2 == 0})
 	}
 	events = append(events, sim.Event{At: 40 * time.Hour, Fault: sim.FaultOffline, Device: "*", For: 20 * time.Hour})
-	cfg := sim.Config{Fleet: sim.GenerateFleet(60, 0, 7, time.Minute), Seed: 7, Events: events,
+	cfg := sim.Config{Fleet: sim.GenerateFleet(40, 0, 7, time.Minute), Seed: 7, Events: events,
 		RandomFaultsPerDay: 2, DropsPerDay: 3}
 	msgs, s := run(t, cfg, 72*time.Hour)
 	byDev := decodeAll(t, msgs, t0.Add(72*time.Hour))
-	if len(byDev) != 60 {
-		t.Fatalf("readings from %d devices, want 60", len(byDev))
+	if len(byDev) != 40 {
+		t.Fatalf("readings from %d devices, want 40", len(byDev))
 	}
 	backlogs := 0
 	for _, rs := range byDev {
@@ -103,8 +103,8 @@ func TestEveryReadingDecodes(t *testing.T) {
 			}
 		}
 	}
-	if backlogs < 60*1000 {
-		t.Errorf("%d readings in backlogs, want the 20 h outage of 60 devices (> 60,000)", backlogs)
+	if backlogs < 40*1000 {
+		t.Errorf("%d readings in backlogs, want the 20 h outage of 40 devices (> 40,000)", backlogs)
 	}
 	// Only devices still cut off at the end keep a backlog.
 	st := &s.Stats
@@ -116,7 +116,7 @@ func TestEveryReadingDecodes(t *testing.T) {
 // TestPhysicalRanges checks values stay physical and runtime only grows
 // while running, over a month of a mixed fleet with random faults.
 func TestPhysicalRanges(t *testing.T) {
-	fleet := sim.GenerateFleet(30, 0, 3, 5*time.Minute)
+	fleet := sim.GenerateFleet(20, 0, 3, 5*time.Minute)
 	cfg := sim.Config{Fleet: fleet, Seed: 3, RandomFaultsPerDay: 1, DropsPerDay: 1}
 	msgs, _ := run(t, cfg, 30*24*time.Hour)
 	byDev := decodeAll(t, msgs, t0.Add(31*24*time.Hour))
