@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,27 +30,8 @@ func TestDebianInstallBringsUpIngest(t *testing.T) {
 	testenv.Require(t, "mosquitto_passwd")
 	sqlite := testenv.Require(t, "sqlite3")
 	in := testenv.StartInfluxd(t, "")
-
 	root := t.TempDir()
-	binDir := filepath.Dir(buildOxywatch(t))
-	run(t, repoRoot(t), nil, "sh", "deploy/debian/install.sh", "--root", root, "--bin", binDir)
-	for _, f := range []string{
-		"usr/local/bin/oxywatch", "usr/local/sbin/oxywatch-backup", "usr/local/sbin/oxywatch-provision-devices",
-		"etc/oxywatch/oxywatch.yaml", "etc/oxywatch/oxywatch.env",
-		"etc/systemd/system/oxywatch.service", "etc/systemd/system/oxywatch-backup.timer",
-		"etc/mosquitto/mosquitto.conf", "etc/mosquitto/oxywatch.acl", "etc/mosquitto/oxywatch.passwd",
-	} {
-		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
-			t.Errorf("install.sh did not install %s: %v", f, err)
-		}
-	}
-	if st, err := os.Stat(filepath.Join(root, "etc/oxywatch/oxywatch.env")); err == nil && st.Mode().Perm()&0o007 != 0 {
-		t.Errorf("oxywatch.env is mode %v, readable by everyone", st.Mode().Perm())
-	}
-	secrets := readEnvFile(t, filepath.Join(root, "etc/oxywatch/oxywatch.env"))
-	if len(secrets["OXYWATCH_MQTT_PASSWORD"]) < 20 || len(secrets["OXYWATCH_ADMIN_TOKEN"]) < 20 {
-		t.Fatalf("install.sh generated weak or no secrets: %v", secrets)
-	}
+	secrets := installIntoRoot(t, root)
 
 	b := startInstalledMosquitto(t, root)
 	run(t, root, nil, "sh", filepath.Join(root, "usr/local/sbin/oxywatch-provision-devices"),
@@ -61,13 +43,11 @@ func TestDebianInstallBringsUpIngest(t *testing.T) {
 	}
 	b.creds = readCredentials(t, filepath.Join(root, "creds.csv"))
 
-	// The installed server, as oxywatch.service runs it: the installed config
-	// and the env file; only what differs in a test is overridden.
+	// The installed server as oxywatch.service runs it: the installed config
+	// and the env file; only what must differ in a test is overridden.
 	dataDir := filepath.Join(root, "var/lib/oxywatch")
-	httpPort := testenv.FreePort(t)
 	env := []string{
-		"OXYWATCH_DATA_DIR=" + dataDir,
-		fmt.Sprintf("OXYWATCH_HTTP_ADDR=127.0.0.1:%d", httpPort),
+		fmt.Sprintf("OXYWATCH_HTTP_ADDR=127.0.0.1:%d", testenv.FreePort(t)),
 		"OXYWATCH_MQTT_URL=" + b.plain,
 		"OXYWATCH_INFLUX_URL=" + in.URL,
 		"OXYWATCH_INFLUX_ORG=",
@@ -77,10 +57,7 @@ func TestDebianInstallBringsUpIngest(t *testing.T) {
 	for k, v := range secrets {
 		env = append(env, k+"="+v)
 	}
-	oxBin := filepath.Join(root, "usr/local/bin/oxywatch")
-	conf := filepath.Join(root, "etc/oxywatch/oxywatch.yaml")
-	ox := &oxywatch{server: startServer(t, "oxywatch", env, oxBin, "serve", "--config", conf), http: fmt.Sprintf("http://127.0.0.1:%d", httpPort)}
-	waitReady(t, ox)
+	ox := startInstalledOxywatch(t, root, "oxywatch", slices.Concat(env, []string{"OXYWATCH_DATA_DIR=" + dataDir}))
 
 	device := "PSA-KLA-01"
 	var c mqtt.Client
@@ -97,35 +74,87 @@ func TestDebianInstallBringsUpIngest(t *testing.T) {
 		return n == 1
 	})
 
-	// Backup of the live data dir, restore, start on the copy.
+	restored := backupAndRestore(t, root, sqlite, dataDir)
+	ox.stop()
+	ox2 := startInstalledOxywatch(t, root, "oxywatch-restored", slices.Concat(env, []string{"OXYWATCH_DATA_DIR=" + restored}))
+	if strings.Contains(ox2.log(), "damaged") {
+		t.Errorf("oxywatch found the restored buffer damaged:\n%s", ox2.log())
+	}
+}
+
+// installIntoRoot runs install.sh --root, checks what it put where, and
+// returns the secrets it generated.
+func installIntoRoot(t *testing.T, root string) map[string]string {
+	t.Helper()
+	binDir := filepath.Dir(buildOxywatch(t))
+	run(t, repoRoot(t), nil, "sh", "deploy/debian/install.sh", "--root", root, "--bin", binDir)
+	for _, f := range []string{
+		"usr/local/bin/oxywatch", "usr/local/sbin/oxywatch-backup", "usr/local/sbin/oxywatch-provision-devices",
+		"etc/oxywatch/oxywatch.yaml", "etc/oxywatch/oxywatch.env",
+		"etc/systemd/system/oxywatch.service", "etc/systemd/system/oxywatch-backup.timer",
+		"etc/mosquitto/mosquitto.conf", "etc/mosquitto/oxywatch.acl", "etc/mosquitto/oxywatch.passwd",
+	} {
+		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+			t.Errorf("install.sh did not install %s: %v", f, err)
+		}
+	}
+	envFile := filepath.Join(root, "etc/oxywatch/oxywatch.env")
+	if st, err := os.Stat(envFile); err == nil && st.Mode().Perm()&0o007 != 0 {
+		t.Errorf("oxywatch.env is mode %v, readable by everyone", st.Mode().Perm())
+	}
+	secrets := readEnvFile(t, envFile)
+	if len(secrets["OXYWATCH_MQTT_PASSWORD"]) < 20 || len(secrets["OXYWATCH_ADMIN_TOKEN"]) < 20 {
+		t.Fatalf("install.sh generated weak or no secrets: %v", secrets)
+	}
+	return secrets
+}
+
+// startInstalledOxywatch runs the installed binary with the installed config.
+func startInstalledOxywatch(t *testing.T, root, name string, env []string) *oxywatch {
+	t.Helper()
+	var addr string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "OXYWATCH_HTTP_ADDR="); ok {
+			addr = v
+		}
+	}
+	ox := &oxywatch{
+		server: startServer(t, name, env, filepath.Join(root, "usr/local/bin/oxywatch"),
+			"serve", "--config", filepath.Join(root, "etc/oxywatch/oxywatch.yaml")),
+		http: "http://" + addr,
+	}
+	waitReady(t, ox)
+	return ox
+}
+
+// backupAndRestore runs the installed backup script on the live data dir,
+// unpacks the archive as the README's restore steps do, checks the copy and
+// returns the restored data dir.
+func backupAndRestore(t *testing.T, root, sqlite, dataDir string) string {
+	t.Helper()
 	backups := filepath.Join(root, "var/backups/oxywatch")
 	run(t, root, nil, "sh", filepath.Join(root, "usr/local/sbin/oxywatch-backup"), "--keep", "2", dataDir, backups)
 	archives, _ := filepath.Glob(filepath.Join(backups, "oxywatch-*.tar.gz"))
 	if len(archives) != 1 {
 		t.Fatalf("backup archives: %v, want one", archives)
 	}
-	ox.stop()
 	restored := filepath.Join(root, "var/lib/oxywatch-restored")
 	if err := os.MkdirAll(restored, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	run(t, root, nil, "tar", "-C", restored, "--strip-components=1", "-xzf", archives[0])
-	if got := strings.TrimSpace(run(t, root, nil, sqlite, filepath.Join(restored, "oxywatch.db"), "PRAGMA integrity_check;")); got != "ok" {
+	db := filepath.Join(restored, "oxywatch.db")
+	if got := strings.TrimSpace(run(t, root, nil, sqlite, db, "PRAGMA integrity_check;")); got != "ok" {
 		t.Fatalf("restored oxywatch.db: integrity_check %q", got)
 	}
-	wantTables := run(t, root, nil, sqlite, filepath.Join(dataDir, "oxywatch.db"), ".tables")
-	if got := run(t, root, nil, sqlite, filepath.Join(restored, "oxywatch.db"), ".tables"); got != wantTables || strings.TrimSpace(got) == "" {
-		t.Errorf("restored tables %q, want %q", got, wantTables)
+	want := run(t, root, nil, sqlite, filepath.Join(dataDir, "oxywatch.db"), ".tables")
+	if got := run(t, root, nil, sqlite, db, ".tables"); got != want || strings.TrimSpace(got) == "" {
+		t.Errorf("restored tables %q, want %q", got, want)
 	}
 	if _, err := os.Stat(filepath.Join(restored, "buffer")); err != nil {
 		t.Errorf("the backup lacks the ingest buffer: %v", err)
 	}
-	env = append(env, "OXYWATCH_DATA_DIR="+restored)
-	ox2 := &oxywatch{server: startServer(t, "oxywatch-restored", env, oxBin, "serve", "--config", conf), http: ox.http}
-	waitReady(t, ox2)
-	if strings.Contains(ox2.log(), "damaged") {
-		t.Errorf("oxywatch found the restored buffer damaged:\n%s", ox2.log())
-	}
+	return restored
 }
 
 func waitReady(t *testing.T, o *oxywatch) {

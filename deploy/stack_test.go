@@ -122,8 +122,8 @@ func TestDockerfile(t *testing.T) {
 
 type composeFile struct {
 	Services map[string]struct {
-		Image   string `yaml:"image"`
-		Build   *struct {
+		Image string `yaml:"image"`
+		Build *struct {
 			Context    string `yaml:"context"`
 			Dockerfile string `yaml:"dockerfile"`
 			Target     string `yaml:"target"`
