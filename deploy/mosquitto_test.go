@@ -299,6 +299,15 @@ func TestShippedMosquittoEnforcesDeviceACL(t *testing.T) {
 		t.Errorf("a reading PSA-1 published on CONC-2's topic was delivered to the ingester")
 	}
 
+	// Payloads over CONTRACT §3's 64 KiB stop at the broker; 64 KiB passes.
+	atLimit := `[` + strings.Repeat(" ", 64*1024-2) + `]`
+	publish(t, psa, "o2/PSA-1/telemetry", atLimit+" ")
+	publish(t, psa, "o2/PSA-1/telemetry", atLimit)
+	testenv.Eventually(t, 10*time.Second, "a 64 KiB backlog", func() bool { return got.has("o2/PSA-1/telemetry", atLimit) })
+	if got.has("o2/PSA-1/telemetry", atLimit+" ") {
+		t.Errorf("a payload of 64 KiB + 1 byte was delivered; message_size_limit should stop it")
+	}
+
 	// CONC-2's own reading still goes through.
 	own := `{"ts":"2026-01-01T00:00:02Z","purity_pct":94}`
 	publish(t, conc, "o2/CONC-2/telemetry", own)
