@@ -12,7 +12,10 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
@@ -344,5 +347,48 @@ func TestShippedMosquittoRefusesStrangers(t *testing.T) {
 	if tok := c.Connect(); tok.WaitTimeout(15*time.Second) && tok.Error() == nil {
 		c.Disconnect(100)
 		t.Fatal("connected with a client that does not know the test CA; the listener is not TLS")
+	}
+}
+
+// TestProvisionFromAPI has provision-devices.sh read the registry from a
+// stand-in for OxyWatch's CSV export, with the token from the environment.
+func TestProvisionFromAPI(t *testing.T) {
+	curl := testenv.Require(t, "curl")
+	passwdBin := testenv.Require(t, "mosquitto_passwd")
+	const token = "viewer-token-for-the-test"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/devices" || r.URL.Query().Get("format") != "csv" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv")
+		fmt.Fprint(w, "id,kind,model,facility,region,country,rated_flow_lpm,report_interval_s,status,last_seen\r\n"+
+			"PSA-1,psa,,\"Mulago, ward 3\",Central,UG,250,60,operational,2026-01-01T00:00:00Z\r\n"+
+			"CONC-2,concentrator,,Mulago,Central,UG,10,60,no_data,\r\n")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	passwd, creds := filepath.Join(dir, "passwd"), filepath.Join(dir, "creds.csv")
+	path := "PATH=" + filepath.Dir(passwdBin) + ":" + filepath.Dir(curl) + ":" + os.Getenv("PATH")
+	script := filepath.Join(deployDir(t), "mosquitto", "provision-devices.sh")
+	run(t, dir, []string{path, "OXYWATCH_TOKEN=" + token}, "sh", script, "--api", srv.URL, "--passwd", passwd, "--out", creds)
+	got := readCredentials(t, creds)
+	if len(got) != 2 || got["PSA-1"] == "" || got["CONC-2"] == "" {
+		t.Fatalf("logins from the API export: got %v, want PSA-1 and CONC-2", got)
+	}
+	// Run again: nothing new, nothing rotated.
+	run(t, dir, []string{path, "OXYWATCH_TOKEN=" + token}, "sh", script, "--api", srv.URL, "--passwd", passwd, "--out", creds)
+	if again := readCredentials(t, creds); len(again) != 2 || again["PSA-1"] != got["PSA-1"] {
+		t.Errorf("a second run changed the logins: %v, want %v", again, got)
+	}
+	// A wrong token must fail the script, not provision nothing quietly.
+	cmd := exec.Command("sh", script, "--api", srv.URL, "--passwd", passwd, "--out", creds)
+	cmd.Env = append(os.Environ(), path, "OXYWATCH_TOKEN=wrong")
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Errorf("provision-devices.sh with a refused token exited 0:\n%s", out)
 	}
 }

@@ -10,7 +10,15 @@
 #     "https://oxywatch.example/api/v1/devices?format=csv" > devices.csv
 #   sudo deploy/mosquitto/provision-devices.sh --reload devices.csv
 #
+# or let the script fetch the export itself (the token, a viewer's is
+# enough, comes from the environment so it stays out of `ps`):
+#
+#   sudo OXYWATCH_TOKEN=... deploy/mosquitto/provision-devices.sh \
+#     --api http://127.0.0.1:8080 --reload
+#
 # Options:
+#   --api URL         read the registry from OxyWatch at URL (needs curl and
+#                     OXYWATCH_TOKEN) instead of a CSV file
 #   --passwd FILE     Mosquitto password file (default /etc/mosquitto/oxywatch.passwd)
 #   --out FILE        where new logins are appended as id,password
 #                     (default ./device-credentials.csv, created mode 600)
@@ -25,6 +33,7 @@ set -eu
 passwd=/etc/mosquitto/oxywatch.passwd
 out=./device-credentials.csv
 template=
+api=
 rotate=0
 ingester=oxywatch
 reload=0
@@ -32,6 +41,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--passwd) passwd=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--api) api=$2; shift 2 ;;
 	--password) template=$2; shift 2 ;;
 	--rotate) rotate=1; shift ;;
 	--ingester) ingester=$2; shift 2 ;;
@@ -74,7 +84,18 @@ fi
 
 # The CSV's id column, wherever it is; quoted fields before it would shift
 # the split, and the id check below then refuses the row.
-ids=$(cat -- "$csv" | tr -d '\r' | awk -F, '
+read_registry() {
+	if [ -n "$api" ]; then
+		[ -n "${OXYWATCH_TOKEN:-}" ] || { echo "provision-devices: --api needs OXYWATCH_TOKEN in the environment" >&2; exit 2; }
+		printf 'header = "Authorization: Bearer %s"\n' "$OXYWATCH_TOKEN" |
+			curl -fsS --config - "${api%/}/api/v1/devices?format=csv"
+	else
+		cat -- "$csv"
+	fi
+}
+
+registry=$(read_registry) || { echo "provision-devices: could not read the registry" >&2; exit 2; }
+ids=$(printf '%s\n' "$registry" | tr -d '\r' | awk -F, '
 	NR == 1 { for (i = 1; i <= NF; i++) if ($i == "id" || $i == "\"id\"") col = i
 	          if (!col) { print "no id column in the CSV header" > "/dev/stderr"; exit 3 }
 	          next }
