@@ -22,9 +22,12 @@ var version = "dev"
 const usage = `oxywatch — monitoring for medical oxygen plants and concentrators
 
 Usage:
-  oxywatch serve [--config FILE]        run the ingester, alerting, API and dashboard
-  oxywatch check-config FILE            validate a configuration file and exit
-  oxywatch version                      print the version
+  oxywatch serve [--config FILE]            run the ingester, alerting, API and dashboard
+  oxywatch check-config FILE                validate a configuration file (and the
+                                            rules, routes and mappings it names) and exit
+  oxywatch token [--config FILE] COMMAND    create, list or revoke API tokens
+  oxywatch report [--config FILE] COMMAND   uptime, supply, monthly and DHIS2 reports
+  oxywatch version                          print the version
 
 Every configuration key can also be set by an environment variable; run
 'oxywatch serve --help' for the list with defaults.
@@ -50,7 +53,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "serve":
-		return serve(ctx, args[1:], stderr)
+		return serve(ctx, args[1:], stdout, stderr)
+	case "token":
+		return token(ctx, args[1:], stdout, stderr)
 	case "check-config":
 		return checkConfig(args[1:], stdout, stderr)
 	case "version", "--version":

@@ -12,7 +12,7 @@ import (
 	"github.com/oxywatch/oxywatch/internal/config"
 )
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", os.Getenv("OXYWATCH_CONFIG"), "YAML configuration file (env OXYWATCH_CONFIG)")
@@ -35,6 +35,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return err
+	}
+	if tok := a.NewAdminToken(); tok != "" {
+		// Once, on the first start, on stdout and never in the log.
+		fmt.Fprintf(stdout, "OxyWatch admin token (shown once; keep it safe, or create others with `oxywatch token create`): %s\n", tok)
 	}
 	return a.Run(ctx)
 }

@@ -18,12 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/oxywatch/oxywatch/alerting"
+	"github.com/oxywatch/oxywatch/alerting/notify"
 	"github.com/oxywatch/oxywatch/api"
 	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/ingest/buffer"
 	"github.com/oxywatch/oxywatch/internal/config"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
+	"github.com/oxywatch/oxywatch/report"
 )
 
 // App is a running OxyWatch.
@@ -41,6 +44,13 @@ type App struct {
 	sender *ingest.Sender
 	http   *http.Server
 	ln     net.Listener
+
+	tokens   *store.Tokens
+	audit    *store.Audit
+	notify   *notify.Service
+	engine   *alerting.Engine
+	reporter *report.Reporter
+	newAdmin string // admin token created on this first start
 
 	// HTTPAddr is the address the API listens on (useful with port 0).
 	HTTPAddr string
@@ -89,6 +99,15 @@ func (a *App) build(ctx context.Context) error {
 		URL: a.cfg.Influx.URL, Token: a.cfg.Influx.Token, Org: a.cfg.Influx.Org, Bucket: a.cfg.Influx.Bucket,
 		Timeout: a.cfg.Influx.Timeout, CreateDB: a.cfg.Influx.CreateDB,
 	})
+	if err := a.buildAccess(ctx); err != nil {
+		return err
+	}
+	if err := a.buildNotify(); err != nil {
+		return err
+	}
+	if err := a.buildAlerting(ctx); err != nil {
+		return err
+	}
 	fleet := ingest.NewFleet()
 	a.restoreFleet(ctx, fleet)
 	a.ingest = ingest.New(ingest.Options{
@@ -96,7 +115,7 @@ func (a *App) build(ctx context.Context) error {
 		Buffer:        a.buf,
 		Directory:     a.devs,
 		RejectUnknown: a.cfg.Ingest.UnknownDevices == "reject",
-		Consumer:      ingest.Consumers(a.extra),
+		Consumer:      append(ingest.Consumers{a.engine}, a.extra...),
 		Fleet:         fleet,
 		Logger:        a.log,
 		Registerer:    a.reg,
@@ -105,8 +124,72 @@ func (a *App) build(ctx context.Context) error {
 		Buffer: a.buf, Writer: a.influx, BatchLines: a.cfg.Influx.BatchSize,
 		MaxRetryWait: a.cfg.Influx.MaxRetryWait, Logger: a.log, Registerer: a.reg,
 	})
+	a.reporter = report.New(registryForReports{a.devs}, a.timelines(), &report.InfluxProduction{Query: a.influx, Bucket: a.influx.Bucket()}, report.OptionsFrom(a.cfg.Report))
 	return a.buildMQTT()
 }
+
+// buildAccess opens the token store and the audit log, and creates the
+// first admin token when there is none and none is configured.
+func (a *App) buildAccess(ctx context.Context) error {
+	var err error
+	if a.tokens, err = store.OpenTokens(ctx, a.db, nil); err != nil {
+		return err
+	}
+	if a.audit, err = store.OpenAudit(ctx, a.db, nil); err != nil {
+		return err
+	}
+	if a.cfg.AdminToken == "" {
+		tok, created, err := api.EnsureAdminToken(ctx, a.tokens)
+		if err != nil {
+			return fmt.Errorf("create the first admin token: %w", err)
+		}
+		if created {
+			a.newAdmin = tok
+			a.log.Info("created the first admin API token; it is printed once on stdout")
+		}
+	}
+	return nil
+}
+
+// NewAdminToken is the admin token created on this first start, for the
+// caller to show once; empty on later starts.
+func (a *App) NewAdminToken() string { return a.newAdmin }
+
+func (a *App) buildNotify() error {
+	senders, err := notify.SendersFromConfig(a.cfg.Notify, nil)
+	if err != nil {
+		return err
+	}
+	a.notify, err = notify.New(notify.Options{
+		DB: a.db, Config: a.cfg.Notify, Senders: senders, Registerer: a.reg,
+		Logger: a.log.With("component", "notify"),
+		Lookup: func(_ context.Context, al plant.Alert) (string, plant.Kind) {
+			d, _ := a.devs.Device(al.Device)
+			return al.Facility, d.Kind
+		},
+	})
+	return err
+}
+
+// handler is the whole HTTP surface: the API and dashboard, and the
+// inbound-SMS webhook (authenticated by its own token or signature).
+func (a *App) handler() http.Handler {
+	apiHandler := api.New(api.Options{
+		Gatherer: a.reg, Ready: a.Ready, Logger: a.log.With("component", "api"),
+		Tokens: a.tokens, AdminToken: a.cfg.AdminToken, Audit: a.audit,
+		Registry: a.devs, Live: a.ingest.Fleet(), Readings: api.NewInfluxReadings(a.influx),
+		Alerts: alerts{a.engine}, Silences: silences{a.engine}, Maintenance: maintenance{a.engine},
+		Contacts: contacts{a.notify}, Deliveries: deliveries(a.notify),
+		Reports: reports{a.reporter},
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/", apiHandler)
+	mux.Handle("POST "+InboundSMSPath, a.notify.InboundSMS(a.acker()))
+	return mux
+}
+
+// InboundSMSPath receives SMS replies (ACK 4821) from the SMS provider.
+const InboundSMSPath = "/api/v1/notify/sms/inbound"
 
 func (a *App) buildMQTT() error {
 	url := a.cfg.MQTT.URL
@@ -169,15 +252,31 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.ln, a.HTTPAddr = ln, ln.Addr().String()
 	a.http = &http.Server{
-		Handler:           api.New(api.Options{Gatherer: a.reg, Ready: a.Ready}),
+		Handler:           a.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	// Each stage has its own context so shutdown can stop them in order.
+	alertCtx, stopAlerting := context.WithCancel(context.Background())
+	notifyCtx, stopNotify := context.WithCancel(context.Background())
+	defer stopAlerting()
+	defer stopNotify()
+	var wg, alertWG, notifyWG sync.WaitGroup
+	errc := make(chan error, 4)
 	wg.Go(func() { a.sender.Run(ctx) })
 	wg.Go(func() { a.flushStates(ctx) })
+	alertWG.Go(func() {
+		if err := a.engine.Run(alertCtx); err != nil {
+			errc <- fmt.Errorf("alerting: %w", err)
+		}
+	})
+	notifyWG.Go(func() {
+		if err := a.notify.Run(notifyCtx); err != nil && !errors.Is(err, context.Canceled) {
+			errc <- fmt.Errorf("notify: %w", err)
+		}
+	})
+	wg.Go(func() { a.scheduleDHIS2(ctx) })
 	go func() {
 		var err error
 		if a.cfg.HTTP.TLSCert != "" {
@@ -198,16 +297,38 @@ func (a *App) Run(ctx context.Context) error {
 	case runErr = <-a.sub.Fatal():
 		a.log.Error("stopping: ingest cannot go on safely", "err", runErr)
 	case runErr = <-errc:
+		a.log.Error("stopping", "err", runErr)
 	}
-	a.sub.Stop() // 1. take no more messages; unacked ones stay with the broker
-	cancel()     // 2. the sender makes a last bounded attempt and stops
+	a.sub.Stop()    // 1. take no more messages; unacked ones stay with the broker
+	stopAlerting()  // 2. alerting writes what it decided (and its outbox rows)
+	alertWG.Wait()  //
+	stopNotify()    // 3. notify finishes the sends in flight, within its timeout
+	notifyWG.Wait() //
+	cancel()        // 4. the sender makes a last bounded attempt and stops
 	wg.Wait()
 	a.saveStates()
 	shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
-	_ = a.http.Shutdown(shutdownCtx)
+	_ = a.http.Shutdown(shutdownCtx) // 5. the API last, so /readyz told the truth until now
 	a.closeAll()
 	return runErr
+}
+
+// scheduleDHIS2 pushes last month's figures to DHIS2 on the configured day.
+func (a *App) scheduleDHIS2(ctx context.Context) {
+	sched, ok := report.ScheduleFrom(a.cfg.Report)
+	if !ok {
+		return
+	}
+	exp, err := report.NewDHIS2Exporter(a.cfg.Report, a.reporter, nil)
+	if err != nil {
+		a.log.Error("DHIS2 scheduled push disabled", "err", err)
+		return
+	}
+	exp.Log = a.log.With("component", "dhis2")
+	if err := exp.RunMonthly(ctx, sched); err != nil && !errors.Is(err, context.Canceled) {
+		a.log.Error("DHIS2 schedule stopped", "err", err)
+	}
 }
 
 // flushStates saves per-device live state every 10 s.

@@ -1,0 +1,123 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/oxywatch/oxywatch/alerting/notify"
+	"github.com/oxywatch/oxywatch/api"
+	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
+	"github.com/oxywatch/oxywatch/report"
+)
+
+// The API reads every part through its own small interfaces; these
+// adapters are the only place that knows both sides.
+
+// apiError maps a part's sentinel errors to the API's.
+func apiError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, notify.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("%w: %w", api.ErrNotFound, err)
+	case errors.Is(err, notify.ErrInvalid), errors.Is(err, report.ErrBadQuery):
+		return fmt.Errorf("%w: %w", api.ErrInvalid, err)
+	}
+	return err
+}
+
+// contacts serves api.Contacts from notify.
+type contacts struct{ s *notify.Service }
+
+func (c contacts) List(ctx context.Context) ([]api.Contact, error) {
+	list, err := c.s.Contacts(ctx, notify.ContactFilter{})
+	out := make([]api.Contact, len(list))
+	for i, x := range list {
+		out[i] = api.Contact(x)
+	}
+	return out, apiError(err)
+}
+
+func (c contacts) Get(ctx context.Context, id int64) (api.Contact, error) {
+	x, err := c.s.Contact(ctx, id)
+	return api.Contact(x), apiError(err)
+}
+
+func (c contacts) Create(ctx context.Context, x api.Contact) (api.Contact, error) {
+	y, err := c.s.CreateContact(ctx, notify.Contact(x))
+	return api.Contact(y), apiError(err)
+}
+
+func (c contacts) Update(ctx context.Context, x api.Contact) (api.Contact, error) {
+	y, err := c.s.UpdateContact(ctx, notify.Contact(x))
+	return api.Contact(y), apiError(err)
+}
+
+func (c contacts) Delete(ctx context.Context, id int64) error {
+	return apiError(c.s.DeleteContact(ctx, id))
+}
+
+// deliveries serves the delivery log from notify.
+func deliveries(s *notify.Service) api.DeliveriesFunc {
+	return func(ctx context.Context, f api.DeliveryFilter) ([]api.Delivery, error) {
+		list, err := s.Deliveries(ctx, notify.DeliveryFilter{
+			AlertID: f.AlertID, ContactID: f.ContactID, Facility: f.Facility,
+			Channel: notify.Channel(f.Channel), State: f.State, BeforeID: f.BeforeID, Limit: f.Limit,
+		})
+		out := make([]api.Delivery, len(list))
+		for i, d := range list {
+			out[i] = api.Delivery{
+				ID: d.ID, AlertID: d.AlertID, Event: d.Event, Facility: d.Facility, ContactID: d.ContactID,
+				Recipient: d.Recipient, Channel: string(d.Channel), Address: d.Address, Tier: d.Tier,
+				State: d.State, Attempts: d.Attempts, LastError: d.LastError, CreatedAt: d.CreatedAt,
+				SentAt: d.SentAt, Text: d.Text,
+			}
+		}
+		return out, apiError(err)
+	}
+}
+
+// reports serves api.Reports from report.Reporter.
+type reports struct{ r *report.Reporter }
+
+func (a reports) query(q api.ReportQuery) (report.Query, error) {
+	rq, err := a.r.ParseQuery(q.From, q.To, q.Group, q.Regions)
+	return rq, apiError(err)
+}
+
+func (a reports) Uptime(ctx context.Context, q api.ReportQuery) (api.Report, error) {
+	rq, err := a.query(q)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.r.Uptime(ctx, rq)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	return r, nil
+}
+
+func (a reports) Supply(ctx context.Context, q api.ReportQuery) (api.Report, error) {
+	rq, err := a.query(q)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.r.Supply(ctx, rq)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	return r, nil
+}
+
+// registryForReports lists devices and facilities for reports.
+type registryForReports struct{ r *store.Registry }
+
+func (g registryForReports) Devices(ctx context.Context) ([]plant.Device, error) {
+	return g.r.Devices(ctx)
+}
+
+func (g registryForReports) Facilities(ctx context.Context) ([]plant.Facility, error) {
+	return g.r.Facilities(ctx)
+}

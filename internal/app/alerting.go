@@ -1,0 +1,137 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/oxywatch/oxywatch/alerting"
+	"github.com/oxywatch/oxywatch/alerting/notify"
+	"github.com/oxywatch/oxywatch/api"
+	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/report"
+)
+
+// buildAlerting builds the rule engine; it hands every alert transition to
+// notify inside the transaction that stores it.
+func (a *App) buildAlerting(ctx context.Context) error {
+	var rules alerting.Rules
+	if f := a.cfg.Alerting.RulesFile; f != "" {
+		var err error
+		if rules, err = alerting.LoadRules(f); err != nil {
+			return fmt.Errorf("alerting.rules_file: %w", err)
+		}
+	}
+	var err error
+	a.engine, err = alerting.New(ctx, alerting.Options{
+		DB: a.db, Registerer: a.reg, Logger: a.log.With("component", "alerting"),
+		Rules: rules, Lookup: a.devs.Device,
+		Devices: func() []plant.Device {
+			list, err := a.devs.Devices(context.Background())
+			if err != nil {
+				a.log.Warn("alerting: listing the registry failed", "err", err)
+			}
+			return list
+		},
+		Notifier: a.notify,
+	})
+	return err
+}
+
+func (a *App) timelines() report.TimelineSource { return a.engine }
+
+func (a *App) acker() notify.Acker { return a.engine }
+
+// maintenanceDue lists components due for service, for the monthly report.
+func (a *App) maintenanceDue(ctx context.Context) ([]report.MaintenanceDue, error) {
+	items, err := a.engine.MaintenanceDue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]report.MaintenanceDue, 0, len(items))
+	for _, it := range items {
+		if it.Due {
+			out = append(out, toReportDue(it))
+		}
+	}
+	return out, nil
+}
+
+func alertingError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, alerting.ErrNotFound):
+		return fmt.Errorf("%w: %w", api.ErrNotFound, err)
+	case errors.Is(err, alerting.ErrInvalid):
+		return fmt.Errorf("%w: %w", api.ErrInvalid, err)
+	}
+	return apiError(err)
+}
+
+// alerts serves api.Alerts from the engine.
+type alerts struct{ e *alerting.Engine }
+
+func (x alerts) List(ctx context.Context, f api.AlertFilter) ([]plant.Alert, error) {
+	list, err := x.e.Alerts(ctx, alerting.AlertFilter{
+		State: f.State, Device: f.Device, Facility: f.Facility, Region: f.Region, Severity: f.Severity,
+	})
+	return list, alertingError(err)
+}
+
+func (x alerts) Get(ctx context.Context, id int64) (plant.Alert, error) {
+	al, err := x.e.Alert(ctx, id)
+	return al, alertingError(err)
+}
+
+func (x alerts) Ack(ctx context.Context, id int64, by, note string) (plant.Alert, error) {
+	al, err := x.e.Ack(ctx, id, by, note)
+	return al, alertingError(err)
+}
+
+// silences serves api.Silences from the engine.
+type silences struct{ e *alerting.Engine }
+
+func (x silences) List(ctx context.Context) ([]api.Silence, error) {
+	list, err := x.e.Silences(ctx)
+	out := make([]api.Silence, len(list))
+	for i, s := range list {
+		out[i] = api.Silence(s)
+	}
+	return out, alertingError(err)
+}
+
+func (x silences) Create(ctx context.Context, s api.Silence) (api.Silence, error) {
+	c, err := x.e.CreateSilence(ctx, alerting.Silence(s))
+	return api.Silence(c), alertingError(err)
+}
+
+func (x silences) Delete(ctx context.Context, id int64) error {
+	return alertingError(x.e.DeleteSilence(ctx, id))
+}
+
+// maintenance serves api.Maintenance from the engine's maintenance clocks.
+type maintenance struct{ e *alerting.Engine }
+
+func (x maintenance) Record(ctx context.Context, r plant.ServiceRecord) (plant.ServiceRecord, error) {
+	rec, err := x.e.RecordService(ctx, r)
+	return rec, alertingError(err)
+}
+
+func (x maintenance) Due(ctx context.Context) ([]api.MaintenanceDue, error) {
+	items, err := x.e.MaintenanceDue(ctx)
+	out := make([]api.MaintenanceDue, 0, len(items))
+	for _, it := range items {
+		if it.Due || (it.IntervalH > 0 && it.RuntimeH >= 0.9*it.IntervalH) { // due, or within 10 %
+			out = append(out, api.MaintenanceDue(toReportDue(it)))
+		}
+	}
+	return out, alertingError(err)
+}
+
+func toReportDue(it alerting.MaintenanceItem) report.MaintenanceDue {
+	return report.MaintenanceDue{
+		Device: it.Device, Facility: it.Facility, Region: it.Region, Component: it.Component,
+		RuntimeH: it.RuntimeH, IntervalH: it.IntervalH, LastDone: it.LastDone,
+	}
+}

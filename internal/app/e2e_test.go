@@ -1,0 +1,182 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/testenv"
+)
+
+// gateway is a loopback SMS gateway speaking the generic HTTP JSON shape
+// (POST {"to","text","idempotency_key"}).
+type gateway struct {
+	mu   sync.Mutex
+	msgs []struct{ To, Text, Key string }
+}
+
+func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var m struct {
+		To   string `json:"to"`
+		Text string `json:"text"`
+		Key  string `json:"idempotency_key"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&m); err != nil || m.To == "" || m.Text == "" {
+		http.Error(w, "bad message", http.StatusBadRequest)
+		return
+	}
+	g.mu.Lock()
+	g.msgs = append(g.msgs, struct{ To, Text, Key string }{m.To, m.Text, m.Key})
+	g.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (g *gateway) to(phone string) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []string
+	for _, m := range g.msgs {
+		if m.To == phone {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+// client calls the app's API with a bearer token.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c client) do(method, path string, body any, out any) int {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			c.t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		c.t.Logf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	return resp.StatusCode
+}
+
+// TestFaultToSMSToAck follows one fault through every part: an MQTT
+// reading from a plant in fault raises an alert, the facility engineer gets
+// an SMS with the ack code, acknowledges through the API, and the alert and
+// the delivery log say so.
+func TestFaultToSMSToAck(t *testing.T) {
+	s := newStack(t)
+	gw := &gateway{}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+
+	cfg := s.config(t, t.TempDir())
+	cfg.AdminToken = "e2e-admin-token-0123456789abcdef"
+	cfg.Notify.SMS.Provider = "http"
+	cfg.Notify.SMS.HTTP.URL = srv.URL
+	cfg.Notify.GroupWindow = 0
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a := startApp(t, cfg)
+	if a.NewAdminToken() != "" {
+		t.Error("an admin token was generated although admin_token is configured")
+	}
+	c := client{t: t, base: "http://" + a.HTTPAddr, token: cfg.AdminToken}
+
+	if code := c.do("PUT", "/api/v1/devices/psa-007", plant.Device{
+		Kind: plant.KindPSA, Facility: "mbale-rrh", Region: "east", Country: "UG", RatedFlowLPM: 500, ReportIntervalS: 60,
+	}, nil); code != http.StatusCreated && code != http.StatusOK {
+		t.Fatalf("put device: %d", code)
+	}
+	const phone = "+256772000001"
+	if code := c.do("POST", "/api/v1/contacts", map[string]any{
+		"name": "Grace (biomed, Mbale)", "phone": phone, "facilities": []string{"mbale-rrh"}, "regions": []string{"east"},
+	}, nil); code != http.StatusCreated {
+		t.Fatalf("create contact: %d", code)
+	}
+
+	p := newPublisher(t, s.mq.URL, "psa-007")
+	pub(t, p, "o2/psa-007/telemetry", fmt.Sprintf(`{"ts":%d,"purity_pct":71.5,"pressure_bar":0.4,"flow_lpm":0,"runtime_h":8123,"state":"fault","power":"mains","alarms":["compressor_fault"]}`,
+		time.Now().UnixMilli()))
+
+	var firing struct{ Items []plant.Alert }
+	testenv.Eventually(t, 20*time.Second, "a firing alert for psa-007", func() bool {
+		c.do("GET", "/api/v1/alerts?device=psa-007&state=firing", nil, &firing)
+		return len(firing.Items) > 0
+	})
+	var fault plant.Alert
+	for _, al := range firing.Items {
+		if al.Severity == plant.SeverityCritical {
+			fault = al
+		}
+	}
+	if fault.ID == 0 || fault.Facility != "mbale-rrh" || fault.Region != "east" {
+		t.Fatalf("alerts %+v: want a critical one at mbale-rrh, east", firing.Items)
+	}
+
+	testenv.Eventually(t, 20*time.Second, "an SMS to the facility engineer", func() bool { return len(gw.to(phone)) > 0 })
+	sms := gw.to(phone)[0]
+	if fault.AckCode == "" || !strings.Contains(sms, fault.AckCode) || len([]rune(sms)) > 160 {
+		t.Errorf("SMS %q (%d chars): want the ack code %q in one 160-character segment", sms, len([]rune(sms)), fault.AckCode)
+	}
+
+	var acked plant.Alert
+	if code := c.do("POST", fmt.Sprintf("/api/v1/alerts/%d/ack", fault.ID), map[string]string{"note": "on my way"}, &acked); code != http.StatusOK {
+		t.Fatalf("ack: %d", code)
+	}
+	if acked.State != plant.AlertAcknowledged || acked.AckedBy == "" {
+		t.Errorf("after ack: state %s, acked by %q", acked.State, acked.AckedBy)
+	}
+	var dl struct {
+		Items []struct {
+			AlertID int64  `json:"alert_id"`
+			State   string `json:"state"`
+			Channel string `json:"channel"`
+		}
+	}
+	c.do("GET", fmt.Sprintf("/api/v1/deliveries?alert_id=%d", fault.ID), nil, &dl)
+	sent := false
+	for _, d := range dl.Items {
+		sent = sent || (d.AlertID == fault.ID && d.State == "sent" && d.Channel == "sms")
+	}
+	if !sent {
+		t.Errorf("delivery log %+v: want the SMS marked sent", dl.Items)
+	}
+
+	// The dashboard is served by the same process, without a token.
+	resp, err := http.Get(c.base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("<title>OxyWatch")) {
+		t.Errorf("dashboard: %d %.80q", resp.StatusCode, body)
+	}
+}
