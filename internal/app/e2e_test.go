@@ -2,11 +2,14 @@ package app
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/testenv"
+	"github.com/oxywatch/oxywatch/report"
 )
 
 // gateway is a loopback SMS gateway speaking the generic HTTP JSON shape
@@ -178,5 +182,60 @@ func TestFaultToSMSToAck(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("<title>OxyWatch")) {
 		t.Errorf("dashboard: %d %.80q", resp.StatusCode, body)
+	}
+}
+
+// TestReportWhileServing runs `oxywatch report uptime` against the data
+// dir of a running server: the report sees the device's timeline and the
+// server goes on undisturbed.
+func TestReportWhileServing(t *testing.T) {
+	s := newStack(t)
+	cfg := s.config(t, t.TempDir())
+	a := startApp(t, cfg)
+	if _, err := a.devs.Put(t.Context(), plant.Device{ID: "conc-101", Kind: plant.KindConcentrator, Facility: "kiryandongo-hc4", Region: "west", Country: "UG", RatedFlowLPM: 10, ReportIntervalS: 60}); err != nil {
+		t.Fatal(err)
+	}
+	p := newPublisher(t, s.mq.URL, "conc-101")
+	// The device was registered just now: report readings from now on, a
+	// few seconds apart (the report counts a device from its registration).
+	now := time.Now()
+	for i := range 30 {
+		pub(t, p, "o2/conc-101/telemetry", fmt.Sprintf(`{"ts":%d,"purity_pct":93,"flow_lpm":5,"runtime_h":%d,"state":"running","power":"mains"}`,
+			now.Add(time.Duration(i)*2*time.Second).UnixMilli(), 100+i))
+	}
+	testenv.Eventually(t, 20*time.Second, "all 30 readings taken in", func() bool {
+		st, ok := a.ingest.Fleet().Get("conc-101")
+		return ok && st.LastReading != nil && st.LastReading.Runtime != nil && *st.LastReading.Runtime == 129
+	})
+	if err := a.engine.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	deps, closeDeps, err := ReportDeps(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDeps()
+	var out, errOut bytes.Buffer
+	from, to := now.Add(-time.Hour).Format(time.RFC3339), time.Now().Add(time.Hour).Format(time.RFC3339)
+	if err := report.RunCLI(t.Context(), []string{"uptime", "--from", from, "--to", to, "--group", "device", "--format", "csv"}, deps, &out, &errOut); err != nil {
+		t.Fatalf("report: %v\n%s", err, errOut.String())
+	}
+	rows, err := csv.NewReader(&out).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("report: %v\n%v", err, rows)
+	}
+	row := map[string]string{}
+	for i, h := range rows[0] {
+		row[h] = rows[1][i]
+	}
+	if row["key"] != "conc-101" || row["region"] != "west" {
+		t.Errorf("report row %v: want conc-101 in west", row)
+	}
+	// The span is seconds long, so hours round to 0; the percentages show it.
+	if up, _ := strconv.ParseFloat(row["uptime_pct"], 64); up < 50 {
+		t.Errorf("uptime_pct %q: want the running time the readings show; row %v", row["uptime_pct"], row)
+	}
+	if err := a.Ready(t.Context()); err != nil {
+		t.Errorf("server not ready after the report: %v", err)
 	}
 }
