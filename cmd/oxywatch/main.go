@@ -11,9 +11,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/oxywatch/oxywatch/alerting"
 	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/report"
+	"github.com/oxywatch/oxywatch/report/dhis2"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -84,12 +88,31 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("check-config needs exactly one FILE")
 	}
-	_, warnings, err := config.Load(fs.Arg(0), os.Environ())
+	cfg, warnings, err := config.Load(fs.Arg(0), os.Environ())
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	if err != nil {
 		return fmt.Errorf("configuration is not valid:\n%w", err)
+	}
+	// The files the configuration names are part of it.
+	var bad []string
+	if f := cfg.Alerting.RulesFile; f != "" {
+		if _, err := alerting.LoadRules(f); err != nil {
+			bad = append(bad, fmt.Sprintf("alerting.rules_file %s: %v", f, err))
+		} else {
+			fmt.Fprintf(stdout, "%s: alert rules are valid\n", f)
+		}
+	}
+	if f := cfg.Report.DHIS2.MappingFile; f != "" {
+		if _, err := dhis2.LoadMapping(f, report.Indicators()); err != nil {
+			bad = append(bad, fmt.Sprintf("report.dhis2.mapping_file %s: %v", f, err))
+		} else {
+			fmt.Fprintf(stdout, "%s: DHIS2 mapping is valid\n", f)
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("configuration is not valid:\n  %s", strings.Join(bad, "\n  "))
 	}
 	fmt.Fprintf(stdout, "%s: configuration is valid\n", fs.Arg(0))
 	return nil
