@@ -1,11 +1,13 @@
 package ingest
 
 import (
+	"context"
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/storage/bolt"
@@ -41,7 +43,7 @@ func StartBroker(opts BrokerOptions) (*Broker, error) {
 	}
 	srv := mochi.New(&mochi.Options{
 		InlineClient: false,
-		Logger:       opts.Logger.With("component", "broker"),
+		Logger:       slog.New(quietFirstStart{opts.Logger.Handler()}).With("component", "broker"),
 	})
 	srv.Options.Capabilities.MaximumInflight = 1024
 	srv.Options.Capabilities.MaximumClientWritesPending = 8192
@@ -110,4 +112,33 @@ func (h *userAuth) OnACLCheck(cl *mochi.Client, topic string, write bool) bool {
 	}
 	prefix := h.opts.TopicPrefix + "/" + user + "/"
 	return len(topic) > len(prefix) && topic[:len(prefix)] == prefix
+}
+
+// quietFirstStart drops the bolt persistence hook's complaint that a fresh
+// store holds no saved $SYS info yet: on a first start that is expected,
+// not an error an operator should chase.
+type quietFirstStart struct{ slog.Handler }
+
+func (q quietFirstStart) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelError && r.Message == "failed to get data" {
+		missing := false
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "error" && strings.Contains(a.Value.String(), "key not found") {
+				missing = true
+			}
+			return !missing
+		})
+		if missing {
+			return nil
+		}
+	}
+	return q.Handler.Handle(ctx, r)
+}
+
+func (q quietFirstStart) WithAttrs(as []slog.Attr) slog.Handler {
+	return quietFirstStart{q.Handler.WithAttrs(as)}
+}
+
+func (q quietFirstStart) WithGroup(name string) slog.Handler {
+	return quietFirstStart{q.Handler.WithGroup(name)}
 }

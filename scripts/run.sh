@@ -30,7 +30,8 @@ stop_all() {
   done
   say "stopped; data kept in $var (delete it for a fresh start)"
 }
-trap stop_all INT TERM EXIT
+trap stop_all EXIT
+trap 'exit 130' INT TERM
 
 # wait_for URL WHAT LOG: poll until URL answers, or show the log and fail.
 wait_for() {
@@ -89,9 +90,18 @@ if [ -n "$token" ]; then
 fi
 rm -f "$var/oxywatch.out"
 
-# 3. The demo fleet.
-say "starting firmware-sim: $devices devices, demo scenario (log: var/firmware-sim.log)"
-"$root/bin/firmware-sim" --broker "tcp://$mqtt_listen" --devices "$devices" --scenario demo >"$var/firmware-sim.log" 2>&1 &
+# 3. The demo fleet: registered through the API (facilities, regions, rated
+# flow), then simulated.
+fleet=$var/demo-fleet.csv
+"$root/bin/firmware-sim" --devices "$devices" --write-fleet "$fleet" >/dev/null
+if [ -s "$token_file" ]; then
+  say "registering the demo fleet ($devices devices) through POST /api/v1/devices/import"
+  curl -fsS -o /dev/null -XPOST -H "Authorization: Bearer $(cat "$token_file")" -H "Content-Type: text/csv" \
+    --data-binary @"$fleet" "http://$http_addr/api/v1/devices/import" ||
+    say "could not register the demo fleet; the devices show as kind unknown"
+fi
+say "starting firmware-sim: $devices devices, demo scenario, a reading every 15 s (log: var/firmware-sim.log)"
+"$root/bin/firmware-sim" --broker "tcp://$mqtt_listen" --fleet "$fleet" --scenario demo --interval 15s >"$var/firmware-sim.log" 2>&1 &
 pids+=($!)
 
 cat >&2 <<EOF
@@ -110,4 +120,4 @@ cat >&2 <<EOF
 EOF
 # Exit when any child exits (or on Ctrl-C), then stop the rest.
 wait -n "${pids[@]}" || true
-say "a process stopped; see the logs in var/"
+say "a process stopped on its own; see the logs in var/"
