@@ -465,8 +465,11 @@ func (f *fakeReadings) Readings(_ context.Context, q ReadingsQuery) ([]Point, er
 		return nil, f.err
 	}
 	var out []Point
-	for t := q.From; t.Before(q.To) && len(out) < 50; t = t.Add(q.Every) {
-		out = append(out, Point{Time: t, Values: map[string]float64{"purity_pct": 93, "flow_lpm": 250}})
+	for i, t := 0, q.From; t.Before(q.To) && i < 300; i, t = i+1, t.Add(q.Every) {
+		if i > 200 && i < 230 {
+			continue // a gap, drawn as a break in the line
+		}
+		out = append(out, Point{Time: t, Values: map[string]float64{"purity_pct": 93 - float64(i%40)/10, "pressure_bar": 4.5 + float64(i%7)/10, "flow_lpm": 250 + float64(i%25)}})
 	}
 	return out, nil
 }
