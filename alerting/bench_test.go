@@ -1,0 +1,141 @@
+package alerting
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	goruntime "runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+const benchDevices = 10_000
+
+// benchFleet is a registry of n devices (PSA plants and concentrators in
+// facilities of ten) and one healthy reading for each.
+func benchFleet(n int) (registry, []plant.Reading) {
+	reg := registry{}
+	readings := make([]plant.Reading, n)
+	for i := range n {
+		id := fmt.Sprintf("dev-%06d", i)
+		fac := fmt.Sprintf("fac-%05d", i/10)
+		d := psa(id, fac)
+		r := running(runtime(1000), purity(93))
+		if i%2 == 1 {
+			d = concentrator(id, fac)
+			r = running(runtime(1000), purity(93), pressure(0.5), flow(5))
+		}
+		reg[d.ID] = d
+		r.Device = d.ID
+		readings[i] = r
+	}
+	return reg, readings
+}
+
+// benchEngine builds an engine with the default rules over a fleet, each
+// device having reported once.
+func benchEngine(b *testing.B, path string, n int) (*Engine, []plant.Reading) {
+	b.Helper()
+	reg, readings := benchFleet(n)
+	return startFleet(b, path, reg, readings), readings
+}
+
+func startFleet(b *testing.B, path string, reg registry, readings []plant.Reading) *Engine {
+	db := openDB(b, path)
+	e, err := New(context.Background(), Options{DB: db, Registerer: prometheus.NewRegistry(), Lookup: reg.lookup})
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := time.Now()
+	for i := range readings {
+		readings[i].Time = base
+		e.ObserveReading(readings[i], true)
+	}
+	if err := e.Sync(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+// BenchmarkObserveReading evaluates readings of a healthy fleet of 10,000
+// devices round-robin: ns/op is the cost of one reading against every
+// default rule (timeline, trend and maintenance clocks included).
+func BenchmarkObserveReading(b *testing.B) {
+	e, readings := benchEngine(b, filepath.Join(b.TempDir(), "oxywatch.db"), benchDevices)
+	base := time.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := &readings[i%len(readings)]
+		r.Time = base.Add(time.Duration(i) * time.Microsecond)
+		e.ObserveReading(*r, true)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "readings/s")
+}
+
+// BenchmarkObserveReadingParallel is the same with readings arriving from
+// several goroutines at once, as ingest delivers them.
+func BenchmarkObserveReadingParallel(b *testing.B) {
+	e, readings := benchEngine(b, filepath.Join(b.TempDir(), "oxywatch.db"), benchDevices)
+	base := time.Now()
+	var next int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(atomicAdd(&next))
+			r := readings[i%len(readings)]
+			r.Time = base.Add(time.Duration(i) * time.Microsecond)
+			e.ObserveReading(r, true)
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "readings/s")
+}
+
+// BenchmarkDeviceMemory reports the heap the engine holds per device once
+// each of 10,000 devices has reported (the test's registry excluded).
+func BenchmarkDeviceMemory(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		reg, readings := benchFleet(benchDevices)
+		var before, after goruntime.MemStats
+		goruntime.GC()
+		goruntime.ReadMemStats(&before)
+		e := startFleet(b, filepath.Join(b.TempDir(), fmt.Sprintf("m%d.db", i)), reg, readings)
+		goruntime.GC()
+		goruntime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/benchDevices, "heap-B/device")
+		goruntime.KeepAlive(e)
+	}
+}
+
+// BenchmarkRestore measures New on a database holding 10,000 devices'
+// checkpoints and timeline rows: the time to restore state after a restart.
+func BenchmarkRestore(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "oxywatch.db")
+	e, _ := benchEngine(b, path, benchDevices)
+	e.checkpoint()
+	if err := e.Sync(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	db := openDB(b, path)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e2, err := New(context.Background(), Options{DB: db, Registerer: prometheus.NewRegistry(), Lookup: e.opt.Lookup})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := len(e2.shards[0].devs); n == 0 {
+			b.Fatal("nothing restored")
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/benchDevices, "µs/device")
+}
+
+func atomicAdd(p *int64) int64 { return atomic.AddInt64(p, 1) - 1 }
