@@ -20,7 +20,7 @@ import (
 type directory struct{ reg registry }
 
 func (d directory) Device(id plant.DeviceID) (plant.Device, bool) { return d.reg.lookup(id) }
-func (d directory) AddUnknown(plant.DeviceID, time.Time)           {}
+func (d directory) AddUnknown(plant.DeviceID, time.Time)          {}
 
 // TestEndToEndMosquitto: a registered PSA plant publishes purity 75 % to a
 // real mosquitto; the ingester makes the readings durable and hands them to
