@@ -77,6 +77,8 @@ func (p *Publisher) Link(spec sim.Spec) sim.Link {
 		tokens:    make(chan pending, p.opts.QueueLen),
 		done:      make(chan struct{}),
 		ready:     make(chan struct{}),
+		gone:      make(chan struct{}),
+		retried:   make(chan struct{}, 1),
 		log:       p.opts.Log.With("device", spec.ID),
 	}
 	l.user, l.pass = p.credentials(spec)
@@ -113,8 +115,9 @@ type outgoing struct {
 }
 
 type pending struct {
-	tok mqtt.Token
-	msg outgoing
+	tok  mqtt.Token
+	msg  outgoing
+	gone <-chan struct{} // closed when the connection it went out on is lost
 }
 
 // link is one device's MQTT connection. The simulation goroutine calls the
@@ -136,6 +139,9 @@ type link struct {
 	mu       sync.Mutex
 	client   mqtt.Client   // nil while down
 	ready    chan struct{} // closed while client is set
+	gone     chan struct{} // closed when client is lost
+	retries  []outgoing    // failed publishes, sent again first
+	retried  chan struct{} // signals a new retry to send
 	conn     net.Conn
 	nextTry  time.Time
 	failures int
@@ -184,6 +190,7 @@ func (l *link) connect(gen int) {
 		return
 	}
 	l.client, l.failures = c, 0
+	l.gone = make(chan struct{})
 	close(l.ready)
 	l.opts.OnConnect(l.id, nil)
 }
@@ -194,6 +201,7 @@ func (l *link) setDown(c mqtt.Client) bool {
 		return false
 	}
 	l.client = nil
+	close(l.gone)
 	l.ready = make(chan struct{})
 	return true
 }
@@ -317,20 +325,41 @@ func (l *link) drain(limit time.Duration) {
 	}
 }
 
-// waitClient returns the connected client, waiting for a connection; nil
-// once the link is closed.
-func (l *link) waitClient() mqtt.Client {
+// waitClient returns the connected client and a channel closed when it is
+// lost, waiting for a connection; nil once the link is closed.
+func (l *link) waitClient() (mqtt.Client, <-chan struct{}) {
 	for {
 		l.mu.Lock()
-		c, ready := l.client, l.ready
+		c, gone, ready := l.client, l.gone, l.ready
 		l.mu.Unlock()
 		if c != nil {
-			return c
+			return c, gone
 		}
 		select {
 		case <-ready:
 		case <-l.done:
-			return nil
+			return nil, nil
+		}
+	}
+}
+
+// next returns the next payload to publish: a retry first, else the queue.
+func (l *link) next() (outgoing, bool) {
+	for {
+		l.mu.Lock()
+		if len(l.retries) > 0 {
+			m := l.retries[0]
+			l.retries = l.retries[1:]
+			l.mu.Unlock()
+			return m, true
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.done:
+			return outgoing{}, false
+		case m := <-l.out:
+			return m, true
+		case <-l.retried:
 		}
 	}
 }
@@ -340,27 +369,41 @@ func (l *link) waitClient() mqtt.Client {
 func (l *link) send() {
 	defer close(l.tokens)
 	for {
-		var m outgoing
-		select {
-		case <-l.done:
+		m, ok := l.next()
+		if !ok {
 			return
-		case m = <-l.out:
 		}
-		c := l.waitClient()
+		c, gone := l.waitClient()
 		if c == nil {
 			l.giveUp(m, sim.ErrNotConnected)
 			return
 		}
 		m.attempts++
-		l.tokens <- pending{tok: c.Publish(l.telemetry, 1, false, m.payload), msg: m}
+		l.tokens <- pending{tok: c.Publish(l.telemetry, 1, false, m.payload), msg: m, gone: gone}
 	}
 }
 
-// await reports the outcome of each publish, in order. A publish that
-// failed (the connection went) is queued again for the next connection.
+// await reports the outcome of each publish, in order. A publish whose
+// connection went before the broker acknowledged it is sent again on the
+// next connection (the broker may then have it twice: harmless, the server
+// keys readings by device and ts).
 func (l *link) await() {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for p := range l.tokens {
-		err := wait(p.tok, 30*time.Second)
+		timer.Reset(30 * time.Second)
+		var err error
+		select {
+		case <-p.tok.Done():
+			err = p.tok.Error()
+		case <-p.gone:
+			err = errLost
+			if p.tok.WaitTimeout(0) {
+				err = p.tok.Error()
+			}
+		case <-timer.C:
+			err = errTimeout
+		}
 		if err == nil {
 			l.inflight.Add(-1)
 			l.opts.OnResult(time.Since(p.msg.at), nil)
@@ -371,16 +414,22 @@ func (l *link) await() {
 }
 
 func (l *link) retry(m outgoing, err error) {
+	select {
+	case <-l.done:
+		l.giveUp(m, err)
+		return
+	default:
+	}
 	if m.attempts >= maxAttempts {
 		l.giveUp(m, err)
 		return
 	}
+	l.mu.Lock()
+	l.retries = append(l.retries, m)
+	l.mu.Unlock()
 	select {
-	case <-l.done:
-		l.giveUp(m, err)
-	case l.out <- m:
+	case l.retried <- struct{}{}:
 	default:
-		l.giveUp(m, err) // the queue is full of newer readings
 	}
 }
 
@@ -390,7 +439,10 @@ func (l *link) giveUp(m outgoing, err error) {
 	l.log.Debug("telemetry given up", "err", err, "attempts", m.attempts)
 }
 
-var errTimeout = errors.New("timed out")
+var (
+	errTimeout = errors.New("timed out")
+	errLost    = errors.New("connection lost before the broker acknowledged")
+)
 
 func wait(t mqtt.Token, d time.Duration) error {
 	if !t.WaitTimeout(d) {

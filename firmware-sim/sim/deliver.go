@@ -96,6 +96,13 @@ func (s *Sim) deliver(d *Device, link Link, r *Reading, c *cond) {
 	s.flush(d, link)
 }
 
+// flushDevice flushes and keeps Stats.Queued in step.
+func (s *Sim) flushDevice(d *Device, link Link) {
+	before := d.backlog.Len()
+	s.flush(d, link)
+	s.Stats.Queued.Add(int64(d.backlog.Len() - before))
+}
+
 // flush sends the backlog as arrays of original readings while the link
 // takes them.
 func (s *Sim) flush(d *Device, link Link) {

@@ -182,11 +182,42 @@ func (s *Sim) Run(ctx context.Context) error {
 		}
 		s.applyEvents(w.at)
 		s.wake(w.idx, w.at)
+		if s.cfg.Clock == nil {
+			s.keepUp(ctx, w.idx)
+		}
 		s.Stats.SimNanos.Store(w.at.UnixNano())
 		s.wakes[0].at = w.at.Add(s.devices[w.idx].jitter())
 		heap.Fix(&s.wakes, 0)
 	}
 	return nil
+}
+
+// keepUp, in a run without a clock, holds the simulation back while a
+// device's link is behind: still connecting, or with a backlog that grew
+// only because the broker takes readings slower than they are made. So a
+// fast run loses nothing to speed, and its connections (online, last will)
+// follow simulated time. A link down on purpose (offline fault, no power)
+// does not hold it back.
+func (s *Sim) keepUp(ctx context.Context, i int) {
+	d, link := s.devices[i], s.links[i]
+	var t *time.Timer
+	for !d.linkDown && ctx.Err() == nil {
+		if !link.Connected() {
+			link.Connect()
+		} else if s.flushDevice(d, link); d.backlog.Len() < MaxBacklogReadings {
+			return
+		}
+		if t == nil {
+			t = time.NewTimer(time.Millisecond)
+			defer t.Stop()
+		} else {
+			t.Reset(time.Millisecond)
+		}
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+	}
 }
 
 // jitter is the time to the next report: the interval ± 0.5 %.
@@ -305,10 +336,10 @@ func (s *Sim) Injections() []Injection {
 	return slices.Clone(s.injected)
 }
 
-// Flush hands every device's backlog to its link and waits until the links
-// have nothing left to send (the broker acknowledged it), or ctx ends. Call
-// it after Run, from the same goroutine; devices whose link is down (an
-// outage still in force when the run ended) keep their backlog.
+// Flush ends a run: every device connects, cut off or not, hands its
+// backlog to its link, and Flush waits until the links have nothing left to
+// send (the broker acknowledged it all), or ctx ends. So every reading
+// taken is delivered. Call it after Run, from the same goroutine.
 func (s *Sim) Flush(ctx context.Context) error {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
@@ -316,13 +347,15 @@ func (s *Sim) Flush(ctx context.Context) error {
 		busy := false
 		for i, d := range s.devices {
 			link := s.links[i]
-			if link.Connected() {
-				before := d.backlog.Len()
-				s.flush(d, link)
-				s.Stats.Queued.Add(int64(d.backlog.Len() - before))
-				busy = busy || d.backlog.Len() > 0
+			switch {
+			case !link.Connected():
+				d.linkDown = false
+				link.Connect()
+				busy = true
+			default:
+				s.flushDevice(d, link)
+				busy = busy || d.backlog.Len() > 0 || link.Pending() > 0
 			}
-			busy = busy || link.Pending() > 0
 		}
 		if !busy {
 			return nil
