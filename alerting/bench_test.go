@@ -2,9 +2,11 @@ package alerting
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -139,3 +141,55 @@ func BenchmarkRestore(b *testing.B) {
 }
 
 func atomicAdd(p *int64) int64 { return atomic.AddInt64(p, 1) - 1 }
+
+// latencyNotifier signals each Enqueue.
+type latencyNotifier chan struct{}
+
+func (l latencyNotifier) Enqueue(context.Context, *sql.Tx, []plant.Transition) error {
+	l <- struct{}{}
+	return nil
+}
+
+// BenchmarkReadingToTransition measures, with the engine running as in
+// serve, the time from a reading that fires an alert (device_fault) to
+// the Notifier holding its transition inside the committed-to-be
+// transaction; p50 and p99 are reported.
+func BenchmarkReadingToTransition(b *testing.B) {
+	reg, readings := benchFleet(benchDevices)
+	db := openDB(b, filepath.Join(b.TempDir(), "oxywatch.db"))
+	ln := make(latencyNotifier, 1)
+	e, err := New(context.Background(), Options{DB: db, Registerer: prometheus.NewRegistry(), Lookup: reg.lookup, Notifier: ln})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.Run(ctx)
+	defer e.Stop()
+	base := time.Now()
+	for i := range readings {
+		readings[i].Time = base
+		readings[i].Runtime = nil // no maintenance alerts in the way
+		e.ObserveReading(readings[i], true)
+	}
+	if err := e.Sync(ctx); err != nil {
+		b.Fatal(err)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := readings[i%len(readings)]
+		r.Time = time.Now()
+		if i/len(readings)%2 == 0 {
+			r.State = plant.StateFault
+		}
+		start := time.Now()
+		e.ObserveReading(r, true)
+		<-ln
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
