@@ -126,7 +126,6 @@ func parseInventory(body []byte) ([]csvRow, map[string]int, []string, error) {
 		if len(rows) >= maxImportRows {
 			return nil, nil, nil, fmt.Errorf("more than %d rows; split the file", maxImportRows)
 		}
-		line, _ := rd.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			rows = append(rows, csvRow{line: pe.StartLine, err: "malformed CSV: " + pe.Err.Error()})
@@ -138,6 +137,7 @@ func parseInventory(body []byte) ([]csvRow, map[string]int, []string, error) {
 		if blank(rec) {
 			continue
 		}
+		line, _ := rd.FieldPos(0)
 		row := csvRow{line: line, fields: append([]string(nil), rec...)}
 		if i := cols["id"]; i < len(rec) {
 			row.id = strings.TrimSpace(rec[i])

@@ -1,0 +1,128 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+func TestImportInventory(t *testing.T) {
+	cases := []struct {
+		name                       string
+		who                        string
+		body                       string
+		created, updated, rejected int
+		rowErrors                  map[int]string // line → part of the error
+	}{
+		{name: "good rows", who: "admin", body: "id,kind,model,facility,region,country,rated_flow_lpm,report_interval_s\n" +
+			"k-1,psa,OG-15,f-north,north,UG,500,60\nk-2,concentrator,,f-north,north,UG,10,\nn-psa-1,psa,,f-north,north,UG,450,60\n",
+			created: 2, updated: 1},
+		{name: "broken rows kept apart", who: "admin", body: "id,kind,rated_flow_lpm,report_interval_s,region\n" +
+			"k-1,psa,500,60,north\n" +
+			"bad id!,psa,1,1,north\n" +
+			"k-3,rocket,1,1,north\n" +
+			"k-4,psa,lots,1,north\n" +
+			"k-5,psa,1,1.5,north\n" +
+			"k-6,psa,-3,1,north\n" +
+			"k-7,psa,1,1,north,extra\n" +
+			"\n" +
+			"k-8,Concentrator,\"7,5\",30,north\n",
+			created: 2, rejected: 6, rowErrors: map[int]string{3: "id", 4: "kind", 5: "rated_flow_lpm", 6: "report_interval_s", 7: "rated_flow_lpm", 8: "fields"}},
+		{name: "BOM and semicolons and CRLF", who: "admin", body: "\ufeffID;Kind;Region\r\nk-1;psa;north\r\nk-2;;north\r\n", created: 2},
+		{name: "bare quote", who: "admin", body: "id,kind\nk-1,psa\nk-2,\"ps\"a\"\nk-3,psa\n", created: 2, rejected: 1, rowErrors: map[int]string{3: "malformed"}},
+		{name: "latin-1 row", who: "admin", body: "id,kind,facility\nk-1,psa,H\xf4pital\nk-2,psa,Hôpital\n", created: 1, rejected: 1, rowErrors: map[int]string{2: "UTF-8"}},
+		{name: "region-limited admin", who: "north-admin", body: "id,kind,region\nk-1,psa,north\nk-2,psa,south\ns-psa-1,psa,north\n",
+			created: 1, rejected: 2, rowErrors: map[int]string{3: "outside", 4: "outside"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			var res ImportResult
+			f.ok(c.who, "POST", "/api/v1/devices/import", c.body, &res)
+			if res.Created != c.created || res.Updated != c.updated || res.Rejected != c.rejected || len(res.Errors) != c.rejected {
+				t.Fatalf("got %+v, want created %d updated %d rejected %d", res, c.created, c.updated, c.rejected)
+			}
+			for _, e := range res.Errors {
+				want, ok := c.rowErrors[e.Row]
+				if !ok || !strings.Contains(e.Error, want) {
+					t.Errorf("row %d: got error %q, want one about %q", e.Row, e.Error, want)
+				}
+				if !utf8.ValidString(e.ID) {
+					t.Errorf("row %d: the id in the answer is not UTF-8", e.Row)
+				}
+			}
+		})
+	}
+}
+
+func TestImportInventoryGoodRowsAreSaved(t *testing.T) {
+	f := newFixture(t)
+	var res ImportResult
+	f.ok("admin", "POST", "/api/v1/devices/import", "id,kind,facility,region,country,rated_flow_lpm\nk-1,psa,f-east,east,UG,\"500.5\"\nk-2,rocket\n", &res)
+	var d plant.Device
+	f.ok("admin", "GET", "/api/v1/devices/k-1", nil, &d)
+	if d.Kind != plant.KindPSA || d.Region != "east" || d.RatedFlowLPM != 500.5 {
+		t.Errorf("got %+v", d)
+	}
+	wantProblem(t, f.do("admin", "GET", "/api/v1/devices/k-2", nil), http.StatusNotFound)
+}
+
+func TestImportInventoryRefusesFiles(t *testing.T) {
+	utf16 := []byte{0xff, 0xfe, 'i', 0, 'd', 0, '\n', 0}
+	cases := map[string]struct {
+		body []byte
+		want int
+	}{
+		"empty":        {nil, 400},
+		"no id column": {[]byte("name,kind\nx,psa\n"), 400},
+		"twice":        {[]byte("id,ID\nx,y\n"), 400},
+		"UTF-16":       {utf16, 400},
+		"binary":       {[]byte("\x00\x01\x02\xff\xfe"), 400},
+		"huge":         {bytes.Repeat([]byte("k-1,psa,north\n"), 1<<20), 413},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			wantProblem(t, f.do("admin", "POST", "/api/v1/devices/import", c.body), c.want)
+			var list List[plant.Device]
+			f.ok("admin", "GET", "/api/v1/devices", nil, &list)
+			if len(list.Items) != 3 {
+				t.Errorf("a refused file changed the registry: %d devices", len(list.Items))
+			}
+		})
+	}
+}
+
+// FuzzParseInventory: any bytes give rows or an error, never a panic, and
+// every row is either an error or a well-formed record with a line number.
+func FuzzParseInventory(f *testing.F) {
+	for _, seed := range []string{
+		"id,kind\nk-1,psa\n", "\ufeffid;kind\r\nk;psa", "id\n\"unterminated\n", "id,kind\nk-1,psa,x,y\n",
+		"id,kind\n\xff\xfe,psa\n", "\xff\xfei\x00d\x00", "", "id\n\n\n\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		rows, cols, _, err := parseInventory(body)
+		if err != nil {
+			return
+		}
+		if _, ok := cols["id"]; !ok {
+			t.Fatal("parsed without an id column")
+		}
+		for _, r := range rows {
+			if r.line < 1 {
+				t.Fatalf("row without a line number: %+v", r)
+			}
+			if r.err == "" {
+				if _, err := rowDevice(r.fields, cols); err != nil && err.Error() == "" {
+					t.Fatal("empty error")
+				}
+			}
+		}
+	})
+}
