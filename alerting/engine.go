@@ -126,14 +126,12 @@ type Engine struct {
 	sil *silences
 	w   *writer
 
-	started  int64 // unix ns when the engine was built
 	runCtx   context.Context
 	cancel   context.CancelFunc
 	runOnce  sync.Once
 	stopOnce sync.Once
 	done     chan struct{}
 	running  atomic.Bool
-	halted   atomic.Bool // test hook: stop as a crash would, without flushing
 }
 
 // New builds an engine on opts.DB, migrating its tables and restoring the
@@ -150,7 +148,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		opt: opts, log: opts.Logger, comp: newCompiler(opts.Rules), m: m, seed: maphash.MakeSeed(),
 		open: map[int64]*openAlert{}, codes: map[string]int64{}, unannounced: map[int64]*openAlert{},
 		fac: map[string]*facility{}, nextID: 1, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
-		sil: newSilences(), done: make(chan struct{}), started: opts.Now().UnixNano(),
+		sil: newSilences(), done: make(chan struct{}),
 	}
 	e.facOn, e.facSev, e.facMin = e.comp.facilitySpec()
 	for i := range e.shards {
@@ -196,9 +194,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); e.w.run(ctx) }()
 	e.loop(ctx)
-	if !e.halted.Load() {
-		e.checkpoint()
-	}
+	e.checkpoint()
 	e.w.close()
 	wg.Wait()
 	return nil
@@ -211,13 +207,6 @@ func (e *Engine) Stop() {
 	if e.running.Load() {
 		<-e.done
 	}
-}
-
-// halt stops like a crash: queued writes are dropped, nothing is saved.
-func (e *Engine) halt() {
-	e.halted.Store(true)
-	e.w.drop()
-	e.Stop()
 }
 
 func (e *Engine) loop(ctx context.Context) {

@@ -123,7 +123,6 @@ type writer struct {
 	db   *sql.DB
 	mu   sync.Mutex
 	q    []op
-	gone bool // dropped: a crash, take nothing more
 	wake chan struct{}
 	wmu  sync.Mutex // one flush at a time, so ops commit in queue order
 }
@@ -134,9 +133,7 @@ func newWriter(e *Engine) *writer {
 
 func (w *writer) add(o op) {
 	w.mu.Lock()
-	if !w.gone {
-		w.q = append(w.q, o)
-	}
+	w.q = append(w.q, o)
 	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
@@ -192,13 +189,6 @@ func (w *writer) len() int {
 	return len(w.q)
 }
 
-// drop forgets queued ops and refuses new ones, as a crash would.
-func (w *writer) drop() {
-	w.mu.Lock()
-	w.q, w.gone = nil, true
-	w.mu.Unlock()
-}
-
 // flush commits everything queued. On failure the uncommitted ops go back
 // to the front of the queue.
 func (w *writer) flush(ctx context.Context) error {
@@ -214,9 +204,7 @@ func (w *writer) flush(ctx context.Context) error {
 			w.e.m.writeErrors.Inc()
 			w.e.log.Error("alerting: write state", "err", err)
 			w.mu.Lock()
-			if !w.gone {
-				w.q = append(batch, w.q...)
-			}
+			w.q = append(batch, w.q...)
 			w.mu.Unlock()
 			return err
 		}

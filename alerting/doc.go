@@ -1,0 +1,63 @@
+// Package alerting evaluates every accepted reading against the alert rules
+// as it arrives, keeps every alert's state, and records each device's status
+// timeline (CONTRACT §6).
+//
+// # Rules
+//
+// The defaults are those of DOMAIN.md ("Default alert rules", "Maintenance
+// intervals"); a rules file (LoadRules, strict YAML, see testdata/rules.yaml)
+// changes them for everything, per kind, per model or per device. Value
+// rules (critical_purity, low_purity, low/high_pressure, no_flow, overload)
+// fire once their condition has held for `for` and clear only at or past
+// their clear level (hysteresis); they apply only while the device runs.
+// device_fault and power_loss follow the device's state, power and alarm
+// codes. offline fires at a deadline of `intervals` report intervals (3 by
+// default) after the last live reading, or at once on an "offline" status
+// message; deadlines and `for` timers live in per-shard heaps, so an idle
+// device costs nothing. maintenance_due runs one clock per component from
+// runtime_h since its last service record (a component never serviced counts
+// from 0 h). purity_declining fits a line through the daily mean purity of
+// the last 7 complete days (UTC) at steady flow. facility_outage fires once
+// when every device of a facility (at least min_devices) is offline or on
+// power none.
+//
+// # Lifecycle
+//
+// One alert per (rule, device), per (rule, device, component) for
+// maintenance: pending (kept, never listed or announced) → firing →
+// acknowledged → resolved. A device that goes quiet keeps its alerts firing
+// (offline joins them); only a reading that shows recovery resolves them.
+// A reading older than the device's newest, or one ingest calls late, or a
+// backlog reading older than the offline deadline, fires and resolves
+// nothing; it fills the timeline. An alert that cleared more than
+// flapping.flips times within flapping.window stays firing until its
+// condition has stayed clear for flapping.stable.
+//
+// Muting: a matching active silence, critical_purity (mutes low_purity),
+// offline (mutes the value rules) and a facility_outage (mutes the devices of
+// its facility) keep an alert from being announced; it is still stored and
+// listed, and announced when the mute ends while it is still open. Its
+// resolution is announced only if its firing was.
+//
+// # Persistence
+//
+// Alerts, pending timers, silences, acknowledgements, service records and
+// timeline rows are written to SQLite in transactions as they change (a
+// writer goroutine batches them; Sync waits for it), and every transition is
+// handed to the Notifier inside the transaction that stores it. Per-device
+// state (newest values, trend, covered end of the timeline) is saved every
+// Options.Checkpoint and at shutdown. After a restart, SIGKILL included,
+// open alerts keep their ids, ack codes and states, pending timers resume
+// from their original start, and nothing is announced because of the
+// restart. Every device gets a fresh offline deadline counted from the
+// restart, except those already offline.
+//
+// # Status timeline
+//
+// Statuses come from readings: maintenance (state maintenance), down (state
+// fault or off, or power none), degraded (purity below the low_purity level
+// while not in standby), otherwise operational. A reading covers the time up
+// to the offline deadline after it; time no reading covers is no_data. A late
+// backlog fills the no_data it covers; maintenance silences turn what they
+// cover into maintenance when timelines are read.
+package alerting
