@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -274,7 +275,7 @@ func listScenarios(w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s (%d events)\n  %s\n\n", name, len(sc.Events), sc.Description)
+		fmt.Fprintf(w, "%s (%d events)\n  %s\n\n", name, len(sc.Events), strings.TrimSpace(sc.Description))
 	}
 	return nil
 }

@@ -1,21 +1,13 @@
 // Package sim is the core of firmware-sim: device models, faults, backlogs
 // and the scheduler that wakes devices in simulated time. It knows nothing of
-// MQTT: readings leave through the Publisher interface.
-package sim
-
-import (
-	"container/heap"
-	"context"
-	"fmt"
-	"log/slog"
-	"math"
-	"path"
-	"slices"
-	"sync"
-	"sync/atomic"
-	"time"
-)
-
+// MQTT: readings leave through the Publisher interface (package mqttpub
+// publishes to a broker, Recorder keeps them in memory).
+//
+// A run without a Clock goes as fast as the links take readings, which is
+// how a Go test drives the real pipeline through weeks of simulated time.
+// The ground truth of what was injected, where and when, comes from
+// Sim.Injections (or Config.OnInject as it happens).
+//
 // A typical use, from a Go test or another program:
 //
 //	pub, err := mqttpub.New(mqttpub.Options{Broker: "tcp://127.0.0.1:1883"})
@@ -31,6 +23,20 @@ import (
 //	err = s.Flush(ctx) // every backlog handed over and acknowledged
 //	s.Close()          // devices say offline
 //	truth := s.Injections() // what was injected, on which device, when
+package sim
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"path"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
 // Config describes one simulation run.
 type Config struct {
@@ -38,9 +44,11 @@ type Config struct {
 	Seed  uint64
 	Start time.Time // simulated start
 	Until time.Time // simulated end; zero: until the context ends (needs a Clock)
-	// Clock paces the run in real time; nil runs as fast as possible, which
-	// needs Until (and Until not in the future: the server rejects readings
-	// more than 5 minutes ahead of its clock).
+	// Clock paces the run in real time. Without one the run goes as fast as
+	// the links take readings: it waits for each device's connection and
+	// never drops a reading for speed (an unreachable broker holds it until
+	// ctx ends). Such a run needs Until, and Until not in the future: the
+	// server rejects readings more than 5 minutes ahead of its clock.
 	Clock     *Clock
 	Publisher Publisher
 	Events    []Event
@@ -52,9 +60,9 @@ type Config struct {
 	// real-time clock leave it out, but only in a run paced at real speed
 	// (Clock with Speed 1): in any other run the receive time would be wrong.
 	LiveTS bool
-	Stamp  bool // add sim_sent_ns, real Unix ns at production, for latency
-	Now    func() time.Time
-	Log    *slog.Logger
+	Stamp  bool             // add sim_sent_ns, real Unix ns at production, for latency
+	Now    func() time.Time // real clock for Stamp; nil: time.Now
+	Log    *slog.Logger     // nil: discard
 	// OnInject, when set, is called (on the simulation goroutine) for every
 	// fault as it starts, scheduled or random.
 	OnInject func(Injection)
