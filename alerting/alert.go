@@ -182,15 +182,29 @@ func (e *Engine) sweep(now int64) {
 	e.mu.Unlock()
 	for _, oa := range list {
 		if oa.a.Device == "" {
-			continue // facility alerts are never muted
+			e.sweepFacility(oa, now)
+			continue
 		}
 		sh := e.shardOf(oa.a.Device)
 		sh.mu.Lock()
-		if d := sh.devs[oa.a.Device]; d != nil && oa.a.State != plant.AlertResolved && !e.mutedDevice(d, oa.a.Rule) {
+		if d := sh.devs[oa.a.Device]; d != nil && oa.a.State == plant.AlertFiring && !e.mutedDevice(d, oa.a.Rule) {
 			e.announce(oa, now)
 		}
 		sh.mu.Unlock()
 	}
+}
+
+// sweepFacility announces a facility alert whose silence ended.
+func (e *Engine) sweepFacility(oa *openAlert, now int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.unannounced[oa.a.ID]; !ok || oa.a.State != plant.AlertFiring ||
+		e.sil.matches("", oa.a.Facility, oa.a.Region, oa.a.Rule, now) {
+		return
+	}
+	delete(e.unannounced, oa.a.ID)
+	oa.notified = true
+	e.w.add(op{kind: opAlert, alert: oa.a, notified: true, tr: true, at: now, to: plant.AlertFiring})
 }
 
 // announce hands a muted alert's firing to the Notifier now.

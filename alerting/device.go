@@ -121,3 +121,11 @@ func (d *device) maintIndex(name string) int {
 
 // hasOpen reports whether the slot's alert is open (firing or acknowledged).
 func (d *device) hasOpen(s slot) bool { return d.rules[s].alert != nil }
+
+func (d *device) maintNames() []string {
+	names := make([]string, len(d.maint))
+	for i, m := range d.maint {
+		names[i] = m.name
+	}
+	return names
+}

@@ -10,7 +10,8 @@ import (
 // facility counts a facility's devices and those in outage (offline or on
 // power none). When every one of at least min_devices devices is in outage,
 // one facility_outage alert (Device empty) fires and mutes the device alerts
-// of that facility until it resolves.
+// of that facility until it resolves. A silence matching the facility (and
+// no device) mutes the facility alert itself.
 type facility struct {
 	n, out          int
 	region, country string
@@ -80,7 +81,7 @@ func (e *Engine) checkFacilityLocked(name string, f *facility, now int64) {
 			Severity: e.facSev, State: plant.AlertFiring, StartedAt: unixUTC(now),
 			Summary: fmt.Sprintf("all %d devices of facility %s are offline or without power", f.n, name),
 		}}
-		e.open1Locked(f.alert, false, now)
+		e.open1Locked(f.alert, e.sil.matches("", name, f.region, RuleFacilityOutage, now), now)
 	case !down && f.alert != nil:
 		oa := f.alert
 		f.alert = nil

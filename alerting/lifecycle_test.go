@@ -1,7 +1,9 @@
 package alerting
 
 import (
+	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/testenv"
 )
 
 func TestSilenceIsNotRecovery(t *testing.T) {
@@ -400,4 +403,59 @@ func gaugeIndex(s plant.AlertState) int {
 		}
 	}
 	return -1
+}
+
+func TestFacilitySilence(t *testing.T) {
+	h := newHarness(t, Rules{}, psa("p1", "mulago"), psa("p2", "mulago"))
+	s, err := h.e.CreateSilence(h.ctx, Silence{Facility: "mulago", EndsAt: t0.Add(time.Hour), Comment: "generator swap"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.at(0)
+	h.read("p1", running())
+	h.read("p2", running())
+	h.at(4 * time.Minute)
+	if l, _ := h.e.Alerts(h.ctx, AlertFilter{Rule: RuleFacilityOutage}); len(l) != 1 {
+		t.Fatalf("facility alerts %+v, want one", l)
+	}
+	h.wantTransitions()
+	if err := h.e.DeleteSilence(h.ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The facility alert is news now; its devices' offline alerts stay muted
+	// by it.
+	h.wantTransitions("facility_outage//firing")
+}
+
+// TestRunFiresTimers lets Run's own ticker, on the real clock, fire an
+// offline deadline and flush it to the store.
+func TestRunFiresTimers(t *testing.T) {
+	dev := psa("p1", "")
+	dev.ReportIntervalS = 1
+	rules, err := ParseRules([]byte("rules:\n  offline:\n    intervals: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := registry{"p1": dev}
+	rec := &recorder{}
+	db := openDB(t, filepath.Join(t.TempDir(), "oxywatch.db"))
+	e, err := New(context.Background(), Options{DB: db, Registerer: prometheus.NewRegistry(), Rules: rules,
+		Lookup: reg.lookup, Notifier: rec, Tick: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- e.Run(context.Background()) }()
+	e.ObserveReading(plant.Reading{Device: "p1", Time: time.Now(), State: plant.StateRunning}, true)
+	testenv.Eventually(t, 10*time.Second, "offline announced", func() bool { return len(rec.all()) == 1 })
+	e.Stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if tr := rec.all()[0]; tr.Alert.Rule != RuleOffline || tr.To != plant.AlertFiring {
+		t.Fatalf("transition %+v, want offline firing", tr)
+	}
+	if err := e.Run(context.Background()); err == nil {
+		t.Fatal("second Run: want an error")
+	}
 }

@@ -78,20 +78,18 @@ func (e *Engine) RecordService(ctx context.Context, r plant.ServiceRecord) (plan
 		r.DoneAt = unixUTC(now)
 	}
 	r.DoneAt = r.DoneAt.UTC()
+	// Check the component and take the runtime under the lock, write the
+	// record without it (ingest must not wait on the disk), then reset.
 	sh := e.shardOf(r.Device)
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	d := e.deviceLocked(sh, r.Device, now)
-	i := d.maintIndex(r.Component)
-	if i < 0 {
-		names := make([]string, len(d.maint))
-		for j, m := range d.maint {
-			names[j] = m.name
-		}
-		return r, fmt.Errorf("%w: component %q is not one of %s's (%s)", ErrInvalid, r.Component, r.Device, strings.Join(names, ", "))
-	}
+	i, names := d.maintIndex(r.Component), d.maintNames()
 	if r.RuntimeH == 0 && !math.IsNaN(d.values.runtime) {
 		r.RuntimeH = d.values.runtime
+	}
+	sh.mu.Unlock()
+	if i < 0 {
+		return r, fmt.Errorf("%w: component %q is not one of %s's (%s)", ErrInvalid, r.Component, r.Device, strings.Join(names, ", "))
 	}
 	res, err := e.opt.DB.ExecContext(ctx, `INSERT INTO alerting_service (device, component, done_at, runtime_h, note, done_by)
 		VALUES (?, ?, ?, ?, ?, ?)`, r.Device, r.Component, r.DoneAt.UnixNano(), r.RuntimeH, r.Note, r.By)
@@ -99,18 +97,28 @@ func (e *Engine) RecordService(ctx context.Context, r plant.ServiceRecord) (plan
 		return r, fmt.Errorf("record service: %w", err)
 	}
 	r.ID, _ = res.LastInsertId()
-	m := &d.maint[i]
-	if r.DoneAt.UnixNano() >= m.done {
-		m.base, m.done = r.RuntimeH, r.DoneAt.UnixNano()
-		if d.rs.maintOn {
-			rt := d.values.runtime
-			if math.IsNaN(rt) {
-				rt = r.RuntimeH
-			}
-			e.maintOne(d, i, rt, now)
-		}
+	sh.mu.Lock()
+	e.serviced(d, r, e.now())
+	sh.mu.Unlock()
+	return r, e.Sync(ctx)
+}
+
+// serviced resets a component's clock unless a later service is known.
+func (e *Engine) serviced(d *device, r plant.ServiceRecord, now int64) {
+	i := d.maintIndex(r.Component)
+	if i < 0 || r.DoneAt.UnixNano() < d.maint[i].done {
+		return
 	}
-	return r, nil
+	m := &d.maint[i]
+	m.base, m.done = r.RuntimeH, r.DoneAt.UnixNano()
+	if !d.rs.maintOn {
+		return
+	}
+	rt := d.values.runtime
+	if math.IsNaN(rt) {
+		rt = r.RuntimeH
+	}
+	e.maintOne(d, i, rt, now)
 }
 
 // ServiceRecords lists a device's service records, newest first.
