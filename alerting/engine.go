@@ -68,9 +68,7 @@ func (o *Options) defaults() error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Rules.Flapping == (Flapping{}) {
-		o.Rules.Flapping = DefaultFlapping
-	}
+	o.Rules.Flapping.fill()
 	setDur(&o.Tick, time.Second)
 	setDur(&o.Checkpoint, time.Minute)
 	setDur(&o.Sweep, 30*time.Second)

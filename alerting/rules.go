@@ -108,6 +108,19 @@ type Flapping struct {
 	Stable time.Duration `yaml:"stable"`
 }
 
+// fill gives unset flapping settings their defaults.
+func (f *Flapping) fill() {
+	if f.Flips == 0 {
+		f.Flips = DefaultFlapping.Flips
+	}
+	if f.Window == 0 {
+		f.Window = DefaultFlapping.Window
+	}
+	if f.Stable == 0 {
+		f.Stable = DefaultFlapping.Stable
+	}
+}
+
 // ruleKeys lists the keys each rule accepts besides enabled and severity.
 var ruleKeys = map[string][]string{
 	RuleOffline:         {"intervals"},
@@ -154,9 +167,7 @@ func ParseRules(b []byte) (Rules, error) {
 			return Rules{}, nameLine(b, err)
 		}
 	}
-	if r.Flapping == (Flapping{}) {
-		r.Flapping = DefaultFlapping
-	}
+	r.Flapping.fill()
 	if err := r.Validate(); err != nil {
 		return Rules{}, err
 	}

@@ -271,3 +271,15 @@ func TestBadRules(t *testing.T) {
 		})
 	}
 }
+
+func TestFlappingDefaultsPerField(t *testing.T) {
+	r, err := ParseRules([]byte("flapping:\n  flips: 6\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultFlapping
+	want.Flips = 6
+	if r.Flapping != want {
+		t.Fatalf("flapping %+v, want %+v", r.Flapping, want)
+	}
+}
