@@ -89,34 +89,46 @@ func (f deviceFilter) matchesEntry(d plant.Device) bool {
 		(f.country == "" || d.Country == f.country) && (f.kind == "" || string(d.Kind) == f.kind)
 }
 
-func (s *server) filteredDevices(r *http.Request) ([]plant.Device, error) {
+// filteredDevices lists the registry entries the caller may see that match
+// the query, sorted by id, and whether a status filter was asked (which
+// needs every entry's live view).
+func (s *server) filteredDevices(r *http.Request) ([]plant.Device, string, error) {
 	q := r.URL.Query()
 	f := deviceFilter{q.Get("region"), q.Get("facility"), q.Get("country"), q.Get("kind"), q.Get("status")}
 	if f.kind != "" {
 		if _, err := plant.ParseKind(f.kind); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+			return nil, "", fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
 	}
 	if f.status != "" && !validStatus(f.status) {
-		return nil, fmt.Errorf("%w: status %q is not one of operational, degraded, down, maintenance, no_data", ErrInvalid, f.status)
+		return nil, "", fmt.Errorf("%w: status %q is not one of operational, degraded, down, maintenance, no_data", ErrInvalid, f.status)
 	}
 	all, _, err := s.devices.all(r.Context())
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	p, now := principal(r), s.opt.Now()
+	p := principal(r)
 	out := make([]plant.Device, 0, len(all))
 	for _, d := range all {
-		if !p.Sees(d.Region) || !f.matchesEntry(d) {
-			continue
+		if p.Sees(d.Region) && f.matchesEntry(d) {
+			out = append(out, d)
 		}
-		v := s.view(d, now)
-		if f.status != "" && string(v.Status) != f.status {
-			continue
-		}
-		out = append(out, v)
 	}
-	return out, nil
+	return out, f.status, nil
+}
+
+// views completes entries with live state, keeping those of status (all
+// when status is empty).
+func (s *server) views(devs []plant.Device, status string) []plant.Device {
+	now := s.opt.Now()
+	out := make([]plant.Device, 0, len(devs))
+	for _, d := range devs {
+		v := s.view(d, now)
+		if status == "" || string(v.Status) == status {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func validStatus(s string) bool {
@@ -140,16 +152,29 @@ func (s *server) listDevices(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, "format must be json or csv")
 		return
 	}
-	devs, err := s.filteredDevices(r)
+	limit, after, err := pageParams(r)
+	if err != nil {
+		problem(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	devs, status, err := s.filteredDevices(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if format == "csv" {
-		s.exportCSV(w, devs)
+		s.exportCSV(w, s.views(devs, status))
 		return
 	}
-	writePage(w, r, devs, deviceKey)
+	if status != "" {
+		devs = s.views(devs, status)
+	}
+	// Without a status filter only the page's devices need their live view.
+	items, next := page(devs, deviceKey, limit, after)
+	if status == "" {
+		items = s.views(items, "")
+	}
+	writeJSON(w, http.StatusOK, List[plant.Device]{Items: items, Next: next})
 }
 
 // device loads one device the caller may see: 404 when missing, 403 when it
