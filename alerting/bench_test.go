@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	goruntime "runtime"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,7 +18,13 @@ import (
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
-const benchDevices = 10_000
+// benchDevices is the fleet size: 10,000, or OXYWATCH_BENCH_DEVICES.
+var benchDevices = func() int {
+	if n, err := strconv.Atoi(os.Getenv("OXYWATCH_BENCH_DEVICES")); err == nil && n > 0 {
+		return n
+	}
+	return 10_000
+}()
 
 // benchFleet is a registry of n devices (PSA plants and concentrators in
 // facilities of ten) and one healthy reading for each.
@@ -112,7 +120,7 @@ func BenchmarkDeviceMemory(b *testing.B) {
 		e := startFleet(b, filepath.Join(b.TempDir(), fmt.Sprintf("m%d.db", i)), reg, readings)
 		goruntime.GC()
 		goruntime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/benchDevices, "heap-B/device")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(benchDevices), "heap-B/device")
 		goruntime.KeepAlive(e)
 	}
 }
@@ -137,7 +145,7 @@ func BenchmarkRestore(b *testing.B) {
 			b.Fatal("nothing restored")
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/benchDevices, "µs/device")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(benchDevices), "µs/device")
 }
 
 func atomicAdd(p *int64) int64 { return atomic.AddInt64(p, 1) - 1 }
