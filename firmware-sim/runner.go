@@ -174,20 +174,38 @@ func (r *runner) run(ctx context.Context) (summary, error) {
 	if err != nil {
 		return summary{}, err
 	}
+	r.announce(&cfg)
+	r.connect(ctx, s)
+	// Simulated time and --duration start once the fleet is online.
+	began := r.now()
+	cfg.Clock.RealStart = began
 	if r.o.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, r.o.duration)
 		defer cancel()
 	}
-	r.announce(&cfg)
-	p := r.startProgress(s, now)
+	p := r.startProgress(s, began)
 	err = s.Run(ctx)
 	p.stop()
+	ended := r.now()
 	r.log.Info("stopping: devices publish offline")
 	s.Close()
-	sum := r.summary(s, now)
+	sum := r.summary(s, ended.Sub(began))
 	fmt.Fprintln(r.stderr, sum.line())
 	return sum, err
+}
+
+// connect waits up to 15 s for the fleet to connect; devices still down
+// keep their readings in backlogs and keep trying.
+func (r *runner) connect(ctx context.Context, s *sim.Sim) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	began := r.now()
+	if err := s.Connect(ctx); err != nil {
+		r.log.Warn("starting with part of the fleet offline; they keep trying", "err", err)
+		return
+	}
+	r.log.Info("fleet online", "devices", len(s.Devices()), "took", r.now().Sub(began).Round(time.Millisecond))
 }
 
 func (r *runner) announce(cfg *sim.Config) {
@@ -226,10 +244,10 @@ func (r *runner) openTruth(cfg *sim.Config) (func(), error) {
 	return func() { f.Close() }, nil
 }
 
-func (r *runner) summary(s *sim.Sim, start time.Time) summary {
+func (r *runner) summary(s *sim.Sim, elapsed time.Duration) summary {
 	st := &s.Stats
 	sum := summary{
-		Elapsed: r.now().Sub(start), Readings: st.Readings.Load(), Sent: st.Sent.Load(),
+		Elapsed: elapsed, Readings: st.Readings.Load(), Sent: st.Sent.Load(),
 		Backlogs: st.Backlogs.Load(), Queued: st.Queued.Load(), Dropped: st.Dropped.Load(),
 		Acked: r.results.acked.Load(), Errors: r.results.errors.Load(),
 		Injected: len(s.Injections()), SimReached: time.Unix(0, st.SimNanos.Load()).UTC(),
