@@ -53,9 +53,15 @@ type Tokens struct {
 	db  *sql.DB
 	now func() time.Time
 
-	mu     sync.RWMutex
-	byHash map[[sha256.Size]byte]Token
+	mu       sync.RWMutex
+	byHash   map[[sha256.Size]byte]Token
+	loadedAt time.Time
+	loading  sync.Mutex
 }
+
+// tokenReload bounds how long a token created or revoked by another process
+// (the token command) takes to be seen by a running server.
+const tokenReload = 2 * time.Second
 
 // OpenTokens migrates the token table and loads the index.
 func OpenTokens(ctx context.Context, db *sql.DB, now func() time.Time) (*Tokens, error) {
@@ -88,7 +94,7 @@ func (t *Tokens) reload(ctx context.Context) error {
 		idx[[sha256.Size]byte(tok.hash)] = tok
 	}
 	t.mu.Lock()
-	t.byHash = idx
+	t.byHash, t.loadedAt = idx, t.now()
 	t.mu.Unlock()
 	return nil
 }
@@ -120,6 +126,7 @@ func (t *Tokens) Create(ctx context.Context, name, role string, regions []string
 // Lookup returns the live token whose secret this is.
 func (t *Tokens) Lookup(secret string) (Token, bool) {
 	h := HashToken(secret)
+	t.refresh()
 	t.mu.RLock()
 	tok, ok := t.byHash[h]
 	t.mu.RUnlock()
@@ -129,6 +136,21 @@ func (t *Tokens) Lookup(secret string) (Token, bool) {
 		return Token{}, false
 	}
 	return tok, true
+}
+
+// refresh reloads the index when it is older than tokenReload, so changes
+// made by another process take effect. A failed reload keeps the old index.
+func (t *Tokens) refresh() {
+	t.mu.RLock()
+	fresh := t.now().Sub(t.loadedAt) < tokenReload
+	t.mu.RUnlock()
+	if fresh || !t.loading.TryLock() {
+		return
+	}
+	defer t.loading.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = t.reload(ctx)
 }
 
 // List returns every token, revoked ones included, oldest first.

@@ -92,3 +92,32 @@ func TestAuditNewestFirstAndPaged(t *testing.T) {
 		t.Fatalf("got %+v, want the oldest", rest)
 	}
 }
+
+func TestTokensSeeChangesFromAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenSQLite(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	server, _ := OpenTokens(ctx, db, clock)
+	cli, _ := OpenTokens(ctx, db, clock)
+	secret, tok, err := cli.Create(ctx, "", "viewer", nil, "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := server.Lookup(secret); ok {
+		t.Fatal("seen before the reload interval; the test clock is not in use")
+	}
+	now = now.Add(3 * time.Second)
+	if _, ok := server.Lookup(secret); !ok {
+		t.Fatal("a token created by another process is not seen after the reload interval")
+	}
+	cli.Revoke(ctx, tok.ID)
+	now = now.Add(3 * time.Second)
+	if _, ok := server.Lookup(secret); ok {
+		t.Fatal("a token revoked by another process still works")
+	}
+}
