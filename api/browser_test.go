@@ -128,6 +128,24 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	screenshot(t, ctx, "alerts.png")
 
+	do(t, ctx, "silence the other alert",
+		chromedp.Click(chromedp.CSS(`#alerts button.silence[data-alert="2"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#alerts .alert[data-alert="2"] button.silence[disabled]`)),
+	)
+	silences, _ := f.silences.List(context.Background())
+	if last := silences[len(silences)-1]; last.Device != "s-psa-1" || last.Rule != "low_purity" || !last.EndsAt.After(time.Now()) {
+		t.Errorf("silence from the dashboard: got %+v", last)
+	}
+
+	do(t, ctx, "maintenance due",
+		chromedp.Click(chromedp.CSS(`nav a[data-view="maintenance"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#due`)),
+	)
+	due := run(t, ctx, "due table", chromedp.Text(chromedp.CSS(`#due`)))
+	if !strings.Contains(due, "n-psa-1") || !strings.Contains(due, "filter") || !strings.Contains(due, "compressor") {
+		t.Errorf("maintenance due shows %q", due)
+	}
+
 	do(t, ctx, "device page",
 		chromedp.Navigate(url+"/#/device/n-psa-1"),
 		chromedp.WaitVisible(chromedp.CSS(`.chart[data-field="purity_pct"] polyline`)),
