@@ -511,3 +511,26 @@ func TestDefaultStatus(t *testing.T) {
 		})
 	}
 }
+
+// slowAlerts blocks until the request's deadline.
+type slowAlerts struct{ fakeAlerts }
+
+func (s *slowAlerts) List(ctx context.Context, _ AlertFilter) ([]plant.Alert, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestRequestTimeoutAndRequestID(t *testing.T) {
+	f := newFixture(t, func(o *Options) {
+		o.Timeout = 50 * time.Millisecond
+		o.Alerts = &slowAlerts{}
+	})
+	rec := f.do("viewer", "GET", "/api/v1/alerts", nil)
+	p := wantProblem(t, rec, http.StatusServiceUnavailable)
+	if id := rec.Header().Get("X-Request-Id"); id == "" || id != p.RequestID {
+		t.Errorf("X-Request-Id %q, problem request_id %q: want the same id", id, p.RequestID)
+	}
+	if !strings.Contains(f.logs.String(), p.RequestID) {
+		t.Errorf("the request id %s is not in the log", p.RequestID)
+	}
+}
