@@ -55,6 +55,10 @@ type device struct {
 	alarm     string // first alarm code of the newest reading
 	values    values
 
+	skew       int64 // smallest now-ts seen: the device clock's offset
+	staleSince int64 // engine time readings began to look stale
+	skewSet    bool
+
 	statusOffline bool // the status topic said offline
 	offline       bool // past the offline deadline, or statusOffline
 	outage        bool // offline or without power: counts for the facility

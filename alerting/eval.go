@@ -13,7 +13,8 @@ import (
 // timeline but fires and resolves nothing. A live reading always proves the
 // device is talking (it resolves offline), but a live reading older than the
 // offline deadline is a backlog after an outage: it is history, and only a
-// reading fresher than that evaluates the rules.
+// reading fresher than that evaluates the rules (see fresh for devices whose
+// clock is wrong).
 func (e *Engine) observe(sh *shard, d *device, r *plant.Reading, live bool, now int64) {
 	ts := r.Time.UnixNano()
 	e.trendAdd(d, r, ts)
@@ -34,7 +35,7 @@ func (e *Engine) observe(sh *shard, d *device, r *plant.Reading, live bool, now 
 		e.setOffline(d, false, now)
 	}
 	e.timelineReading(d, r, ts, true)
-	if now-ts <= int64(d.rs.intervals*float64(d.info.interval)) {
+	if d.fresh(ts, now) {
 		e.evaluate(d, r, now)
 	}
 	e.updateOutage(d, now)
@@ -246,4 +247,35 @@ func (e *Engine) schedule(sh *shard, d *device) {
 	case due < d.due:
 		sh.heap.moveEarlier(d, due)
 	}
+}
+
+// staleLimit is how long readings must keep looking stale before the engine
+// takes it that the device's clock moved rather than that it sends a backlog.
+const staleLimit = int64(60 * 60 * 1e9)
+
+// fresh reports whether a live reading is recent enough to evaluate: taken
+// within the offline deadline of now. Device clocks may be wrong (no RTC
+// battery, no NTP), so the engine also learns each device's clock offset,
+// the smallest now-ts of the readings it judged fresh. A device whose
+// readings look stale for an hour on end has a clock that is off (or moved):
+// its offset is learnt from them, and from then on a device steadily ten
+// minutes behind counts as fresh, while a backlog still stands out by an
+// offset far above the learnt one.
+func (d *device) fresh(ts, now int64) bool {
+	off, span := now-ts, d.span()
+	if off <= span || (d.skewSet && off-d.skew <= span) {
+		if !d.skewSet || off < d.skew {
+			d.skew, d.skewSet = off, true
+		}
+		d.staleSince = 0
+		return true
+	}
+	switch {
+	case d.staleSince == 0:
+		d.staleSince = now
+	case now-d.staleSince > staleLimit:
+		d.skew, d.skewSet, d.staleSince = off, true, 0
+		return true
+	}
+	return false
 }

@@ -459,3 +459,40 @@ func TestRunFiresTimers(t *testing.T) {
 		t.Fatal("second Run: want an error")
 	}
 }
+
+// TestDeviceClockBehind: a device whose clock is steadily ten minutes
+// behind looks like a backlog at first; after an hour of it the engine
+// learns the offset and evaluates its readings, while a real backlog still
+// fires nothing.
+func TestDeviceClockBehind(t *testing.T) {
+	h := newHarness(t, Rules{}, psa("p1", ""))
+	read := func(at time.Duration, behind time.Duration, mods ...func(*plant.Reading)) {
+		h.at(at)
+		r := running(mods...)
+		r.Device, r.Time = "p1", h.clk.Now().Add(-behind)
+		h.e.ObserveReading(r, true)
+	}
+	at := time.Duration(0)
+	for ; at <= time.Hour; at += time.Minute {
+		read(at, 10*time.Minute, purity(75))
+		h.wantOpen("p1", RuleCriticalPurity, false)
+		h.wantOpen("p1", RuleOffline, false)
+	}
+	read(at, 10*time.Minute, purity(75)) // an hour of it: offset learnt, pending
+	h.wantOpen("p1", RuleCriticalPurity, false)
+	at += time.Minute
+	read(at, 10*time.Minute, purity(75))
+	h.wantOpen("p1", RuleCriticalPurity, true)
+	at += time.Minute
+	read(at, 10*time.Minute, purity(93))
+	h.wantOpen("p1", RuleCriticalPurity, false)
+	// Silent for an hour, then a backlog in order: nothing fires.
+	at += time.Hour
+	h.at(at)
+	h.wantOpen("p1", RuleOffline, true)
+	for back := 50 * time.Minute; back > 5*time.Minute; back -= time.Minute {
+		read(at, back+10*time.Minute, state(plant.StateFault))
+	}
+	h.wantOpen("p1", RuleDeviceFault, false)
+	h.wantOpen("p1", RuleOffline, false)
+}

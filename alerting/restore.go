@@ -22,6 +22,7 @@ type saved struct {
 	Offline bool        `json:"off,omitempty"`
 	StatOff bool        `json:"soff,omitempty"`
 	Cover   int64       `json:"cov,omitempty"`
+	Skew    *int64      `json:"skew,omitempty"`
 	Trend   *savedTrend `json:"tr,omitempty"`
 }
 
@@ -36,6 +37,9 @@ type savedTrend struct {
 func (d *device) save() saved {
 	s := saved{Ts: d.lastTs, State: string(d.state), Power: string(d.power), Alarm: d.alarm,
 		Offline: d.offline, StatOff: d.statusOffline, Cover: d.seg.cover}
+	if d.skewSet {
+		s.Skew = &d.skew
+	}
 	for i, v := range []float64{d.values.purity, d.values.pressure, d.values.flow, d.values.runtime} {
 		if !math.IsNaN(v) {
 			s.Values[i] = &v
@@ -56,6 +60,9 @@ func (d *device) load(s saved) {
 		}
 	}
 	d.seg.cover = s.Cover
+	if s.Skew != nil {
+		d.skew, d.skewSet = *s.Skew, true
+	}
 	if t := s.Trend; t != nil {
 		d.trend = &trend{day: t.Day, pur: t.Pur, flow: t.Flow, n: t.N, last: t.Last, slope: math.NaN()}
 	}
