@@ -296,7 +296,7 @@ func (e *Engine) ObserveStatus(m plant.StatusMessage) {
 	switch m.State {
 	case plant.Offline:
 		d.statusOffline = true
-		e.cutCoverage(d, at)
+		e.cutCoverage(d, at-d.skew) // the timeline is in device time
 		e.setOffline(d, true, now)
 		e.handleDue(d, now)
 	case plant.Online:

@@ -261,12 +261,12 @@ func (e *Engine) withOpen(id plant.DeviceID, ivs []plant.StatusInterval, now int
 	}
 	sh := e.shardOf(id)
 	sh.mu.Lock()
-	cover := int64(0)
+	cover, skew := int64(0), int64(0)
 	if d := sh.devs[id]; d != nil && d.seg.status != "" && d.seg.start == ivs[n-1].Start.UnixNano() {
-		cover = d.seg.cover
+		cover, skew = d.seg.cover, d.skew
 	}
 	sh.mu.Unlock()
-	if cover != 0 && cover <= now {
+	if cover != 0 && cover+skew <= now { // cover is in device time
 		ivs[n-1].End = unixUTC(cover)
 	}
 	return ivs
