@@ -40,8 +40,11 @@ func BenchmarkFleetOverview(b *testing.B) {
 	defer func() { close(stop); ingest.Wait() }()
 
 	for _, path := range []string{"/api/v1/devices", "/api/v1/devices?limit=10000", "/api/v1/devices?region=north&limit=10000"} {
-		b.Run(path, func(b *testing.B) { loadLoop(b, srv.URL+path, f.tok["viewer"]) })
+		b.Run(path, func(b *testing.B) { loadLoop(b, srv.URL+path, f.tok["viewer"], 50) })
 	}
+	b.Run("one client /api/v1/devices?limit=10000", func(b *testing.B) {
+		loadLoop(b, srv.URL+"/api/v1/devices?limit=10000", f.tok["viewer"], 1)
+	})
 }
 
 // feed records 5,000 readings/s across the fleet in 10 ms batches.
@@ -64,8 +67,7 @@ func feed(f *fixture, stop <-chan struct{}) {
 	}
 }
 
-func loadLoop(b *testing.B, url, token string) {
-	const clients = 50
+func loadLoop(b *testing.B, url, token string, clients int) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	lat := make([]time.Duration, 0, b.N)
 	var mu sync.Mutex

@@ -69,7 +69,11 @@ func (s *server) view(d plant.Device, now time.Time) plant.Device {
 		ok = found
 		if found {
 			d.LastSeen = state.LastSeen.UTC()
-			d.LastReading = state.LastReading
+			if state.LastReading != nil {
+				r := *state.LastReading
+				r.Time = r.Time.UTC()
+				d.LastReading = &r
+			}
 			d.LastError = state.LastError
 		}
 		d.Status = s.opt.Status(d, state, ok, now)
