@@ -2,6 +2,8 @@ package mqttpub_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,10 +30,14 @@ type watcher struct {
 	telemetry map[string][][]byte
 }
 
-func watch(t *testing.T, url string) *watcher {
+func watch(t *testing.T, url string) *watcher { return watchAs(t, url, "", "") }
+
+// watchAs watches with a username and password.
+func watchAs(t *testing.T, url, user, pass string) *watcher {
 	t.Helper()
 	w := &watcher{status: map[string][]string{}, telemetry: map[string][][]byte{}}
-	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(url).SetClientID("test-watcher").SetOrderMatters(true))
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(url).SetClientID("test-watcher").SetOrderMatters(true).
+		SetUsername(user).SetPassword(pass))
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("watcher connect: %v", tok.Error())
 	}
@@ -324,4 +330,92 @@ func TestFastRunLosesNothing(t *testing.T) {
 		t.Errorf("watcher has %d distinct readings, simulator sent %d; %d publishes failed", n, st.Sent.Load(), failed.Load())
 	}
 	s.Close()
+}
+
+// TestEmbeddedBrokerCredentials: against OxyWatch's embedded broker with
+// users configured, devices log in as their id with their own password,
+// publish their telemetry and status, and their last will gets through.
+func TestEmbeddedBrokerCredentials(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	b, err := ingest.StartBroker(ingest.BrokerOptions{Listen: addr, DataDir: t.TempDir(), TopicPrefix: "o2", Ingester: "oxywatch", Logger: slog.New(slog.DiscardHandler),
+		Users: []ingest.BrokerUser{{Username: "oxywatch", Password: "ing"}, {Username: "conc-001", Password: "pw-conc-001"},
+			{Username: "psa-001", Password: "pw-psa-001"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	url := "tcp://" + addr
+	w := watchAs(t, url, "oxywatch", "ing")
+	var mu sync.Mutex
+	attempts := map[string]error{}
+	pub, err := mqttpub.New(mqttpub.Options{Broker: url, DevicePassword: "pw-{id}", OnConnect: func(dev string, err error) {
+		mu.Lock()
+		attempts[dev] = err
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	fleet := []sim.Spec{
+		{ID: "psa-001", Kind: sim.KindPSA, RatedFlowLPM: 500, ReportInterval: time.Minute},
+		{ID: "conc-001", Kind: sim.KindConcentrator, RatedFlowLPM: 5, ReportInterval: time.Minute},
+	}
+	// Paced at ×1200 (an hour in three seconds) so the 10 minutes offline
+	// last long enough in real time for the broker to see the link go.
+	clock := &sim.Clock{RealStart: time.Now(), SimStart: now.Add(-time.Hour), Speed: 1200}
+	s, err := sim.New(sim.Config{Fleet: fleet, Seed: 1, Start: now.Add(-time.Hour), Until: now, Publisher: pub, Clock: clock,
+		Events: []sim.Event{{At: 20 * time.Minute, For: 10 * time.Minute, Device: "conc-001", Fault: sim.FaultOffline}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sent := int(s.Stats.Sent.Load())
+	count := func() int {
+		n := 0
+		for _, f := range fleet {
+			for _, p := range w.payloads(f.ID) {
+				n += len(ingest.DecodeTelemetry(plant.DeviceID(f.ID), p, now.Add(time.Minute)).Readings)
+			}
+		}
+		return n
+	}
+	testenv.Eventually(t, 20*time.Second, "every reading through the embedded broker", func() bool { return count() >= sent })
+	s.Close()
+	testenv.Eventually(t, 10*time.Second, "offline from both devices", func() bool {
+		a, b := w.statuses("psa-001"), w.statuses("conc-001")
+		return len(a) > 0 && a[len(a)-1] == "offline" && len(b) > 0 && b[len(b)-1] == "offline"
+	})
+	if st := w.statuses("conc-001"); !slices.Equal(st, []string{"online", "offline", "online", "offline"}) {
+		t.Errorf("conc-001 status %q, want online, offline (last will), online, offline", st)
+	}
+	wrong, err := mqttpub.New(mqttpub.Options{Broker: url, DevicePassword: "guess", OnConnect: func(dev string, err error) {
+		mu.Lock()
+		attempts["wrong "+dev] = err
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := wrong.Link(sim.Spec{ID: "conc-001"})
+	l.Connect()
+	defer l.Close()
+	testenv.Eventually(t, 10*time.Second, "the wrong password's attempt", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		_, done := attempts["wrong conc-001"]
+		return done
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if attempts["wrong conc-001"] == nil || attempts["psa-001"] != nil || attempts["conc-001"] != nil {
+		t.Errorf("connection attempts %v: want the fleet in and the wrong password out", attempts)
+	}
 }

@@ -48,7 +48,9 @@ type Config struct {
 	// the links take readings: it waits for each device's connection and
 	// never drops a reading for speed (an unreachable broker holds it until
 	// ctx ends). Such a run needs Until, and Until not in the future: the
-	// server rejects readings more than 5 minutes ahead of its clock.
+	// server rejects readings more than 5 minutes ahead of its clock. Its
+	// drop-outs last microseconds of real time, too short for some brokers
+	// to publish the last will: pace the run when wills matter.
 	Clock     *Clock
 	Publisher Publisher
 	Events    []Event
