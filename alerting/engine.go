@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -360,5 +362,29 @@ func (e *Engine) setInfo(d *device, dev plant.Device, now int64) {
 		e.moveFacility(d, old, info.facility, now)
 	}
 	d.rs = e.comp.forDevice(dev)
+	e.dropRetired(d, now)
 	d.alignMaintenance()
+}
+
+// dropRetired resolves the alerts and clears the pending timers of rules
+// and components the device's new rule set no longer has.
+func (e *Engine) dropRetired(d *device, now int64) {
+	for s := range nSlots {
+		st := &d.rules[s]
+		if d.rs.r[s].on {
+			continue
+		}
+		if st.alert != nil {
+			e.resolveSlot(d, s, math.NaN(), now)
+		}
+		if st.pendingSince != 0 {
+			st.pendingSince = 0
+			e.setPending(d, s, 0)
+		}
+	}
+	for i := range d.maint {
+		if d.maint[i].alert != nil && !slices.ContainsFunc(d.rs.comps, func(c component) bool { return c.name == d.maint[i].name }) {
+			e.resolveMaint(d, i, math.NaN(), now)
+		}
+	}
 }

@@ -496,3 +496,21 @@ func TestDeviceClockBehind(t *testing.T) {
 	h.wantOpen("p1", RuleDeviceFault, false)
 	h.wantOpen("p1", RuleOffline, false)
 }
+
+// TestRegistryChange: a device whose registry entry changes gets the new
+// kind's rules at the next refresh; alerts of rules it no longer has resolve.
+func TestRegistryChange(t *testing.T) {
+	h := newHarness(t, Rules{}, psa("p1", "f1"))
+	for at := time.Duration(0); at <= 2*time.Minute; at += time.Minute {
+		h.at(at)
+		h.read("p1", running(purity(88)))
+	}
+	h.wantOpen("p1", RuleLowPurity, true)
+	tank := psa("p1", "f2")
+	tank.Kind = plant.KindLOXTank // no low_purity rule for tanks
+	h.reg["p1"] = tank
+	h.at(4 * time.Minute) // past the registry refresh
+	h.read("p1", running(purity(88)))
+	h.wantOpen("p1", RuleLowPurity, false)
+	h.wantTransitions("low_purity/p1/firing", "low_purity/p1/resolved")
+}
