@@ -254,6 +254,9 @@ func (a *App) Run(ctx context.Context) error {
 	a.http = &http.Server{
 		Handler:           a.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,     // a CSV import over GSM
+		WriteTimeout:      2 * time.Minute, // the API's own per-request deadline is 30 s
+		IdleTimeout:       2 * time.Minute,
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
