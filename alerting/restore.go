@@ -83,7 +83,8 @@ func (e *Engine) checkpoint() {
 				continue // cannot happen: plain numbers and strings
 			}
 			e.w.add(op{kind: opDevice, dev: d.id, blob: b})
-			if d.seg.status != "" {
+			if d.seg.status != "" && d.seg.cover != d.coverSaved {
+				d.coverSaved = d.seg.cover
 				e.w.add(op{kind: opCover, dev: d.id, t1: d.seg.cover})
 			}
 		}
