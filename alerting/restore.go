@@ -303,8 +303,13 @@ func (e *Engine) restoreSegments(ctx context.Context, now int64) error {
 			return err
 		}
 		d := e.device(id, now)
-		s.cover = max(s.cover, d.seg.cover)
+		// The row's start is a reading, which covers a span after it; the
+		// checkpoint may know a later end.
+		s.cover = max(s.cover, d.seg.cover, s.start+d.span())
 		d.seg = s
+		if d.lastTs == 0 { // no checkpoint: the segment's start is the newest known
+			d.lastTs = s.start
+		}
 	}
 	return rows.Err()
 }
