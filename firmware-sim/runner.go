@@ -259,7 +259,7 @@ func (r *runner) summary(s *sim.Sim, elapsed time.Duration) summary {
 }
 
 func (s summary) line() string {
-	return fmt.Sprintf("firmware-sim: %s real, simulated up to %s: %d readings (%.0f/s), %d sent (%d in backlog payloads), %d payloads acknowledged, %d publish errors, %d still in backlogs, %d dropped, %d faults injected",
+	return fmt.Sprintf("firmware-sim: %s real, simulated up to %s: %d readings (%.0f/s), %d sent (%d of the payloads were backlogs), %d payloads acknowledged, %d publish errors, %d still in backlogs, %d dropped, %d faults injected",
 		s.Elapsed.Round(time.Millisecond), s.SimReached.Format(time.RFC3339), s.Readings, s.Rate, s.Sent, s.Backlogs,
 		s.Acked, s.Errors, s.Queued, s.Dropped, s.Injected)
 }
