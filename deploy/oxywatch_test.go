@@ -221,6 +221,7 @@ func (o *oxywatch) importDevices(t *testing.T, csv string) {
 // TestAgainstLiveOxywatch checks the dashboards and rules against one
 // running influxd and oxywatch.
 func TestAgainstLiveOxywatch(t *testing.T) {
+	integration(t)
 	env := startLiveEnv(t)
 	t.Run("metrics in rules and dashboards are exported", func(t *testing.T) { checkMetricUses(t, env.metrics) })
 	t.Run("dashboard Flux queries run", func(t *testing.T) { checkFluxQueriesRun(t, env) })
