@@ -201,3 +201,24 @@ func BenchmarkReadingToTransition(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
+
+// BenchmarkCheckpoint measures saving every device's state (each having
+// reported since the last checkpoint), queueing and committing included.
+func BenchmarkCheckpoint(b *testing.B) {
+	e, readings := benchEngine(b, filepath.Join(b.TempDir(), "oxywatch.db"), benchDevices)
+	base := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		for j := range readings {
+			readings[j].Time = base.Add(time.Duration(i+1) * time.Second)
+			e.ObserveReading(readings[j], true)
+		}
+		b.StartTimer()
+		e.checkpoint()
+		if err := e.Sync(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(benchDevices), "µs/device")
+}

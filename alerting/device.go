@@ -68,6 +68,8 @@ type device struct {
 	maint []maintState
 	trend *trend
 	seg   segment
+
+	coverSaved int64 // seg.cover as last written to the open timeline row
 }
 
 // merge takes a live reading's state and values as the newest known.

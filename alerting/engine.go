@@ -53,7 +53,7 @@ type Options struct {
 	Checkpoint      time.Duration // how often device state is saved; default 1m
 	Sweep           time.Duration // how often muted alerts are re-checked; default 30s
 	RegistryRefresh time.Duration // how long a registry lookup is reused; default 1m
-	BatchSize       int           // operations per transaction; default 256
+	BatchSize       int           // operations per transaction; default 1024
 	Seed            uint64        // ack code generator; 0 picks one
 }
 
@@ -76,7 +76,7 @@ func (o *Options) defaults() error {
 	setDur(&o.Sweep, 30*time.Second)
 	setDur(&o.RegistryRefresh, time.Minute)
 	if o.BatchSize <= 0 {
-		o.BatchSize = 256
+		o.BatchSize = 1024
 	}
 	if o.Seed == 0 {
 		o.Seed = rand.Uint64()

@@ -129,6 +129,9 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 		t.Errorf("A critical_purity id %d, want %d", a.ID, before["A/critical_purity"].ID)
 	}
 	h.wantTransitions("low_pressure/B/firing")
+	if tl := h.timeline("A", 0, 10*time.Minute); tl != "degraded@0-" {
+		t.Errorf("A's timeline after SIGKILL %s, want one open degraded interval from 0", tl)
+	}
 	keys := outboxKeys(t, h.db)
 	want := []string{
 		fmt.Sprintf("device_fault/C/%d/firing", before["C/device_fault"].ID),

@@ -83,7 +83,8 @@ func (e *Engine) checkpoint() {
 				continue // cannot happen: plain numbers and strings
 			}
 			e.w.add(op{kind: opDevice, dev: d.id, blob: b})
-			if d.seg.status != "" {
+			if d.seg.status != "" && d.seg.cover != d.coverSaved {
+				d.coverSaved = d.seg.cover
 				e.w.add(op{kind: opCover, dev: d.id, t1: d.seg.cover})
 			}
 		}
@@ -302,8 +303,13 @@ func (e *Engine) restoreSegments(ctx context.Context, now int64) error {
 			return err
 		}
 		d := e.device(id, now)
-		s.cover = max(s.cover, d.seg.cover)
+		// The row's start is a reading, which covers a span after it; the
+		// checkpoint may know a later end.
+		s.cover = max(s.cover, d.seg.cover, s.start+d.span())
 		d.seg = s
+		if d.lastTs == 0 { // no checkpoint: the segment's start is the newest known
+			d.lastTs = s.start
+		}
 	}
 	return rows.Err()
 }

@@ -125,10 +125,12 @@ type writer struct {
 	q    []op
 	wake chan struct{}
 	wmu  sync.Mutex // one flush at a time, so ops commit in queue order
+
+	stmts map[string]*sql.Stmt // prepared statements of the hot ops; under wmu
 }
 
 func newWriter(e *Engine) *writer {
-	return &writer{e: e, db: e.opt.DB, wake: make(chan struct{}, 1)}
+	return &writer{e: e, db: e.opt.DB, wake: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
 }
 
 func (w *writer) add(o op) {
@@ -222,7 +224,7 @@ func (w *writer) commit(ctx context.Context, ops []op) error {
 	var trs []plant.Transition
 	for i := range ops {
 		o := &ops[i]
-		if err := applyOp(ctx, tx, o); err != nil {
+		if err := w.apply(ctx, tx, o); err != nil {
 			return fmt.Errorf("op %d on %s: %w", o.kind, o.dev+o.alert.Device, err)
 		}
 		if o.tr {
@@ -237,41 +239,54 @@ func (w *writer) commit(ctx context.Context, ops []op) error {
 	return tx.Commit()
 }
 
-func applyOp(ctx context.Context, tx *sql.Tx, o *op) error {
+// exec runs one of the frequent statements, prepared once per writer.
+func (w *writer) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	st, ok := w.stmts[q]
+	if !ok {
+		var err error
+		if st, err = w.db.PrepareContext(ctx, q); err != nil {
+			return nil, err
+		}
+		w.stmts[q] = st
+	}
+	return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+}
+
+func (w *writer) apply(ctx context.Context, tx *sql.Tx, o *op) error {
 	switch o.kind {
 	case opAlert:
-		return putAlert(ctx, tx, &o.alert, o.comp, o.notified)
+		return w.putAlert(ctx, tx, &o.alert, o.comp, o.notified)
 	case opPending:
 		if o.t1 > 0 {
-			_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO alerting_pending (device, rule, since) VALUES (?, ?, ?)`, o.dev, o.rule, o.t1)
+			_, err := w.exec(ctx, tx, `INSERT OR REPLACE INTO alerting_pending (device, rule, since) VALUES (?, ?, ?)`, o.dev, o.rule, o.t1)
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM alerting_pending WHERE device = ? AND rule = ?`, o.dev, o.rule)
+		_, err := w.exec(ctx, tx, `DELETE FROM alerting_pending WHERE device = ? AND rule = ?`, o.dev, o.rule)
 		return err
 	case opSegment:
-		if _, err := tx.ExecContext(ctx, `UPDATE alerting_timeline SET end_at = ?, open = 0 WHERE device = ? AND open = 1`, o.t1, o.dev); err != nil {
+		if _, err := w.exec(ctx, tx, `UPDATE alerting_timeline SET end_at = ?, open = 0 WHERE device = ? AND open = 1`, o.t1, o.dev); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM alerting_timeline WHERE device = ? AND open = 0 AND end_at <= start_at`, o.dev); err != nil {
+		if _, err := w.exec(ctx, tx, `DELETE FROM alerting_timeline WHERE device = ? AND open = 0 AND end_at <= start_at`, o.dev); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO alerting_timeline (device, start_at, end_at, status, cause, open) VALUES (?, ?, ?, ?, ?, 1)`,
+		_, err := w.exec(ctx, tx, `INSERT INTO alerting_timeline (device, start_at, end_at, status, cause, open) VALUES (?, ?, ?, ?, ?, 1)`,
 			o.dev, o.t2, o.t2, o.status, o.cause)
 		return err
 	case opCover:
-		_, err := tx.ExecContext(ctx, `UPDATE alerting_timeline SET end_at = ? WHERE device = ? AND open = 1`, o.t1, o.dev)
+		_, err := w.exec(ctx, tx, `UPDATE alerting_timeline SET end_at = ? WHERE device = ? AND open = 1`, o.t1, o.dev)
 		return err
 	case opFill:
 		return fill(ctx, tx, o)
 	case opDevice:
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO alerting_devices (device, state) VALUES (?, ?)`, o.dev, o.blob)
+		_, err := w.exec(ctx, tx, `INSERT OR REPLACE INTO alerting_devices (device, state) VALUES (?, ?)`, o.dev, o.blob)
 		return err
 	}
 	return errors.New("unknown op")
 }
 
-func putAlert(ctx context.Context, tx *sql.Tx, a *plant.Alert, comp string, notified bool) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO alerting_alerts (id, rule, device, component, facility, region, country,
+func (w *writer) putAlert(ctx context.Context, tx *sql.Tx, a *plant.Alert, comp string, notified bool) error {
+	_, err := w.exec(ctx, tx, `INSERT INTO alerting_alerts (id, rule, device, component, facility, region, country,
 		severity, state, started_at, resolved_at, acked_by, acked_at, ack_note, value, summary, ack_code, notified)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, state = excluded.state,

@@ -26,6 +26,7 @@ import (
 // installed backup script copies the live data dir and OxyWatch starts on
 // the restored copy.
 func TestDebianInstallBringsUpIngest(t *testing.T) {
+	integration(t)
 	testenv.Require(t, "mosquitto")
 	testenv.Require(t, "mosquitto_passwd")
 	sqlite := testenv.Require(t, "sqlite3")
@@ -215,6 +216,7 @@ func readEnvFile(t *testing.T, path string) map[string]string {
 // TestSystemdUnitsVerify runs systemd-analyze verify on the shipped units,
 // with their programs pointed at this checkout's builds.
 func TestSystemdUnitsVerify(t *testing.T) {
+	integration(t)
 	analyze, err := testenv.LookPath("systemd-analyze")
 	if err != nil {
 		t.Log("NOT RUN: systemd-analyze verify, because systemd-analyze is not installed (Debian package systemd); the units were not checked")

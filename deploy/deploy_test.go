@@ -13,6 +13,15 @@ import (
 	"time"
 )
 
+// integration skips tests that start servers or build binaries under
+// -short (make test-short); make test runs them.
+func integration(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test; run without -short (make test does)")
+	}
+}
+
 // deployDir is the folder of this file; tests run with it as working dir.
 func deployDir(t testing.TB) string {
 	t.Helper()

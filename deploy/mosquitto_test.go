@@ -263,6 +263,7 @@ func publish(t *testing.T, c mqtt.Client, topic, payload string) {
 }
 
 func TestShippedMosquittoEnforcesDeviceACL(t *testing.T) {
+	integration(t)
 	b := startShippedMosquitto(t, "PSA-1", "CONC-2")
 
 	// The ingester, on the loopback listener with a persistent session, as
@@ -321,6 +322,7 @@ func TestShippedMosquittoEnforcesDeviceACL(t *testing.T) {
 }
 
 func TestShippedMosquittoRefusesStrangers(t *testing.T) {
+	integration(t)
 	b := startShippedMosquitto(t, "PSA-1")
 	cases := []struct {
 		name, url, user, pass string
@@ -353,6 +355,7 @@ func TestShippedMosquittoRefusesStrangers(t *testing.T) {
 // TestProvisionFromAPI has provision-devices.sh read the registry from a
 // stand-in for OxyWatch's CSV export, with the token from the environment.
 func TestProvisionFromAPI(t *testing.T) {
+	integration(t)
 	curl := testenv.Require(t, "curl")
 	passwdBin := testenv.Require(t, "mosquitto_passwd")
 	const token = "viewer-token-for-the-test"

@@ -161,10 +161,9 @@ func devicePublish(t *testing.T, url, device string, msgs map[string]string) {
 // liveEnv is influxd and oxywatch with readings written through the whole
 // ingest path.
 type liveEnv struct {
-	influx   *testenv.Influxd
-	ox       *oxywatch
-	metrics  map[string]float64
-	imported bool // the registry import went through, so readings carry facility and region tags
+	influx  *testenv.Influxd
+	ox      *oxywatch
+	metrics map[string]float64
 }
 
 // testAdminToken is the admin_token in startOxywatch's config.
@@ -182,7 +181,7 @@ func startLiveEnv(t *testing.T) *liveEnv {
 	t.Helper()
 	env := &liveEnv{influx: testenv.StartInfluxd(t, "")}
 	env.ox = startOxywatch(t, env.influx.URL, "PSA-1", "CONC-2")
-	env.imported = env.ox.importDevices(t, liveInventory)
+	env.ox.importDevices(t, liveInventory)
 	now := time.Now().UTC()
 	for i := range 3 {
 		ts := now.Add(time.Duration(i-3) * time.Minute).Format(time.RFC3339)
@@ -202,9 +201,8 @@ func startLiveEnv(t *testing.T) *liveEnv {
 	return env
 }
 
-// importDevices posts the CSV to the registry import; it reports whether the
-// running build accepted it (the API may not be wired to the registry yet).
-func (o *oxywatch) importDevices(t *testing.T, csv string) bool {
+// importDevices posts the CSV to the registry import as the admin.
+func (o *oxywatch) importDevices(t *testing.T, csv string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, o.http+"/api/v1/devices/import", strings.NewReader(csv))
 	req.Header.Set("Authorization", "Bearer "+testAdminToken)
@@ -216,15 +214,14 @@ func (o *oxywatch) importDevices(t *testing.T, csv string) bool {
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		body, _ := io.ReadAll(resp.Body)
-		t.Logf("NOTE: this build does not import devices yet (POST /api/v1/devices/import: %d %s); readings carry only the device tag, so facility and region filters are checked for errors only", resp.StatusCode, strings.TrimSpace(string(body)))
-		return false
+		t.Fatalf("POST /api/v1/devices/import: %d %s", resp.StatusCode, strings.TrimSpace(string(body)))
 	}
-	return true
 }
 
 // TestAgainstLiveOxywatch checks the dashboards and rules against one
 // running influxd and oxywatch.
 func TestAgainstLiveOxywatch(t *testing.T) {
+	integration(t)
 	env := startLiveEnv(t)
 	t.Run("metrics in rules and dashboards are exported", func(t *testing.T) { checkMetricUses(t, env.metrics) })
 	t.Run("dashboard Flux queries run", func(t *testing.T) { checkFluxQueriesRun(t, env) })

@@ -135,6 +135,9 @@ func (r *runner) printProgress(now, last snapshot, start time.Time, tty bool) {
 
 // isTerminal reports whether w is a character device (a terminal).
 func isTerminal(w any) bool {
+	if lw, ok := w.(*lockedWriter); ok {
+		w = lw.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -46,6 +46,7 @@ type summary struct {
 }
 
 func newRunner(o *options, stdout, stderr io.Writer) (*runner, error) {
+	stderr = &lockedWriter{w: stderr} // the log and the progress line share it
 	r := &runner{o: o, stdout: stdout, stderr: stderr, results: newResults(), now: time.Now,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))}
 	var err error
@@ -259,9 +260,22 @@ func (r *runner) summary(s *sim.Sim, elapsed time.Duration) summary {
 }
 
 func (s summary) line() string {
-	return fmt.Sprintf("firmware-sim: %s real, simulated up to %s: %d readings (%.0f/s), %d sent (%d in backlog payloads), %d payloads acknowledged, %d publish errors, %d still in backlogs, %d dropped, %d faults injected",
+	return fmt.Sprintf("firmware-sim: %s real, simulated up to %s: %d readings (%.0f/s), %d sent (%d of the payloads were backlogs), %d payloads acknowledged, %d publish errors, %d still in backlogs, %d dropped, %d faults injected",
 		s.Elapsed.Round(time.Millisecond), s.SimReached.Format(time.RFC3339), s.Readings, s.Rate, s.Sent, s.Backlogs,
 		s.Acked, s.Errors, s.Queued, s.Dropped, s.Injected)
+}
+
+// lockedWriter serialises writes from several goroutines, whole lines at
+// a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // dryRun prints what would be published.

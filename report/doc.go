@@ -32,8 +32,9 @@
 //   - Top causes rank the Cause strings of down intervals by down hours.
 //
 // Supply: rated capacity sums rated_flow_lpm; available capacity sums the
-// rated flow of devices whose registry status is operational now (producing
-// at spec). Oxygen produced integrates flow_lpm while the device is running
+// rated flow of devices operational now (producing at spec): the registry's
+// status, or, when the registry holds none, the status of the timeline
+// interval covering the time the report was made. Oxygen produced integrates flow_lpm while the device is running
 // (see ProductionQuery). Demand is a facility's demand_lpm, or its beds times
 // report.litres_per_bed_lpm (default 2.5 L/min, the middle of the 2-3 L/min
 // a general ward bed needs per DOMAIN.md). Coverage compares available

@@ -116,3 +116,33 @@ func TestDeviceLifespanCuts(t *testing.T) {
 		t.Errorf("want the old device's open outage, got %+v", rep.Outages)
 	}
 }
+
+type noProduction struct{}
+
+func (noProduction) Production(context.Context, ProductionQuery) (map[plant.DeviceID]Production, error) {
+	return map[plant.DeviceID]Production{}, nil
+}
+
+// TestSupplyStatusNow: available capacity counts devices operational when
+// the report is made; without a status in the registry, the timeline says.
+func TestSupplyStatusNow(t *testing.T) {
+	dev := func(id string, lpm float64, st plant.Status) plant.Device {
+		return plant.Device{ID: plant.DeviceID(id), Kind: plant.KindPSA, Country: "UG", RatedFlowLPM: lpm, Status: st}
+	}
+	reg := &fakeRegistry{devices: []plant.Device{
+		dev("running", 100, ""), dev("failed", 20, ""), dev("silent", 4, ""), dev("registry-says", 1, plant.StatusOperational),
+	}}
+	tls := mapTimelines{
+		"running": {iv(op, "2026-11-01 00:00", "", "")},
+		"failed":  {iv(op, "2026-11-01 00:00", "2026-11-20 10:00", ""), iv(down, "2026-11-20 10:00", "", "state:fault")},
+		"silent":  {iv(op, "2026-11-01 00:00", "2026-11-20 11:00", "")},
+	}
+	r := New(reg, tls, noProduction{}, Options{Loc: time.UTC, Now: fixedNow(utc("2026-11-20 12:00"))})
+	rep, err := r.Supply(context.Background(), Query{Period: Month(2026, time.November, time.UTC), Group: GroupCountry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Items[0]; got.RatedLPM != 125 || got.AvailableLPM != 101 {
+		t.Errorf("got rated %g, available %g; want 125 and 101 (running and registry-says)", got.RatedLPM, got.AvailableLPM)
+	}
+}

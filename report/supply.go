@@ -55,10 +55,14 @@ func (r *Reporter) Supply(ctx context.Context, q Query) (*SupplyReport, error) {
 	return f.Supply(q.Group), nil
 }
 
-// LoadProduction reads what every device of f produced, for Supply.
+// LoadProduction reads what every device of f produced, and the status now
+// of devices whose registry entry holds none, for Supply.
 func (r *Reporter) LoadProduction(ctx context.Context, f *Fleet) error {
 	if r.production == nil {
 		return fmt.Errorf("supply: no production source configured")
+	}
+	if err := r.loadStatusNow(ctx, f); err != nil {
+		return err
 	}
 	if len(f.devices) == 0 { // an empty query would read every device
 		f.production = map[plant.DeviceID]Production{}
@@ -74,6 +78,44 @@ func (r *Reporter) LoadProduction(ctx context.Context, f *Fleet) error {
 	}
 	f.production = prod
 	return nil
+}
+
+// loadStatusNow fills in the status of devices the registry lists without
+// one from their timeline at the time the fleet was read: the status of the
+// interval covering that instant, no_data when none does.
+func (r *Reporter) loadStatusNow(ctx context.Context, f *Fleet) error {
+	var missing []*deviceStats
+	for _, d := range f.devices {
+		if d.dev.Status == "" {
+			missing = append(missing, d)
+		}
+	}
+	now := f.GeneratedAt
+	for i := 0; i < len(missing); i += r.opt.BatchSize {
+		batch := missing[i:min(i+r.opt.BatchSize, len(missing))]
+		ids := make([]plant.DeviceID, len(batch))
+		for j, d := range batch {
+			ids[j] = d.dev.ID
+		}
+		tls, err := r.timelines.Timelines(ctx, ids, now, now.Add(time.Nanosecond))
+		if err != nil {
+			return fmt.Errorf("read the status now of %d devices: %w", len(ids), err)
+		}
+		for _, d := range batch {
+			d.dev.Status = statusAt(tls[d.dev.ID], now)
+		}
+	}
+	return nil
+}
+
+// statusAt is the status of the interval covering t, or no_data.
+func statusAt(ivs []plant.StatusInterval, t time.Time) plant.Status {
+	for _, iv := range ivs {
+		if !iv.Start.After(t) && (iv.End.IsZero() || iv.End.After(t)) {
+			return iv.Status
+		}
+	}
+	return plant.StatusNoData
 }
 
 // end is the period end, or the time the fleet was read if that is earlier.

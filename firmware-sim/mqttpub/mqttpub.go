@@ -183,16 +183,24 @@ func (l *link) connect(gen int) {
 		l.failed(fmt.Errorf("publish online: %w", err))
 		return
 	}
+	if !l.setUp(c, gen) {
+		c.Disconnect(0) // dropped or closed meanwhile
+		return
+	}
+	l.opts.OnConnect(l.id, nil)
+}
+
+// setUp makes c the link's client unless the attempt gen was overtaken.
+func (l *link) setUp(c mqtt.Client, gen int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.gen != gen || !l.state.CompareAndSwap(connecting, up) {
-		c.Disconnect(0) // dropped or closed meanwhile
-		return
+		return false
 	}
 	l.client, l.failures = c, 0
 	l.gone = make(chan struct{})
 	close(l.ready)
-	l.opts.OnConnect(l.id, nil)
+	return true
 }
 
 // setDown forgets client c (any client when c is nil). It holds l.mu.

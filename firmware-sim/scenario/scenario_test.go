@@ -133,3 +133,27 @@ func TestLoadFileAndMissing(t *testing.T) {
 		t.Errorf("missing scenario: %v, want an error listing the built-ins", err)
 	}
 }
+
+// FuzzParse: no input makes Parse panic, and what it accepts has known
+// faults and no negative times.
+func FuzzParse(f *testing.F) {
+	for _, name := range Builtins() {
+		b, err := builtin.ReadFile("builtin/" + name + ".yaml")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("- {at: 1d2h, fault: outage}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sc, err := Parse("fuzz", b)
+		if err != nil {
+			return
+		}
+		for _, ev := range sc.Events {
+			if _, err := sim.ParseFault(string(ev.Fault)); err != nil || ev.At < 0 || ev.For < 0 {
+				t.Errorf("accepted event %+v", ev)
+			}
+		}
+	})
+}

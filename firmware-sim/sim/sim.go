@@ -73,8 +73,12 @@ type Config struct {
 // Injection is one fault as it was applied to one device: the ground truth
 // a test compares reports and alerts with. From and Until are simulated
 // times; Until is when the fault was due to end (a run may stop earlier).
+// Random GSM drop-outs are offline injections too. Consequences are not
+// listed separately: a concentrator whose battery runs out in a long outage
+// falls silent within the outage's span.
 type Injection struct {
 	Device    string    `json:"device"`
+	Facility  string    `json:"facility,omitempty"`
 	Fault     Fault     `json:"fault"`
 	From      time.Time `json:"from"`
 	Until     time.Time `json:"until"`
@@ -354,7 +358,7 @@ func (s *Sim) inject(d *Device, ev Event, t time.Time, random bool) {
 	}
 	a := &active{Event: ev, from: t, until: t.Add(ev.For)}
 	d.faults = append(d.faults, a)
-	in := Injection{Device: d.ID, Fault: ev.Fault, From: a.from, Until: a.until, Random: random,
+	in := Injection{Device: d.ID, Facility: d.Facility, Fault: ev.Fault, From: a.from, Until: a.until, Random: random,
 		Value: ev.Value, Code: ev.Code, Generator: ev.Fault == FaultOutage && ev.Generator}
 	s.mu.Lock()
 	s.injected = append(s.injected, in)
