@@ -28,6 +28,7 @@ fuzz: ## fuzz everything that reads device bytes, FUZZTIME (default 2m) each
 bench: deps ## benchmarks with figures: ingest vs bare subscriber, buffer, alerting, reports, API
 	go test -run '^$$' -bench . -benchtime 1x ./internal/app/
 	go test -run '^$$' -bench . -benchmem ./ingest/... ./alerting/... ./report/... ./api/...
+	go test -run '^$$' -bench LoadMode -benchtime 1x ./firmware-sim/
 
 run: deps build ## start influxd, oxywatch and a demo fleet; Ctrl-C stops everything
 	@scripts/run.sh

@@ -186,13 +186,38 @@ func TestSameSeedSameOutput(t *testing.T) {
 		return lines
 	}
 	a, b := runOnce(), runOnce()
-	// How far a run gets in its second varies: compare what both printed.
-	n := min(len(a), len(b))
-	if n < 2000 {
-		t.Fatalf("%d and %d readings, want thousands", len(a), len(b))
+	// How far a run gets in its real second varies, and so may the order in
+	// which devices' lines interleave: compare, sorted, every reading both
+	// runs reached.
+	tsOf := func(line string) string {
+		_, rest, _ := strings.Cut(line, `"ts":"`)
+		ts, _, _ := strings.Cut(rest, `"`)
+		return ts
 	}
-	if !slices.Equal(a[:n], b[:n]) {
-		t.Error("the same seed printed different readings")
+	lastTS := func(lines []string) string {
+		m := ""
+		for _, l := range lines {
+			m = max(m, tsOf(l))
+		}
+		return m
+	}
+	cut := min(lastTS(a), lastTS(b))
+	common := func(lines []string) []string {
+		var out []string
+		for _, l := range lines {
+			if tsOf(l) < cut {
+				out = append(out, l)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	ca, cb := common(a), common(b)
+	if len(ca) < 2000 {
+		t.Fatalf("%d readings before %s in both runs, want thousands", len(ca), cut)
+	}
+	if !slices.Equal(ca, cb) {
+		t.Errorf("the same seed printed different readings (%d and %d before %s)", len(ca), len(cb), cut)
 	}
 }
 
