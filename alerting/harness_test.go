@@ -12,8 +12,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
+	"github.com/oxywatch/oxywatch/report"
 )
 
 // t0 is where every test's clock starts.
@@ -197,3 +199,9 @@ func state(s plant.State) func(*plant.Reading) {
 }
 func power(p plant.Power) func(*plant.Reading) { return func(r *plant.Reading) { r.Power = p } }
 func alarms(a ...string) func(*plant.Reading)  { return func(r *plant.Reading) { r.Alarms = a } }
+
+// The engine is what ingest feeds and what reports read.
+var (
+	_ ingest.Consumer       = (*Engine)(nil)
+	_ report.TimelineSource = (*Engine)(nil)
+)
