@@ -24,6 +24,8 @@ func apiError(err error) error {
 		return fmt.Errorf("%w: %w", api.ErrNotFound, err)
 	case errors.Is(err, notify.ErrInvalid), errors.Is(err, report.ErrBadQuery):
 		return fmt.Errorf("%w: %w", api.ErrInvalid, err)
+	case errors.Is(err, notify.ErrConflict):
+		return fmt.Errorf("%w: %w", api.ErrConflict, err)
 	}
 	return err
 }

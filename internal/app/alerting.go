@@ -65,6 +65,8 @@ func alertingError(err error) error {
 		return fmt.Errorf("%w: %w", api.ErrNotFound, err)
 	case errors.Is(err, alerting.ErrInvalid):
 		return fmt.Errorf("%w: %w", api.ErrInvalid, err)
+	case errors.Is(err, alerting.ErrConflict):
+		return fmt.Errorf("%w: %w", api.ErrConflict, err)
 	}
 	return apiError(err)
 }

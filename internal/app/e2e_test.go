@@ -246,3 +246,39 @@ func TestReportFromDataDir(t *testing.T) {
 		t.Errorf("uptime_pct %q: want the running time the readings show; row %v", row["uptime_pct"], row)
 	}
 }
+
+// TestAckResolvedIsConflict: acknowledging twice is harmless, but
+// acknowledging a resolved alert answers 409, not 500.
+func TestAckResolvedIsConflict(t *testing.T) {
+	s := newStack(t)
+	cfg := s.config(t, t.TempDir())
+	cfg.AdminToken = "e2e-admin-token-0123456789abcdef"
+	a := startApp(t, cfg)
+	c := client{t: t, base: "http://" + a.HTTPAddr, token: cfg.AdminToken}
+	p := newPublisher(t, s.mq.URL, "psa-008")
+	pub(t, p, "o2/psa-008/telemetry", fmt.Sprintf(`{"ts":%d,"purity_pct":60,"flow_lpm":0,"state":"fault","alarms":["dryer_fault"]}`, time.Now().UnixMilli()))
+	var firing struct{ Items []plant.Alert }
+	testenv.Eventually(t, 20*time.Second, "a firing alert for psa-008", func() bool {
+		c.do("GET", "/api/v1/alerts?device=psa-008&state=firing", nil, &firing)
+		return len(firing.Items) > 0
+	})
+	id := firing.Items[0].ID
+	if code := c.do("POST", fmt.Sprintf("/api/v1/alerts/%d/ack", id), map[string]string{}, nil); code != http.StatusOK {
+		t.Fatalf("first ack: %d", code)
+	}
+	if code := c.do("POST", fmt.Sprintf("/api/v1/alerts/%d/ack", id), map[string]string{}, nil); code != http.StatusOK {
+		t.Errorf("second ack: %d, want 200 (acknowledging is idempotent)", code)
+	}
+	pub(t, p, "o2/psa-008/telemetry", fmt.Sprintf(`{"ts":%d,"purity_pct":93.5,"flow_lpm":300,"pressure_bar":4.5,"state":"running","power":"mains"}`, time.Now().UnixMilli()+1))
+	testenv.Eventually(t, 20*time.Second, "the alert resolved", func() bool {
+		var al plant.Alert
+		c.do("GET", fmt.Sprintf("/api/v1/alerts/%d", id), nil, &al)
+		return al.State == plant.AlertResolved
+	})
+	if code := c.do("POST", fmt.Sprintf("/api/v1/alerts/%d/ack", id), map[string]string{}, nil); code != http.StatusConflict {
+		t.Errorf("ack of a resolved alert: %d, want 409", code)
+	}
+	if code := c.do("POST", "/api/v1/alerts/999999/ack", map[string]string{}, nil); code != http.StatusNotFound {
+		t.Errorf("ack of an unknown alert: %d, want 404", code)
+	}
+}
