@@ -388,3 +388,18 @@ func (e *Engine) dropRetired(d *device, now int64) {
 		}
 	}
 }
+
+// Track starts watching a registered device that has not reported since the
+// engine started, so that a device which never speaks still goes offline at
+// its deadline. A device the engine already knows is left as it is.
+func (e *Engine) Track(id plant.DeviceID) {
+	now := e.now()
+	sh := e.shardOf(id)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.devs[id] != nil {
+		return
+	}
+	d := e.deviceLocked(sh, id, now)
+	e.schedule(sh, d)
+}

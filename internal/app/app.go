@@ -280,6 +280,7 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	})
 	wg.Go(func() { a.scheduleDHIS2(ctx) })
+	wg.Go(func() { a.trackRegistry(ctx) })
 	go func() {
 		var err error
 		if a.cfg.HTTP.TLSCert != "" {
@@ -331,6 +332,28 @@ func (a *App) scheduleDHIS2(ctx context.Context) {
 	exp.Log = a.log.With("component", "dhis2")
 	if err := exp.RunMonthly(ctx, sched); err != nil && !errors.Is(err, context.Canceled) {
 		a.log.Error("DHIS2 schedule stopped", "err", err)
+	}
+}
+
+// trackRegistry hands alerting every registered device each minute, so a
+// device registered while running that never reports still goes offline.
+func (a *App) trackRegistry(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		devs, err := a.devs.Devices(ctx)
+		if err != nil {
+			a.log.Warn("listing the registry for alerting failed", "err", err)
+			continue
+		}
+		for _, d := range devs {
+			a.engine.Track(d.ID)
+		}
 	}
 }
 
