@@ -53,6 +53,11 @@ type Options struct {
 	Checkpoint      time.Duration // how often device state is saved; default 1m
 	Sweep           time.Duration // how often muted alerts are re-checked; default 30s
 	RegistryRefresh time.Duration // how long a registry lookup is reused; default 1m
+	// RegisteredOnly gives no rules to a device the Lookup does not know:
+	// one removed from the registry stops alerting (its open alerts
+	// resolve) instead of going offline. Ingest lists every reporting
+	// device in the registry, so only removed devices are affected.
+	RegisteredOnly bool
 	BatchSize       int           // operations per transaction; default 1024
 	Seed            uint64        // ack code generator; 0 picks one
 }
@@ -330,8 +335,31 @@ func (e *Engine) lookup(id plant.DeviceID) plant.Device {
 			dev.ID = id
 			return dev
 		}
+		if e.opt.RegisteredOnly {
+			return plant.Device{ID: id, Kind: kindRemoved}
+		}
 	}
 	return plant.Device{ID: id, Kind: plant.KindUnknown}
+}
+
+// kindRemoved marks a device no longer in the registry (RegisteredOnly).
+const kindRemoved plant.Kind = "(removed)"
+
+// noRules is the rule set of a removed device: nothing fires.
+var noRules = &ruleSet{}
+
+// Refresh re-reads a device's registry entry at once, for the API to call
+// after it changed or removed a device: a new kind, model or facility takes
+// effect now, and a removed device (RegisteredOnly) stops alerting.
+func (e *Engine) Refresh(id plant.DeviceID) {
+	now := e.now()
+	sh := e.shardOf(id)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if d := sh.devs[id]; d != nil {
+		e.refresh(d, now)
+		e.schedule(sh, d)
+	}
 }
 
 func (e *Engine) newDevice(id plant.DeviceID, now int64) *device {
@@ -361,7 +389,11 @@ func (e *Engine) setInfo(d *device, dev plant.Device, now int64) {
 	if info.facility != old || first {
 		e.moveFacility(d, old, info.facility, now)
 	}
-	d.rs = e.comp.forDevice(dev)
+	if dev.Kind == kindRemoved {
+		d.rs = noRules
+	} else {
+		d.rs = e.comp.forDevice(dev)
+	}
 	e.dropRetired(d, now)
 	d.alignMaintenance()
 }

@@ -25,3 +25,32 @@ func TestTrackSilentDevice(t *testing.T) {
 	h.sync()
 	h.wantOpen("p9", RuleOffline, false)
 }
+
+// With RegisteredOnly, a device removed from the registry stops alerting:
+// its open offline alert resolves on Refresh, and nothing fires for it later.
+func TestRemovedDeviceStopsAlerting(t *testing.T) {
+	h := newHarness(t, Rules{}, psa("p1", "f1"))
+	h.e.opt.RegisteredOnly = true
+	h.read("p1", *rd())
+	h.at(180 * time.Second)
+	h.sync()
+	h.wantOpen("p1", RuleOffline, true)
+
+	delete(h.reg, "p1")
+	h.e.Refresh("p1")
+	h.sync()
+	h.wantOpen("p1", RuleOffline, false)
+	h.at(24 * time.Hour)
+	h.sync()
+	h.wantOpen("p1", RuleOffline, false)
+
+	// Registered again (say it was removed by mistake): watched again from
+	// its next reading.
+	h.reg["p1"] = psa("p1", "f1")
+	h.e.Refresh("p1")
+	h.at(25 * time.Hour)
+	h.read("p1", *rd())
+	h.at(25*time.Hour + 180*time.Second)
+	h.sync()
+	h.wantOpen("p1", RuleOffline, true)
+}

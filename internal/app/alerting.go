@@ -9,6 +9,7 @@ import (
 	"github.com/oxywatch/oxywatch/alerting/notify"
 	"github.com/oxywatch/oxywatch/api"
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
 	"github.com/oxywatch/oxywatch/report"
 )
 
@@ -25,7 +26,7 @@ func (a *App) buildAlerting(ctx context.Context) error {
 	var err error
 	a.engine, err = alerting.New(ctx, alerting.Options{
 		DB: a.db, Registerer: a.reg, Logger: a.log.With("component", "alerting"),
-		Rules: rules, Lookup: a.devs.Device,
+		Rules: rules, Lookup: a.devs.Device, RegisteredOnly: true,
 		Devices: func() []plant.Device {
 			list, err := a.devs.Devices(context.Background())
 			if err != nil {
@@ -136,4 +137,28 @@ func toReportDue(it alerting.MaintenanceItem) report.MaintenanceDue {
 		Device: it.Device, Facility: it.Facility, Region: it.Region, Component: it.Component,
 		RuntimeH: it.RuntimeH, IntervalH: it.IntervalH, LastDone: it.LastDone,
 	}
+}
+
+// registryForAPI is the registry as the API changes it: alerting re-reads
+// a device it changed or removed at once, so a removed device's alerts
+// resolve and it never goes "offline".
+type registryForAPI struct {
+	*store.Registry
+	engine *alerting.Engine
+}
+
+func (r registryForAPI) Put(ctx context.Context, d plant.Device) (bool, error) {
+	created, err := r.Registry.Put(ctx, d)
+	if err == nil {
+		r.engine.Refresh(d.ID)
+	}
+	return created, err
+}
+
+func (r registryForAPI) Delete(ctx context.Context, id plant.DeviceID) error {
+	err := r.Registry.Delete(ctx, id)
+	if err == nil {
+		r.engine.Refresh(id)
+	}
+	return err
 }

@@ -177,7 +177,7 @@ func (a *App) handler() http.Handler {
 	apiHandler := api.New(api.Options{
 		Gatherer: a.reg, Ready: a.Ready, Logger: a.log.With("component", "api"),
 		Tokens: a.tokens, AdminToken: a.cfg.AdminToken, Audit: a.audit,
-		Registry: a.devs, Live: a.ingest.Fleet(), Readings: api.NewInfluxReadings(a.influx),
+		Registry: registryForAPI{a.devs, a.engine}, Live: a.ingest.Fleet(), Readings: api.NewInfluxReadings(a.influx),
 		Alerts: alerts{a.engine}, Silences: silences{a.engine}, Maintenance: maintenance{a.engine},
 		Contacts: contacts{a.notify}, Deliveries: deliveries(a.notify),
 		Reports: reports{a.reporter},

@@ -282,3 +282,30 @@ func TestAckResolvedIsConflict(t *testing.T) {
 		t.Errorf("ack of an unknown alert: %d, want 404", code)
 	}
 }
+
+// TestRemovedDeviceStopsAlerting: deleting a device through the API
+// resolves its open alerts at once.
+func TestRemovedDeviceStopsAlerting(t *testing.T) {
+	s := newStack(t)
+	cfg := s.config(t, t.TempDir())
+	cfg.AdminToken = "e2e-admin-token-0123456789abcdef"
+	a := startApp(t, cfg)
+	c := client{t: t, base: "http://" + a.HTTPAddr, token: cfg.AdminToken}
+	if code := c.do("PUT", "/api/v1/devices/psa-009", plant.Device{Kind: plant.KindPSA, Facility: "gulu-rrh", Region: "north", Country: "UG", ReportIntervalS: 60}, nil); code >= 300 {
+		t.Fatalf("put device: %d", code)
+	}
+	p := newPublisher(t, s.mq.URL, "psa-009")
+	pub(t, p, "o2/psa-009/telemetry", fmt.Sprintf(`{"ts":%d,"purity_pct":60,"flow_lpm":0,"state":"fault","alarms":["compressor_fault"]}`, time.Now().UnixMilli()))
+	var list struct{ Items []plant.Alert }
+	testenv.Eventually(t, 20*time.Second, "a firing alert for psa-009", func() bool {
+		c.do("GET", "/api/v1/alerts?device=psa-009&state=firing", nil, &list)
+		return len(list.Items) > 0
+	})
+	if code := c.do("DELETE", "/api/v1/devices/psa-009", nil, nil); code != http.StatusNoContent && code != http.StatusOK {
+		t.Fatalf("delete device: %d", code)
+	}
+	testenv.Eventually(t, 20*time.Second, "psa-009's alerts resolved", func() bool {
+		c.do("GET", "/api/v1/alerts?device=psa-009&state=firing", nil, &list)
+		return len(list.Items) == 0
+	})
+}
