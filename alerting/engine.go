@@ -58,8 +58,8 @@ type Options struct {
 	// resolve) instead of going offline. Ingest lists every reporting
 	// device in the registry, so only removed devices are affected.
 	RegisteredOnly bool
-	BatchSize       int           // operations per transaction; default 1024
-	Seed            uint64        // ack code generator; 0 picks one
+	BatchSize      int    // operations per transaction; default 1024
+	Seed           uint64 // ack code generator; 0 picks one
 }
 
 func (o *Options) defaults() error {
