@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/oxywatch/oxywatch/alerting/notify"
 	"github.com/oxywatch/oxywatch/api"
@@ -123,3 +124,16 @@ func (g registryForReports) Devices(ctx context.Context) ([]plant.Device, error)
 func (g registryForReports) Facilities(ctx context.Context) ([]plant.Facility, error) {
 	return g.r.Facilities(ctx)
 }
+
+// Retired lets reports cover devices deleted during a period
+// (report.RetirementSource).
+func (g registryForReports) Retired(ctx context.Context, from, to time.Time) ([]report.RetiredDevice, error) {
+	list, err := g.r.Retired(ctx, from, to)
+	out := make([]report.RetiredDevice, len(list))
+	for i, d := range list {
+		out[i] = report.RetiredDevice{Device: d.Device, RetiredAt: d.RetiredAt}
+	}
+	return out, err
+}
+
+var _ report.RetirementSource = registryForReports{}

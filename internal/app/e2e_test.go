@@ -188,7 +188,8 @@ func TestFaultToSMSToAck(t *testing.T) {
 
 // TestReportFromDataDir runs `oxywatch report uptime` on the data dir a
 // server wrote: the report sees the device's timeline, including the
-// interval still open when the server stopped. (Beside a running server it
+// interval still open when the server stopped, although the device was
+// deleted from the registry since. (Beside a running server it
 // sees the open interval as of the engine's last checkpoint, a minute at most.)
 func TestReportFromDataDir(t *testing.T) {
 	s := newStack(t)
@@ -216,6 +217,11 @@ func TestReportFromDataDir(t *testing.T) {
 		st, ok := a.ingest.Fleet().Get("conc-101")
 		return ok && st.LastReading != nil && st.LastReading.Runtime != nil && *st.LastReading.Runtime == 129
 	})
+	// Decommissioned before the report is run: it still counts for the
+	// time it existed.
+	if err := a.devs.Delete(t.Context(), "conc-101"); err != nil {
+		t.Fatal(err)
+	}
 	stop()
 	if err := <-done; err != nil {
 		t.Fatal(err)

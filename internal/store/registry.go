@@ -45,6 +45,21 @@ var registryMigrations = []string{
 		id TEXT PRIMARY KEY,
 		state TEXT NOT NULL
 	);`,
+	// A deleted device is kept here, so reports still cover the part of a
+	// period it existed.
+	`CREATE TABLE retired_devices (
+		id TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		model TEXT NOT NULL,
+		facility TEXT NOT NULL,
+		region TEXT NOT NULL,
+		country TEXT NOT NULL,
+		rated_flow_lpm REAL NOT NULL,
+		report_interval_s INTEGER NOT NULL,
+		created_at TEXT NOT NULL,
+		retired_at TEXT NOT NULL
+	);
+	CREATE INDEX retired_devices_at ON retired_devices(retired_at);`,
 }
 
 // Registry is the device and facility inventory in SQLite, with an
@@ -197,17 +212,64 @@ func (r *Registry) Get(ctx context.Context, id plant.DeviceID) (plant.Device, er
 
 // Delete removes a device (its readings stay in InfluxDB).
 func (r *Registry) Delete(ctx context.Context, id plant.DeviceID) error {
-	res, err := r.db.ExecContext(ctx, `DELETE FROM devices WHERE id = ?`, id)
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete device %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO retired_devices
+		SELECT id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, ?
+		FROM devices WHERE id = ?`, r.now().UTC().Format(time.RFC3339Nano), id); err != nil {
+		return fmt.Errorf("retire device %s: %w", id, err)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM devices WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete device %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("device %s: %w", id, ErrNotFound)
 	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("delete device %s: %w", id, err)
+	}
 	r.mu.Lock()
 	delete(r.cache, id)
 	r.mu.Unlock()
 	return nil
+}
+
+// RetiredDevice is a device deleted from the registry at RetiredAt.
+type RetiredDevice struct {
+	Device    plant.Device
+	RetiredAt time.Time
+}
+
+// Retired lists the devices deleted after from that were created before
+// to: those that existed during part of [from, to).
+func (r *Registry) Retired(ctx context.Context, from, to time.Time) ([]RetiredDevice, error) {
+	// Few devices are ever retired; times are compared as times, not as
+	// text (RFC 3339 with trimmed fractions does not sort as text).
+	rows, err := r.db.QueryContext(ctx, `SELECT id, kind, model, facility, region, country, rated_flow_lpm,
+		report_interval_s, created_at, retired_at FROM retired_devices`)
+	if err != nil {
+		return nil, fmt.Errorf("list retired devices: %w", err)
+	}
+	defer rows.Close()
+	var out []RetiredDevice
+	for rows.Next() {
+		var d RetiredDevice
+		var created, retired string
+		if err := rows.Scan(&d.Device.ID, &d.Device.Kind, &d.Device.Model, &d.Device.Facility, &d.Device.Region,
+			&d.Device.Country, &d.Device.RatedFlowLPM, &d.Device.ReportIntervalS, &created, &retired); err != nil {
+			return nil, fmt.Errorf("list retired devices: %w", err)
+		}
+		d.Device.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+		d.RetiredAt, _ = time.Parse(time.RFC3339Nano, retired)
+		if d.RetiredAt.After(from) && d.Device.CreatedAt.Before(to) {
+			out = append(out, d)
+		}
+	}
+	return out, rows.Err()
 }
 
 // PutFacility creates or replaces a facility.
