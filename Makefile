@@ -3,6 +3,7 @@ SHELL := /bin/bash
 GOBIN := $(shell go env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 INFLUXD_VERSION := v1.8.10
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: help deps build test test-short fuzz bench run clean
 
@@ -13,7 +14,7 @@ deps: ## install what builds and tests need when missing (mosquitto, influxd, ch
 	@scripts/deps.sh
 
 build: ## build bin/oxywatch and bin/firmware-sim
-	go build -o bin/ ./cmd/oxywatch ./firmware-sim
+	go build -ldflags "-X main.version=$(VERSION)" -o bin/ ./cmd/oxywatch ./firmware-sim
 
 test: deps ## run every test, integration tests against real mosquitto and influxd included
 	OXYWATCH_REQUIRE_INTEGRATION=1 go test -race -count=1 -timeout 30m ./...
