@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,51 @@ func TestOnCallHours(t *testing.T) {
 	h.step()
 	if got := recipients(sms.got()); got != "222" {
 		t.Fatalf("at 02:14 got SMS to %q, want the night engineer", got)
+	}
+}
+
+// With no route configured, only critical alerts climb to the national
+// programme; a warning stops at the region (by e-mail) and an info alert,
+// such as maintenance coming due, is an e-mail to the facility and no SMS.
+func TestDefaultRouteBySeverity(t *testing.T) {
+	sms, mail := &recorder{}, &recorder{}
+	h := newHarness(t, testConfig(), map[Channel]Sender{SMS: sms, Email: mail})
+	h.contact(Contact{Name: "Facility", Phone: "+256772000111", Email: "fac@moh.example", Facilities: []string{"gulu"}})
+	h.contact(Contact{Name: "Region", Phone: "+256772000222", Email: "reg@moh.example", Regions: []string{"northern"}})
+	h.contact(Contact{Name: "National", Phone: "+256772000333", Email: "nat@moh.example"})
+	at := h.clock.Now()
+	crit := firing(1, "gulu", "psa-1", at)
+	warn := firing(2, "gulu", "psa-2", at)
+	warn.Alert.Severity = plant.SeverityWarning
+	info := firing(3, "gulu", "conc-3", at)
+	info.Alert.Severity, info.Alert.Rule = plant.SeverityInfo, "maintenance_due"
+	for _, tr := range []plant.Transition{crit, warn, info} {
+		tr.Alert.Region = "northern"
+		h.enqueue(tr)
+	}
+	for range 4 { // two hours, nobody acknowledges
+		h.clock.Add(30 * time.Minute)
+		h.step()
+	}
+	told := func(r *recorder, device string) string {
+		var to []string
+		for _, m := range r.got() {
+			if strings.Contains(m.Text, device) || strings.Contains(m.Subject, device) {
+				to = append(to, m.To)
+			}
+		}
+		slices.Sort(to)
+		return strings.Join(slices.Compact(to), " ")
+	}
+	for _, c := range []struct{ what, got, want string }{
+		{"critical by SMS", told(sms, "psa-1"), "+256772000111 +256772000222 +256772000333"},
+		{"warning by SMS", told(sms, "psa-2"), "+256772000111"},
+		{"warning by e-mail", told(mail, "psa-2"), "fac@moh.example reg@moh.example"},
+		{"info by SMS", told(sms, "conc-3"), ""},
+		{"info by e-mail", told(mail, "conc-3"), "fac@moh.example"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: told %q, want %q", c.what, c.got, c.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/config"
@@ -34,7 +35,17 @@ func (s *Service) route(e event) config.Route {
 			return r
 		}
 	}
-	return config.Route{Name: defaultRouteName, Tiers: config.DefaultTiers()}
+	return defaultRoute(string(e.Alert.Severity))
+}
+
+// defaultRoute is the route of an alert no configured route matches; its
+// name carries the severity, so an escalation finds the same tiers later.
+func defaultRoute(sev string) config.Route {
+	name := defaultRouteName
+	if sev == string(plant.SeverityWarning) || sev == string(plant.SeverityInfo) {
+		name += "-" + sev
+	}
+	return config.Route{Name: name, Tiers: config.DefaultTiersFor(sev)}
 }
 
 // routeNamed returns the route called name; the default when it is gone.
@@ -44,7 +55,8 @@ func (s *Service) routeNamed(name string) config.Route {
 			return r
 		}
 	}
-	return config.Route{Name: defaultRouteName, Tiers: config.DefaultTiers()}
+	sev, _ := strings.CutPrefix(name, defaultRouteName+"-")
+	return defaultRoute(sev)
 }
 
 // inScope reports whether contact c belongs to tier t for alert a.

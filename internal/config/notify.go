@@ -123,15 +123,33 @@ func defaultNotify() Notify {
 	}
 }
 
-// DefaultTiers is the escalation used when no route matches: the facility's
-// engineers at once, the region's after 15 minutes, the national programme
-// after an hour.
+// DefaultTiers is the escalation used when no route matches a critical
+// alert: the facility's engineers at once, the region's after 15 minutes,
+// the national programme after an hour.
 func DefaultTiers() []Tier {
 	return []Tier{
 		{Scope: ScopeFacility},
 		{After: 15 * time.Minute, Scope: ScopeRegion},
 		{After: time.Hour, Scope: ScopeNational},
 	}
+}
+
+// DefaultTiersFor is the escalation used when no route matches an alert of
+// severity sev. Critical alerts escalate as DefaultTiers; a warning tells
+// the facility by SMS and e-mail and the region by e-mail after an hour;
+// info (such as maintenance coming due) is e-mail to the facility only, so
+// SMS and the national programme are kept for what cannot wait.
+func DefaultTiersFor(sev string) []Tier {
+	switch sev {
+	case "warning":
+		return []Tier{
+			{Scope: ScopeFacility},
+			{After: time.Hour, Scope: ScopeRegion, Channels: []string{"email"}},
+		}
+	case "info":
+		return []Tier{{Scope: ScopeFacility, Channels: []string{"email"}}}
+	}
+	return DefaultTiers()
 }
 
 func (n *Notify) validate(bad func(key, format string, args ...any)) {
