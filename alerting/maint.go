@@ -15,7 +15,11 @@ import (
 // maintenance runs each component's clock: maintenance_due fires (info) when
 // the running hours since the component's last service reach its interval,
 // turns warning past maintWarn (110 % by default) and resolves on a service
-// record. A component never serviced counts from runtime 0.
+// record. A component with no service on record counts from runtime 0 and
+// stays info: a fleet taken on without its maintenance history shows what
+// to check in the maintenance list and by e-mail, without a flood of
+// warnings (and SMS) on its first day; recording the last service starts
+// the real clock.
 func (e *Engine) maintenance(d *device, runtime float64, now int64) {
 	if !d.rs.maintOn {
 		return
@@ -33,7 +37,7 @@ func (e *Engine) maintOne(d *device, i int, runtime float64, now int64) {
 	since := runtime - m.base
 	due := since >= c.hours
 	sev := plant.SeverityInfo
-	if since >= c.hours*d.rs.maintWarn {
+	if since >= c.hours*d.rs.maintWarn && m.done != 0 {
 		sev = plant.SeverityWarning
 	}
 	switch {
@@ -50,6 +54,9 @@ func (e *Engine) maintOne(d *device, i int, runtime float64, now int64) {
 func (e *Engine) fireMaint(d *device, i int, sev plant.Severity, since float64, now int64) {
 	m, c := &d.maint[i], d.rs.comps[i]
 	summary := fmt.Sprintf("%s: %.0f running hours since service, interval %.0f h", c.name, since, c.hours)
+	if m.done == 0 {
+		summary = fmt.Sprintf("%s: no service on record, %.0f running hours, interval %.0f h: record the last service", c.name, since, c.hours)
+	}
 	oa := e.newAlert(d, RuleMaintenanceDue, sev, since, summary, now)
 	oa.comp = c.name
 	m.alert = oa

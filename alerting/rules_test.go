@@ -120,7 +120,9 @@ func TestRuleKinds(t *testing.T) {
 			{0, rd(runtime(3999)), false, ""},
 			{m, rd(runtime(4000)), true, plant.SeverityInfo},
 			{2 * m, rd(runtime(4399)), true, plant.SeverityInfo},
-			{3 * m, rd(runtime(4400)), true, plant.SeverityWarning},
+			// no service on record: it stays info (warning needs a known clock,
+			// see TestMaintenanceResetsOnServiceRecord)
+			{3 * m, rd(runtime(4400)), true, plant.SeverityInfo},
 		}},
 	}
 	for _, tc := range cases {
@@ -152,6 +154,9 @@ func TestMaintenanceResetsOnServiceRecord(t *testing.T) {
 	if !strings.HasPrefix(a.Summary, "air_compressor:") {
 		t.Fatalf("summary %q, want the air_compressor component", a.Summary)
 	}
+	if a.Severity != plant.SeverityInfo || !strings.Contains(a.Summary, "no service on record") {
+		t.Fatalf("never serviced: %s %q, want info saying no service is on record", a.Severity, a.Summary)
+	}
 	if _, err := h.e.RecordService(h.ctx, plant.ServiceRecord{Device: "p1", Component: "sieve"}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("unknown component: got %v, want ErrInvalid", err)
 	}
@@ -169,6 +174,11 @@ func TestMaintenanceResetsOnServiceRecord(t *testing.T) {
 	h.at(2 * time.Hour)
 	h.read("p1", running(runtime(8100)))
 	h.wantOpen("p1", RuleMaintenanceDue, true)
+	h.at(3 * time.Hour)
+	h.read("p1", running(runtime(8500))) // 110 % of 4000 h since the recorded service
+	if a := h.wantOpen("p1", RuleMaintenanceDue, true); a.Severity != plant.SeverityWarning {
+		t.Fatalf("110 %% past a recorded service: %s, want warning", a.Severity)
+	}
 	items, err := h.e.MaintenanceDue(h.ctx)
 	if err != nil {
 		t.Fatal(err)
