@@ -27,6 +27,7 @@ type segment struct {
 	cause  string
 	start  int64
 	cover  int64 // the newest readings cover up to here
+	seen   int64 // the newest reading in the segment; 0 after a restart
 }
 
 // span is how long one reading covers.
@@ -74,14 +75,16 @@ func (e *Engine) timelineReading(d *device, r *plant.Reading, ts int64, merged b
 		e.openSegment(d, st, cause, ts, ts)
 	}
 	s.cover = max(s.cover, ts+d.span())
+	s.seen = max(s.seen, ts)
 }
 
 func (e *Engine) openSegment(d *device, st plant.Status, cause string, closeAt, start int64) {
 	if d.seg.status == "" {
 		closeAt = 0
 	}
+	seen := d.seg.seen
 	d.seg = segment{status: st, cause: cause, start: start, cover: start}
-	e.w.add(op{kind: opSegment, dev: d.id, t1: closeAt, t2: start, status: st, cause: cause})
+	e.w.add(op{kind: opSegment, dev: d.id, t1: closeAt, t2: start, status: st, cause: cause, seen: seen})
 }
 
 func ptrOr(p *float64) float64 {
@@ -117,30 +120,45 @@ func (e *Engine) cutCoverage(d *device, at int64) {
 }
 
 // fill writes a late reading's coverage into the gaps among the device's
-// rows, merging with a neighbour of the same status.
+// rows, merging with a neighbour of the same status. A closed row whose
+// tail was only inferred (past its newest reading, seen_end) gives way to a
+// late reading of another status from that reading on: a backlog that
+// shows the plant stopped moves the stop to when it happened.
 func fill(ctx context.Context, tx *sql.Tx, o *op) error {
-	rows, err := tx.QueryContext(ctx, `SELECT start_at, end_at, open FROM alerting_timeline
+	rows, err := tx.QueryContext(ctx, `SELECT id, start_at, end_at, open, seen_end, status, cause FROM alerting_timeline
 		WHERE device = ? AND start_at < ? AND (end_at > ? OR open = 1) ORDER BY start_at`, o.dev, o.t2, o.t1)
 	if err != nil {
 		return err
 	}
-	type span struct{ a, b int64 }
+	type span struct{ id, a, b int64 }
 	var covered []span
+	var trim *span
 	for rows.Next() {
-		var a, b int64
+		var c span
 		var open bool
-		if err := rows.Scan(&a, &b, &open); err != nil {
+		var seen int64
+		var status plant.Status
+		var cause string
+		if err := rows.Scan(&c.id, &c.a, &c.b, &open, &seen, &status, &cause); err != nil {
 			rows.Close()
 			return err
 		}
 		if open {
-			b = math.MaxInt64
+			c.b = math.MaxInt64
+		} else if seen > 0 && o.t1 >= seen && o.t1 > c.a && o.t1 < c.b && (status != o.status || cause != o.cause) {
+			c.b = o.t1
+			trim = &c
 		}
-		covered = append(covered, span{a, b})
+		covered = append(covered, c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	if trim != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE alerting_timeline SET end_at = ? WHERE id = ?`, trim.b, trim.id); err != nil {
+			return err
+		}
 	}
 	cur := o.t1
 	for _, c := range covered {

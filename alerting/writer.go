@@ -80,6 +80,10 @@ var migrations = []string{
 		open     INTEGER NOT NULL DEFAULT 0
 	);
 	CREATE INDEX alerting_timeline_device ON alerting_timeline (device, start_at);`,
+	// seen_end: the newest reading a closed row saw; [seen_end, end_at) is
+	// coverage inferred from it, which a late reading may correct. 0 when
+	// not known (the whole row counts as seen).
+	`ALTER TABLE alerting_timeline ADD COLUMN seen_end INTEGER NOT NULL DEFAULT 0;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -111,6 +115,7 @@ type op struct {
 	dev    plant.DeviceID
 	rule   string
 	t1, t2 int64
+	seen   int64 // opSegment: the newest reading the closed row saw
 	status plant.Status
 	cause  string
 	blob   []byte
@@ -264,7 +269,7 @@ func (w *writer) apply(ctx context.Context, tx *sql.Tx, o *op) error {
 		_, err := w.exec(ctx, tx, `DELETE FROM alerting_pending WHERE device = ? AND rule = ?`, o.dev, o.rule)
 		return err
 	case opSegment:
-		if _, err := w.exec(ctx, tx, `UPDATE alerting_timeline SET end_at = ?, open = 0 WHERE device = ? AND open = 1`, o.t1, o.dev); err != nil {
+		if _, err := w.exec(ctx, tx, `UPDATE alerting_timeline SET end_at = ?, open = 0, seen_end = ? WHERE device = ? AND open = 1`, o.t1, min(o.seen, o.t1), o.dev); err != nil {
 			return err
 		}
 		if _, err := w.exec(ctx, tx, `DELETE FROM alerting_timeline WHERE device = ? AND open = 0 AND end_at <= start_at`, o.dev); err != nil {
