@@ -306,6 +306,8 @@ func (e *Engine) restoreSegments(ctx context.Context, now int64) error {
 		// The row's start is a reading, which covers a span after it; the
 		// checkpoint may know a later end.
 		s.cover = max(s.cover, d.seg.cover, s.start+d.span())
+		// The newest reading is the covered end less one reading's span.
+		s.seen = max(s.start, s.cover-d.span())
 		d.seg = s
 		if d.lastTs == 0 { // no checkpoint: the segment's start is the newest known
 			d.lastTs = s.start
