@@ -284,7 +284,7 @@ func BenchmarkIngest(b *testing.B) {
 		stopProfile()
 		fullRate := full.rate()
 		storedAt := time.Now()
-		waitStored(b, s.in, total, 5*time.Minute)
+		waitCount(b, s.in, total, 5*time.Minute)
 		storeLag := time.Since(storedAt)
 
 		// 3. latency at a steady 5,000 readings/s
@@ -293,7 +293,7 @@ func BenchmarkIngest(b *testing.B) {
 		lspec.Total, lspec.Rate, lspec.TSBase = paced, rate, epoch.Add(-6*time.Hour)
 		publish(b, lspec)
 		waitArrivals(b, full, paced, 2*time.Minute)
-		waitStored(b, s.in, total+paced, 5*time.Minute)
+		waitCount(b, s.in, total+paced, 5*time.Minute)
 		cancel()
 		if err := <-done; err != nil {
 			b.Fatal(err)
@@ -334,15 +334,3 @@ func profileIngest(b *testing.B) (stop func()) {
 }
 
 func perReading(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
-
-func waitStored(b *testing.B, in *testenv.Influxd, want int, within time.Duration) {
-	b.Helper()
-	got := 0
-	testenv.Eventually(b, within, fmt.Sprintf("%d points in InfluxDB", want), func() bool {
-		got, _ = in.Count(context.Background(), db, "o2_reading", "purity_pct")
-		return got >= want
-	})
-	if got != want {
-		b.Fatalf("InfluxDB holds %d points, want exactly %d", got, want)
-	}
-}

@@ -124,22 +124,18 @@ func (p *publisher) publishFleet(t *testing.T, n, perDevice int, between func(j 
 	}
 }
 
-func waitCount(t *testing.T, in *testenv.Influxd, want int, within time.Duration) {
+// waitCount polls InfluxDB until it holds want readings, then checks it
+// holds exactly that many (a duplicate with another timestamp would show).
+func waitCount(t testing.TB, in *testenv.Influxd, want int, within time.Duration) {
 	t.Helper()
-	var got int
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
+	got := 0
+	testenv.Eventually(t, within, fmt.Sprintf("%d points in InfluxDB", want), func() bool {
 		got, _ = in.Count(context.Background(), db, "o2_reading", "purity_pct")
-		if got == want {
-			// hold a moment longer: more than want would be a bug too
-			time.Sleep(200 * time.Millisecond)
-			if again, _ := in.Count(context.Background(), db, "o2_reading", "purity_pct"); again == want {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
+		return got >= want
+	})
+	if got != want {
+		t.Fatalf("got %d points in InfluxDB, want exactly %d", got, want)
 	}
-	t.Fatalf("got %d points in InfluxDB, want exactly %d", got, want)
 }
 
 func TestTenThousandReadingsArriveExactly(t *testing.T) {
