@@ -139,6 +139,9 @@ func newWriter(e *Engine) *writer {
 }
 
 func (w *writer) add(o op) {
+	if w.e.opt.ReadOnly {
+		return
+	}
 	w.mu.Lock()
 	w.q = append(w.q, o)
 	w.mu.Unlock()

@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/oxywatch/oxywatch/alerting"
-	"github.com/oxywatch/oxywatch/alerting/notify"
 	"github.com/oxywatch/oxywatch/api"
+	"github.com/oxywatch/oxywatch/internal/config"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 	"github.com/oxywatch/oxywatch/report"
@@ -16,14 +16,10 @@ import (
 // buildAlerting builds the rule engine; it hands every alert transition to
 // notify inside the transaction that stores it.
 func (a *App) buildAlerting(ctx context.Context) error {
-	var rules alerting.Rules
-	if f := a.cfg.Alerting.RulesFile; f != "" {
-		var err error
-		if rules, err = alerting.LoadRules(f); err != nil {
-			return fmt.Errorf("alerting.rules_file: %w", err)
-		}
+	rules, err := loadRules(a.cfg)
+	if err != nil {
+		return err
 	}
-	var err error
 	a.engine, err = alerting.New(ctx, alerting.Options{
 		DB: a.db, Registerer: a.reg, Logger: a.log.With("component", "alerting"),
 		Rules: rules, Lookup: a.devs.Device, RegisteredOnly: true,
@@ -39,9 +35,18 @@ func (a *App) buildAlerting(ctx context.Context) error {
 	return err
 }
 
-func (a *App) timelines() report.TimelineSource { return a.engine }
-
-func (a *App) acker() notify.Acker { return a.engine }
+// loadRules reads alerting.rules_file; none gives the built-in defaults.
+func loadRules(cfg config.Config) (alerting.Rules, error) {
+	f := cfg.Alerting.RulesFile
+	if f == "" {
+		return alerting.Rules{}, nil
+	}
+	rules, err := alerting.LoadRules(f)
+	if err != nil {
+		return rules, fmt.Errorf("alerting.rules_file: %w", err)
+	}
+	return rules, nil
+}
 
 // maintenanceDue lists components due for service, for the monthly report.
 func (a *App) maintenanceDue(ctx context.Context) ([]report.MaintenanceDue, error) {

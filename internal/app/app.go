@@ -95,10 +95,7 @@ func (a *App) build(ctx context.Context) error {
 	if buffer.Quarantined != "" {
 		a.log.Error("the ingest buffer was damaged (torn write after a power cut?) and was moved aside; recover it by hand", "moved_to", buffer.Quarantined)
 	}
-	a.influx = store.NewInflux(store.InfluxOptions{
-		URL: a.cfg.Influx.URL, Token: a.cfg.Influx.Token, Org: a.cfg.Influx.Org, Bucket: a.cfg.Influx.Bucket,
-		Timeout: a.cfg.Influx.Timeout, CreateDB: a.cfg.Influx.CreateDB,
-	})
+	a.influx = newInflux(a.cfg.Influx)
 	if err := a.buildAccess(ctx); err != nil {
 		return err
 	}
@@ -124,8 +121,14 @@ func (a *App) build(ctx context.Context) error {
 		Buffer: a.buf, Writer: a.influx, BatchLines: a.cfg.Influx.BatchSize,
 		MaxRetryWait: a.cfg.Influx.MaxRetryWait, Logger: a.log, Registerer: a.reg,
 	})
-	a.reporter = report.New(registryForReports{a.devs}, a.timelines(), &report.InfluxProduction{Query: a.influx, Bucket: a.influx.Bucket()}, report.OptionsFrom(a.cfg.Report))
+	a.reporter = report.New(registryForReports{a.devs}, a.engine, &report.InfluxProduction{Query: a.influx, Bucket: a.influx.Bucket()}, report.OptionsFrom(a.cfg.Report))
 	return a.buildMQTT()
+}
+
+func newInflux(c config.Influx) *store.Influx {
+	return store.NewInflux(store.InfluxOptions{
+		URL: c.URL, Token: c.Token, Org: c.Org, Bucket: c.Bucket, Timeout: c.Timeout, CreateDB: c.CreateDB,
+	})
 }
 
 // buildAccess opens the token store and the audit log, and creates the
@@ -184,7 +187,7 @@ func (a *App) handler() http.Handler {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/", apiHandler)
-	mux.Handle("POST "+InboundSMSPath, a.notify.InboundSMS(a.acker()))
+	mux.Handle("POST "+InboundSMSPath, a.notify.InboundSMS(a.engine))
 	return mux
 }
 

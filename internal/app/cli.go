@@ -29,22 +29,19 @@ func ReportDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (deps 
 	if a.devs, err = store.OpenRegistry(ctx, a.db, nil); err != nil {
 		return deps, close, err
 	}
-	var rules alerting.Rules
-	if f := cfg.Alerting.RulesFile; f != "" {
-		if rules, err = alerting.LoadRules(f); err != nil {
-			return deps, close, err
-		}
+	rules, err := loadRules(cfg)
+	if err != nil {
+		return deps, close, err
 	}
-	// The engine is never Run here: it observes nothing and writes nothing.
+	// A read-only engine: the server owns the alerting state; this process
+	// never runs the engine and drops anything it would write.
 	if a.engine, err = alerting.New(ctx, alerting.Options{
 		DB: a.db, Registerer: a.reg, Logger: log, Rules: rules, Lookup: a.devs.Device,
+		RegisteredOnly: true, ReadOnly: true,
 	}); err != nil {
 		return deps, close, err
 	}
-	a.influx = store.NewInflux(store.InfluxOptions{
-		URL: cfg.Influx.URL, Token: cfg.Influx.Token, Org: cfg.Influx.Org, Bucket: cfg.Influx.Bucket,
-		Timeout: cfg.Influx.Timeout,
-	})
+	a.influx = newInflux(cfg.Influx)
 	return report.CLIDeps{
 		Config:      cfg.Report,
 		Registry:    registryForReports{a.devs},
