@@ -14,24 +14,24 @@ import (
 
 // ReportDeps opens what `oxywatch report` reads: the registry and the
 // status timeline in SQLite (safe while the server runs; this process only
-// reads) and InfluxDB for production. close releases them.
-func ReportDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (deps report.CLIDeps, close func(), err error) {
+// reads) and InfluxDB for production. release closes them.
+func ReportDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (deps report.CLIDeps, release func(), err error) {
 	a := &App{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
-	close = a.closeAll
+	release = a.closeAll
 	defer func() {
 		if err != nil {
-			close()
+			release()
 		}
 	}()
 	if a.db, err = store.OpenSQLite(cfg.DataDir); err != nil {
-		return deps, close, err
+		return deps, release, err
 	}
 	if a.devs, err = store.OpenRegistry(ctx, a.db, nil); err != nil {
-		return deps, close, err
+		return deps, release, err
 	}
 	rules, err := loadRules(cfg)
 	if err != nil {
-		return deps, close, err
+		return deps, release, err
 	}
 	// A read-only engine: the server owns the alerting state; this process
 	// never runs the engine and drops anything it would write.
@@ -39,7 +39,7 @@ func ReportDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (deps 
 		DB: a.db, Registerer: a.reg, Logger: log, Rules: rules, Lookup: a.devs.Device,
 		RegisteredOnly: true, ReadOnly: true,
 	}); err != nil {
-		return deps, close, err
+		return deps, release, err
 	}
 	a.influx = newInflux(cfg.Influx)
 	return report.CLIDeps{
@@ -48,5 +48,5 @@ func ReportDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (deps 
 		Timelines:   a.engine,
 		Production:  &report.InfluxProduction{Query: a.influx, Bucket: a.influx.Bucket()},
 		Maintenance: a.maintenanceDue,
-	}, close, nil
+	}, release, nil
 }
