@@ -3,17 +3,19 @@ package ingest
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/storage/bolt"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
-	"go.etcd.io/bbolt"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // BrokerUser is a login the embedded broker accepts. A device may publish
@@ -23,66 +25,187 @@ type BrokerUser struct{ Username, Password string }
 // BrokerOptions configure the embedded broker.
 type BrokerOptions struct {
 	Listen      string
-	DataDir     string // sessions, in-flight and retained messages survive restarts
+	DataDir     string // where a store left by an older version is found and imported
 	TopicPrefix string
 	Ingester    string // username of the ingester (may read all)
 	Users       []BrokerUser
 	Logger      *slog.Logger
+	Registerer  prometheus.Registerer
+
+	// Handle, when set, takes every message in the broker's own publish
+	// path: a QoS 1 PUBACK goes out only after Handle returned nil, i.e.
+	// after the readings are durable in the buffer. Such a broker relays
+	// nothing to subscribers, so it holds no queue that could overflow and
+	// needs no store of its own. Without Handle it is a plain in-memory
+	// relay (tests use it as a stand-in for an external broker).
+	Handle HandlerFunc
 }
+
+// Limits of the embedded broker. A packet up to maxPacketBytes reaches the
+// decoder, which refuses what is over the contract's 64 KiB with a named
+// reason; a larger one cuts the connection before it is buffered whole.
+const (
+	maxPacketBytes       = 4 * MaxPayloadBytes
+	maxWritesPending     = 256 // devices do not subscribe; this bounds a rogue subscriber
+	sessionExpirySeconds = 24 * 3600
+	legacyStoreName      = "broker.db"
+	legacyImportedSuffix = ".imported"
+	legacyDamagedSuffix  = ".damaged"
+)
 
 // Broker is the embedded MQTT broker used when no external broker is set, so
 // `oxywatch serve` works alone.
 type Broker struct {
-	srv *mochi.Server
+	srv     *mochi.Server
+	opts    BrokerOptions
+	log     *slog.Logger
+	intake  *intakeHook
+	started atomic.Bool
+	stop    sync.Once
 }
 
-// StartBroker starts the embedded broker.
-func StartBroker(opts BrokerOptions) (*Broker, error) {
+// NewBroker builds the broker and binds its listener; Start serves.
+func NewBroker(opts BrokerOptions) (*Broker, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	srv := mochi.New(&mochi.Options{
-		InlineClient: false,
-		Logger:       slog.New(quietFirstStart{opts.Logger.Handler()}).With("component", "broker"),
-	})
-	srv.Options.Capabilities.MaximumInflight = 1024
-	srv.Options.Capabilities.MaximumClientWritesPending = 8192
-	if err := srv.AddHook(&userAuth{opts: opts}, nil); err != nil {
+	log := opts.Logger.With("component", "broker")
+	srv := mochi.New(&mochi.Options{InlineClient: false, Logger: log})
+	caps := srv.Options.Capabilities
+	caps.MaximumPacketSize = maxPacketBytes
+	if opts.Handle != nil { // nobody subscribes: keep per-client queues and idle sessions small
+		caps.MaximumClientWritesPending = maxWritesPending
+		caps.MaximumSessionExpiryInterval = sessionExpirySeconds
+	}
+	b := &Broker{srv: srv, opts: opts, log: log}
+	m := newBrokerMetrics(opts.Registerer, srv)
+	if err := srv.AddHook(&userAuth{opts: opts, srv: srv, m: m, log: log}, nil); err != nil {
 		return nil, fmt.Errorf("embedded broker auth: %w", err)
 	}
-	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("embedded broker data dir: %w", err)
-	}
-	if err := srv.AddHook(new(bolt.Hook), &bolt.Options{
-		Path:    filepath.Join(opts.DataDir, "broker.db"),
-		Options: &bbolt.Options{Timeout: 0},
-	}); err != nil {
-		return nil, fmt.Errorf("embedded broker storage: %w", err)
+	if opts.Handle != nil {
+		b.intake = &intakeHook{handle: opts.Handle, log: log, m: m}
+		if err := srv.AddHook(b.intake, nil); err != nil {
+			return nil, fmt.Errorf("embedded broker intake: %w", err)
+		}
 	}
 	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "tcp", Address: opts.Listen})); err != nil {
 		return nil, fmt.Errorf("embedded broker listen %s: %w", opts.Listen, err)
 	}
-	if err := srv.Serve(); err != nil {
-		return nil, fmt.Errorf("embedded broker: %w", err)
-	}
-	return &Broker{srv: srv}, nil
+	return b, nil
 }
 
-// Close stops the broker.
-func (b *Broker) Close() error { return b.srv.Close() }
+// StartBroker builds a broker and serves at once.
+func StartBroker(opts BrokerOptions) (*Broker, error) {
+	b, err := NewBroker(opts)
+	if err != nil {
+		return nil, err
+	}
+	b.Start(context.Background())
+	return b, nil
+}
+
+// Start imports what an older version's broker store still held, then
+// accepts connections.
+func (b *Broker) Start(ctx context.Context) {
+	if b.intake != nil {
+		b.intake.ctx = ctx
+		b.importLegacyStore(ctx)
+	}
+	if err := b.srv.Serve(); err != nil {
+		b.log.Error("embedded broker did not start", "err", err)
+		return
+	}
+	b.started.Store(true)
+}
+
+// Connected reports whether the broker is accepting devices.
+func (b *Broker) Connected() bool {
+	return b.started.Load() && (b.intake == nil || !b.intake.closing.Load())
+}
+
+// Fatal never fires: a message that cannot be made durable is refused to its
+// device, which sends it again, and the broker goes on.
+func (b *Broker) Fatal() <-chan error { return nil }
+
+// Stop takes no more messages (devices keep what was not acknowledged) and
+// closes every connection. Last wills sent by the closing itself are not
+// taken as devices going offline.
+func (b *Broker) Stop() {
+	b.stop.Do(func() {
+		if b.intake != nil {
+			b.intake.closing.Store(true)
+		}
+		b.started.Store(false)
+		_ = b.srv.Close()
+	})
+}
+
+// Close is Stop, for callers that hold the broker as an io.Closer.
+func (b *Broker) Close() error {
+	b.Stop()
+	return nil
+}
+
+// intakeHook hands each publish to the ingest path before mochi sends the
+// PUBACK (mochi's processPublish calls OnPublish first and acknowledges
+// after it returns), and marks it handled so it is neither relayed nor
+// retained.
+type intakeHook struct {
+	mochi.HookBase
+	ctx     context.Context
+	handle  HandlerFunc
+	log     *slog.Logger
+	m       *brokerMetrics
+	closing atomic.Bool
+}
+
+func (h *intakeHook) ID() string { return "oxywatch-intake" }
+
+func (h *intakeHook) Provides(b byte) bool {
+	return b == mochi.OnPublish || b == mochi.OnWillSent
+}
+
+func (h *intakeHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Packet, error) {
+	if h.closing.Load() {
+		cl.Stop(packets.ErrServerShuttingDown) // not acknowledged: the device sends it again
+		return pk, packets.ErrRejectPacket
+	}
+	if err := h.handle(h.ctx, pk.TopicName, pk.Payload); err != nil {
+		h.m.refused.WithLabelValues("not_durable").Inc()
+		h.log.Error("message not made durable; closing the device's connection so it sends again", "client", cl.ID, "topic", pk.TopicName, "err", err)
+		cl.Stop(packets.ErrUnspecifiedError)
+		return pk, packets.ErrRejectPacket
+	}
+	return pk, packets.CodeSuccessIgnore
+}
+
+// OnWillSent takes a device's last will (its `offline` status) like any
+// other message. The will's topic passed the ACL when the device connected.
+func (h *intakeHook) OnWillSent(cl *mochi.Client, pk packets.Packet) {
+	if h.closing.Load() {
+		return // the broker is stopping; the device did not go away
+	}
+	if err := h.handle(h.ctx, pk.TopicName, pk.Payload); err != nil {
+		h.log.Warn("last will not recorded", "client", cl.ID, "topic", pk.TopicName, "err", err)
+	}
+}
 
 // userAuth lets anyone in on loopback when no users are configured (config
 // validation refuses a public listener without users); otherwise it checks
-// credentials in constant time and confines each device to its own topics.
+// credentials in constant time and confines each device to its own topics,
+// for what it publishes and for the last will it leaves behind.
 type userAuth struct {
 	mochi.HookBase
 	opts BrokerOptions
+	srv  *mochi.Server
+	m    *brokerMetrics
+	log  *slog.Logger
 }
 
 func (h *userAuth) ID() string { return "oxywatch-auth" }
 
 func (h *userAuth) Provides(b byte) bool {
-	return b == mochi.OnConnectAuthenticate || b == mochi.OnACLCheck
+	return b == mochi.OnConnectAuthenticate || b == mochi.OnACLCheck || b == mochi.OnConnect
 }
 
 func (h *userAuth) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {
@@ -96,10 +219,42 @@ func (h *userAuth) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bo
 		passOK := subtle.ConstantTimeCompare([]byte(u.Password), []byte(pass)) == 1
 		ok = ok || (userOK && passOK)
 	}
+	if !ok {
+		h.m.refused.WithLabelValues("bad_credentials").Inc()
+	}
 	return ok
 }
 
+// OnConnect refuses a last will on a topic the client may not publish to:
+// mochi sends wills without an ACL check, so this is where it is checked.
+func (h *userAuth) OnConnect(cl *mochi.Client, pk packets.Packet) error {
+	if !pk.Connect.WillFlag || h.mayPublish(cl, pk.Connect.WillTopic) {
+		return nil
+	}
+	h.m.refused.WithLabelValues("will_not_allowed").Inc()
+	h.log.Warn("refused a connection whose last will names another device's topic", "client", cl.ID, "user", string(cl.Properties.Username), "will_topic", pk.Connect.WillTopic)
+	code := packets.ErrNotAuthorized
+	if cl.Properties.ProtocolVersion < 5 {
+		code = packets.Err3NotAuthorized // mochi maps only some v5 codes to 3.1.1
+	}
+	_ = h.srv.SendConnack(cl, code, false, nil)
+	return code
+}
+
 func (h *userAuth) OnACLCheck(cl *mochi.Client, topic string, write bool) bool {
+	if len(h.opts.Users) == 0 {
+		return true
+	}
+	if string(cl.Properties.Username) == h.opts.Ingester {
+		return true
+	}
+	if !write {
+		return false // devices publish; they have no business reading others
+	}
+	return h.mayPublish(cl, topic)
+}
+
+func (h *userAuth) mayPublish(cl *mochi.Client, topic string) bool {
 	if len(h.opts.Users) == 0 {
 		return true
 	}
@@ -107,38 +262,45 @@ func (h *userAuth) OnACLCheck(cl *mochi.Client, topic string, write bool) bool {
 	if user == h.opts.Ingester {
 		return true
 	}
-	if !write {
-		return false // devices publish; they have no business reading others
-	}
 	prefix := h.opts.TopicPrefix + "/" + user + "/"
-	return len(topic) > len(prefix) && topic[:len(prefix)] == prefix
+	return len(topic) > len(prefix) && strings.HasPrefix(topic, prefix)
 }
 
-// quietFirstStart drops the bolt persistence hook's complaint that a fresh
-// store holds no saved $SYS info yet: on a first start that is expected,
-// not an error an operator should chase.
-type quietFirstStart struct{ slog.Handler }
+type brokerMetrics struct {
+	refused *prometheus.CounterVec
+}
 
-func (q quietFirstStart) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level == slog.LevelError && r.Message == "failed to get data" {
-		missing := false
-		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "error" && strings.Contains(a.Value.String(), "key not found") {
-				missing = true
-			}
-			return !missing
-		})
-		if missing {
-			return nil
-		}
+func newBrokerMetrics(reg prometheus.Registerer, srv *mochi.Server) *brokerMetrics {
+	m := &brokerMetrics{refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "oxywatch_broker_refused_total",
+		Help: "Embedded broker: connections or messages refused, by reason (bad_credentials, will_not_allowed, not_durable).",
+	}, []string{"reason"})}
+	for _, r := range []string{"bad_credentials", "will_not_allowed", "not_durable"} {
+		m.refused.WithLabelValues(r)
 	}
-	return q.Handler.Handle(ctx, r)
+	if reg != nil {
+		reg.MustRegister(m.refused, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "oxywatch_broker_clients_connected", Help: "Embedded broker: devices connected now.",
+		}, func() float64 { return float64(atomic.LoadInt64(&srv.Info.ClientsConnected)) }))
+	}
+	return m
 }
 
-func (q quietFirstStart) WithAttrs(as []slog.Attr) slog.Handler {
-	return quietFirstStart{q.Handler.WithAttrs(as)}
-}
+// errLegacy wraps what went wrong while importing an old store.
+var errLegacy = errors.New("broker store of an earlier version")
 
-func (q quietFirstStart) WithGroup(name string) slog.Handler {
-	return quietFirstStart{q.Handler.WithGroup(name)}
+// legacyPath is where versions before the in-broker intake kept the broker's
+// bbolt store.
+func (b *Broker) legacyPath() string { return filepath.Join(b.opts.DataDir, legacyStoreName) }
+
+// moveAside renames a file out of the way with a suffix, never overwriting.
+func moveAside(path, suffix string) (string, error) {
+	to := path + suffix
+	for i := 1; ; i++ {
+		if _, err := os.Stat(to); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		to = fmt.Sprintf("%s%s.%d", path, suffix, i)
+	}
+	return to, os.Rename(path, to)
 }

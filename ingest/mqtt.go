@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -15,30 +16,48 @@ import (
 // MQTTOptions configure the ingester's broker connection.
 type MQTTOptions struct {
 	URL, Username, Password, ClientID, TopicPrefix string
-	Logger                                         *slog.Logger
-	Registerer                                     prometheus.Registerer
+	// Connections is how many subscriber connections share the telemetry
+	// through an MQTT shared subscription ($share/CLIENT_ID/PREFIX/+/telemetry).
+	// Each has its own persistent session and so its own in-flight window
+	// at the broker (Mosquitto: 20 by default), which is what bounds the
+	// rate. 1 subscribes plainly, for brokers without shared subscriptions.
+	Connections int
+	// RetryAfter is how long a connection whose message could not be made
+	// durable stays away before it reconnects and gets it again (10 s).
+	RetryAfter time.Duration
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
 }
 
 // HandlerFunc processes one message; an error means "not durable: do not ack".
 type HandlerFunc func(ctx context.Context, topic string, payload []byte) error
 
-// Subscriber is the paho client on a persistent session: QoS 1, stable client
-// id, subscribe in the connect handler, acknowledgement only after the
-// handler made the message durable (RELIABILITY.md, paho 1–6).
+// Subscriber is a set of paho clients on persistent sessions: QoS 1, stable
+// client ids, subscribe in the connect handler, acknowledgement only after
+// the handler made the message durable (RELIABILITY.md, paho 1–6).
 type Subscriber struct {
 	opts      MQTTOptions
 	handle    HandlerFunc
 	log       *slog.Logger
-	client    mqtt.Client
+	conns     []*conn
 	connected prometheus.Gauge
 	reconnect prometheus.Counter
+	refused   prometheus.Counter
 
 	inflight sync.WaitGroup
-	fatal    chan error
 	ctx      context.Context
 	cancel   context.CancelFunc
-	mu       sync.Mutex
-	up       bool
+	stopped  atomic.Bool
+}
+
+// conn is one subscriber connection.
+type conn struct {
+	s         *Subscriber
+	n         int // 0 also carries the status topic
+	id        string
+	client    mqtt.Client
+	up        atomic.Bool
+	recycling atomic.Bool
 }
 
 // NewSubscriber builds a subscriber; Start connects it.
@@ -46,30 +65,51 @@ func NewSubscriber(opts MQTTOptions, handle HandlerFunc) *Subscriber {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	opts.Connections = max(opts.Connections, 1)
+	if opts.RetryAfter <= 0 {
+		opts.RetryAfter = 10 * time.Second
+	}
 	s := &Subscriber{
 		opts: opts, handle: handle, log: opts.Logger.With("component", "mqtt"),
-		fatal: make(chan error, 1),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "oxywatch_mqtt_connected", Help: "1 while the ingester is connected to the broker.",
+			Name: "oxywatch_mqtt_connected", Help: "Subscriber connections up and subscribed (mqtt.connections when all are).",
 		}),
 		reconnect: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "oxywatch_mqtt_connection_lost_total", Help: "Times the broker connection was lost.",
+			Name: "oxywatch_mqtt_connection_lost_total", Help: "Times a broker connection was lost.",
+		}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "oxywatch_mqtt_not_durable_total", Help: "Messages left unacknowledged because they could not be made durable (disk full?); the connection steps back and the broker sends them again.",
 		}),
 	}
 	if opts.Registerer != nil {
-		opts.Registerer.MustRegister(s.connected, s.reconnect)
+		opts.Registerer.MustRegister(s.connected, s.reconnect, s.refused)
+	}
+	for n := range opts.Connections {
+		id := opts.ClientID
+		if n > 0 {
+			id = fmt.Sprintf("%s-%d", opts.ClientID, n+1)
+		}
+		s.conns = append(s.conns, &conn{s: s, n: n, id: id})
 	}
 	return s
 }
 
-// Start connects in the background; the client keeps retrying until Stop.
+// Start connects in the background; the clients keep retrying until Stop.
 func (s *Subscriber) Start(ctx context.Context) {
 	s.ctx, s.cancel = context.WithCancel(ctx)
-	o := mqtt.NewClientOptions().
-		AddBroker(s.opts.URL).
-		SetClientID(s.opts.ClientID).
-		SetUsername(s.opts.Username).
-		SetPassword(s.opts.Password).
+	for _, c := range s.conns {
+		c.client = mqtt.NewClient(c.options())
+		c.client.Connect() // with ConnectRetry the token completes only on success
+	}
+}
+
+func (c *conn) options() *mqtt.ClientOptions {
+	o := c.s.opts
+	return mqtt.NewClientOptions().
+		AddBroker(o.URL).
+		SetClientID(c.id).
+		SetUsername(o.Username).
+		SetPassword(o.Password).
 		SetCleanSession(false).
 		SetOrderMatters(false).
 		SetAutoAckDisabled(true).
@@ -78,92 +118,147 @@ func (s *Subscriber) Start(ctx context.Context) {
 		SetConnectRetryInterval(time.Second).
 		SetMaxReconnectInterval(10 * time.Second).
 		SetKeepAlive(30 * time.Second).
-		SetDefaultPublishHandler(s.onMessage).
-		SetOnConnectHandler(s.onConnect).
-		SetConnectionLostHandler(s.onLost)
-	s.client = mqtt.NewClient(o)
-	s.client.Connect() // with ConnectRetry the token completes only on success
+		SetDefaultPublishHandler(c.onMessage).
+		SetOnConnectHandler(c.onConnect).
+		SetConnectionLostHandler(c.onLost)
 }
 
-func (s *Subscriber) onConnect(c mqtt.Client) {
-	p := s.opts.TopicPrefix
-	filters := map[string]byte{p + "/+/telemetry": 1, p + "/+/status": 1}
+// filters are what this connection subscribes to. Telemetry is shared when
+// there are several connections; status stays on the first, unshared, so
+// retained status messages are delivered to it.
+func (c *conn) filters() (sub map[string]byte, unsub []string) {
+	p := c.s.opts.TopicPrefix
+	tele := p + "/+/telemetry"
+	sub = map[string]byte{}
+	if c.s.opts.Connections == 1 {
+		sub[tele] = 1
+	} else {
+		sub["$share/"+c.s.opts.ClientID+"/"+tele] = 1
+		if c.n == 0 {
+			// a session made by an earlier single-connection run would
+			// otherwise get every reading twice
+			unsub = append(unsub, tele)
+		}
+	}
+	if c.n == 0 {
+		sub[p+"/+/status"] = 1
+	}
+	return sub, unsub
+}
+
+func (c *conn) onConnect(cl mqtt.Client) {
+	sub, unsub := c.filters()
 	go func() { // never block the connect handler on the subscribe round trip
 		for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
-			tok := c.SubscribeMultiple(filters, s.onMessage)
+			tok := cl.SubscribeMultiple(sub, c.onMessage)
 			if tok.WaitTimeout(30*time.Second) && tok.Error() == nil {
 				break
 			}
-			s.log.Error("subscribe failed; retrying", "err", tok.Error(), "retry_in", wait)
+			c.s.log.Error("subscribe failed; retrying", "client_id", c.id, "err", tok.Error(), "retry_in", wait)
 			select {
-			case <-s.ctx.Done():
+			case <-c.s.ctx.Done():
 				return
 			case <-time.After(wait):
 			}
-			if !c.IsConnectionOpen() {
+			if !cl.IsConnectionOpen() {
 				return // the next connection subscribes again
 			}
 		}
-		s.setUp(true)
-		s.log.Info("connected to broker and subscribed", "broker", s.opts.URL, "client_id", s.opts.ClientID, "topics", []string{p + "/+/telemetry", p + "/+/status"})
+		if len(unsub) > 0 {
+			cl.Unsubscribe(unsub...).WaitTimeout(30 * time.Second)
+		}
+		c.setUp(true)
+		topics := make([]string, 0, len(sub))
+		for f := range sub {
+			topics = append(topics, f)
+		}
+		c.s.log.Info("connected to broker and subscribed", "broker", c.s.opts.URL, "client_id", c.id, "topics", topics)
 	}()
 }
 
-func (s *Subscriber) onLost(_ mqtt.Client, err error) {
-	s.setUp(false)
-	s.reconnect.Inc()
-	s.log.Warn("broker connection lost; reconnecting", "err", err)
+func (c *conn) onLost(_ mqtt.Client, err error) {
+	c.setUp(false)
+	c.s.reconnect.Inc()
+	c.s.log.Warn("broker connection lost; reconnecting", "client_id", c.id, "err", err)
 }
 
-func (s *Subscriber) setUp(up bool) {
-	s.mu.Lock()
-	s.up = up
-	s.mu.Unlock()
-	if up {
-		s.connected.Set(1)
-	} else {
-		s.connected.Set(0)
+func (c *conn) setUp(up bool) {
+	if c.up.Swap(up) != up {
+		if up {
+			c.s.connected.Inc()
+		} else {
+			c.s.connected.Dec()
+		}
 	}
 }
 
-// Connected reports whether the broker connection is up and subscribed.
+// Connected reports whether every connection is up and subscribed.
 func (s *Subscriber) Connected() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.up && s.client != nil && s.client.IsConnectionOpen()
+	for _, c := range s.conns {
+		if !c.up.Load() || c.client == nil || !c.client.IsConnectionOpen() {
+			return false
+		}
+	}
+	return true
 }
 
 // onMessage runs on its own goroutine (OrderMatters false). The message is
 // acknowledged only after the handler returns nil.
-func (s *Subscriber) onMessage(_ mqtt.Client, m mqtt.Message) {
+func (c *conn) onMessage(_ mqtt.Client, m mqtt.Message) {
+	s := c.s
 	s.inflight.Add(1)
 	defer s.inflight.Done()
 	if err := s.handle(s.ctx, m.Topic(), m.Payload()); err != nil {
+		s.refused.Inc()
 		// Leaving it unacked on a live connection would stall delivery after
-		// the broker's in-flight window (RELIABILITY.md paho 3): stop instead,
-		// and let the broker redeliver to the next run.
-		select {
-		case s.fatal <- fmt.Errorf("message on %s not made durable: %w", m.Topic(), err):
-		default:
+		// the broker's in-flight window (RELIABILITY.md paho 3): step back,
+		// and let the broker send it again when this connection returns.
+		if !c.recycling.Swap(true) {
+			s.log.Error("message not made durable; reconnecting later to receive it again", "client_id", c.id, "topic", m.Topic(), "err", err, "retry_in", s.opts.RetryAfter)
+			go c.recycle()
 		}
 		return
 	}
 	m.Ack()
 }
 
-// Fatal receives an error when the ingester cannot go on safely.
-func (s *Subscriber) Fatal() <-chan error { return s.fatal }
-
-// Stop disconnects (unacknowledged messages stay with the broker's session)
-// and waits for handlers that were running.
-func (s *Subscriber) Stop() {
-	if s.client == nil {
+// recycle disconnects (never from inside a handler: paho #501), waits, and
+// connects again while the subscriber runs.
+func (c *conn) recycle() {
+	defer c.recycling.Store(false)
+	c.setUp(false)
+	c.client.Disconnect(250)
+	select {
+	case <-c.s.ctx.Done():
+		return
+	case <-time.After(c.s.opts.RetryAfter):
+	}
+	if c.s.stopped.Load() {
 		return
 	}
-	s.client.Disconnect(250)
+	c.client.Connect()
+}
+
+// Fatal never fires: a message that cannot be made durable stays with the
+// broker, and the connection that had it comes back for it later.
+func (s *Subscriber) Fatal() <-chan error { return nil }
+
+// Stop disconnects (unacknowledged messages stay with the broker's sessions)
+// and waits for handlers that were running.
+func (s *Subscriber) Stop() {
+	if s.stopped.Swap(true) || s.ctx == nil {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, c := range s.conns {
+		wg.Go(func() { c.client.Disconnect(250) })
+	}
+	wg.Wait()
 	s.inflight.Wait()
 	s.cancel()
-	s.setUp(false)
+	for _, c := range s.conns {
+		c.setUp(false)
+	}
 }
 
 // ErrNotConnected is returned by readiness checks while the broker is down.

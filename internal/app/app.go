@@ -40,7 +40,7 @@ type App struct {
 	buf    *buffer.Buffer
 	influx *store.Influx
 	ingest *ingest.Ingester
-	sub    *ingest.Subscriber
+	intake intake
 	sender *ingest.Sender
 	http   *http.Server
 	ln     net.Listener
@@ -56,6 +56,15 @@ type App struct {
 	HTTPAddr string
 
 	extra []ingest.Consumer
+}
+
+// intake is where messages come in: the embedded broker, which ingests in
+// its own publish path, or subscriber connections to an external broker.
+type intake interface {
+	Start(ctx context.Context)
+	Connected() bool
+	Fatal() <-chan error
+	Stop()
 }
 
 // Option changes how New builds the app.
@@ -195,28 +204,28 @@ func (a *App) handler() http.Handler {
 const InboundSMSPath = "/api/v1/notify/sms/inbound"
 
 func (a *App) buildMQTT() error {
-	url := a.cfg.MQTT.URL
-	if url == "" {
-		users := make([]ingest.BrokerUser, len(a.cfg.MQTT.Users))
-		for i, u := range a.cfg.MQTT.Users {
-			users[i] = ingest.BrokerUser{Username: u.Username, Password: u.Password}
-		}
-		b, err := ingest.StartBroker(ingest.BrokerOptions{
-			Listen: a.cfg.MQTT.Listen, DataDir: filepath.Join(a.cfg.DataDir, "broker"),
-			TopicPrefix: a.cfg.MQTT.TopicPrefix, Ingester: a.cfg.MQTT.Username, Users: users, Logger: a.log,
-		})
-		if err != nil {
-			return fmt.Errorf("%w (is another MQTT broker already on %s? set mqtt.url to use it, or mqtt.listen to move)", err, a.cfg.MQTT.Listen)
-		}
-		a.broker = b
-		url = "tcp://" + a.cfg.MQTT.Listen
-		a.log.Info("embedded MQTT broker listening", "addr", a.cfg.MQTT.Listen)
+	m := a.cfg.MQTT
+	if m.URL != "" {
+		a.intake = ingest.NewSubscriber(ingest.MQTTOptions{
+			URL: m.URL, Username: m.Username, Password: m.Password,
+			ClientID: m.ClientID, TopicPrefix: m.TopicPrefix, Connections: m.Connections,
+			Logger: a.log, Registerer: a.reg,
+		}, a.ingest.HandleMessage)
+		return nil
 	}
-	a.sub = ingest.NewSubscriber(ingest.MQTTOptions{
-		URL: url, Username: a.cfg.MQTT.Username, Password: a.cfg.MQTT.Password,
-		ClientID: a.cfg.MQTT.ClientID, TopicPrefix: a.cfg.MQTT.TopicPrefix,
-		Logger: a.log, Registerer: a.reg,
-	}, a.ingest.HandleMessage)
+	users := make([]ingest.BrokerUser, len(m.Users))
+	for i, u := range m.Users {
+		users[i] = ingest.BrokerUser{Username: u.Username, Password: u.Password}
+	}
+	b, err := ingest.NewBroker(ingest.BrokerOptions{
+		Listen: m.Listen, DataDir: filepath.Join(a.cfg.DataDir, "broker"),
+		TopicPrefix: m.TopicPrefix, Ingester: m.Username, Users: users, Logger: a.log,
+		Registerer: a.reg, Handle: a.ingest.HandleMessage,
+	})
+	if err != nil {
+		return fmt.Errorf("%w (is another MQTT broker already on %s? set mqtt.url to use it, or mqtt.listen to move)", err, m.Listen)
+	}
+	a.broker, a.intake = b, b
 	return nil
 }
 
@@ -236,7 +245,7 @@ func (a *App) restoreFleet(ctx context.Context, fleet *ingest.Fleet) {
 
 // Ready reports whether the broker is connected and the stores writable.
 func (a *App) Ready(ctx context.Context) error {
-	if !a.sub.Connected() {
+	if !a.intake.Connected() {
 		return ingest.ErrNotConnected
 	}
 	if err := a.db.PingContext(ctx); err != nil {
@@ -295,18 +304,21 @@ func (a *App) Run(ctx context.Context) error {
 			errc <- fmt.Errorf("http: %w", err)
 		}
 	}()
-	a.sub.Start(ctx)
+	a.intake.Start(ctx)
+	if a.broker != nil {
+		a.log.Info("embedded MQTT broker listening", "addr", a.cfg.MQTT.Listen)
+	}
 	a.log.Info("oxywatch running", "http", "http://"+a.HTTPAddr, "influx", a.cfg.Influx.URL, "bucket", a.cfg.Influx.Bucket, "data_dir", a.cfg.DataDir)
 
 	var runErr error
 	select {
 	case <-ctx.Done():
-	case runErr = <-a.sub.Fatal():
+	case runErr = <-a.intake.Fatal():
 		a.log.Error("stopping: ingest cannot go on safely", "err", runErr)
 	case runErr = <-errc:
 		a.log.Error("stopping", "err", runErr)
 	}
-	a.sub.Stop()    // 1. take no more messages; unacked ones stay with the broker
+	a.intake.Stop() // 1. take no more messages; unacknowledged ones stay with the devices or the broker
 	stopAlerting()  // 2. alerting writes what it decided (and its outbox rows)
 	alertWG.Wait()  //
 	stopNotify()    // 3. notify finishes the sends in flight, within its timeout

@@ -274,7 +274,7 @@ func BenchmarkIngest(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- a.Run(ctx) }()
-		testenv.Eventually(b, 20*time.Second, "ingester connected", func() bool { return a.sub != nil && a.sub.Connected() })
+		testenv.Eventually(b, 20*time.Second, "ingester connected", func() bool { return a.intake != nil && a.intake.Connected() })
 		resetPeakRSS()
 		stopProfile := profileIngest(b)
 		u2 := measure()

@@ -201,7 +201,7 @@ func TestReportFromDataDir(t *testing.T) {
 	ctx, stop := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	testenv.Eventually(t, 20*time.Second, "ingester connected", func() bool { return a.sub.Connected() })
+	testenv.Eventually(t, 20*time.Second, "ingester connected", func() bool { return a.intake.Connected() })
 	if _, err := a.devs.Put(t.Context(), plant.Device{ID: "conc-101", Kind: plant.KindConcentrator, Facility: "kiryandongo-hc4", Region: "west", Country: "UG", RatedFlowLPM: 10, ReportIntervalS: 60}); err != nil {
 		t.Fatal(err)
 	}

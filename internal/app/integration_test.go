@@ -68,7 +68,7 @@ func startApp(t *testing.T, cfg config.Config) *App {
 			t.Errorf("app stopped with %v", err)
 		}
 	})
-	testenv.Eventually(t, 20*time.Second, "ingester connected", func() bool { return a.sub != nil && a.sub.Connected() })
+	testenv.Eventually(t, 20*time.Second, "ingester connected", func() bool { return a.intake != nil && a.intake.Connected() })
 	return a
 }
 

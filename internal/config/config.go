@@ -54,6 +54,7 @@ type MQTT struct {
 	Username    string       `yaml:"username" doc:"ingester's broker username"`
 	Password    string       `yaml:"password" doc:"ingester's broker password" secret:"true"`
 	ClientID    string       `yaml:"client_id" doc:"stable client id of the ingester's persistent session"`
+	Connections int          `yaml:"connections" doc:"external broker: subscriber connections sharing telemetry ($share); each has the broker's in-flight window"`
 	TopicPrefix string       `yaml:"topic_prefix" doc:"first topic level"`
 	Users       []BrokerUser `yaml:"users" doc:"embedded broker: accepted device and ingester credentials"`
 }
@@ -90,6 +91,7 @@ func Defaults() Config {
 		MQTT: MQTT{
 			Listen:      "127.0.0.1:1883",
 			ClientID:    "oxywatch",
+			Connections: 4,
 			TopicPrefix: "o2",
 		},
 		Influx: Influx{
@@ -243,6 +245,9 @@ func (c *Config) validateMQTT(bad func(string, string, ...any)) {
 				bad(fmt.Sprintf("mqtt.users[%d]", i), "username and password are required")
 			}
 		}
+	}
+	if m.Connections < 1 || m.Connections > 64 {
+		bad("mqtt.connections", "%d must be between 1 and 64 (1 subscribes without a shared subscription, for brokers older than MQTT shared subscriptions)", m.Connections)
 	}
 	if m.ClientID == "" {
 		bad("mqtt.client_id", "must not be empty: the persistent session is keyed on it")
