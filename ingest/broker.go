@@ -70,7 +70,7 @@ func NewBroker(opts BrokerOptions) (*Broker, error) {
 		opts.Logger = slog.Default()
 	}
 	log := opts.Logger.With("component", "broker")
-	srv := mochi.New(&mochi.Options{InlineClient: false, Logger: log})
+	srv := mochi.New(&mochi.Options{InlineClient: false, Logger: slog.New(connEnds{log.Handler()})})
 	caps := srv.Options.Capabilities
 	caps.MaximumPacketSize = maxPacketBytes
 	if opts.Handle != nil { // nobody subscribes: keep per-client queues and idle sessions small
@@ -304,3 +304,24 @@ func moveAside(path, suffix string) (string, error) {
 	}
 	return to, os.Rename(path, to)
 }
+
+// connEnds turns mochi's unnamed warning for every connection that ends
+// (EOF, reset, closed at shutdown: daily life on GSM links) into a debug
+// line named for what it is, so the log keeps warnings for real trouble.
+type connEnds struct{ slog.Handler }
+
+func (c connEnds) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelWarn && r.Message == "" {
+		if !c.Enabled(ctx, slog.LevelDebug) {
+			return nil
+		}
+		d := slog.NewRecord(r.Time, slog.LevelDebug, "device connection ended", r.PC)
+		r.Attrs(func(a slog.Attr) bool { d.AddAttrs(a); return true })
+		r = d
+	}
+	return c.Handler.Handle(ctx, r)
+}
+
+func (c connEnds) WithAttrs(as []slog.Attr) slog.Handler { return connEnds{c.Handler.WithAttrs(as)} }
+
+func (c connEnds) WithGroup(name string) slog.Handler { return connEnds{c.Handler.WithGroup(name)} }

@@ -120,7 +120,7 @@ func runPublisher() error {
 	return json.NewEncoder(os.Stdout).Encode(pubResult{Acked: acked.Load(), Errors: errs.Load(), Seconds: time.Since(start).Seconds()})
 }
 
-func publish(b *testing.B, spec pubSpec) pubResult {
+func publish(b testing.TB, spec pubSpec) pubResult {
 	b.Helper()
 	spec.Conns = max(spec.Conns, 1)
 	spec.Window = max(spec.Window, 500)

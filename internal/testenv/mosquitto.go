@@ -19,6 +19,10 @@ type Mosquitto struct {
 // MosquittoOptions adds to the test broker's configuration.
 type MosquittoOptions struct {
 	Extra string // appended to mosquitto.conf
+	// Stock starts mosquitto with only a listener and allow_anonymous:
+	// every limit at its default (20 in flight, 1000 queued per client),
+	// as a ministry's existing broker may be.
+	Stock bool
 }
 
 // StartMosquitto starts mosquitto with persistence, raised queue and
@@ -42,6 +46,9 @@ log_type error
 log_type warning
 %s
 `, port, dir, opts.Extra)
+	if opts.Stock {
+		conf = fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\n", port)
+	}
 	confPath := filepath.Join(dir, "mosquitto.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)

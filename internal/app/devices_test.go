@@ -1,0 +1,119 @@
+package app
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+)
+
+// fleet is a set of devices that behave as field devices do when the
+// broker goes away: a reading is sent again until the broker acknowledges
+// it, over a new connection if need be. Each device publishes one reading
+// at a time, as a device's firmware does.
+type fleet struct {
+	url   string
+	devs  []*device
+	total atomic.Int64
+}
+
+type device struct {
+	id     string
+	next   int // index of the next reading; all before it are acknowledged
+	client mqtt.Client
+}
+
+func newFleet(url string, n int) *fleet {
+	f := &fleet{url: url}
+	for i := range n {
+		f.devs = append(f.devs, &device{id: fmt.Sprintf("dev-%03d", i)})
+	}
+	return f
+}
+
+// acked is how many readings brokers acknowledged so far.
+func (f *fleet) acked() int64 { return f.total.Load() }
+
+// publishEach sends n more readings from every device and returns when
+// all were acknowledged.
+func (f *fleet) publishEach(t *testing.T, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, d := range f.devs {
+		wg.Go(func() {
+			for range n {
+				if !d.publishOne(t, f) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// stream publishes from every device, a reading every 20 ms at most, until
+// the returned stop is called;
+// stop waits for the readings in flight to be acknowledged and returns how
+// many were acknowledged during the stream.
+func (f *fleet) stream(t *testing.T) (stop func() int) {
+	start := f.acked()
+	var halt atomic.Bool
+	var wg sync.WaitGroup
+	for _, d := range f.devs {
+		wg.Go(func() {
+			for !halt.Load() && d.publishOne(t, f) {
+				time.Sleep(20 * time.Millisecond) // the device's pace, not a wait for a result
+			}
+		})
+	}
+	return func() int {
+		halt.Store(true)
+		wg.Wait()
+		if t.Failed() {
+			t.FailNow()
+		}
+		return int(f.acked() - start)
+	}
+}
+
+// publishOne sends the device's next reading until it is acknowledged,
+// reconnecting as needed, for at most two minutes.
+func (d *device) publishOne(t *testing.T, f *fleet) bool {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if d.client == nil || !d.client.IsConnectionOpen() {
+			if !d.connect(f.url) {
+				time.Sleep(100 * time.Millisecond) // back off before the next try, as firmware does
+				continue
+			}
+		}
+		tok := d.client.Publish("o2/"+d.id+"/telemetry", 1, false, reading(d.next))
+		if tok.WaitTimeout(10*time.Second) && tok.Error() == nil {
+			d.next++
+			f.total.Add(1)
+			return true
+		}
+		d.client.Disconnect(0)
+		d.client = nil
+	}
+	t.Errorf("%s: reading %d never acknowledged", d.id, d.next)
+	return false
+}
+
+func (d *device) connect(url string) bool {
+	o := mqtt.NewClientOptions().AddBroker(url).SetClientID(d.id).SetProtocolVersion(4).
+		SetAutoReconnect(false).SetConnectTimeout(2 * time.Second).SetWriteTimeout(5 * time.Second)
+	c := mqtt.NewClient(o)
+	tok := c.Connect()
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		return false
+	}
+	d.client = c
+	return true
+}
