@@ -3,13 +3,17 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/oxywatch/oxywatch/ingest/buffer"
+	"github.com/oxywatch/oxywatch/internal/store"
 )
 
 // Writer stores line protocol (InfluxDB in production).
@@ -17,11 +21,16 @@ type Writer interface {
 	Write(ctx context.Context, lines ...string) error
 }
 
-// PermanentError is implemented by write errors that retrying cannot fix
-// (the server refused the content).
-type PermanentError interface {
+// RefusedError is implemented by write errors that can tell a refusal of the
+// lines' content (sending them again as they are cannot succeed) from a
+// failure worth retrying.
+type RefusedError interface {
 	error
-	Permanent() bool
+	// Refused names why the server refused the content of (some of) the
+	// lines sent, as a short word for metrics; "" when it did not.
+	Refused() string
+	// AllRefused reports whether the server said it refused every line.
+	AllRefused() bool
 }
 
 // SenderOptions configure the sender.
@@ -41,7 +50,8 @@ type SenderOptions struct {
 }
 
 // Sender drains the buffer into the store, in order, retrying without limit
-// (but disk) and parking refused batches in the dead-letter file.
+// (but disk). When InfluxDB refuses lines it splits the batch to find them
+// and parks only those in the dead-letter file, with the reason.
 type Sender struct {
 	opts    SenderOptions
 	log     *slog.Logger
@@ -53,7 +63,7 @@ type Sender struct {
 type senderMetrics struct {
 	batches  *prometheus.CounterVec
 	points   prometheus.Counter
-	dead     prometheus.Counter
+	dead     *prometheus.CounterVec
 	duration prometheus.Histogram
 	up       prometheus.Gauge
 }
@@ -87,9 +97,9 @@ func NewSender(opts SenderOptions) *Sender {
 		points: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oxywatch_store_points_written_total", Help: "Readings InfluxDB accepted.",
 		}),
-		dead: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "oxywatch_store_dead_letter_lines_total", Help: "Readings InfluxDB refused, kept in dead-letter.lp under the buffer dir.",
-		}),
+		dead: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oxywatch_store_dead_letter_lines_total", Help: "Readings InfluxDB refused, by reason, kept in dead-letter.lp under the buffer dir (resend them with `oxywatch buffer replay-dead-letters`).",
+		}, []string{"reason"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "oxywatch_store_write_duration_seconds", Help: "Time of one write request to InfluxDB.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
@@ -100,6 +110,9 @@ func NewSender(opts SenderOptions) *Sender {
 	}
 	for _, r := range []string{"ok", "retry", "rejected"} {
 		s.m.batches.WithLabelValues(r)
+	}
+	for _, r := range store.RefusalReasons() {
+		s.m.dead.WithLabelValues(r)
 	}
 	if reg := opts.Registerer; reg != nil {
 		b := opts.Buffer
@@ -207,67 +220,246 @@ func (s *Sender) sendOnce(ctx context.Context) (int, error) {
 	if len(entries) == 0 {
 		return 0, nil
 	}
-	if err := s.writeEntries(ctx, entries); err != nil {
+	lines := splitEntries(entries)
+	refused, err := storeLines(ctx, s.opts.Writer, lines, s.observe)
+	if err != nil {
+		return 0, err // nothing dead-lettered: the whole batch is tried again
+	}
+	if err := s.deadLetter(refused); err != nil {
 		return 0, err
 	}
 	s.opts.Buffer.Commit(entries[len(entries)-1].Index + 1)
-	lines := 0
+	return len(lines), nil
+}
+
+// splitEntries returns the lines of entries, one reading each.
+func splitEntries(entries []buffer.Entry) []string {
+	var lines []string
 	for _, e := range entries {
-		lines += e.Lines
+		for l := range strings.SplitSeq(string(e.Data), "\n") {
+			if strings.TrimSpace(l) != "" {
+				lines = append(lines, l)
+			}
+		}
 	}
-	return lines, nil
+	return lines
 }
 
-// writeEntries writes entries; when the server refuses their content, it
-// splits them to find the refused ones, which go to the dead-letter file.
-func (s *Sender) writeEntries(ctx context.Context, entries []buffer.Entry) error {
-	err := s.write(ctx, entries)
-	var perm PermanentError
-	if err == nil || !errors.As(err, &perm) || !perm.Permanent() {
-		return err
-	}
-	if len(entries) == 1 {
-		return s.deadLetter(entries[0], err)
-	}
-	mid := len(entries) / 2
-	if err := s.writeEntries(ctx, entries[:mid]); err != nil {
-		return err
-	}
-	return s.writeEntries(ctx, entries[mid:])
+// refusedLine is a line InfluxDB refused, with why.
+type refusedLine struct {
+	Line   string
+	Reason string // short name, from RefusedError.Refused
+	Detail string // the error
 }
 
-func (s *Sender) write(ctx context.Context, entries []buffer.Entry) error {
-	lines := make([]string, len(entries))
-	points := 0
-	for i, e := range entries {
-		lines[i] = string(e.Data)
-		points += e.Lines
+// storeLines writes lines. When InfluxDB refuses the content of some of
+// them, it sends each half again, down to the lines InfluxDB really refuses,
+// and returns those. Sending a stored line again is harmless: InfluxDB
+// overwrites a point with the same series and time, so the lines a partial
+// write kept may be resent. Any other error stops it: the caller tries the
+// whole batch again later. observe, when set, sees every request.
+func storeLines(ctx context.Context, w Writer, lines []string, observe func(lines int, took time.Duration, err error)) ([]refusedLine, error) {
+	if len(lines) == 0 {
+		return nil, nil
 	}
 	start := time.Now()
-	err := s.opts.Writer.Write(ctx, lines...)
-	s.m.duration.Observe(time.Since(start).Seconds())
-	var perm PermanentError
-	switch {
+	err := w.Write(ctx, lines...)
+	if observe != nil {
+		observe(len(lines), time.Since(start), err)
+	}
+	if err == nil {
+		return nil, nil
+	}
+	reason, all := refusal(err)
+	if reason == "" {
+		return nil, err
+	}
+	if len(lines) == 1 || all {
+		out := make([]refusedLine, len(lines))
+		for i, l := range lines {
+			out[i] = refusedLine{Line: l, Reason: reason, Detail: err.Error()}
+		}
+		return out, nil
+	}
+	mid := len(lines) / 2
+	first, err := storeLines(ctx, w, lines[:mid], observe)
+	if err != nil {
+		return nil, err
+	}
+	second, err := storeLines(ctx, w, lines[mid:], observe)
+	if err != nil {
+		return nil, err
+	}
+	return append(first, second...), nil
+}
+
+// refusal reads a write error: why the content was refused, or "".
+func refusal(err error) (reason string, all bool) {
+	var re RefusedError
+	if !errors.As(err, &re) {
+		return "", false
+	}
+	return re.Refused(), re.AllRefused()
+}
+
+func (s *Sender) observe(lines int, took time.Duration, err error) {
+	s.m.duration.Observe(took.Seconds())
+	switch reason, _ := refusal(err); {
 	case err == nil:
 		s.m.batches.WithLabelValues("ok").Inc()
-		s.m.points.Add(float64(points))
+		s.m.points.Add(float64(lines))
 		s.m.up.Set(1)
-	case errors.As(err, &perm) && perm.Permanent():
+	case reason != "":
 		s.m.batches.WithLabelValues("rejected").Inc()
 		s.m.up.Set(1)
 	default:
 		s.m.batches.WithLabelValues("retry").Inc()
 		s.m.up.Set(0)
 	}
-	return err
 }
 
-func (s *Sender) deadLetter(e buffer.Entry, cause error) error {
-	if err := buffer.DeadLetter(s.opts.Buffer.Dir(), cause.Error(), e.Data, s.opts.Now()); err != nil {
-		return err // keep the entry and retry: nothing is dropped unrecorded
+// deadLetter keeps refused lines in the dead-letter file. Until that is on
+// disk the batch stays in the buffer: nothing is dropped unrecorded.
+func (s *Sender) deadLetter(refused []refusedLine) error {
+	if len(refused) == 0 {
+		return nil
 	}
-	s.m.dead.Add(float64(e.Lines))
-	s.log.Error("influxdb refused readings; they were moved to the dead-letter file",
-		"lines", e.Lines, "err", cause, "file", s.opts.Buffer.Dir()+"/dead-letter.lp")
+	now := s.opts.Now()
+	dls := make([]buffer.DeadLetter, len(refused))
+	byReason := map[string]int{}
+	for i, r := range refused {
+		dls[i] = buffer.DeadLetter{Line: r.Line, Reason: r.Reason, Detail: r.Detail, At: now}
+		byReason[r.Reason]++
+	}
+	path := s.opts.Buffer.DeadLetterPath()
+	if err := buffer.AppendDeadLetters(path, dls); err != nil {
+		return err
+	}
+	for reason, n := range byReason {
+		s.m.dead.WithLabelValues(reason).Add(float64(n))
+		s.log.Error("influxdb refused readings; they were moved to the dead-letter file",
+			"lines", n, "reason", reason, "example", refusedExample(refused, reason), "file", path)
+	}
 	return nil
+}
+
+func refusedExample(refused []refusedLine, reason string) string {
+	for _, r := range refused {
+		if r.Reason == reason {
+			return r.Detail
+		}
+	}
+	return ""
+}
+
+// ReplayOptions configure ReplayDeadLetters.
+type ReplayOptions struct {
+	Path       string // the dead-letter file
+	Writer     Writer
+	BatchLines int           // lines per write; default 5000
+	SaveEvery  time.Duration // how often progress is written to the file; default 5s
+	DryRun     bool          // only read and count the file
+	Now        func() time.Time
+	// Progress, when set, sees the counts after each batch.
+	Progress func(ReplayResult)
+}
+
+// ReplayResult counts what a replay found and did.
+type ReplayResult struct {
+	Lines      int               // distinct lines in the file when the replay began
+	Duplicates int               // further copies of those lines, dropped (a batch may be dead-lettered twice after a crash)
+	InFile     map[string]int    // those lines by the reason the file gives ("" when it gives none)
+	Sent       int               // lines InfluxDB took
+	Refused    map[string]int    // lines InfluxDB still refuses, by reason; they stay in the file
+	Examples   map[string]string // InfluxDB's answer for one of them, by reason
+	Left       int               // lines not tried because the replay stopped; they stay in the file
+}
+
+// ReplayDeadLetters sends the lines of a dead-letter file to InfluxDB again,
+// after the cause of their refusal was fixed. Lines InfluxDB takes leave the
+// file; lines it still refuses stay, with the new reason. The file is
+// rewritten atomically every SaveEvery and at the end, so a replay stopped at
+// any point, even by kill -9, loses no line: at worst the next one sends
+// again lines InfluxDB already took, which is harmless. The server may run
+// meanwhile; lines its sender dead-letters during the replay are kept.
+func ReplayDeadLetters(ctx context.Context, opts ReplayOptions) (ReplayResult, error) {
+	if opts.BatchLines <= 0 {
+		opts.BatchLines = 5000
+	}
+	if opts.SaveEvery <= 0 {
+		opts.SaveEvery = 5 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.DryRun {
+		dls, err := buffer.ReadDeadLetters(opts.Path)
+		if err != nil {
+			return ReplayResult{}, err
+		}
+		res, _ := countDeadLetters(dls)
+		return res, nil
+	}
+	replay, dls, err := buffer.StartReplay(opts.Path)
+	if err != nil {
+		return ReplayResult{}, err
+	}
+	defer replay.Close()
+	res, pending := countDeadLetters(dls)
+	if len(pending) == 0 {
+		return res, nil
+	}
+	res.Refused, res.Examples = map[string]int{}, map[string]string{}
+	var still []buffer.DeadLetter
+	saved := opts.Now()
+	for len(pending) > 0 {
+		batch := pending[:min(opts.BatchLines, len(pending))]
+		lines := make([]string, len(batch))
+		for i, d := range batch {
+			lines[i] = d.Line
+		}
+		refused, err := storeLines(ctx, opts.Writer, lines, nil)
+		if err != nil {
+			res.Left = len(pending)
+			return res, errors.Join(fmt.Errorf("influxdb did not take the lines: %w", err), replay.Keep(slices.Concat(still, pending)))
+		}
+		now := opts.Now()
+		for _, r := range refused {
+			still = append(still, buffer.DeadLetter{Line: r.Line, Reason: r.Reason, Detail: r.Detail, At: now})
+			res.Refused[r.Reason]++
+			res.Examples[r.Reason] = r.Detail
+		}
+		res.Sent += len(batch) - len(refused)
+		pending = pending[len(batch):]
+		res.Left = len(pending)
+		if now.Sub(saved) >= opts.SaveEvery && len(pending) > 0 {
+			if err := replay.Keep(slices.Concat(still, pending)); err != nil {
+				return res, err
+			}
+			saved = now
+		}
+		if opts.Progress != nil {
+			opts.Progress(res)
+		}
+	}
+	return res, replay.Keep(still)
+}
+
+// countDeadLetters counts the lines of a dead-letter file and returns them
+// without duplicates, in order.
+func countDeadLetters(dls []buffer.DeadLetter) (ReplayResult, []buffer.DeadLetter) {
+	res := ReplayResult{InFile: map[string]int{}}
+	seen := make(map[string]bool, len(dls))
+	distinct := dls[:0:0]
+	for _, d := range dls {
+		if seen[d.Line] {
+			res.Duplicates++
+			continue
+		}
+		seen[d.Line] = true
+		distinct = append(distinct, d)
+		res.InFile[d.Reason]++
+	}
+	res.Lines, res.Left = len(distinct), len(distinct)
+	return res, distinct
 }

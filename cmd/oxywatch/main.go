@@ -31,6 +31,8 @@ Usage:
                                             rules, routes and mappings it names) and exit
   oxywatch token [--config FILE] COMMAND    create, list or revoke API tokens
   oxywatch report [--config FILE] COMMAND   uptime, supply, monthly and DHIS2 reports
+  oxywatch buffer [--config FILE] COMMAND   the ingest buffer: replay-dead-letters resends
+                                            the readings InfluxDB refused
   oxywatch version                          print the version
 
 Every configuration key can also be set by an environment variable; run
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return token(ctx, args[1:], stdout, stderr)
 	case "report":
 		return reportCmd(ctx, args[1:], stdout, stderr)
+	case "buffer":
+		return bufferCmd(ctx, args[1:], stdout, stderr)
 	case "check-config":
 		return checkConfig(args[1:], stdout, stderr)
 	case "version", "--version":

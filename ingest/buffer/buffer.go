@@ -125,11 +125,23 @@ func openWAL(dir string, opts Options) (*wal.Log, error) {
 		}
 		Quarantined = aside
 		log, err = wal.Open(dir, walOpts)
+		if err == nil {
+			keepDeadLetters(aside, dir)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open buffer %s: %w", dir, err)
 	}
 	return log, nil
+}
+
+// keepDeadLetters moves the dead-letter file back from a quarantined
+// buffer, where the sender and the replay command look for it.
+func keepDeadLetters(aside, dir string) {
+	err := os.Rename(filepath.Join(aside, DeadLetterFile), filepath.Join(dir, DeadLetterFile))
+	if err == nil {
+		_ = syncDir(dir)
+	}
 }
 
 // Append stores data durably and returns once it is on disk, or with an
@@ -354,29 +366,4 @@ func decode(idx uint64, rec []byte) (Entry, error) {
 		Lines:    int(binary.BigEndian.Uint32(rec[8:])),
 		Data:     rec[headerLen:],
 	}, nil
-}
-
-// DeadLetter appends a batch InfluxDB refused, with the reason, to a file
-// beside the buffer, so an operator can inspect and replay it.
-func DeadLetter(dir string, reason string, data []byte, at time.Time) error {
-	path := filepath.Join(dir, "dead-letter.lp")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
-	if err != nil {
-		return fmt.Errorf("open dead-letter file: %w", err)
-	}
-	defer f.Close()
-	if _, err := fmt.Fprintf(f, "# %s refused: %s\n%s\n", at.UTC().Format(time.RFC3339), oneLine(reason), data); err != nil {
-		return fmt.Errorf("write dead-letter file: %w", err)
-	}
-	return f.Sync()
-}
-
-func oneLine(s string) string {
-	out := []byte(s)
-	for i, c := range out {
-		if c == '\n' || c == '\r' {
-			out[i] = ' '
-		}
-	}
-	return string(out)
 }

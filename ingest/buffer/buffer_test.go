@@ -194,6 +194,10 @@ func TestCorruptWALQuarantined(t *testing.T) {
 	f, _ := os.OpenFile(segs[len(segs)-1], os.O_APPEND|os.O_WRONLY, 0)
 	f.Write([]byte{0xff, 0xff, 0xff}) // a torn length prefix
 	f.Close()
+	dead := []DeadLetter{{Line: "m v=1 1", Reason: "parse_error", At: t0}}
+	if err := AppendDeadLetters(filepath.Join(dir, DeadLetterFile), dead); err != nil {
+		t.Fatal(err)
+	}
 	b = mustOpen(t, dir)
 	defer b.Close()
 	if Quarantined == "" {
@@ -202,18 +206,10 @@ func TestCorruptWALQuarantined(t *testing.T) {
 	if _, err := os.Stat(Quarantined); err != nil {
 		t.Errorf("quarantined folder missing: %v", err)
 	}
+	if got, err := ReadDeadLetters(b.DeadLetterPath()); err != nil || len(got) != 1 {
+		t.Errorf("dead letters after the quarantine: got %v, %v; want the one line kept beside the new buffer", got, err)
+	}
 	appendN(t, b, 0, 1)
-}
-
-func TestDeadLetter(t *testing.T) {
-	dir := t.TempDir()
-	if err := DeadLetter(dir, "400 bad\nline", []byte("m v=1 1"), t0); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(filepath.Join(dir, "dead-letter.lp"))
-	if got := string(b); got != "# 2026-11-23T08:00:00Z refused: 400 bad line\nm v=1 1\n" {
-		t.Errorf("got %q", got)
-	}
 }
 
 func BenchmarkAppendParallel(b *testing.B) {
