@@ -143,12 +143,40 @@ func (w *writer) add(o op) {
 		return
 	}
 	w.mu.Lock()
-	w.q = append(w.q, o)
+	if !w.merge(o) {
+		w.q = append(w.q, o)
+	}
 	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
 	default:
 	}
+}
+
+// mergeWindow is how far back add looks for a fill to extend.
+const mergeWindow = 64
+
+// merge folds a fill into a queued fill of the same device, status and
+// cause that it overlaps or touches, when no other op of that device lies
+// between them. Readings of a backlog, or readings reordered across shared
+// subscriptions, then cost one timeline write per run instead of one each.
+// Under w.mu.
+func (w *writer) merge(o op) bool {
+	if o.kind != opFill {
+		return false
+	}
+	for i := len(w.q) - 1; i >= max(0, len(w.q)-mergeWindow); i-- {
+		q := &w.q[i]
+		if q.dev != o.dev && q.alert.Device != o.dev {
+			continue
+		}
+		if q.kind != opFill || q.status != o.status || q.cause != o.cause || o.t1 > q.t2 || o.t2 < q.t1 {
+			return false
+		}
+		q.t1, q.t2 = min(q.t1, o.t1), max(q.t2, o.t2)
+		return true
+	}
+	return false
 }
 
 // run flushes whenever ops arrive, retrying failed transactions with a

@@ -44,11 +44,27 @@ type Subscriber struct {
 	reconnect prometheus.Counter
 	refused   prometheus.Counter
 
+	work     chan job
+	closing  sync.RWMutex // held for writing once, when Stop closes work
+	closed   bool
+	workers  sync.WaitGroup
 	inflight sync.WaitGroup
 	ctx      context.Context
 	cancel   context.CancelFunc
 	stopped  atomic.Bool
 }
+
+// job is one received message waiting for a worker.
+type job struct {
+	c *conn
+	m mqtt.Message
+}
+
+// workers is how many messages are made durable at once. They share the
+// buffer's group commit, so more in flight means larger fsync groups; a
+// fixed pool keeps each message off a fresh goroutine whose stack grows
+// while decoding.
+const workers = 256
 
 // conn is one subscriber connection.
 type conn struct {
@@ -97,6 +113,10 @@ func NewSubscriber(opts MQTTOptions, handle HandlerFunc) *Subscriber {
 // Start connects in the background; the clients keep retrying until Stop.
 func (s *Subscriber) Start(ctx context.Context) {
 	s.ctx, s.cancel = context.WithCancel(ctx)
+	s.work = make(chan job, workers)
+	for range workers {
+		s.workers.Go(s.work1)
+	}
 	for _, c := range s.conns {
 		c.client = mqtt.NewClient(c.options())
 		c.client.Connect() // with ConnectRetry the token completes only on success
@@ -202,12 +222,29 @@ func (s *Subscriber) Connected() bool {
 	return true
 }
 
-// onMessage runs on its own goroutine (OrderMatters false). The message is
-// acknowledged only after the handler returns nil.
+// onMessage runs on its own goroutine (OrderMatters false) and hands the
+// message to the worker pool; paho's router is never blocked.
 func (c *conn) onMessage(_ mqtt.Client, m mqtt.Message) {
 	s := c.s
+	s.closing.RLock()
+	defer s.closing.RUnlock()
+	if s.closed {
+		return // stopping: left unacknowledged with the broker for the next run
+	}
 	s.inflight.Add(1)
-	defer s.inflight.Done()
+	s.work <- job{c, m}
+}
+
+func (s *Subscriber) work1() {
+	for j := range s.work {
+		j.c.process(j.m)
+		s.inflight.Done()
+	}
+}
+
+// process acknowledges the message only after the handler returns nil.
+func (c *conn) process(m mqtt.Message) {
+	s := c.s
 	if err := s.handle(s.ctx, m.Topic(), m.Payload()); err != nil {
 		s.refused.Inc()
 		// Leaving it unacked on a live connection would stall delivery after
@@ -254,7 +291,12 @@ func (s *Subscriber) Stop() {
 		wg.Go(func() { c.client.Disconnect(250) })
 	}
 	wg.Wait()
+	s.closing.Lock()
+	s.closed = true
+	s.closing.Unlock()
 	s.inflight.Wait()
+	close(s.work)
+	s.workers.Wait()
 	s.cancel()
 	for _, c := range s.conns {
 		c.setUp(false)
