@@ -78,7 +78,7 @@ func NewBroker(opts BrokerOptions) (*Broker, error) {
 		caps.MaximumSessionExpiryInterval = sessionExpirySeconds
 	}
 	b := &Broker{srv: srv, opts: opts, log: log}
-	m := newBrokerMetrics(opts.Registerer, srv)
+	m := newBrokerMetrics(opts.Registerer, srv, b.Connected)
 	if err := srv.AddHook(&userAuth{opts: opts, srv: srv, m: m, log: log}, nil); err != nil {
 		return nil, fmt.Errorf("embedded broker auth: %w", err)
 	}
@@ -270,7 +270,7 @@ type brokerMetrics struct {
 	refused *prometheus.CounterVec
 }
 
-func newBrokerMetrics(reg prometheus.Registerer, srv *mochi.Server) *brokerMetrics {
+func newBrokerMetrics(reg prometheus.Registerer, srv *mochi.Server, serving func() bool) *brokerMetrics {
 	m := &brokerMetrics{refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "oxywatch_broker_refused_total",
 		Help: "Embedded broker: connections or messages refused, by reason (bad_credentials, will_not_allowed, not_durable).",
@@ -281,7 +281,15 @@ func newBrokerMetrics(reg prometheus.Registerer, srv *mochi.Server) *brokerMetri
 	if reg != nil {
 		reg.MustRegister(m.refused, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "oxywatch_broker_clients_connected", Help: "Embedded broker: devices connected now.",
-		}, func() float64 { return float64(atomic.LoadInt64(&srv.Info.ClientsConnected)) }))
+		}, func() float64 { return float64(atomic.LoadInt64(&srv.Info.ClientsConnected)) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "oxywatch_mqtt_connected", Help: "1 while the embedded broker takes devices' messages.",
+			}, func() float64 {
+				if serving() {
+					return 1
+				}
+				return 0
+			}))
 	}
 	return m
 }

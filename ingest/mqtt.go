@@ -88,7 +88,7 @@ func NewSubscriber(opts MQTTOptions, handle HandlerFunc) *Subscriber {
 	s := &Subscriber{
 		opts: opts, handle: handle, log: opts.Logger.With("component", "mqtt"),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "oxywatch_mqtt_connected", Help: "Subscriber connections up and subscribed (mqtt.connections when all are).",
+			Name: "oxywatch_mqtt_connected", Help: "1 while every subscriber connection is up and subscribed.",
 		}),
 		reconnect: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oxywatch_mqtt_connection_lost_total", Help: "Times a broker connection was lost.",
@@ -203,12 +203,11 @@ func (c *conn) onLost(_ mqtt.Client, err error) {
 }
 
 func (c *conn) setUp(up bool) {
-	if c.up.Swap(up) != up {
-		if up {
-			c.s.connected.Inc()
-		} else {
-			c.s.connected.Dec()
-		}
+	c.up.Store(up)
+	if c.s.Connected() {
+		c.s.connected.Set(1)
+	} else {
+		c.s.connected.Set(0)
 	}
 }
 

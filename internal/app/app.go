@@ -98,7 +98,7 @@ func (a *App) build(ctx context.Context) error {
 	if a.devs, err = store.OpenRegistry(ctx, a.db, nil); err != nil {
 		return err
 	}
-	if a.buf, err = buffer.Open(filepath.Join(a.cfg.DataDir, "buffer"), buffer.Options{}); err != nil {
+	if a.buf, err = buffer.Open(filepath.Join(a.cfg.DataDir, buffer.Subdir), buffer.Options{}); err != nil {
 		return err
 	}
 	if buffer.Quarantined != "" {
@@ -134,11 +134,7 @@ func (a *App) build(ctx context.Context) error {
 	return a.buildMQTT()
 }
 
-func newInflux(c config.Influx) *store.Influx {
-	return store.NewInflux(store.InfluxOptions{
-		URL: c.URL, Token: c.Token, Org: c.Org, Bucket: c.Bucket, Timeout: c.Timeout, CreateDB: c.CreateDB,
-	})
-}
+func newInflux(c config.Influx) *store.Influx { return store.NewInflux(store.InfluxOptionsFrom(c)) }
 
 // buildAccess opens the token store and the audit log, and creates the
 // first admin token when there is none and none is configured.
