@@ -70,6 +70,8 @@ type Registry struct {
 
 	mu    sync.RWMutex
 	cache map[plant.DeviceID]plant.Device
+
+	unknown unknownQueue
 }
 
 // OpenRegistry migrates the registry tables and loads the device cache.
@@ -81,6 +83,7 @@ func OpenRegistry(ctx context.Context, db *sql.DB, now func() time.Time) (*Regis
 		return nil, err
 	}
 	r := &Registry{db: db, now: now, cache: map[plant.DeviceID]plant.Device{}}
+	r.unknown.insert, r.unknown.background = r.insertUnknown, r.flushUnknown
 	devices, err := r.listFromDB(ctx)
 	if err != nil {
 		return nil, err
@@ -130,11 +133,16 @@ func (r *Registry) Device(id plant.DeviceID) (plant.Device, bool) {
 
 // Devices returns every registered device, sorted by id.
 func (r *Registry) Devices(ctx context.Context) ([]plant.Device, error) {
+	_ = r.Flush(ctx) // best effort, as AddUnknown
 	return r.listFromDB(ctx)
 }
 
 // AddUnknown lists a device that sent telemetry without being registered,
 // with kind unknown, so an operator sees it and can complete its entry.
+// It runs in the ingest hot path: the device is in the cache (Device sees
+// it) at once, and written to SQLite with others in one transaction a
+// moment later (see unknownQueue). Until then the reads that go to SQLite
+// (Devices, Get, Delete) write the queue first.
 func (r *Registry) AddUnknown(id plant.DeviceID, seen time.Time) {
 	r.mu.Lock()
 	if _, ok := r.cache[id]; ok {
@@ -144,10 +152,55 @@ func (r *Registry) AddUnknown(id plant.DeviceID, seen time.Time) {
 	d := plant.Device{ID: id, Kind: plant.KindUnknown, CreatedAt: seen.UTC()}
 	r.cache[id] = d
 	r.mu.Unlock()
-	// Best effort: if this insert fails the device is still cached and
-	// ingested; the next start lists it again on its next message.
-	_, _ = r.db.Exec(`INSERT OR IGNORE INTO devices (id, kind, created_at, updated_at) VALUES (?, 'unknown', ?, ?)`,
-		id, seen.UTC().Format(time.RFC3339Nano), seen.UTC().Format(time.RFC3339Nano))
+	r.unknown.add(d)
+}
+
+// Flush writes the unknown devices still queued to SQLite.
+func (r *Registry) Flush(ctx context.Context) error {
+	return r.unknown.flush(ctx)
+}
+
+// Close writes the unknown devices still queued; devices seen afterwards
+// are written one at a time. It closes nothing else (the database is the
+// caller's). Best effort either way: a device not written is listed again
+// on its next reading after a restart.
+func (r *Registry) Close() error {
+	r.unknown.close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return r.Flush(ctx)
+}
+
+// flushUnknown is the queue's background flush.
+func (r *Registry) flushUnknown() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = r.Flush(ctx) // a failed batch stays queued for the next flush
+}
+
+// insertUnknown writes devices in one transaction; one already there (an
+// operator registered it meanwhile) is left as it is.
+func (r *Registry) insertUnknown(ctx context.Context, ds []plant.Device) error {
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("list unknown devices: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO devices (id, kind, created_at, updated_at) VALUES (?, 'unknown', ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("list unknown devices: %w", err)
+	}
+	defer stmt.Close()
+	for _, d := range ds {
+		at := d.CreatedAt.Format(time.RFC3339Nano)
+		if _, err := stmt.ExecContext(ctx, d.ID, at, at); err != nil {
+			return fmt.Errorf("list unknown device %s: %w", d.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("list unknown devices: %w", err)
+	}
+	return nil
 }
 
 // Put creates or replaces a device. It reports whether it was created.
@@ -207,11 +260,13 @@ func (r *Registry) get(ctx context.Context, id plant.DeviceID) (plant.Device, er
 
 // Get returns one device from the database.
 func (r *Registry) Get(ctx context.Context, id plant.DeviceID) (plant.Device, error) {
+	_ = r.Flush(ctx)
 	return r.get(ctx, id)
 }
 
 // Delete removes a device (its readings stay in InfluxDB).
 func (r *Registry) Delete(ctx context.Context, id plant.DeviceID) error {
+	_ = r.Flush(ctx) // else a queued device would come back after its deletion
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("delete device %s: %w", id, err)
