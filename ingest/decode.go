@@ -2,10 +2,8 @@ package ingest
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,13 +44,16 @@ const (
 	ReasonNoValues       Reason = "no_values"
 	ReasonBadStatus      Reason = "bad_status"
 	ReasonUnknownDevice  Reason = "unknown_device"
+	ReasonDuplicateKey   Reason = "duplicate_key" // a key appears twice in one reading
+	ReasonUnencodable    Reason = "unencodable"   // valid, but line protocol cannot carry it: sent to the dead letters
 )
 
 // Reasons lists every reason, so counters can be pre-created at zero.
 var Reasons = []Reason{
 	ReasonNotJSON, ReasonTooBig, ReasonBacklogTooLong, ReasonBadDeviceID, ReasonBadTopic,
 	ReasonBadType, ReasonOutOfRange, ReasonNonFinite, ReasonUnknownEnum, ReasonFutureTS,
-	ReasonBadTS, ReasonNoValues, ReasonBadStatus, ReasonUnknownDevice,
+	ReasonBadTS, ReasonNoValues, ReasonBadStatus, ReasonUnknownDevice, ReasonDuplicateKey,
+	ReasonUnencodable,
 }
 
 // Rejection is one rejected reading (or a whole message, Index -1).
@@ -80,6 +81,11 @@ type Decoded struct {
 // DecodeTelemetry decodes one payload from o2/DEVICE/telemetry. now is the
 // receive time: it stamps a single live reading without ts, and bounds the
 // future skew. It never panics; every problem is a Rejection.
+//
+// The payload is read once, front to back, with a streaming JSON tokenizer
+// into fixed structs: no maps and no reflection (issue 12). A payload that is
+// not valid JSON as a whole is rejected as a whole, with no readings, even
+// when some of its readings were decoded before the fault was found.
 func DecodeTelemetry(dev plant.DeviceID, payload []byte, now time.Time) Decoded {
 	var d Decoded
 	if len(payload) > MaxPayloadBytes {
@@ -90,255 +96,42 @@ func DecodeTelemetry(dev plant.DeviceID, payload []byte, now time.Time) Decoded 
 		d.reject(-1, ReasonNotJSON, "payload is not valid UTF-8")
 		return d
 	}
-	trimmed := bytes.TrimSpace(payload)
-	if len(trimmed) == 0 {
+	payload = bytes.TrimSpace(payload)
+	if len(payload) == 0 {
 		d.reject(-1, ReasonNotJSON, "payload is empty")
 		return d
 	}
-	switch trimmed[0] {
-	case '{':
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(trimmed, &obj); err != nil {
-			d.reject(-1, ReasonNotJSON, jsonDetail(err))
-			return d
+	x := getDecoder(payload, dev, now)
+	defer putDecoder(x)
+	if err := x.payload(&d); err != nil {
+		backlog := d.Backlog
+		d = Decoded{}
+		var n backlogTooLong
+		switch {
+		case errors.As(err, &n):
+			d.Backlog = backlog
+			d.reject(-1, ReasonBacklogTooLong, n.Error())
+		case errors.Is(err, errNotContainer):
+			d.reject(-1, ReasonNotJSON, err.Error())
+		default:
+			d.reject(-1, ReasonNotJSON, "invalid JSON: "+err.Error())
 		}
-		d.add(0, dev, obj, now, true)
-	case '[':
-		var items []json.RawMessage
-		if err := json.Unmarshal(trimmed, &items); err != nil {
-			d.reject(-1, ReasonNotJSON, jsonDetail(err))
-			return d
-		}
-		d.Backlog = true
-		if len(items) > MaxBacklog {
-			d.reject(-1, ReasonBacklogTooLong, fmt.Sprintf("backlog holds %d readings, limit %d: split it", len(items), MaxBacklog))
-			return d
-		}
-		d.Readings = make([]plant.Reading, 0, len(items))
-		for i, raw := range items {
-			var obj map[string]json.RawMessage
-			if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
-				d.reject(i, ReasonBadType, "backlog element is not a JSON object")
-				continue
-			}
-			d.add(i, dev, obj, now, false)
-		}
-	default:
-		d.reject(-1, ReasonNotJSON, "payload is neither a JSON object nor an array")
 	}
 	return d
 }
 
-func jsonDetail(err error) string {
-	return "invalid JSON: " + err.Error()
+// errNotContainer rejects a payload whose top-level value is a scalar.
+var errNotContainer = errors.New("payload is neither a JSON object nor an array")
+
+// backlogTooLong is the number of readings in a backlog over MaxBacklog.
+type backlogTooLong int
+
+func (n backlogTooLong) Error() string {
+	return fmt.Sprintf("backlog holds %d readings, limit %d: split it", int(n), MaxBacklog)
 }
 
 func (d *Decoded) reject(i int, reason Reason, detail string) {
 	d.Rejected = append(d.Rejected, Rejection{Index: i, Reason: reason, Detail: detail})
-}
-
-func (d *Decoded) add(i int, dev plant.DeviceID, obj map[string]json.RawMessage, now time.Time, live bool) {
-	r, unknown, rej := decodeReading(dev, obj, now, live)
-	d.UnknownKeys += unknown
-	if rej != nil {
-		rej.Index = i
-		d.Rejected = append(d.Rejected, *rej)
-		return
-	}
-	d.Readings = append(d.Readings, r)
-}
-
-// numberSpec describes one accepted numeric key: where it goes, how it is
-// converted to the canonical unit, and the canonical range.
-type numberSpec struct {
-	field    func(*plant.Values) **float64
-	scale    float64
-	min, max float64
-	canon    string // canonical key, for messages and precedence
-}
-
-const inf = math.MaxFloat64
-
-var numberKeys = map[string]numberSpec{
-	"purity_pct":        {func(v *plant.Values) **float64 { return &v.Purity }, 1, 0, 100, "purity_pct"},
-	"pressure_bar":      {func(v *plant.Values) **float64 { return &v.Pressure }, 1, 0, 300, "pressure_bar"},
-	"pressure_kpa":      {func(v *plant.Values) **float64 { return &v.Pressure }, 0.01, 0, 300, "pressure_bar"},
-	"pressure_psi":      {func(v *plant.Values) **float64 { return &v.Pressure }, 0.0689475729, 0, 300, "pressure_bar"},
-	"flow_lpm":          {func(v *plant.Values) **float64 { return &v.Flow }, 1, 0, inf, "flow_lpm"},
-	"flow_m3h":          {func(v *plant.Values) **float64 { return &v.Flow }, 1000.0 / 60, 0, inf, "flow_lpm"},
-	"runtime_h":         {func(v *plant.Values) **float64 { return &v.Runtime }, 1, 0, inf, "runtime_h"},
-	"runtime_s":         {func(v *plant.Values) **float64 { return &v.Runtime }, 1.0 / 3600, 0, inf, "runtime_h"},
-	"temp_c":            {func(v *plant.Values) **float64 { return &v.Temp }, 1, -273.15, inf, "temp_c"},
-	"dew_point_c":       {func(v *plant.Values) **float64 { return &v.DewPoint }, 1, -273.15, inf, "dew_point_c"},
-	"supply_v":          {func(v *plant.Values) **float64 { return &v.SupplyV }, 1, -inf, inf, "supply_v"},
-	"cylinders_filled":  {func(v *plant.Values) **float64 { return &v.CylindersFilled }, 1, 0, inf, "cylinders_filled"},
-	"tank_pressure_bar": {func(v *plant.Values) **float64 { return &v.TankPressure }, 1, 0, inf, "tank_pressure_bar"},
-	"battery_pct":       {func(v *plant.Values) **float64 { return &v.Battery }, 1, 0, 100, "battery_pct"},
-	"rssi_dbm":          {func(v *plant.Values) **float64 { return &v.RSSI }, 1, -inf, inf, "rssi_dbm"},
-}
-
-func decodeReading(dev plant.DeviceID, obj map[string]json.RawMessage, now time.Time, live bool) (plant.Reading, int, *Rejection) {
-	r := plant.Reading{Device: dev}
-	unknown := 0
-	for key, raw := range obj {
-		var rej *Rejection
-		switch key {
-		case "ts":
-			r.Time, rej = decodeTS(raw, now)
-		case "seq":
-			r.Seq, rej = decodeSeq(raw)
-		case "state":
-			var s string
-			if s, rej = decodeString(key, raw); rej == nil {
-				r.State = plant.State(s)
-				if !plant.ValidState(r.State) {
-					rej = &Rejection{Reason: ReasonUnknownEnum, Detail: fmt.Sprintf("state %q is not one of running, standby, fault, off, maintenance", s)}
-				}
-			}
-		case "power":
-			var s string
-			if s, rej = decodeString(key, raw); rej == nil {
-				r.Power = plant.Power(s)
-				if !plant.ValidPower(r.Power) {
-					rej = &Rejection{Reason: ReasonUnknownEnum, Detail: fmt.Sprintf("power %q is not one of mains, generator, battery, solar, none", s)}
-				}
-			}
-		case "alarms":
-			r.Alarms, rej = decodeAlarms(raw)
-		default:
-			spec, ok := numberKeys[key]
-			if !ok {
-				unknown++
-				continue
-			}
-			rej = decodeNumber(&r.Values, key, spec, raw, obj)
-		}
-		if rej != nil {
-			return plant.Reading{}, unknown, rej
-		}
-	}
-	if r.Time.IsZero() {
-		if _, has := obj["ts"]; has || !live {
-			return plant.Reading{}, unknown, &Rejection{Reason: ReasonBadTS, Detail: "ts is required in a backlog reading"}
-		}
-		r.Time = now
-	}
-	if r.Purity == nil && r.Pressure == nil && r.Flow == nil && r.Runtime == nil {
-		return plant.Reading{}, unknown, &Rejection{Reason: ReasonNoValues, Detail: "a reading needs at least one of purity_pct, pressure_bar, flow_lpm, runtime_h"}
-	}
-	return r, unknown, nil
-}
-
-func decodeNumber(v *plant.Values, key string, spec numberSpec, raw json.RawMessage, obj map[string]json.RawMessage) *Rejection {
-	if key != spec.canon {
-		if _, has := obj[spec.canon]; has {
-			return nil // the canonical key wins over an alias
-		}
-	}
-	f, rej := parseNumber(key, raw)
-	if rej != nil {
-		return rej
-	}
-	f *= spec.scale
-	if f < spec.min || f > spec.max {
-		return &Rejection{Reason: ReasonOutOfRange, Detail: fmt.Sprintf("%s %s is outside %s", key, raw, rangeText(spec))}
-	}
-	*spec.field(v) = &f
-	return nil
-}
-
-func rangeText(spec numberSpec) string {
-	unit := strings.TrimPrefix(spec.canon[strings.LastIndexByte(spec.canon, '_'):], "_")
-	switch {
-	case spec.max == inf:
-		return fmt.Sprintf("%g or more (%s)", spec.min, unit)
-	default:
-		return fmt.Sprintf("%g to %g (%s)", spec.min, spec.max, unit)
-	}
-}
-
-func parseNumber(key string, raw json.RawMessage) (float64, *Rejection) {
-	if len(raw) == 0 || !(raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')) {
-		return 0, &Rejection{Reason: ReasonBadType, Detail: fmt.Sprintf("%s must be a number, got %s", key, clip(raw))}
-	}
-	f, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, &Rejection{Reason: ReasonNonFinite, Detail: fmt.Sprintf("%s %s is not a finite number", key, clip(raw))}
-	}
-	return f, nil
-}
-
-func decodeString(key string, raw json.RawMessage) (string, *Rejection) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", &Rejection{Reason: ReasonBadType, Detail: fmt.Sprintf("%s must be a string, got %s", key, clip(raw))}
-	}
-	return s, nil
-}
-
-func decodeSeq(raw json.RawMessage) (*int64, *Rejection) {
-	n, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil {
-		return nil, &Rejection{Reason: ReasonBadType, Detail: fmt.Sprintf("seq must be an integer, got %s", clip(raw))}
-	}
-	if n < 0 {
-		return nil, &Rejection{Reason: ReasonOutOfRange, Detail: fmt.Sprintf("seq %d is negative", n)}
-	}
-	return &n, nil
-}
-
-func decodeAlarms(raw json.RawMessage) ([]string, *Rejection) {
-	var codes []string
-	if err := json.Unmarshal(raw, &codes); err != nil {
-		return nil, &Rejection{Reason: ReasonBadType, Detail: fmt.Sprintf("alarms must be an array of strings, got %s", clip(raw))}
-	}
-	if len(codes) > maxAlarmCodes {
-		return nil, &Rejection{Reason: ReasonOutOfRange, Detail: fmt.Sprintf("alarms holds %d codes, limit %d", len(codes), maxAlarmCodes)}
-	}
-	for _, c := range codes {
-		if c == "" || len(c) > maxAlarmLen {
-			return nil, &Rejection{Reason: ReasonOutOfRange, Detail: fmt.Sprintf("alarm code %q must be 1 to %d bytes", clip([]byte(c)), maxAlarmLen)}
-		}
-	}
-	return codes, nil
-}
-
-func decodeTS(raw json.RawMessage, now time.Time) (time.Time, *Rejection) {
-	var t time.Time
-	switch {
-	case len(raw) > 0 && raw[0] == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return t, &Rejection{Reason: ReasonBadTS, Detail: fmt.Sprintf("ts %s is not a string", clip(raw))}
-		}
-		p, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return t, &Rejection{Reason: ReasonBadTS, Detail: fmt.Sprintf("ts %q is not RFC 3339 (e.g. 2026-11-23T08:00:00Z)", clip([]byte(s)))}
-		}
-		t = p
-	default:
-		f, rej := parseNumber("ts", raw)
-		if rej != nil {
-			rej.Reason = ReasonBadTS
-			return t, rej
-		}
-		if f > 1e11 {
-			f /= 1000 // milliseconds
-		}
-		if f < 0 || f > 1e11 {
-			return t, &Rejection{Reason: ReasonBadTS, Detail: fmt.Sprintf("ts %s is not Unix seconds or milliseconds", clip(raw))}
-		}
-		sec, frac := math.Modf(f)
-		t = time.Unix(int64(sec), int64(math.Round(frac*1e9)))
-	}
-	t = t.UTC().Truncate(time.Millisecond)
-	if t.After(now.Add(MaxFutureSkew)) {
-		return time.Time{}, &Rejection{Reason: ReasonFutureTS, Detail: fmt.Sprintf("ts %s is %s ahead of the server clock (limit %s): check the device clock", t.Format(time.RFC3339), t.Sub(now).Round(time.Second), MaxFutureSkew)}
-	}
-	if t.Before(oldestTS) {
-		return time.Time{}, &Rejection{Reason: ReasonBadTS, Detail: fmt.Sprintf("ts %s is before %s: the device clock is not set", t.Format(time.RFC3339), oldestTS.Format("2006-01-02"))}
-	}
-	return t, nil
 }
 
 // clip shortens device bytes quoted in messages so a bad payload cannot flood logs.

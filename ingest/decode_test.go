@@ -65,6 +65,17 @@ func TestDecodeTelemetryRejects(t *testing.T) {
 		{"alarms not strings", `{"purity_pct":93,"alarms":[1]}`, ReasonBadType, 0},
 		{"backlog needs ts", `[{"purity_pct":93}]`, ReasonBadTS, 0},
 		{"backlog element not object", `[{"ts":1795161600,"purity_pct":93},7]`, ReasonBadType, 1},
+		{"duplicate key", `{"purity_pct":93,"purity_pct":12}`, ReasonDuplicateKey, 0},
+		{"duplicate key spelt with an escape", `{"purity_pct":93,"purity\u005fpct":12}`, ReasonDuplicateKey, 0},
+		{"duplicate unknown key", `{"purity_pct":93,"fw":"1.2","fw":"1.3"}`, ReasonDuplicateKey, 0},
+		{"duplicate ts in a backlog", `[{"ts":1795161600,"purity_pct":93,"ts":1795161660}]`, ReasonDuplicateKey, 0},
+		{"alarm not a string", `{"purity_pct":93,"alarms":["low_purity",null]}`, ReasonBadType, 0},
+		{"empty alarm code", `{"purity_pct":93,"alarms":[""]}`, ReasonOutOfRange, 0},
+		{"too many alarms", `{"purity_pct":93,"alarms":[` + strings.Repeat(`"a",`, 32) + `"a"]}`, ReasonOutOfRange, 0},
+		{"data after the value", `{"purity_pct":93}{"purity_pct":94}`, ReasonNotJSON, -1},
+		{"trailing comma", `{"purity_pct":93,}`, ReasonNotJSON, -1},
+		{"bad JSON after good readings", `[{"ts":1795161600,"purity_pct":93},{"ts":1795161660,"purity_pct":93}`, ReasonNotJSON, -1},
+		{"lone surrogate", `{"purity_pct":93,"fw":"\ud800"}`, ReasonNotJSON, -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,6 +106,9 @@ func TestDecodeTelemetryUnits(t *testing.T) {
 		{"m3h", `{"flow_m3h":30}`, plant.FieldFlow, 500},
 		{"runtime seconds", `{"runtime_s":7200}`, plant.FieldRuntime, 2},
 		{"canonical wins over alias", `{"pressure_bar":5,"pressure_kpa":100}`, plant.FieldPressure, 5},
+		{"canonical wins over a later alias", `{"pressure_kpa":100,"pressure_bar":5}`, plant.FieldPressure, 5},
+		{"a bad alias beside the canonical key is ignored", `{"pressure_kpa":"x","pressure_bar":5}`, plant.FieldPressure, 5},
+		{"of two aliases kpa wins", `{"pressure_psi":100,"pressure_kpa":450}`, plant.FieldPressure, 4.5},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,10 +156,68 @@ func TestDecodeBacklogKeepsGoodReadings(t *testing.T) {
 	}
 }
 
+// Duplicate keys are rejected per reading: the rest of a backlog goes in.
+func TestDuplicateKeyRejectsOneReading(t *testing.T) {
+	payload := `[{"ts":1795161600,"purity_pct":93},{"ts":1795161660,"purity_pct":93,"purity_pct":12},{"ts":1795161720,"purity_pct":92}]`
+	d := DecodeTelemetry("psa-1", []byte(payload), testNow)
+	if len(d.Readings) != 2 || len(d.Rejected) != 1 || d.Rejected[0].Index != 1 || d.Rejected[0].Reason != ReasonDuplicateKey {
+		t.Fatalf("got %d readings, rejections %v; want 2 readings and reading 1 rejected as duplicate_key", len(d.Readings), d.Rejected)
+	}
+	if !strings.Contains(d.Rejected[0].Detail, "purity_pct") {
+		t.Errorf("detail %q does not name the key", d.Rejected[0].Detail)
+	}
+}
+
+// Keys inside a value the decoder ignores are not looked at: the unknown
+// key is counted once, and its content, duplicates included, is skipped.
+func TestUnknownValuesSkipped(t *testing.T) {
+	d := DecodeTelemetry("c-1", []byte(`{"purity_pct":93,"meta":{"a":1,"a":[2,{"b":null}]}}`), testNow)
+	if len(d.Readings) != 1 || d.UnknownKeys != 1 {
+		t.Errorf("got %d readings %v, %d unknown keys; want 1 and 1", len(d.Readings), d.Rejected, d.UnknownKeys)
+	}
+}
+
+// The decoder is pooled: what it returned must not change when it decodes
+// the next payload, and it must not write to the payload.
+func TestReadingsOutliveDecoder(t *testing.T) {
+	first := []byte(`[{"ts":1795161600,"purity_pct":93.5,"seq":7,"alarms":["low_purity","x\u00e9y"]},{"ts":1795161660,"flow_m3h":3,"alarms":["odd"]}]`)
+	orig := bytes.Clone(first)
+	d := DecodeTelemetry("psa-1", first, testNow)
+	want, _ := json.Marshal(d)
+	for range 3 {
+		DecodeTelemetry("psa-2", []byte(`[{"ts":1795161600,"purity_pct":1,"seq":8,"alarms":["other","x\u00e8y"]},{"ts":1795161660,"flow_lpm":9,"alarms":["c"]}]`), testNow)
+	}
+	if got, _ := json.Marshal(d); !bytes.Equal(got, want) {
+		t.Errorf("readings changed after the next decode:\ngot  %s\nwant %s", got, want)
+	}
+	if !bytes.Equal(first, orig) {
+		t.Errorf("payload changed to %q", first)
+	}
+	if a := d.Readings[0].Alarms; len(a) != 2 || a[1] != "xéy" || cap(a) != 2 {
+		t.Errorf("alarms %q (cap %d), want [low_purity xéy] with no room to grow into the next reading's", a, cap(a))
+	}
+}
+
 func TestUnknownKeysCounted(t *testing.T) {
 	d := DecodeTelemetry("c-1", []byte(`{"purity_pct":93,"firmware":"1.2","uptime":5}`), testNow)
 	if d.UnknownKeys != 2 || len(d.Readings) != 1 {
 		t.Errorf("got %d unknown keys, %d readings, want 2 and 1", d.UnknownKeys, len(d.Readings))
+	}
+	// Past a few unknown keys the duplicate check changes method; both find them.
+	var many strings.Builder
+	many.WriteString(`{"purity_pct":93`)
+	for i := range 40 {
+		fmt.Fprintf(&many, `,"k%d":%d`, i, i)
+	}
+	d = DecodeTelemetry("c-1", []byte(many.String()+"}"), testNow)
+	if d.UnknownKeys != 40 || len(d.Readings) != 1 {
+		t.Errorf("got %d unknown keys, %d readings %v, want 40 and 1", d.UnknownKeys, len(d.Readings), d.Rejected)
+	}
+	for _, dup := range []string{"k3", "k39"} {
+		d = DecodeTelemetry("c-1", []byte(many.String()+`,"`+dup+`":0}`), testNow)
+		if len(d.Rejected) != 1 || d.Rejected[0].Reason != ReasonDuplicateKey {
+			t.Errorf("second %s: got %v, want duplicate_key", dup, d.Rejected)
+		}
 	}
 }
 
@@ -226,15 +298,22 @@ func TestDecodeStatus(t *testing.T) {
 	}
 }
 
-func FuzzDecodeTelemetry(f *testing.F) {
+// addSeeds gives a fuzzer the golden payloads and a few odd ones.
+func addSeeds(f *testing.F) {
 	files, _ := filepath.Glob("testdata/payloads/*.json")
 	for _, p := range files {
 		b, _ := os.ReadFile(p)
 		f.Add(b)
 	}
-	for _, s := range []string{`{}`, `[]`, `[{}]`, `{"ts":1e300,"purity_pct":1}`, `{"ts":-1}`, `{"seq":99999999999999999999}`, `[[]]`, `{"alarms":null,"flow_lpm":0}`} {
+	for _, s := range []string{`{}`, `[]`, `[{}]`, `{"ts":1e300,"purity_pct":1}`, `{"ts":-1}`, `{"seq":99999999999999999999}`, `[[]]`, `{"alarms":null,"flow_lpm":0}`,
+		`{"purity_pct":93,"purity_pct":12}`, `{"purity\u005fpct":93,"x":{"a":1,"a":2}}`, `[{"ts":1795161600,"flow_m3h":1,"alarms":["a,b","\u00e9"]},{"ts":"2026-11-20T08:00:00+03:00","pressure_psi":1,"pressure_bar":2}]`,
+		` {"runtime_s":1e3,"seq":0,"state":"fault","power":"none","x":[1,{"y":null}]} `, `{"purity_pct":1}{}`, `{"purity_pct":1,}`} {
 		f.Add([]byte(s))
 	}
+}
+
+func FuzzDecodeTelemetry(f *testing.F) {
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		d := DecodeTelemetry("fuzz-1", payload, testNow)
 		for _, r := range d.Readings {
@@ -262,15 +341,4 @@ func FuzzDecodeTelemetry(f *testing.F) {
 			t.Fatalf("payload %q neither accepted nor rejected", payload)
 		}
 	})
-}
-
-func BenchmarkDecodeTelemetry(b *testing.B) {
-	payload := []byte(`{"ts":1763800000000,"seq":1042,"purity_pct":93.4,"pressure_bar":4.6,"flow_lpm":410,"runtime_h":12873.5,"state":"running","power":"mains","alarms":[]}`)
-	b.ReportAllocs()
-	for b.Loop() {
-		d := DecodeTelemetry("psa-001", payload, testNow)
-		if len(d.Readings) != 1 {
-			b.Fatal(d.Rejected)
-		}
-	}
 }

@@ -5,13 +5,17 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/oxywatch/oxywatch/ingest/buffer"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
@@ -28,6 +32,11 @@ type Directory interface {
 	AddUnknown(id plant.DeviceID, seen time.Time)
 }
 
+// DeadLetterFunc keeps lines that can never be stored where an operator
+// finds them (the buffer's dead-letter file): reason is a short name, detail
+// says what was wrong.
+type DeadLetterFunc func(reason, detail string, lines []string, at time.Time) error
+
 // Options configure an Ingester.
 type Options struct {
 	TopicPrefix         string
@@ -40,6 +49,24 @@ type Options struct {
 	Registerer          prometheus.Registerer
 	Now                 func() time.Time
 	LogRejectsPerMinute int // rate limit of rejection log lines
+	// DeadLetter keeps readings line protocol cannot carry. By default
+	// they go to the buffer's dead-letter file when Buffer has one (see
+	// BufferDeadLetters); else they are only logged (and counted as
+	// rejected).
+	DeadLetter DeadLetterFunc
+}
+
+// BufferDeadLetters keeps lines in the dead-letter file at path (the
+// buffer's, beside the lines InfluxDB refused), where `oxywatch buffer
+// replay-dead-letters` finds them.
+func BufferDeadLetters(path string) DeadLetterFunc {
+	return func(reason, detail string, lines []string, at time.Time) error {
+		dls := make([]buffer.DeadLetter, len(lines))
+		for i, l := range lines {
+			dls[i] = buffer.DeadLetter{Line: l, Reason: reason, Detail: detail, At: at}
+		}
+		return buffer.AppendDeadLetters(path, dls)
+	}
 }
 
 // Ingester turns MQTT messages into durable readings.
@@ -57,6 +84,8 @@ type ingestMetrics struct {
 	rejected    *prometheus.CounterVec
 	unknownKeys prometheus.Counter
 	append      prometheus.Histogram
+	tagRepairs  *prometheus.CounterVec
+	deadLetters prometheus.Counter
 }
 
 // New builds an ingester and registers its metrics.
@@ -75,6 +104,9 @@ func New(opts Options) *Ingester {
 	}
 	if opts.LogRejectsPerMinute <= 0 {
 		opts.LogRejectsPerMinute = 60
+	}
+	if b, ok := opts.Buffer.(interface{ DeadLetterPath() string }); ok && opts.DeadLetter == nil {
+		opts.DeadLetter = BufferDeadLetters(b.DeadLetterPath())
 	}
 	in := &Ingester{opts: opts, log: opts.Logger.With("component", "ingest")}
 	in.encs.New = func() any { return store.NewEncoder() }
@@ -96,6 +128,17 @@ func New(opts Options) *Ingester {
 			Name: "oxywatch_ingest_append_seconds", Help: "Time from receiving a message to its readings being durable in the buffer.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 		}),
+		tagRepairs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oxywatch_ingest_tag_repairs_total",
+			Help: "Readings stored with a registry value repaired to fit line protocol (newline, control character, invalid UTF-8 or trailing backslash), by tag: fix the device's registry entry.",
+		}, []string{"tag"}),
+		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "oxywatch_ingest_dead_letter_readings_total",
+			Help: "Valid readings line protocol could not carry, kept in the dead-letter file instead of the buffer (rejected as unencodable).",
+		}),
+	}
+	for _, t := range []string{"country", "facility", "kind", "region"} {
+		in.m.tagRepairs.WithLabelValues(t)
 	}
 	for _, t := range []string{"telemetry", "status", "invalid"} {
 		in.m.messages.WithLabelValues(t)
@@ -107,7 +150,7 @@ func New(opts Options) *Ingester {
 		in.m.rejected.WithLabelValues(string(r))
 	}
 	if opts.Registerer != nil {
-		opts.Registerer.MustRegister(in.m.messages, in.m.readings, in.m.rejected, in.m.unknownKeys, in.m.append)
+		opts.Registerer.MustRegister(in.m.messages, in.m.readings, in.m.rejected, in.m.unknownKeys, in.m.append, in.m.tagRepairs, in.m.deadLetters)
 	}
 	return in
 }
@@ -168,26 +211,96 @@ func (in *Ingester) handleTelemetry(ctx context.Context, dev plant.DeviceID, pay
 	if len(d.Readings) == 0 {
 		return nil
 	}
-	if err := in.store(ctx, d.Readings, device, received); err != nil {
+	stored, err := in.store(ctx, d.Readings, device, received)
+	if err != nil {
 		return err
 	}
 	in.m.append.Observe(in.opts.Now().Sub(received).Seconds())
-	in.deliver(d.Readings, received)
+	in.deliver(stored, received)
 	return nil
 }
 
-func (in *Ingester) store(ctx context.Context, rs []plant.Reading, device plant.Device, received time.Time) error {
+// store makes readings durable in the buffer and returns those it stored.
+// Only the buffer's failure is an error (the message must then not be
+// acknowledged). Registry values line protocol cannot carry are repaired,
+// and a reading that still cannot be encoded goes to the dead letters: bad
+// data never stops ingest, where an error here would make the broker
+// redeliver it forever (issue 13, item 3).
+func (in *Ingester) store(ctx context.Context, rs []plant.Reading, device plant.Device, received time.Time) ([]plant.Reading, error) {
 	enc := in.encs.Get().(*store.Encoder)
 	defer in.encs.Put(enc)
-	data, err := enc.Encode(rs, store.TagsOf(device))
+	out := enc.Encode(rs, store.TagsOf(device))
+	if len(out.Repaired) > 0 {
+		in.tagsRepaired(device, out.Repaired, out.Lines)
+	}
+	if out.Lines > 0 {
+		if err := in.opts.Buffer.Append(ctx, out.Data, out.Lines, received); err != nil {
+			return nil, fmt.Errorf("buffer readings of %s: %w", device.ID, err)
+		}
+	}
+	if len(out.Failed) > 0 {
+		rs = in.deadLetter(device, rs, out.Failed, received)
+	}
+	return rs, nil
+}
+
+func (in *Ingester) tagsRepaired(device plant.Device, tags []string, lines int) {
+	for _, t := range tags {
+		in.m.tagRepairs.WithLabelValues(t).Add(float64(lines))
+	}
+	if in.rl.allow(in.opts.Now()) {
+		in.log.Warn("registry values of a device cannot be stored in InfluxDB as they are and were repaired (control characters to spaces, trailing backslashes dropped); fix the device's registry entry",
+			"device", device.ID, "tags", tags)
+	}
+}
+
+// deadLetter rejects the readings that could not be encoded, keeps them as
+// JSON lines in the dead letters, and returns the others.
+func (in *Ingester) deadLetter(device plant.Device, rs []plant.Reading, failed []store.Failure, received time.Time) []plant.Reading {
+	lines := make([]string, len(failed))
+	bad := make(map[int]bool, len(failed))
+	for i, f := range failed {
+		bad[f.Index] = true
+		lines[i] = deadLetterLine(rs[f.Index], device)
+	}
+	err := errors.New("no dead-letter file configured")
+	if in.opts.DeadLetter != nil {
+		err = in.opts.DeadLetter(string(ReasonUnencodable), failed[0].Err.Error(), lines, received)
+	}
+	where := "the reading was kept in the dead letters"
 	if err != nil {
-		// Validated readings always encode; this is a bug, not bad input.
-		return fmt.Errorf("encode readings of %s: %w", device.ID, err)
+		where = "the reading is lost: the dead letters could not take it"
+		in.log.Error("readings that cannot be encoded could not be kept in the dead letters either; they are lost but for this log line",
+			"device", device.ID, "err", err, "readings", lines)
+	} else {
+		in.m.deadLetters.Add(float64(len(lines)))
 	}
-	if err := in.opts.Buffer.Append(ctx, data, len(rs), received); err != nil {
-		return fmt.Errorf("buffer readings of %s: %w", device.ID, err)
+	for _, f := range failed {
+		in.reject(device.ID, Rejection{Index: f.Index, Reason: ReasonUnencodable, Detail: f.Err.Error() + "; " + where})
 	}
-	return nil
+	kept := make([]plant.Reading, 0, len(rs)-len(failed))
+	for i, r := range rs {
+		if !bad[i] {
+			kept = append(kept, r)
+		}
+	}
+	return kept
+}
+
+// deadLetterLine is a reading as one line of JSON, with the registry tags
+// it was to be stored with.
+func deadLetterLine(r plant.Reading, device plant.Device) string {
+	b, err := json.Marshal(struct {
+		plant.Reading
+		Tags store.Tags `json:"tags"`
+	}{r, store.TagsOf(device)})
+	if err != nil { // a value JSON cannot hold either (NaN): say what there is
+		var b strings.Builder
+		fmt.Fprintf(&b, "device=%s ts=%s", r.Device, r.Time.Format(time.RFC3339Nano))
+		r.Each(func(field string, v float64) { fmt.Fprintf(&b, " %s=%v", field, v) })
+		return b.String()
+	}
+	return string(b)
 }
 
 func (in *Ingester) deliver(rs []plant.Reading, received time.Time) {

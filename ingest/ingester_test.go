@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/oxywatch/oxywatch/ingest/buffer"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -173,17 +175,23 @@ func TestBufferFailureIsNotAcknowledged(t *testing.T) {
 	}
 }
 
-// FuzzHandleMessage feeds arbitrary topics and payloads through the whole
-// intake: nothing panics, a working buffer never yields an error, and every
-// line written to the buffer is valid line protocol for o2_reading.
+// FuzzHandleMessage feeds arbitrary topics, payloads and registry
+// facility names through the whole intake: nothing panics, a working buffer
+// never yields an error, every line written to the buffer is valid line
+// protocol for o2_reading, and alarms read back as the JSON array they are.
 func FuzzHandleMessage(f *testing.F) {
-	f.Add("o2/psa-001/telemetry", []byte(`{"purity_pct":93.5,"alarms":["low purity","a=b,c"],"state":"running"}`))
-	f.Add("o2/psa-001/status", []byte("online"))
-	f.Add("o2/x y/telemetry", []byte(`{}`))
-	f.Add("o2/conc-1/telemetry", []byte(`[{"ts":1763800000,"flow_m3h":1.2},{"ts":"2026-11-22T10:00:00+03:00","pressure_psi":60}]`))
-	f.Add("o2//telemetry", []byte(`{"alarms":"\"\\\n"}`))
-	f.Fuzz(func(t *testing.T, topic string, payload []byte) {
+	f.Add("o2/psa-001/telemetry", []byte(`{"purity_pct":93.5,"alarms":["low purity","a=b,c"],"state":"running"}`), "Mbale RRH")
+	f.Add("o2/psa-001/status", []byte("online"), "")
+	f.Add("o2/x y/telemetry", []byte(`{}`), "")
+	f.Add("o2/conc-1/telemetry", []byte(`[{"ts":1763800000,"flow_m3h":1.2},{"ts":"2026-11-22T10:00:00+03:00","pressure_psi":60}]`), "")
+	f.Add("o2//telemetry", []byte(`{"alarms":"\"\\\n"}`), "")
+	f.Add("o2/psa-001/telemetry", []byte(`{"purity_pct":93,"alarms":["\"\\,\n\u0000"]}`), "Ward 3\\")
+	f.Add("o2/psa-001/telemetry", []byte(`{"purity_pct":93}`), "a\nb\r\xff\\")
+	f.Fuzz(func(t *testing.T, topic string, payload []byte, facility string) {
 		h := newHarness(false)
+		dev := h.dir.known["psa-001"]
+		dev.Facility = facility
+		h.dir.known["psa-001"] = dev
 		if err := h.in.HandleMessage(context.Background(), topic, payload); err != nil {
 			t.Fatalf("error with a working buffer: %v", err)
 		}
@@ -206,7 +214,7 @@ func FuzzHandleMessage(f *testing.F) {
 				}
 				fields := 0
 				for {
-					k, _, err := dec.NextField()
+					k, v, err := dec.NextField()
 					if err != nil {
 						t.Fatalf("field: %v in %q", err, data)
 					}
@@ -214,6 +222,12 @@ func FuzzHandleMessage(f *testing.F) {
 						break
 					}
 					fields++
+					if string(k) == "alarms" {
+						var codes []string
+						if err := json.Unmarshal([]byte(v.StringV()), &codes); err != nil || len(codes) == 0 {
+							t.Fatalf("alarms %q are not a JSON array of codes: %v", v.StringV(), err)
+						}
+					}
 				}
 				if fields == 0 {
 					t.Fatalf("line without fields in %q", data)
@@ -228,4 +242,140 @@ func FuzzHandleMessage(f *testing.F) {
 			t.Fatalf("%d lines in the buffer, %d declared", lines, h.buf.lines)
 		}
 	})
+}
+
+// A registry value line protocol cannot carry (a facility ending in a
+// backslash, or holding a newline) used to fail the encoder, and the error
+// stopped ingest on every redelivery (issue 13, item 3). It is repaired,
+// counted and stored.
+func TestBadRegistryValueDoesNotStopIngest(t *testing.T) {
+	h := newHarness(false)
+	h.dir.known["bad-1"] = plant.Device{ID: "bad-1", Kind: plant.KindPSA, Facility: `Ward 3\`}
+	h.dir.known["bad-2"] = plant.Device{ID: "bad-2", Kind: plant.KindPSA, Facility: "Mbale\nRRH", Region: "ea\rst"}
+	for _, dev := range []string{"bad-1", "bad-2"} {
+		payload := `[{"ts":"2026-11-22T10:00:00Z","purity_pct":93},{"ts":"2026-11-22T10:01:00Z","purity_pct":92}]`
+		if err := h.in.HandleMessage(context.Background(), "o2/"+dev+"/telemetry", []byte(payload)); err != nil {
+			t.Fatalf("%s: got %v, want nil: a registry value must never stop ingest", dev, err)
+		}
+	}
+	if h.buf.lines != 4 || h.rec.live+h.rec.backlog != 4 {
+		t.Errorf("buffered %d lines, delivered %d readings; want 4 and 4", h.buf.lines, h.rec.live+h.rec.backlog)
+	}
+	var tags []string
+	for _, data := range h.buf.data {
+		dec := lineprotocol.NewDecoderWithBytes(data)
+		for dec.Next() {
+			if _, err := dec.Measurement(); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				k, v, err := dec.NextTag()
+				if err != nil {
+					t.Fatalf("tag: %v in %q", err, data)
+				}
+				if k == nil {
+					break
+				}
+				if string(k) == "facility" || string(k) == "region" {
+					tags = append(tags, string(k)+"="+string(v))
+				}
+			}
+		}
+	}
+	if want := "facility=Ward 3 facility=Ward 3 facility=Mbale RRH region=ea st facility=Mbale RRH region=ea st"; strings.Join(tags, " ") != want {
+		t.Errorf("stored tags %q, want %q", strings.Join(tags, " "), want)
+	}
+	for tag, want := range map[string]float64{"facility": 4, "region": 2, "kind": 0} {
+		if got := testutil.ToFloat64(h.in.m.tagRepairs.WithLabelValues(tag)); got != want {
+			t.Errorf("tag_repairs_total{tag=%s} = %v, want %v", tag, got, want)
+		}
+	}
+}
+
+// deadLetters records what an Ingester keeps in the dead letters.
+type deadLetters struct {
+	lines          []string
+	reason, detail string
+	fail           error
+}
+
+func (d *deadLetters) keep(reason, detail string, lines []string, _ time.Time) error {
+	if d.fail != nil {
+		return d.fail
+	}
+	d.reason, d.detail = reason, detail
+	d.lines = append(d.lines, lines...)
+	return nil
+}
+
+// With the real buffer, such a reading lands in its dead-letter file, where
+// the replay command reads it.
+func TestUnencodableReadingInBufferDeadLetterFile(t *testing.T) {
+	buf, err := buffer.Open(t.TempDir(), buffer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close()
+	h := newHarness(false)
+	h.in = New(Options{Buffer: buf, Directory: h.dir, Registerer: prometheus.NewRegistry(),
+		Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
+	dev, _ := h.dir.Device("psa-001")
+	late := plant.Reading{Device: "psa-001", Time: time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), Values: plant.Values{Purity: plant.Float(93)}}
+	if _, err := h.in.store(context.Background(), []plant.Reading{late}, dev, testNow); err != nil {
+		t.Fatal(err)
+	}
+	dls, err := buffer.ReadDeadLetters(buf.DeadLetterPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dls) != 1 || dls[0].Reason != string(ReasonUnencodable) || !strings.Contains(dls[0].Line, `"device":"psa-001"`) || !dls[0].At.Equal(testNow) {
+		t.Errorf("dead letters %+v, want the late reading as unencodable", dls)
+	}
+}
+
+// A reading the encoder still refuses goes to the dead letters with a
+// counter and the device's last_error; the rest of the message is stored
+// and acknowledged, never an error that stops ingest.
+func TestUnencodableReadingGoesToDeadLetters(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dl   *deadLetters
+		kept float64
+	}{
+		{"kept", &deadLetters{}, 1},
+		{"dead letters failing", &deadLetters{fail: errors.New("disk full")}, 0},
+		{"no dead letters", nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(false)
+			if tc.dl != nil {
+				h.in.opts.DeadLetter = tc.dl.keep
+			}
+			dev, _ := h.dir.Device("psa-001")
+			good := plant.Reading{Device: "psa-001", Time: testNow.Add(-time.Minute), Values: plant.Values{Purity: plant.Float(93)}}
+			late := good // the decoder lets no such time through; the encoder must cope anyway
+			late.Time = time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)
+			stored, err := h.in.store(context.Background(), []plant.Reading{late, good}, dev, testNow)
+			if err != nil {
+				t.Fatalf("got %v, want nil", err)
+			}
+			if len(stored) != 1 || !stored[0].Time.Equal(good.Time) || h.buf.lines != 1 {
+				t.Errorf("stored %v, buffered %d lines; want the good reading only", stored, h.buf.lines)
+			}
+			if got := testutil.ToFloat64(h.in.m.rejected.WithLabelValues(string(ReasonUnencodable))); got != 1 {
+				t.Errorf("rejected{reason=unencodable} = %v, want 1", got)
+			}
+			if got := testutil.ToFloat64(h.in.m.deadLetters); got != tc.kept {
+				t.Errorf("dead_letter_readings_total = %v, want %v", got, tc.kept)
+			}
+			if st, _ := h.in.Fleet().Get("psa-001"); !strings.Contains(st.LastError, "unencodable") {
+				t.Errorf("last error %q, want unencodable", st.LastError)
+			}
+			if tc.kept == 1 {
+				if len(tc.dl.lines) != 1 || !strings.Contains(tc.dl.lines[0], `"ts":"2300-01-01T00:00:00Z"`) || !strings.Contains(tc.dl.lines[0], "Mbale RRH") || tc.dl.reason != "unencodable" {
+					t.Errorf("dead letters %q (%s: %s), want the late reading with its tags", tc.dl.lines, tc.dl.reason, tc.dl.detail)
+				}
+			}
+		})
+	}
 }
