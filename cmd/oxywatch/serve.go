@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"syscall"
 
 	"github.com/oxywatch/oxywatch/internal/app"
 	"github.com/oxywatch/oxywatch/internal/config"
@@ -40,7 +42,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// Once, on the first start, on stdout and never in the log.
 		fmt.Fprintf(stdout, "OxyWatch admin token (shown once; keep it safe, or create others with `oxywatch token create`): %s\n", tok)
 	}
-	return a.Run(ctx)
+	err = a.Run(ctx)
+	if errors.Is(err, app.ErrRestart) {
+		return restartInPlace(log)
+	}
+	return err
+}
+
+// restartInPlace starts oxywatch again in this process (same pid, so a
+// supervisor sees no exit), with the same arguments and environment.
+func restartInPlace(log *slog.Logger) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("start again: %w", err)
+	}
+	log.Info("starting again")
+	return syscall.Exec(exe, os.Args, os.Environ())
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

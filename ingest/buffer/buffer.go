@@ -37,13 +37,18 @@ type Options struct {
 	SegmentSize int
 	// NoSync skips fsync: only for benchmarks that measure without the disk.
 	NoSync bool
+	// Reserve is the free disk space below which appends are refused with
+	// ErrDiskFull rather than risk a write cut short (default: two
+	// segments). The database and logs on the same disk need room too.
+	Reserve int64
 }
 
 // Buffer is a durable FIFO of entries.
 type Buffer struct {
-	dir  string
-	log  *wal.Log
-	opts Options
+	dir   string
+	logMu sync.RWMutex // Lock only to reopen the WAL after a failed write
+	log   *wal.Log
+	opts  Options
 
 	reqs    chan appendReq
 	closing chan struct{}
@@ -56,6 +61,7 @@ type Buffer struct {
 	trimmed  uint64 // first index still in the WAL
 	wake     chan struct{}
 	appended uint64 // total entries appended since open (for metrics)
+	failing  error  // the last append's error; nil once an append succeeds
 }
 
 type appendReq struct {
@@ -71,6 +77,9 @@ func Open(dir string, opts Options) (*Buffer, error) {
 	}
 	if opts.SegmentSize <= 0 {
 		opts.SegmentSize = 8 << 20
+	}
+	if opts.Reserve <= 0 {
+		opts.Reserve = 2 * int64(opts.SegmentSize)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create buffer dir %s: %w", dir, err)
@@ -115,6 +124,13 @@ func openWAL(dir string, opts Options) (*wal.Log, error) {
 		DirPerms:    0o750,
 		FilePerms:   0o640,
 	}
+	// A torn tail is cut before opening: the WAL reads a run of zeros as
+	// empty entries rather than as damage.
+	cut, err := repairTail(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open buffer %s: %w", dir, err)
+	}
+	Repaired += cut
 	log, err := wal.Open(dir, walOpts)
 	if errors.Is(err, wal.ErrCorrupt) {
 		// Keep the damaged files for inspection and recovery by hand; a
@@ -208,6 +224,21 @@ func (b *Buffer) commitLoop() {
 }
 
 func (b *Buffer) writeGroup(batch *wal.Batch, group []appendReq) error {
+	err := b.tryWrite(batch, group)
+	b.mu.Lock()
+	b.failing = err
+	b.mu.Unlock()
+	return err
+}
+
+func (b *Buffer) tryWrite(batch *wal.Batch, group []appendReq) error {
+	size := int64(0)
+	for _, req := range group {
+		size += int64(len(req.data))
+	}
+	if free, err := freeBytes(b.dir); err == nil && free-size < b.opts.Reserve {
+		return fmt.Errorf("append to buffer %s: %w (%d MiB free, %d MiB kept in reserve): free space on the data dir's disk", b.dir, ErrDiskFull, free>>20, b.opts.Reserve>>20)
+	}
 	b.mu.Lock()
 	first := b.next
 	b.mu.Unlock()
@@ -215,7 +246,15 @@ func (b *Buffer) writeGroup(batch *wal.Batch, group []appendReq) error {
 	for i, req := range group {
 		batch.Write(first+uint64(i), req.data)
 	}
-	if err := b.log.WriteBatch(batch); err != nil {
+	b.logMu.RLock()
+	err := b.log.WriteBatch(batch)
+	b.logMu.RUnlock()
+	if err != nil {
+		// The WAL's memory may now disagree with its file (a write cut
+		// short): read it again from disk before the next append.
+		if rerr := b.reopen(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
 		return fmt.Errorf("append to buffer %s: %w", b.dir, err)
 	}
 	b.mu.Lock()
@@ -227,6 +266,35 @@ func (b *Buffer) writeGroup(batch *wal.Batch, group []appendReq) error {
 	default:
 	}
 	return nil
+}
+
+// reopen closes the WAL and opens it again from disk, cutting a torn last
+// entry; appends continue after the last entry that is really there.
+func (b *Buffer) reopen() error {
+	b.logMu.Lock()
+	defer b.logMu.Unlock()
+	_ = b.log.Close()
+	log, err := openWAL(b.dir, b.opts)
+	if err != nil {
+		return err
+	}
+	last, err := log.LastIndex()
+	if err != nil {
+		log.Close()
+		return err
+	}
+	b.log = log
+	b.mu.Lock()
+	b.next = last + 1
+	b.mu.Unlock()
+	return nil
+}
+
+// Failing returns the last append's error, nil once an append succeeded.
+func (b *Buffer) Failing() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.failing
 }
 
 func (b *Buffer) failPending(err error) {
@@ -251,6 +319,8 @@ func (b *Buffer) Read(maxLines int) ([]Entry, error) {
 	b.mu.Unlock()
 	var out []Entry
 	lines := 0
+	b.logMu.RLock()
+	defer b.logMu.RUnlock()
 	for ; idx < next; idx++ {
 		rec, err := b.log.Read(idx)
 		if err != nil {
@@ -288,6 +358,8 @@ func (b *Buffer) Trim() error {
 	if cursor <= trimmed {
 		return nil
 	}
+	b.logMu.RLock()
+	defer b.logMu.RUnlock()
 	if err := b.log.TruncateFront(cursor); err != nil {
 		return fmt.Errorf("trim buffer to %d: %w", cursor, err)
 	}
@@ -312,7 +384,10 @@ func (b *Buffer) Stats() Stats {
 	cursor := b.cursor
 	b.mu.Unlock()
 	if s.Depth > 0 {
-		if rec, err := b.log.Read(cursor); err == nil && len(rec) >= headerLen {
+		b.logMu.RLock()
+		rec, err := b.log.Read(cursor)
+		b.logMu.RUnlock()
+		if err == nil && len(rec) >= headerLen {
 			s.OldestUnsent = time.Unix(0, int64(binary.BigEndian.Uint64(rec)))
 		}
 	}
@@ -338,7 +413,10 @@ func (b *Buffer) Close() error {
 	b.once.Do(func() {
 		close(b.closing)
 		<-b.done
-		err = errors.Join(b.Trim(), b.log.Close())
+		trimErr := b.Trim()
+		b.logMu.Lock()
+		defer b.logMu.Unlock()
+		err = errors.Join(trimErr, b.log.Close())
 	})
 	return err
 }

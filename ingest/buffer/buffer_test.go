@@ -2,6 +2,7 @@ package buffer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -182,34 +183,70 @@ func TestAppendAfterClose(t *testing.T) {
 }
 
 // A torn segment is moved aside so ingest can go on.
-func TestCorruptWALQuarantined(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "buf")
-	b := mustOpen(t, dir)
-	appendN(t, b, 0, 3)
-	b.Close()
-	segs, _ := filepath.Glob(filepath.Join(dir, "0*"))
-	if len(segs) == 0 {
-		t.Fatal("no segment files")
+// TestTornTailRepaired: a power cut during a write leaves a torn entry at
+// the end of the newest segment. It is cut off (and kept beside the
+// buffer); every whole entry before it is kept and appends go on.
+func TestTornTailRepaired(t *testing.T) {
+	for name, tail := range map[string][]byte{
+		"torn length prefix": {0xff, 0xff, 0xff},
+		"short entry":        {40, 1, 2, 3},
+		"zeros":              make([]byte, 4096),
+	} {
+		t.Run(name, func(t *testing.T) {
+			Repaired, Quarantined = 0, ""
+			dir := filepath.Join(t.TempDir(), "buf")
+			b := mustOpen(t, dir)
+			appendN(t, b, 0, 3)
+			b.Close()
+			segs, _ := filepath.Glob(filepath.Join(dir, "0*"))
+			f, _ := os.OpenFile(segs[len(segs)-1], os.O_APPEND|os.O_WRONLY, 0)
+			f.Write(tail)
+			f.Close()
+			b = mustOpen(t, dir)
+			defer b.Close()
+			if Quarantined != "" || Repaired != int64(len(tail)) {
+				t.Fatalf("quarantined %q, repaired %d bytes; want the %d torn bytes cut and nothing moved aside", Quarantined, Repaired, len(tail))
+			}
+			if got := readAll(t, b); len(got) != 3 {
+				t.Fatalf("after the repair the buffer holds %q, want the 3 whole entries", got)
+			}
+			appendN(t, b, 3, 1)
+			if got := readAll(t, b); len(got) != 4 {
+				t.Fatalf("append after the repair: %d entries, want 4", len(got))
+			}
+			if kept, _ := filepath.Glob(dir + ".torn-*"); len(kept) != 1 {
+				t.Errorf("torn bytes not kept beside the buffer: %v", kept)
+			}
+		})
 	}
-	f, _ := os.OpenFile(segs[len(segs)-1], os.O_APPEND|os.O_WRONLY, 0)
-	f.Write([]byte{0xff, 0xff, 0xff}) // a torn length prefix
-	f.Close()
-	dead := []DeadLetter{{Line: "m v=1 1", Reason: "parse_error", At: t0}}
-	if err := AppendDeadLetters(filepath.Join(dir, DeadLetterFile), dead); err != nil {
+}
+
+// TestDiskReserveRefusesBeforeTheDiskIsFull: with less free space than the
+// reserve, an append is refused with ErrDiskFull and nothing is written;
+// with space again, appends go on.
+func TestDiskReserveRefusesBeforeTheDiskIsFull(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "buf")
+	free, err := freeBytes(filepath.Dir(dir))
+	if err != nil {
 		t.Fatal(err)
 	}
-	b = mustOpen(t, dir)
+	b, err := Open(dir, Options{Reserve: free + 1<<30})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer b.Close()
-	if Quarantined == "" {
-		t.Fatal("corrupt buffer not quarantined")
+	err = b.Append(context.Background(), []byte("m v=1 1"), 1, t0)
+	if !errors.Is(err, ErrDiskFull) || !errors.Is(b.Failing(), ErrDiskFull) {
+		t.Fatalf("append with the disk under the reserve: %v (failing %v), want ErrDiskFull", err, b.Failing())
 	}
-	if _, err := os.Stat(Quarantined); err != nil {
-		t.Errorf("quarantined folder missing: %v", err)
+	if got := readAll(t, b); len(got) != 0 {
+		t.Fatalf("a refused append left %q in the buffer", got)
 	}
-	if got, err := ReadDeadLetters(b.DeadLetterPath()); err != nil || len(got) != 1 {
-		t.Errorf("dead letters after the quarantine: got %v, %v; want the one line kept beside the new buffer", got, err)
+	b.opts.Reserve = 1 // space again
+	appendN(t, b, 0, 2)
+	if b.Failing() != nil || len(readAll(t, b)) != 2 {
+		t.Fatalf("appends did not resume: failing %v", b.Failing())
 	}
-	appendN(t, b, 0, 1)
 }
 
 func BenchmarkAppendParallel(b *testing.B) {

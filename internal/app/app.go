@@ -35,6 +35,7 @@ type App struct {
 	log    *slog.Logger
 	reg    *prometheus.Registry
 	db     *sql.DB
+	dbFile *dbFile
 	devs   *store.Registry
 	broker *ingest.Broker
 	buf    *buffer.Buffer
@@ -95,11 +96,25 @@ func (a *App) build(ctx context.Context) error {
 	if a.db, err = store.OpenSQLite(a.cfg.DataDir); err != nil {
 		return err
 	}
+	if a.dbFile, err = newDBFile(ctx, filepath.Join(a.cfg.DataDir, store.DBFile), a.db, a.log, a.reg); err != nil {
+		return err
+	}
 	if a.devs, err = store.OpenRegistry(ctx, a.db, nil); err != nil {
 		return err
 	}
 	if a.buf, err = buffer.Open(filepath.Join(a.cfg.DataDir, buffer.Subdir), buffer.Options{}); err != nil {
 		return err
+	}
+	a.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "oxywatch_buffer_append_failing", Help: "1 while readings cannot be made durable (disk full?): devices are not acknowledged and send again.",
+	}, func() float64 {
+		if a.buf.Failing() != nil {
+			return 1
+		}
+		return 0
+	}))
+	if buffer.Repaired > 0 {
+		a.log.Warn("the ingest buffer ended in a torn write (power cut?); the torn bytes were cut off and kept beside it, every whole reading is kept", "bytes", buffer.Repaired)
 	}
 	if buffer.Quarantined != "" {
 		a.log.Error("the ingest buffer was damaged (torn write after a power cut?) and was moved aside; recover it by hand", "moved_to", buffer.Quarantined)
@@ -247,6 +262,12 @@ func (a *App) Ready(ctx context.Context) error {
 	if err := a.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
+	if err := a.dbFile.err(); err != nil {
+		return err
+	}
+	if err := a.buf.Failing(); err != nil {
+		return fmt.Errorf("readings cannot be made durable, devices are not acknowledged: %w", err)
+	}
 	return nil
 }
 
@@ -289,6 +310,7 @@ func (a *App) Run(ctx context.Context) error {
 	})
 	wg.Go(func() { a.scheduleDHIS2(ctx) })
 	wg.Go(func() { a.trackRegistry(ctx) })
+	wg.Go(func() { a.dbFile.watch(ctx) })
 	go func() {
 		var err error
 		if a.cfg.HTTP.TLSCert != "" {
@@ -313,6 +335,8 @@ func (a *App) Run(ctx context.Context) error {
 		a.log.Error("stopping: ingest cannot go on safely", "err", runErr)
 	case runErr = <-errc:
 		a.log.Error("stopping", "err", runErr)
+	case <-a.dbFile.restartRequested():
+		runErr = ErrRestart
 	}
 	a.intake.Stop() // 1. take no more messages; unacknowledged ones stay with the devices or the broker
 	stopAlerting()  // 2. alerting writes what it decided (and its outbox rows)
@@ -322,6 +346,10 @@ func (a *App) Run(ctx context.Context) error {
 	cancel()        // 4. the sender makes a last bounded attempt and stops
 	wg.Wait()
 	a.saveStates()
+	if err := a.dbFile.close(); err != nil {
+		a.log.Error("the SQLite file could not be written back; the data dir holds what the last run saw", "err", err)
+		runErr = errors.Join(runErr, err)
+	}
 	shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	_ = a.http.Shutdown(shutdownCtx) // 5. the API last, so /readyz told the truth until now
