@@ -114,7 +114,9 @@ func DecodeTelemetry(dev plant.DeviceID, payload []byte, now time.Time) Decoded 
 		case errors.Is(err, errNotContainer):
 			d.reject(-1, ReasonNotJSON, err.Error())
 		default:
-			d.reject(-1, ReasonNotJSON, "invalid JSON: "+err.Error())
+			// The tokenizer's message can hold a JSON pointer as deep as
+			// the payload: keep the log and last_error readable.
+			d.reject(-1, ReasonNotJSON, "invalid JSON: "+clipN(err.Error(), 200))
 		}
 	}
 	return d
@@ -136,11 +138,17 @@ func (d *Decoded) reject(i int, reason Reason, detail string) {
 
 // clip shortens device bytes quoted in messages so a bad payload cannot flood logs.
 func clip(b []byte) string {
-	const max = 40
-	if len(b) <= max {
-		return string(b)
+	return clipN(string(b), 40)
+}
+
+func clipN(s string, max int) string {
+	if len(s) <= max {
+		return s
 	}
-	return string(b[:max]) + "…"
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max-- // never cut a character in two
+	}
+	return s[:max] + "…"
 }
 
 // DecodeStatus decodes a payload from o2/DEVICE/status.

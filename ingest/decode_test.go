@@ -76,6 +76,7 @@ func TestDecodeTelemetryRejects(t *testing.T) {
 		{"trailing comma", `{"purity_pct":93,}`, ReasonNotJSON, -1},
 		{"bad JSON after good readings", `[{"ts":1795161600,"purity_pct":93},{"ts":1795161660,"purity_pct":93}`, ReasonNotJSON, -1},
 		{"lone surrogate", `{"purity_pct":93,"fw":"\ud800"}`, ReasonNotJSON, -1},
+		{"nested too deep", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), ReasonNotJSON, -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,8 +88,8 @@ func TestDecodeTelemetryRejects(t *testing.T) {
 			if got.Reason != tc.want || got.Index != tc.index {
 				t.Errorf("got reason %s at %d (%s), want %s at %d", got.Reason, got.Index, got.Detail, tc.want, tc.index)
 			}
-			if got.Detail == "" {
-				t.Error("rejection has no detail")
+			if got.Detail == "" || len(got.Detail) > 300 {
+				t.Errorf("rejection detail %.400q is empty or too long for a log line", got.Detail)
 			}
 		})
 	}
