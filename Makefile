@@ -22,9 +22,15 @@ test: deps ## run every test, integration tests against real mosquitto and influ
 test-short: ## unit tests only (no servers)
 	go test -short -race ./...
 
-fuzz: ## fuzz everything that reads device bytes, FUZZTIME (default 2m) each
+fuzz: ## fuzz everything that reads device or user bytes, FUZZTIME (default 2m) each
 	go test ./ingest -run '^$$' -fuzz '^FuzzDecodeTelemetry$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./ingest -run '^$$' -fuzz '^FuzzHandleMessage$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./ingest -run '^$$' -fuzz '^FuzzDecodeMatchesV1$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./internal/plant -run '^$$' -fuzz '^FuzzValidDeviceID$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./internal/store -run '^$$' -fuzz '^FuzzRepairTag$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./api -run '^$$' -fuzz '^FuzzParseInventory$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./alerting/notify -run '^$$' -fuzz '^FuzzInboundText$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./alerting/notify -run '^$$' -fuzz '^FuzzSMSText$$' -fuzztime $${FUZZTIME:-2m}
 
 bench: deps ## benchmarks with figures: ingest vs bare subscriber, buffer, alerting, reports, API
 	go test -run '^$$' -bench . -benchtime 1x ./internal/app/

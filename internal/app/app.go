@@ -435,6 +435,11 @@ func (a *App) closeAll() {
 	if a.broker != nil {
 		_ = a.broker.Close()
 	}
+	if a.devs != nil {
+		if err := a.devs.Close(); err != nil {
+			a.log.Warn("writing newly seen devices failed; they are listed again on their next reading", "err", err)
+		}
+	}
 	if a.db != nil {
 		_ = a.db.Close()
 	}

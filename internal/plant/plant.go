@@ -5,17 +5,28 @@ package plant
 
 import (
 	"fmt"
-	"regexp"
 	"time"
 )
 
 // DeviceID is the device part of an MQTT topic, o2/DEVICE/telemetry.
 type DeviceID string
 
-var deviceIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
-// ValidDeviceID reports whether s is an acceptable device id (CONTRACT §3).
-func ValidDeviceID(s string) bool { return deviceIDPattern.MatchString(s) }
+// ValidDeviceID reports whether s is an acceptable device id (CONTRACT §3):
+// ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$. It runs for every message, so it is a
+// loop rather than a regular expression.
+func ValidDeviceID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Kind is the kind of equipment.
 type Kind string
