@@ -5,7 +5,7 @@ export PATH := $(GOBIN):$(PATH)
 INFLUXD_VERSION := v1.8.10
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help deps build test test-short fuzz bench run clean
+.PHONY: help deps build test test-short fuzz bench score run clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ fuzz: ## fuzz everything that reads device or user bytes, FUZZTIME (default 2m) 
 	go test ./api -run '^$$' -fuzz '^FuzzParseInventory$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./alerting/notify -run '^$$' -fuzz '^FuzzInboundText$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./alerting/notify -run '^$$' -fuzz '^FuzzSMSText$$' -fuzztime $${FUZZTIME:-2m}
+
+score: ## alerts against the simulator's ground truth: recall, precision, latency per fault kind
+	go run ./firmware-sim/score/cmd/score
 
 bench: deps ## benchmarks with figures: ingest vs bare subscriber, buffer, alerting, reports, API
 	go test -run '^$$' -bench . -benchtime 1x ./internal/app/

@@ -247,6 +247,11 @@ func (e *Engine) Sync(ctx context.Context) error {
 	return e.w.barrier(ctx)
 }
 
+// Tick runs the timers due at Options.Now. Run does it every Options.Tick; a
+// caller that drives the engine on a simulated clock (the scorer) calls it
+// after each move of its clock instead, and Sync to commit.
+func (e *Engine) Tick() { e.tick(e.now()) }
+
 // tick handles every device whose due time has come: it first marks devices
 // past their offline deadline, so a facility whose devices all went quiet
 // together raises its facility alert before any device alert is announced,

@@ -27,6 +27,10 @@ type Spec struct {
 	Booster        bool   // PSA with a booster compressor filling cylinders
 	Generator      bool   // the facility has a standby generator
 	NoRTC          bool   // no real-time clock: live readings carry no ts at real speed
+	// ClockError is how far the device's clock is behind the true time
+	// (negative: ahead), for as long as it runs: a clock set wrong and
+	// never synchronised. A clock_drift fault adds to it.
+	ClockError time.Duration
 }
 
 // Device is one simulated device: its firmware state and the physics of the
@@ -67,7 +71,7 @@ type Device struct {
 // with a runtime and wear that differ between devices.
 func newDevice(spec Spec, idx int, seed uint64, start time.Time) *Device {
 	rng := rand.New(rand.NewPCG(seed, uint64(idx)+1))
-	d := &Device{Spec: spec, idx: idx, rng: rng, last: start}
+	d := &Device{Spec: spec, idx: idx, rng: rng, last: start, offset: -spec.ClockError}
 	if d.ReportInterval <= 0 {
 		d.ReportInterval = time.Minute
 	}

@@ -68,6 +68,10 @@ type Config struct {
 	// OnInject, when set, is called (on the simulation goroutine) for every
 	// fault as it starts, scheduled or random.
 	OnInject func(Injection)
+	// OnStep, when set, is called (on the simulation goroutine) with the
+	// simulated time before each device wakes at it: an in-process consumer
+	// such as the scorer keeps its clock in simulated time with it.
+	OnStep func(t time.Time)
 }
 
 // Injection is one fault as it was applied to one device: the ground truth
@@ -86,6 +90,10 @@ type Injection struct {
 	Value     float64   `json:"value,omitempty"`
 	Code      string    `json:"code,omitempty"`
 	Generator bool      `json:"generator,omitempty"` // outage: a generator takes over after 45 s
+	// Chronic marks a condition the device has from the start rather than a
+	// fault injected: a plant whose demand exceeds its rated flow (overload,
+	// Value the demand over rated flow at the day's peak). Until is zero.
+	Chronic bool `json:"chronic,omitempty"`
 }
 
 // Stats are counters safe to read from any goroutine.
@@ -140,6 +148,7 @@ func New(cfg Config) (*Sim, error) {
 		cfg.BacklogCap = 20000
 	}
 	s := &Sim{cfg: cfg, events: slices.Clone(cfg.Events)}
+	defer s.chronic()
 	slices.SortStableFunc(s.events, func(a, b Event) int { return cmpDuration(a.At, b.At) })
 	seen := map[string]bool{}
 	for i, spec := range cfg.Fleet {
@@ -219,6 +228,9 @@ func (s *Sim) Run(ctx context.Context) error {
 		}
 		if ctx.Err() != nil {
 			return nil
+		}
+		if s.cfg.OnStep != nil {
+			s.cfg.OnStep(w.at)
 		}
 		s.applyEvents(w.at)
 		s.wake(w.idx, w.at)
@@ -360,6 +372,20 @@ func (s *Sim) inject(d *Device, ev Event, t time.Time, random bool) {
 	d.faults = append(d.faults, a)
 	in := Injection{Device: d.ID, Facility: d.Facility, Fault: ev.Fault, From: a.from, Until: a.until, Random: random,
 		Value: ev.Value, Code: ev.Code, Generator: ev.Fault == FaultOutage && ev.Generator}
+	s.record(in)
+}
+
+// chronic records the overloaded plants of the fleet as ground truth.
+func (s *Sim) chronic() {
+	for _, d := range s.devices {
+		if !d.isConc() && d.load >= 1 {
+			s.record(Injection{Device: d.ID, Facility: d.Facility, Fault: FaultOverload, From: s.cfg.Start,
+				Value: math.Round(d.load*100) / 100, Chronic: true})
+		}
+	}
+}
+
+func (s *Sim) record(in Injection) {
 	s.mu.Lock()
 	s.injected = append(s.injected, in)
 	s.mu.Unlock()
