@@ -38,8 +38,9 @@ type Options struct {
 	// NoSync skips fsync: only for benchmarks that measure without the disk.
 	NoSync bool
 	// Reserve is the free disk space below which appends are refused with
-	// ErrDiskFull rather than risk a write cut short (default: two
-	// segments). The database and logs on the same disk need room too.
+	// ErrDiskFull rather than risk a write cut short (default: 16 MiB, or
+	// two segments if more). The database and logs on the same disk need
+	// room too.
 	Reserve int64
 }
 
@@ -76,10 +77,12 @@ func Open(dir string, opts Options) (*Buffer, error) {
 		opts.MaxGroup = 512
 	}
 	if opts.SegmentSize <= 0 {
-		opts.SegmentSize = 8 << 20
+		// The WAL keeps the tail segment, and a few it reads, in memory:
+		// small segments keep the ingester's memory small.
+		opts.SegmentSize = 2 << 20
 	}
 	if opts.Reserve <= 0 {
-		opts.Reserve = 2 * int64(opts.SegmentSize)
+		opts.Reserve = max(2*int64(opts.SegmentSize), 16<<20)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create buffer dir %s: %w", dir, err)

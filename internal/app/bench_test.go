@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -329,16 +330,27 @@ func benchFull(b *testing.B, spec pubSpec, in *testenv.Influxd, mqttURL string, 
 	resetPeakRSS()
 	stopProfile := profileIngest(b, mqttURL == "")
 	u0 := measure()
+	if path := os.Getenv("OXYBENCH_MEMPROFILE"); path != "" {
+		// the heap in the middle of the run, when it is largest
+		time.AfterFunc(3*time.Second, func() {
+			if f, err := os.Create(fmt.Sprintf("%s.%t", path, mqttURL == "")); err == nil {
+				_ = pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+			if f, err := os.Create(fmt.Sprintf("%s.goroutines.%t", path, mqttURL == "")); err == nil {
+				_ = pprof.Lookup("goroutine").WriteTo(f, 1)
+				f.Close()
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			fmt.Printf("  %s, mid-run: heap in use %d MiB, heap idle %d MiB, stacks %d MiB, goroutines %d, Sys %d MiB\n",
+				name, ms.HeapInuse>>20, (ms.HeapIdle-ms.HeapReleased)>>20, ms.StackInuse>>20, runtime.NumGoroutine(), ms.Sys>>20)
+		})
+	}
 	publish(b, spec)
 	waitArrivals(b, full, spec.Total, 5*time.Minute)
 	u1 := measure()
 	stopProfile()
-	if path := os.Getenv("OXYBENCH_MEMPROFILE"); path != "" && mqttURL == "" {
-		if f, err := os.Create(path); err == nil {
-			_ = pprof.Lookup("allocs").WriteTo(f, 0)
-			f.Close()
-		}
-	}
 	run := benchRun{name: name, rate: full.rate(), cpuPer: perReading(u1.cpu-u0.cpu, spec.Total), peakMiB: u1.peakKB / 1024}
 	*stored += spec.Total
 	waitCount(b, in, *stored, 5*time.Minute)
