@@ -85,12 +85,12 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	secret, tok, err := s.opt.Tokens.Create(r.Context(), in.Name, in.Role, in.Regions, principal(r).Actor())
+	entry := s.inTx(r, "token.create", "", map[string]any{"name": in.Name, "role": in.Role, "regions": in.Regions})
+	secret, tok, err := s.opt.Tokens.Create(r.Context(), in.Name, in.Role, in.Regions, principal(r).Actor(), entry...)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, "token.create", tok.ID, map[string]any{"name": tok.Name, "role": tok.Role, "regions": tok.Regions})
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, NewToken{Token: tok, Secret: secret})
 }
@@ -101,11 +101,10 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := chiParam(r, "id")
-	if err := s.opt.Tokens.Revoke(r.Context(), id); err != nil {
+	if err := s.opt.Tokens.Revoke(r.Context(), id, s.inTx(r, "token.revoke", id, nil)...); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, "token.revoke", id, nil)
 	w.WriteHeader(http.StatusNoContent)
 }
 

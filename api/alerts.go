@@ -34,10 +34,10 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p := principal(r)
+	sc := s.scope(r)
 	out := make([]plant.Alert, 0, len(list))
 	for _, a := range list {
-		if p.Sees(a.Region) && alertMatches(a, f) {
+		if sc.inside(inRegion(a.Region)) && alertMatches(a, f) {
 			out = append(out, a)
 		}
 	}
@@ -75,7 +75,7 @@ func (s *server) alert(w http.ResponseWriter, r *http.Request) (plant.Alert, boo
 		s.fail(w, r, err)
 		return plant.Alert{}, false
 	}
-	if !principal(r).Sees(a.Region) {
+	if !s.scope(r).inside(inRegion(a.Region)) {
 		problem(w, r, http.StatusForbidden, "this alert is outside your regions")
 		return plant.Alert{}, false
 	}
@@ -115,6 +115,8 @@ func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, "alert.ack", itoa(a.ID), map[string]string{"note": in.Note, "rule": a.Rule, "device": string(a.Device)})
+	if !s.audited(w, r, "alert.ack", itoa(a.ID), map[string]string{"note": in.Note, "rule": a.Rule, "device": string(a.Device)}) {
+		return
+	}
 	writeJSON(w, http.StatusOK, acked)
 }

@@ -27,8 +27,11 @@ type ReadyFunc func(ctx context.Context) error
 // authenticate (401).
 type Options struct {
 	Gatherer prometheus.Gatherer
-	Ready    ReadyFunc
-	Logger   *slog.Logger // nil: discard
+	// Registerer takes the API's own metrics; nil: Gatherer when it is a
+	// Registerer too (a *prometheus.Registry), else none are exported.
+	Registerer prometheus.Registerer
+	Ready      ReadyFunc
+	Logger     *slog.Logger // nil: discard
 
 	Tokens     *store.Tokens // API tokens (store.OpenTokens)
 	AdminToken string        // config admin_token: accepted as an unlimited admin
@@ -62,6 +65,12 @@ func (o *Options) defaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Registerer == nil {
+		o.Registerer, _ = o.Gatherer.(prometheus.Registerer)
+	}
+	if o.Registerer == nil {
+		o.Registerer = prometheus.NewRegistry()
+	}
 	if o.Status == nil {
 		o.Status = DefaultStatus
 	}
@@ -90,13 +99,15 @@ type server struct {
 	opt     Options
 	log     *slog.Logger
 	limiter *limiter
+	logins  *loginLimiter
 	devices *deviceCache
 }
 
 // New returns the HTTP handler.
 func New(opts Options) http.Handler {
 	opts.defaults()
-	s := &server{opt: opts, log: opts.Logger, limiter: newLimiter(opts.RateLimit, opts.RateBurst, opts.Now)}
+	s := &server{opt: opts, log: opts.Logger, limiter: newLimiter(opts.RateLimit, opts.RateBurst, opts.Now),
+		logins: newLoginLimiter(opts.Now, opts.Logger, opts.Registerer)}
 	s.devices = newDeviceCache(opts.Registry, opts.RegistryTTL, opts.Now)
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.logRequests, s.recoverer)

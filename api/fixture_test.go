@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,7 @@ type fixture struct {
 	t        testing.TB
 	h        http.Handler
 	opt      Options
+	db       *sql.DB
 	reg      *store.Registry
 	fleet    *ingest.Fleet
 	alerts   *fakeAlerts
@@ -57,7 +59,7 @@ func newFixture(t testing.TB, tweak ...func(*Options)) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{t: t, fleet: ingest.NewFleet(), alerts: newFakeAlerts(), silences: &fakeSilences{},
+	f := &fixture{t: t, db: db, fleet: ingest.NewFleet(), alerts: newFakeAlerts(), silences: &fakeSilences{},
 		maint: &fakeMaintenance{}, contacts: newFakeContacts(), reports: &fakeReports{}, readings: &fakeReadings{},
 		logs: &syncBuffer{}, tok: map[string]string{}, tokIDs: map[string]string{}}
 	clock := func() time.Time { return testNow }
@@ -229,9 +231,10 @@ func (s *syncBuffer) String() string {
 // Fakes of the components the API reads through interfaces.
 
 type fakeAlerts struct {
-	mu   sync.Mutex
-	list []plant.Alert
-	seen AlertFilter
+	mu    sync.Mutex
+	list  []plant.Alert
+	seen  AlertFilter
+	onAck func() // called while acknowledging, when set
 }
 
 func newFakeAlerts() *fakeAlerts { return &fakeAlerts{} }
@@ -264,6 +267,9 @@ func (a *fakeAlerts) Get(_ context.Context, id int64) (plant.Alert, error) {
 func (a *fakeAlerts) Ack(_ context.Context, id int64, by, note string) (plant.Alert, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.onAck != nil {
+		a.onAck()
+	}
 	for i, x := range a.list {
 		if x.ID == id {
 			x.State, x.AckedBy, x.AckNote, x.AckedAt = plant.AlertAcknowledged, by, note, testNow

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -107,12 +109,16 @@ func (s *server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return false
 }
 
-// audit records a change. A failure to record is logged loudly; the change
-// itself has already happened.
-func (s *server) audit(r *http.Request, action, target string, detail any) {
-	if s.opt.Audit == nil {
-		return
-	}
+// auditTimeout bounds writing one audit entry.
+const auditTimeout = 10 * time.Second
+
+// errAuditFailed: a change was made but its audit entry could not be
+// written, so the API must not report the change as a success.
+var errAuditFailed = errors.New("the change was made, but its audit entry could not be written, so it is not reported as done; see the server log with this request id")
+
+// auditEntry describes a change the caller makes; detail is a string or a
+// value written as JSON.
+func (s *server) auditEntry(r *http.Request, action, target string, detail any) store.AuditEntry {
 	var d string
 	switch v := detail.(type) {
 	case nil:
@@ -122,10 +128,47 @@ func (s *server) audit(r *http.Request, action, target string, detail any) {
 		b, _ := json.Marshal(v)
 		d = string(b)
 	}
-	e := store.AuditEntry{Actor: principal(r).Actor(), Action: action, Target: target, Detail: d, RequestID: middleware.GetReqID(r.Context())}
-	if err := s.opt.Audit.Record(r.Context(), e); err != nil {
-		s.log.Error("audit log write failed", "action", action, "target", target, "err", err)
+	return store.AuditEntry{Actor: principal(r).Actor(), Action: action, Target: target, Detail: d, RequestID: middleware.GetReqID(r.Context())}
+}
+
+// inTx is the audit entry for a store that writes it in the change's own
+// transaction (store.Tokens): none when there is no audit log.
+func (s *server) inTx(r *http.Request, action, target string, detail any) []store.AuditEntry {
+	if s.opt.Audit == nil {
+		return nil
 	}
+	return []store.AuditEntry{s.auditEntry(r, action, target, detail)}
+}
+
+// audit records a change already made in a store that cannot take the
+// entry in its own transaction (the registry, alerting, notify). The write
+// does not end with the request: a client that hangs up after the change
+// does not cancel its entry. On failure it logs the whole entry, so it can
+// be entered by hand, and returns errAuditFailed: the caller answers 500,
+// not success.
+func (s *server) audit(r *http.Request, action, target string, detail any) error {
+	if s.opt.Audit == nil {
+		return nil
+	}
+	e := s.auditEntry(r, action, target, detail)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
+	defer cancel()
+	if err := s.opt.Audit.Record(ctx, e); err != nil {
+		s.log.Error("audit log write failed after the change was made", "request_id", e.RequestID, "actor", e.Actor,
+			"action", e.Action, "target", e.Target, "detail", e.Detail, "err", err)
+		return fmt.Errorf("%w: %v", errAuditFailed, err)
+	}
+	return nil
+}
+
+// audited records a change already made, answering 500 and returning false
+// when its entry could not be written.
+func (s *server) audited(w http.ResponseWriter, r *http.Request, action, target string, detail any) bool {
+	if err := s.audit(r, action, target, detail); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	return true
 }
 
 func parseID(w http.ResponseWriter, r *http.Request) (int64, bool) {

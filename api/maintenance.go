@@ -25,6 +25,10 @@ func (s *server) recordMaintenance(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if err := s.allow(r, registered(d)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var in ServiceRequest
 	if !s.decode(w, r, &in) {
 		return
@@ -62,7 +66,9 @@ func (s *server) recordMaintenance(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, "maintenance.record", string(d.ID), saved)
+	if !s.audited(w, r, "maintenance.record", string(d.ID), saved) {
+		return
+	}
 	writeJSON(w, http.StatusCreated, saved)
 }
 
@@ -78,10 +84,10 @@ func (s *server) maintenanceDue(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, q := principal(r), r.URL.Query()
+	sc, q := s.scope(r), r.URL.Query()
 	out := []MaintenanceDue{}
 	for _, m := range list {
-		if p.Sees(m.Region) && (q.Get("region") == "" || m.Region == q.Get("region")) &&
+		if sc.inside(inRegion(m.Region)) && (q.Get("region") == "" || m.Region == q.Get("region")) &&
 			(q.Get("facility") == "" || m.Facility == q.Get("facility")) && (q.Get("device") == "" || string(m.Device) == q.Get("device")) {
 			out = append(out, m)
 		}

@@ -49,15 +49,20 @@ func problem(w http.ResponseWriter, r *http.Request, status int, detail string, 
 // the status; anything unknown is logged and answered with a bare 500.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var maxErr *http.MaxBytesError
+	var fields invalidFields
 	switch {
 	case errors.Is(err, ErrNotFound), errors.Is(err, store.ErrNotFound):
 		problem(w, r, http.StatusNotFound, "not found")
+	case errors.As(err, &fields):
+		problem(w, r, http.StatusBadRequest, fields.Error(), fields...)
 	case errors.Is(err, ErrInvalid):
 		problem(w, r, http.StatusBadRequest, err.Error())
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, errForbidden), errors.Is(err, errOutsideRegions):
 		problem(w, r, http.StatusForbidden, err.Error())
 	case errors.Is(err, ErrConflict):
 		problem(w, r, http.StatusConflict, err.Error())
+	case errors.Is(err, errAuditFailed):
+		problem(w, r, http.StatusInternalServerError, errAuditFailed.Error())
 	case errors.As(err, &maxErr):
 		problem(w, r, http.StatusRequestEntityTooLarge, "request body too large")
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:

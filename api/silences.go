@@ -15,54 +15,6 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func silenceKey(s Silence) string { return descKey(s.ID) }
 
-// silenceScope is what the caller needs to judge a silence's regions: a
-// region-limited token sees a silence only if it is pinned to its regions by
-// region, device or facility; a silence matching everywhere is hidden.
-func (s *server) silenceVisible(r *http.Request, x Silence, facs map[string]string) bool {
-	p := principal(r)
-	if !p.Limited() {
-		return true
-	}
-	switch {
-	case x.Region != "":
-		return p.Sees(x.Region)
-	case x.Device != "":
-		if s.opt.Registry == nil {
-			return false
-		}
-		d, err := s.opt.Registry.Get(r.Context(), x.Device)
-		return err == nil && p.Sees(d.Region)
-	case x.Facility != "":
-		region, ok := facs[x.Facility]
-		return ok && p.Sees(region)
-	}
-	return false
-}
-
-func (s *server) facilityRegions(r *http.Request) map[string]string {
-	out := map[string]string{}
-	if s.opt.Registry == nil || !principal(r).Limited() {
-		return out
-	}
-	facs, err := s.opt.Registry.Facilities(r.Context())
-	if err != nil {
-		return out
-	}
-	for _, f := range facs {
-		out[f.ID] = f.Region
-	}
-	devs, _, err := s.devices.all(r.Context())
-	if err == nil {
-		// A facility without a registry entry takes its devices' region.
-		for _, d := range devs {
-			if _, ok := out[d.Facility]; !ok && d.Facility != "" {
-				out[d.Facility] = d.Region
-			}
-		}
-	}
-	return out
-}
-
 func (s *server) listSilences(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Silences == nil {
 		notConfigured(w, r, "silences")
@@ -73,12 +25,12 @@ func (s *server) listSilences(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	facs := s.facilityRegions(r)
+	sc := s.scope(r)
 	active := r.URL.Query().Get("active") == "true"
 	now := s.opt.Now()
 	out := []Silence{}
 	for _, x := range list {
-		if s.silenceVisible(r, x, facs) && (!active || (!now.Before(x.StartsAt) && now.Before(x.EndsAt))) {
+		if sc.inside(sc.silenceReach(x)) && (!active || (!now.Before(x.StartsAt) && now.Before(x.EndsAt))) {
 			out = append(out, x)
 		}
 	}
@@ -103,8 +55,9 @@ func (s *server) createSilence(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, "invalid silence", errs...)
 		return
 	}
-	if !s.silenceVisible(r, in, s.facilityRegions(r)) {
-		problem(w, r, http.StatusForbidden, "a region-limited token may only silence devices, facilities or regions of its own regions")
+	sc := s.scope(r)
+	if err := sc.allow(sc.silenceReach(in)); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	in.ID, in.CreatedBy, in.CreatedAt = 0, principal(r).Actor(), now
@@ -113,7 +66,9 @@ func (s *server) createSilence(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, "silence.create", itoa(created.ID), created)
+	if !s.audited(w, r, "silence.create", itoa(created.ID), created) {
+		return
+	}
 	writeJSON(w, http.StatusCreated, created)
 }
 
@@ -160,14 +115,17 @@ func (s *server) deleteSilence(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusNotFound, "no such silence")
 		return
 	}
-	if !s.silenceVisible(r, list[i], s.facilityRegions(r)) {
-		problem(w, r, http.StatusForbidden, "this silence is outside your regions")
+	sc := s.scope(r)
+	if err := sc.allow(sc.silenceReach(list[i])); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	if err := s.opt.Silences.Delete(r.Context(), id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r, "silence.delete", itoa(id), list[i])
+	if !s.audited(w, r, "silence.delete", itoa(id), list[i]) {
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

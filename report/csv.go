@@ -40,11 +40,12 @@ func WriteUptimeCSV(w io.Writer, r *UptimeReport) error {
 }
 
 func uptimeRecord(g Group, r UptimeRow) []string {
+	t := CSVText
 	return []string{
-		string(g), r.Key, r.Name, r.Facility, r.Region, r.Country, strconv.Itoa(r.Devices),
+		t(string(g)), t(r.Key), t(r.Name), t(r.Facility), t(r.Region), t(r.Country), strconv.Itoa(r.Devices),
 		num(r.PeriodH), num(r.OperationalH), num(r.DegradedH), num(r.DownH), num(r.MaintenanceH), num(r.NoDataH),
 		optNum(r.UptimePct), optNum(r.DataCoveragePct), strconv.Itoa(r.Outages), num(r.OutageH), num(r.LongestOutageH),
-		strconv.Itoa(r.Repairs), optNum(r.MTTRH), causesCell(r.TopCauses),
+		strconv.Itoa(r.Repairs), optNum(r.MTTRH), t(causesCell(r.TopCauses)),
 	}
 }
 
@@ -52,9 +53,10 @@ func uptimeRecord(g Group, r UptimeRow) []string {
 func WriteSupplyCSV(w io.Writer, r *SupplyReport) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(SupplyColumns)
+	t := CSVText
 	for _, row := range r.Items {
 		_ = cw.Write([]string{
-			string(r.Group), row.Key, row.Name, row.Region, row.Country, strconv.Itoa(row.Devices),
+			t(string(r.Group)), t(row.Key), t(row.Name), t(row.Region), t(row.Country), strconv.Itoa(row.Devices),
 			num(row.RatedLPM), num(row.AvailableLPM), num(row.ProducedM3), num(row.CylindersFilled),
 			num(row.CylindersPerDay), optNum(row.DemandLPM), optNum(row.DemandM3),
 			optNum(row.CapacityCoveragePct), optNum(row.ProductionCoveragePct), strconv.Itoa(row.IdleDeviceDays),
@@ -75,6 +77,18 @@ func WriteJSON(w io.Writer, v any) error {
 		return fmt.Errorf("write json: %w", err)
 	}
 	return nil
+}
+
+// CSVText makes a text cell safe to open in a spreadsheet: a cell starting
+// with = + - @, a tab or a carriage return would be read as a formula (a
+// facility named =HYPERLINK(…) runs when the export is opened), so it gets
+// a leading '. Only text cells go through it; numbers, negative ones
+// included, are written as they are and stay numbers.
+func CSVText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -199,6 +199,7 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		bad("data_dir", "must not be empty")
 	}
+	c.validateAdminToken(bad)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

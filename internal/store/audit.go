@@ -49,12 +49,29 @@ func OpenAudit(ctx context.Context, db *sql.DB, now func() time.Time) (*Audit, e
 	return &Audit{db: db, now: now}, nil
 }
 
-// Record appends an entry; At is set to now when zero.
+// Record appends an entry; At is set to now when zero. It is for a change
+// made outside this database (or already committed); a change made in this
+// database records its entry in its own transaction (see RecordTx).
 func (a *Audit) Record(ctx context.Context, e AuditEntry) error {
+	return recordAudit(ctx, a.db, a.now, e)
+}
+
+// RecordTx appends an entry inside tx, the transaction that makes the
+// change it records, so both commit or neither does. tx must be of the
+// audit log's database.
+func (a *Audit) RecordTx(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
+	return recordAudit(ctx, tx, a.now, e)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func recordAudit(ctx context.Context, db execer, now func() time.Time, e AuditEntry) error {
 	if e.At.IsZero() {
-		e.At = a.now()
+		e.At = now()
 	}
-	_, err := a.db.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, detail, request_id) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := db.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, detail, request_id) VALUES (?, ?, ?, ?, ?, ?)`,
 		e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Action, e.Target, e.Detail, e.RequestID)
 	if err != nil {
 		return fmt.Errorf("audit %s %s: %w", e.Action, e.Target, err)

@@ -121,3 +121,56 @@ func TestTokensSeeChangesFromAnotherProcess(t *testing.T) {
 		t.Fatal("a token revoked by another process still works")
 	}
 }
+
+// TestTokenAndAuditCommitTogether: a token change and its audit entry
+// commit in one transaction, so a failing audit log leaves no token behind
+// (issue 13 finding 7).
+func TestTokenAndAuditCommitTogether(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenSQLite(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	toks, err := OpenTokens(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := OpenAudit(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := AuditEntry{Actor: "test", Action: "token.create", Detail: `{"role":"viewer"}`}
+	secret, tok, err := toks.Create(ctx, "ok", "viewer", nil, "test", entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := toks.Revoke(ctx, tok.ID, AuditEntry{Actor: "test", Action: "token.revoke", Target: tok.ID}); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := audit.List(ctx, 0, 10)
+	if len(entries) != 2 || entries[1].Target != tok.ID || entries[0].Action != "token.revoke" {
+		t.Fatalf("got entries %+v, want the create (target %s) and the revoke", entries, tok.ID)
+	}
+
+	if _, err := db.Exec(`CREATE TRIGGER audit_broken BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unwritable'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := toks.Create(ctx, "ghost", "admin", nil, "test", entry); err == nil {
+		t.Error("create with a failing audit entry: got no error")
+	}
+	_, live, err := toks.Create(ctx, "live", "viewer", nil, "test") // no entry asked: no audit write
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := toks.Revoke(ctx, live.ID, AuditEntry{Actor: "test", Action: "token.revoke"}); err == nil {
+		t.Error("revoke with a failing audit entry: got no error")
+	}
+	list, _ := toks.List(ctx)
+	if len(list) != 2 || list[1].Name != "live" || list[1].Revoked() {
+		t.Errorf("got %+v, want the first token and a live one, no ghost", list)
+	}
+	if _, ok := toks.Lookup(secret); ok {
+		t.Error("the revoked token came back")
+	}
+}
