@@ -28,7 +28,7 @@ const EnvPrefix = "OXYWATCH_"
 // of its own in this package.
 type Config struct {
 	DataDir    string   `yaml:"data_dir" doc:"SQLite file, ingest buffer and state"`
-	AdminToken string   `yaml:"admin_token" doc:"bootstrap admin API token; generated on first start when empty" secret:"true"`
+	AdminToken string   `yaml:"admin_token" doc:"bootstrap admin API token, at least 24 random characters (openssl rand -base64 32); generated on first start when empty" secret:"true"`
 	LogLevel   string   `yaml:"log_level" doc:"debug, info, warn or error"`
 	HTTP       HTTP     `yaml:"http"`
 	MQTT       MQTT     `yaml:"mqtt"`
