@@ -168,7 +168,9 @@ func (e *Engine) mutedDevice(d *device, rule string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	f := e.fac[d.info.facility]
-	return f != nil && f.alert != nil
+	// A facility about to roll up (out of power, waiting facFor) mutes
+	// too; the sweep announces what it muted if the roll-up does not come.
+	return f != nil && (f.alert != nil || f.since > 0)
 }
 
 // sweep announces alerts that were muted when they fired and are muted no
@@ -243,6 +245,13 @@ func summarize(d *device, s slot, v float64) string {
 		return fmt.Sprintf("device reports state %s", d.state)
 	case slotPowerLoss:
 		return fmt.Sprintf("on power %s, state %s", d.power, d.state)
+	case slotClockSkew:
+		if v < 0 {
+			return fmt.Sprintf("device clock %s ahead: readings are judged by when they arrive; set its clock (NTP or RTC battery)", time.Duration(-v*1e9).Round(time.Second))
+		}
+		return fmt.Sprintf("device clock %s behind: readings are judged by when they arrive; set its clock (NTP or RTC battery)", time.Duration(v*1e9).Round(time.Second))
+	case slotSensorStuck:
+		return fmt.Sprintf("purity sensor reads exactly %.1f %% for %d readings in a row: it may be stuck", v, d.stuckN)
 	case slotPurityDeclining:
 		return fmt.Sprintf("purity falling %.2f points a day over %d days at steady flow", -v, c.days)
 	}

@@ -17,6 +17,26 @@ type compiledRule struct {
 	clear  float64 // clears at or above (or at or below) this
 	days   int
 	steady float64
+	forN   int   // fire after this many bad readings in a row too; autoForN: from for and the interval
+	warmUp int64 // purity rules: hold after the device starts running, ns
+}
+
+// autoForN makes a value rule's `for` also satisfied by for/interval + 1
+// bad readings in a row (3 for 2 min at 60 s): readings that span the `for`
+// fire it even when jitter, a clock running slow or a burst delivery makes
+// them look a little shorter than `for` on the engine's clock.
+const autoForN = -1
+
+// forCount is how many bad readings in a row satisfy the rule's `for` on a
+// device reporting every interval ns; 0: only time does.
+func (c *compiledRule) forCount(interval int64) int {
+	if c.forN != autoForN {
+		return c.forN
+	}
+	if c.forNs <= 0 || interval <= 0 {
+		return 0
+	}
+	return int((c.forNs+interval-1)/interval) + 1
 }
 
 type component struct {
@@ -49,34 +69,50 @@ func rule(sev plant.Severity, forD time.Duration, level, clear float64) compiled
 	return compiledRule{on: true, sev: sev, forNs: int64(forD), level: level, clear: clear}
 }
 
-// builtin returns DOMAIN.md's default rules for a kind.
+// value is a value rule: `for` by time or by bad readings in a row.
+func value(on bool, sev plant.Severity, forD time.Duration, level, clear float64) compiledRule {
+	return compiledRule{on: on, sev: sev, forNs: int64(forD), level: level, clear: clear, forN: autoForN}
+}
+
+// builtin returns DOMAIN.md's default rules for a kind, with what
+// alert-noise scoring added (firmware-sim/score): power_loss waits 2 min so
+// a generator that takes over does not page; purity rules hold through the
+// warm-up after a start (30 min for a PSA plant, 10 min for a
+// concentrator); a clock more than 2 min off warns; a purity sensor that
+// repeats one value for 10 readings warns.
 func builtin(kind plant.Kind) ruleSet {
 	crit, warn := plant.SeverityCritical, plant.SeverityWarning
 	rs := ruleSet{intervals: 3, maintOn: true, maintWarn: 1.1}
 	rs.r[slotOffline] = rule(crit, 0, 0, 0)
-	rs.r[slotCriticalPurity] = rule(crit, time.Minute, 82, 83)
-	rs.r[slotNoFlow] = rule(warn, 2*time.Minute, 0.1, 0.5)
-	rs.r[slotOverload] = rule(warn, 10*time.Minute, 110, 105)
+	rs.r[slotCriticalPurity] = value(true, crit, time.Minute, 82, 83)
+	rs.r[slotNoFlow] = value(true, warn, 2*time.Minute, 0.1, 0.5)
+	rs.r[slotOverload] = value(true, warn, 10*time.Minute, 110, 105)
 	rs.r[slotDeviceFault] = rule(crit, 0, 0, 0)
-	rs.r[slotPowerLoss] = rule(warn, 0, 0, 0)
+	rs.r[slotPowerLoss] = rule(warn, 2*time.Minute, 0, 0)
+	rs.r[slotClockSkew] = rule(warn, 0, 120, 60)
 	switch kind {
 	case plant.KindPSA:
-		rs.r[slotLowPurity] = rule(warn, 2*time.Minute, 90, 91)
-		rs.r[slotLowPressure] = rule(warn, 2*time.Minute, 3.5, 3.7)
-		rs.r[slotHighPressure] = rule(warn, 2*time.Minute, 7, 6.8)
+		rs.r[slotLowPurity] = value(true, warn, 2*time.Minute, 90, 91)
+		rs.r[slotLowPressure] = value(true, warn, 2*time.Minute, 3.5, 3.7)
+		rs.r[slotHighPressure] = value(true, warn, 2*time.Minute, 7, 6.8)
 	case plant.KindConcentrator:
-		rs.r[slotLowPurity] = rule(warn, 2*time.Minute, 85, 86)
+		rs.r[slotLowPurity] = value(true, warn, 2*time.Minute, 85, 86)
 		// Concentrator outlet pressure limits depend on the model: set them
 		// per model in the rules file.
-		rs.r[slotLowPressure] = compiledRule{sev: warn, forNs: int64(2 * time.Minute), level: 0.2, clear: 0.25}
-		rs.r[slotHighPressure] = compiledRule{sev: warn, forNs: int64(2 * time.Minute), level: 1, clear: 0.9}
+		rs.r[slotLowPressure] = value(false, warn, 2*time.Minute, 0.2, 0.25)
+		rs.r[slotHighPressure] = value(false, warn, 2*time.Minute, 1, 0.9)
 	default:
-		rs.r[slotLowPurity] = compiledRule{sev: warn, forNs: int64(2 * time.Minute), level: 90, clear: 91}
-		rs.r[slotLowPressure] = compiledRule{sev: warn, forNs: int64(2 * time.Minute)}
-		rs.r[slotHighPressure] = compiledRule{sev: warn, forNs: int64(2 * time.Minute)}
+		rs.r[slotLowPurity] = value(false, warn, 2*time.Minute, 90, 91)
+		rs.r[slotLowPressure] = value(false, warn, 2*time.Minute, 0, 0)
+		rs.r[slotHighPressure] = value(false, warn, 2*time.Minute, 0, 0)
 	}
 	if kind == plant.KindPSA || kind == plant.KindConcentrator {
 		rs.r[slotPurityDeclining] = compiledRule{on: true, sev: warn, level: 0.5, clear: 0.25, days: 7, steady: 10}
+		rs.r[slotSensorStuck] = rule(warn, 0, 0, 0)
+		rs.r[slotSensorStuck].forN = 10
+		warm := map[plant.Kind]time.Duration{plant.KindPSA: 30 * time.Minute, plant.KindConcentrator: 10 * time.Minute}[kind]
+		rs.r[slotCriticalPurity].warmUp = int64(warm)
+		rs.r[slotLowPurity].warmUp = int64(warm)
 	}
 	rs.comps = slices.Clone(builtinMaintenance[kind])
 	return rs
@@ -148,6 +184,15 @@ func (c *compiledRule) apply(s RuleSpec) {
 	if s.SteadyFlow != nil {
 		c.steady = *s.SteadyFlow
 	}
+	if s.ForReadings != nil {
+		c.forN = *s.ForReadings
+	}
+	if s.WarmUp != nil {
+		c.warmUp = int64(*s.WarmUp)
+	}
+	if s.Readings != nil {
+		c.forN = *s.Readings
+	}
 }
 
 // compiler resolves and caches rule sets per kind, model and device.
@@ -202,11 +247,14 @@ func (c *compiler) compile(kind plant.Kind, model, device string) *ruleSet {
 
 // facilitySpec is the facility_outage rule, which only the top-level rules
 // section sets.
-func (c *compiler) facilitySpec() (on bool, sev plant.Severity, minDevices int) {
-	on, sev, minDevices = true, plant.SeverityCritical, 2
+func (c *compiler) facilitySpec() (on bool, sev plant.Severity, minDevices int, forNs int64) {
+	on, sev, minDevices, forNs = true, plant.SeverityCritical, 2, int64(30*time.Second)
 	s, ok := c.rules.Rules[RuleFacilityOutage]
 	if !ok {
-		return on, sev, minDevices
+		return on, sev, minDevices, forNs
+	}
+	if s.For != nil {
+		forNs = int64(*s.For)
 	}
 	if s.Enabled != nil {
 		on = *s.Enabled
@@ -217,5 +265,5 @@ func (c *compiler) facilitySpec() (on bool, sev plant.Severity, minDevices int) 
 	if s.MinDevices != nil {
 		minDevices = *s.MinDevices
 	}
-	return on, sev, minDevices
+	return on, sev, minDevices, forNs
 }

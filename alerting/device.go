@@ -24,9 +24,11 @@ func (v *values) clear() { *v = values{math.NaN(), math.NaN(), math.NaN(), math.
 // ruleState is one rule's state on one device.
 type ruleState struct {
 	pendingSince int64 // engine time the condition began; 0 when not pending
+	pendingTs    int64 // device time of the reading that began it
 	clearSince   int64 // flapping hold: when the condition cleared
 	flipWin      int64 // start of the flapping count window
 	alert        *openAlert
+	pendingN     uint16 // bad readings in a row
 	flips        uint8
 	cond         bool // the condition held at the last evaluation
 }
@@ -52,22 +54,29 @@ type device struct {
 	lastTs    int64 // time of the newest reading
 	state     plant.State
 	power     plant.Power
-	alarm     string // first alarm code of the newest reading
+	alarm     string         // first alarm code of the newest reading that device_fault takes
+	faultSev  plant.Severity // device_fault's severity from the newest reading; "" the rule's
+	curTs     int64          // device time of the reading being evaluated
 	values    values
 
-	skew       int64 // smallest now-ts seen: the device clock's offset
-	staleSince int64 // engine time readings began to look stale
-	skewSet    bool
+	clk clockModel // what the engine learnt of the device's clock
 
-	statusOffline bool // the status topic said offline
-	offline       bool // past the offline deadline, or statusOffline
-	outage        bool // offline or without power: counts for the facility
-	dirty         bool // changed since the last checkpoint
+	runStart int64   // engine time the device last started running (warm-up)
+	lastSeq  int64   // seq of the newest live reading; -1 when unknown
+	stuckVal float64 // sensor_stuck: the purity repeated, and how often
+	stuckN   uint16
 
-	rules [nSlots]ruleState
-	maint []maintState
-	trend *trend
-	seg   segment
+	statusOffline bool   // the status topic said offline
+	saidOffline   int64  // engine time it said so
+	offline       bool   // past the offline deadline, or statusOffline
+	outage        outage // offline or without power: counts for the facility
+	dirty         bool   // changed since the last checkpoint
+
+	rules   [nSlots]ruleState
+	maint   []maintState
+	history *openAlert // "service history missing", while no component has a record
+	trend   *trend
+	seg     segment
 
 	coverSaved int64 // seg.cover as last written to the open timeline row
 }
@@ -81,8 +90,11 @@ func (d *device) merge(r *plant.Reading) {
 		d.power = r.Power
 	}
 	d.alarm = ""
-	if len(r.Alarms) > 0 {
-		d.alarm = r.Alarms[0]
+	for _, a := range r.Alarms {
+		if alarmCodes[a].rule == "" {
+			d.alarm = a
+			break
+		}
 	}
 	set := func(dst *float64, p *float64) {
 		if p != nil {
@@ -100,8 +112,15 @@ func (d *device) merge(r *plant.Reading) {
 func (d *device) running() bool { return d.state == plant.StateRunning || d.state == "" }
 
 // deadline is the engine time at which the device counts as offline.
+// After an "offline" status message it is two report intervals after that
+// (a controller that restarts publishes its will, then comes back within
+// about a report interval).
 func (d *device) deadline() int64 {
-	return d.lastHeard + int64(d.rs.intervals*float64(d.info.interval))
+	t := d.lastHeard + d.scaled(int64(d.rs.intervals*float64(d.info.interval)))
+	if d.statusOffline {
+		t = min(t, d.saidOffline+d.scaled(2*d.info.interval))
+	}
+	return t
 }
 
 // alignMaintenance keeps one clock per configured component, carrying the

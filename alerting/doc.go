@@ -5,21 +5,47 @@
 // # Rules
 //
 // The defaults are those of DOMAIN.md ("Default alert rules", "Maintenance
-// intervals"); a rules file (LoadRules, strict YAML, see testdata/rules.yaml)
-// changes them for everything, per kind, per model or per device. Value
-// rules (critical_purity, low_purity, low/high_pressure, no_flow, overload)
-// fire once their condition has held for `for` and clear only at or past
-// their clear level (hysteresis); they apply only while the device runs.
-// device_fault and power_loss follow the device's state, power and alarm
-// codes. offline fires at a deadline of `intervals` report intervals (3 by
-// default) after the last live reading, or at once on an "offline" status
-// message; deadlines and `for` timers live in per-shard heaps, so an idle
-// device costs nothing. maintenance_due runs one clock per component from
-// runtime_h since its last service record (a component never serviced counts
-// from 0 h). purity_declining fits a line through the daily mean purity of
-// the last 7 complete days (UTC) at steady flow. facility_outage fires once
-// when every device of a facility (at least min_devices) is offline or on
-// power none.
+// intervals") with what scoring against the simulator's ground truth added
+// (firmware-sim/score, make score); a rules file (LoadRules, strict YAML,
+// see testdata/rules.yaml) changes them for everything, per kind, per model
+// or per device. Value rules (critical_purity, low_purity, low/high_pressure,
+// no_flow, overload) fire once their condition has held for `for` (by the
+// engine's clock or between the readings' own timestamps) or for
+// for_readings bad readings in a row (default `for` / report interval + 1),
+// and clear only at or past their clear level (hysteresis); they apply only
+// while the device runs. The purity rules hold through a warm-up after the
+// device starts running (power back, standby ended, a restart seen as seq
+// going back; warm_up 30 min for a PSA plant, 10 min for a concentrator,
+// ended early once purity reaches spec) and fire at its end if purity is
+// still below. device_fault follows state fault and the alarm codes: a code
+// another rule covers (low_purity) is folded into it, dryer_fault and
+// high_temp are warnings, others critical. power_loss fires after 2 min on
+// battery or none, so a generator that takes over does not page. offline
+// fires at a deadline of `intervals` report intervals (3 by default) after
+// the last live reading, or two intervals after an "offline" status message
+// unless the device comes back; deadlines and `for` timers live in
+// per-shard heaps, so an idle device costs nothing. sensor_stuck warns when
+// purity repeats exactly for 10 running readings. clock_skew warns when the
+// device clock is more than 120 s off (see Device clocks). maintenance_due
+// runs one clock per component from runtime_h since its last service
+// record; a device with no record for any component has one "service
+// history missing" item instead. purity_declining fits a line through the
+// daily mean purity of the last 7 complete days (UTC) at steady flow.
+// facility_outage fires when every device of a facility (at least
+// min_devices) is offline, on battery or on power none: at once when they
+// all went quiet, after `for` (30 s) when power is the cause, muting the
+// device alerts that fire meanwhile.
+//
+// # Device clocks
+//
+// A live reading is never dropped because the device's clock is wrong.
+// The engine learns each device's clock offset from paced readings (one
+// that arrives about a report interval after the previous, its timestamp
+// advanced alike) and judges a reading fresh when it is paced or no older
+// than that offset says by more than the offline deadline; a backlog,
+// delivered in a burst, stands out. A device whose timestamps advance
+// steadily faster than its readings arrive (firmware-sim --speed 60) gets
+// its offline deadline and `for` timers in its own time. See clock.go.
 //
 // # Lifecycle
 //

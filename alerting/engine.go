@@ -131,7 +131,8 @@ type Engine struct {
 	facOn       bool
 	facSev      plant.Severity
 	facMin      int
-	restoring   bool // New is rebuilding state: facility checks wait
+	facFor      int64 // how long a facility out of power waits before its alert
+	restoring   bool  // New is rebuilding state: facility checks wait
 
 	sil *silences
 	w   *writer
@@ -160,7 +161,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		fac: map[string]*facility{}, nextID: 1, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 		sil: newSilences(), done: make(chan struct{}),
 	}
-	e.facOn, e.facSev, e.facMin = e.comp.facilitySpec()
+	e.facOn, e.facSev, e.facMin, e.facFor = e.comp.facilitySpec()
 	for i := range e.shards {
 		e.shards[i].devs = map[plant.DeviceID]*device{}
 	}
@@ -270,6 +271,7 @@ func (e *Engine) tick(now int64) {
 		}
 		sh.mu.Unlock()
 	}
+	e.checkFacilities(now)
 	for i := range e.shards {
 		if len(due[i]) == 0 {
 			continue
@@ -297,9 +299,10 @@ func (e *Engine) ObserveReading(r plant.Reading, live bool) {
 	e.m.evalSeconds.Observe(time.Since(t0).Seconds())
 }
 
-// ObserveStatus implements ingest.Consumer: "offline" raises the offline
-// alert at once and ends the device's telemetry coverage; "online" only
-// restarts the offline deadline (a reading is what resolves the alert).
+// ObserveStatus implements ingest.Consumer: "offline" ends the device's
+// telemetry coverage and raises the offline alert two report intervals later
+// unless the device comes back first; "online" only restarts the offline
+// deadline (a reading is what resolves the alert).
 func (e *Engine) ObserveStatus(m plant.StatusMessage) {
 	now := e.now()
 	sh := e.shardOf(m.Device)
@@ -312,10 +315,13 @@ func (e *Engine) ObserveStatus(m plant.StatusMessage) {
 	}
 	switch m.State {
 	case plant.Offline:
-		d.statusOffline = true
-		e.cutCoverage(d, at-d.skew) // the timeline is in device time
-		e.setOffline(d, true, now)
-		e.handleDue(d, now)
+		// The timeline ends now; the alert waits two report intervals, so
+		// a device that restarts (its will published, then online again)
+		// does not page.
+		if !d.statusOffline {
+			d.statusOffline, d.saidOffline = true, now
+		}
+		e.cutCoverage(d, at-d.clk.skew) // the timeline is in device time
 	case plant.Online:
 		d.statusOffline = false
 		d.lastHeard = max(d.lastHeard, now)
@@ -373,7 +379,8 @@ func (e *Engine) Refresh(id plant.DeviceID) {
 }
 
 func (e *Engine) newDevice(id plant.DeviceID, now int64) *device {
-	d := &device{id: id, heapIdx: -1, lastHeard: now}
+	d := &device{id: id, heapIdx: -1, lastHeard: now, lastSeq: -1}
+	d.clk.rate = 1
 	d.values.clear()
 	e.setInfo(d, e.lookup(id), now)
 	return d

@@ -28,6 +28,7 @@ func (e *Engine) observe(sh *shard, d *device, r *plant.Reading, live bool, now 
 		e.timelineReading(d, r, ts, false)
 		return
 	}
+	e.noteStart(d, r, now)
 	d.merge(r)
 	d.lastHeard = now
 	if d.offline {
@@ -45,6 +46,7 @@ func (e *Engine) observe(sh *shard, d *device, r *plant.Reading, live bool, now 
 // evaluate runs every rule on a fresh live reading.
 func (e *Engine) evaluate(d *device, r *plant.Reading, now int64) {
 	run := d.running()
+	d.curTs = r.Time.UnixNano()
 	e.threshold(d, slotCriticalPurity, r.Purity, run, true, now)
 	e.threshold(d, slotLowPurity, r.Purity, run, true, now)
 	e.threshold(d, slotLowPressure, r.Pressure, run, true, now)
@@ -55,11 +57,17 @@ func (e *Engine) evaluate(d *device, r *plant.Reading, now int64) {
 	if d.info.rated > 0 {
 		e.threshold(d, slotOverload, r.Flow, run, false, now)
 	}
-	fault := d.state == plant.StateFault || len(r.Alarms) > 0
+	fault := e.deviceFault(d, r)
 	e.step(d, slotDeviceFault, fault, !fault, math.NaN(), now)
 	if r.Power != "" {
 		lost := r.Power == plant.PowerBattery || r.Power == plant.PowerNone
 		e.step(d, slotPowerLoss, lost, !lost, math.NaN(), now)
+	}
+	e.sensorStuck(d, r.Purity, run, now)
+	if d.skewConfirmed() {
+		c := &d.rs.r[slotClockSkew]
+		off := math.Abs(float64(d.clk.skew) / 1e9)
+		e.step(d, slotClockSkew, off > c.level, off <= c.clear, float64(d.clk.skew)/1e9, now)
 	}
 	if r.Runtime != nil {
 		e.maintenance(d, *r.Runtime, now)
@@ -84,6 +92,9 @@ func (e *Engine) threshold(d *device, s slot, p *float64, running, below bool, n
 		return
 	}
 	v, level, clear := *p, c.level, c.clear
+	if s == slotLowPurity && v >= clear {
+		d.runStart = 0 // at spec: warm
+	}
 	if s == slotOverload {
 		v = 100 * v / d.info.rated
 	}
@@ -109,20 +120,81 @@ func (e *Engine) step(d *device, s slot, firing, clearing bool, value float64, n
 		e.stepOpen(d, s, firing, clearing, value, now)
 	case firing:
 		if st.pendingSince == 0 {
-			st.pendingSince = now
+			st.pendingSince, st.pendingTs, st.pendingN = now, d.curTs, 0
 			if c.forNs > 0 {
 				e.setPending(d, s, now)
 			}
 		}
-		if now-st.pendingSince >= c.forNs {
+		st.pendingN = min(st.pendingN+1, math.MaxUint16)
+		if e.forDone(d, s, now) && !d.warmingUp(s, now) {
 			e.fireSlot(d, s, value, now)
 		}
 	case st.pendingSince != 0:
-		st.pendingSince = 0
+		st.pendingSince, st.pendingN = 0, 0
 		if c.forNs > 0 {
 			e.setPending(d, s, 0)
 		}
 	}
+}
+
+// forDone reports whether a pending rule's condition has held long enough:
+// for its `for` in engine time (scaled to an accelerated device's clock),
+// or in the device's own time between readings, or for its count of bad
+// readings in a row.
+func (e *Engine) forDone(d *device, s slot, now int64) bool {
+	st, c := &d.rules[s], &d.rs.r[s]
+	if now-st.pendingSince >= d.scaled(c.forNs) || d.curTs-st.pendingTs >= c.forNs {
+		return true
+	}
+	n := c.forCount(d.info.interval)
+	return n > 0 && int(st.pendingN) >= n
+}
+
+// warmingUp reports whether the slot is a purity rule held by the warm-up
+// that follows a start.
+func (d *device) warmingUp(s slot, now int64) bool {
+	w := d.rs.r[s].warmUp
+	return w > 0 && d.runStart > 0 && now < d.runStart+d.scaled(w)
+}
+
+// warmUpEnd is when the slot's warm-up hold ends, or 0.
+func (d *device) warmUpEnd(s slot) int64 {
+	if w := d.rs.r[s].warmUp; w > 0 && d.runStart > 0 {
+		return d.runStart + d.scaled(w)
+	}
+	return 0
+}
+
+// noteStart marks the start of a run, which the purity rules' warm-up
+// follows: the device reports running after another state, after a silence
+// past its offline deadline, or with a seq lower than the last one (its
+// controller restarted).
+func (e *Engine) noteStart(d *device, r *plant.Reading, now int64) {
+	restarted := r.Seq != nil && d.lastSeq >= 0 && *r.Seq < d.lastSeq
+	if r.Seq != nil {
+		d.lastSeq = *r.Seq
+	}
+	if r.State != plant.StateRunning || d.clk.prevArr == 0 {
+		return // not running, or the first reading seen: no start to judge
+	}
+	if d.state != plant.StateRunning || d.offline || restarted || now > d.deadline() {
+		d.runStart = now
+	}
+}
+
+// sensorStuck counts running readings that repeat the purity exactly: a
+// sensor whose noise vanished is stuck.
+func (e *Engine) sensorStuck(d *device, p *float64, running bool, now int64) {
+	c := &d.rs.r[slotSensorStuck]
+	if !c.on || p == nil || !running {
+		return
+	}
+	if *p == d.stuckVal {
+		d.stuckN = min(d.stuckN+1, math.MaxUint16)
+	} else {
+		d.stuckVal, d.stuckN = *p, 1
+	}
+	e.step(d, slotSensorStuck, int(d.stuckN) >= c.forN, int(d.stuckN) < c.forN, *p, now)
 }
 
 func (e *Engine) stepOpen(d *device, s slot, firing, clearing bool, value float64, now int64) {
@@ -160,10 +232,13 @@ func (e *Engine) flapping(st *ruleState, now int64) bool {
 }
 
 // severity is the rule's severity now; power_loss is critical while the
-// device is not running.
+// device is not running; device_fault takes the severity of its alarm codes.
 func (e *Engine) severity(d *device, s slot) plant.Severity {
-	if s == slotPowerLoss && !d.running() {
+	switch {
+	case s == slotPowerLoss && !d.running():
 		return plant.SeverityCritical
+	case s == slotDeviceFault && d.faultSev != "":
+		return d.faultSev
 	}
 	return d.rs.r[s].sev
 }
@@ -177,7 +252,7 @@ func (e *Engine) handleDue(d *device, now int64) {
 	for s := slotCriticalPurity; s < nSlots; s++ {
 		st, c := &d.rules[s], &d.rs.r[s]
 		switch {
-		case st.alert == nil && st.pendingSince > 0 && st.cond && !d.offline && now-st.pendingSince >= c.forNs:
+		case st.alert == nil && st.pendingSince > 0 && st.cond && !d.offline && !d.statusOffline && now-st.pendingSince >= d.scaled(c.forNs) && !d.warmingUp(s, now):
 			e.fireSlot(d, s, d.valueOf(s), now)
 		case st.alert != nil && st.clearSince > 0 && !st.cond && now-st.clearSince >= int64(e.opt.Rules.Flapping.Stable):
 			e.resolveSlot(d, s, d.valueOf(s), now)
@@ -227,7 +302,7 @@ func (e *Engine) nextDue(d *device) int64 {
 	for s := slotCriticalPurity; s < nSlots; s++ {
 		st := &d.rules[s]
 		if st.alert == nil && st.pendingSince > 0 && st.cond {
-			take(st.pendingSince + d.rs.r[s].forNs)
+			take(max(st.pendingSince+d.scaled(d.rs.r[s].forNs), d.warmUpEnd(s)))
 		}
 		if st.alert != nil && st.clearSince > 0 {
 			take(st.clearSince + stable)
@@ -247,35 +322,4 @@ func (e *Engine) schedule(sh *shard, d *device) {
 	case due < d.due:
 		sh.heap.moveEarlier(d, due)
 	}
-}
-
-// staleLimit is how long readings must keep looking stale before the engine
-// takes it that the device's clock moved rather than that it sends a backlog.
-const staleLimit = int64(60 * 60 * 1e9)
-
-// fresh reports whether a live reading is recent enough to evaluate: taken
-// within the offline deadline of now. Device clocks may be wrong (no RTC
-// battery, no NTP), so the engine also learns each device's clock offset,
-// the smallest now-ts of the readings it judged fresh. A device whose
-// readings look stale for an hour on end has a clock that is off (or moved):
-// its offset is learnt from them, and from then on a device steadily ten
-// minutes behind counts as fresh, while a backlog still stands out by an
-// offset far above the learnt one.
-func (d *device) fresh(ts, now int64) bool {
-	off, span := now-ts, d.span()
-	if off <= span || (d.skewSet && off-d.skew <= span) {
-		if !d.skewSet || off < d.skew {
-			d.skew, d.skewSet = off, true
-		}
-		d.staleSince = 0
-		return true
-	}
-	switch {
-	case d.staleSince == 0:
-		d.staleSince = now
-	case now-d.staleSince > staleLimit:
-		d.skew, d.skewSet, d.staleSince = off, true, 0
-		return true
-	}
-	return false
 }

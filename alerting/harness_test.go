@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -112,6 +113,16 @@ func newHarness(t testing.TB, rules Rules, devs ...plant.Device) *harness {
 
 func openHarness(t testing.TB, path string, now time.Time, rules Rules, devs ...plant.Device) *harness {
 	t.Helper()
+	// The reading builders repeat one purity: sensor_stuck only where a
+	// test asks for it.
+	if _, ok := rules.Rules[RuleSensorStuck]; !ok {
+		rules.Rules = maps.Clone(rules.Rules)
+		if rules.Rules == nil {
+			rules.Rules = map[string]RuleSpec{}
+		}
+		off := false
+		rules.Rules[RuleSensorStuck] = RuleSpec{Enabled: &off}
+	}
 	h := &harness{t: t, clk: &clock{t: now}, rec: &recorder{}, reg: registry{}, ctx: context.Background()}
 	for _, d := range devs {
 		h.reg[d.ID] = d
@@ -178,6 +189,12 @@ func (h *harness) wantTransitions(want ...string) {
 	if !slices.Equal(got, want) {
 		h.t.Fatalf("transitions:\n got %q\nwant %q", got, want)
 	}
+}
+
+// immediatePower is a rules set whose power_loss has no `for`.
+func immediatePower() Rules {
+	var zero time.Duration
+	return Rules{Rules: map[string]RuleSpec{RulePowerLoss: {For: &zero}}}
 }
 
 // Reading builders.

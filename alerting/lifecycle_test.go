@@ -150,6 +150,8 @@ func TestTimelineStatuses(t *testing.T) {
 	// Offline by the status topic: coverage ends at once.
 	h.at(6 * time.Minute)
 	h.e.ObserveStatus(plant.StatusMessage{Device: "p1", State: plant.Offline, Received: h.clk.Now()})
+	h.wantOpen("p1", RuleOffline, false) // the alert waits two report intervals
+	h.at(8 * time.Minute)
 	h.wantOpen("p1", RuleOffline, true)
 	got := h.timeline("p1", 0, time.Hour)
 	want := "operational@0-1m0s degraded@1m0s-2m0s down@2m0s-3m0s down@3m0s-4m0s maintenance@4m0s-5m0s operational@5m0s-6m0s no_data@6m0s-"
@@ -172,7 +174,7 @@ func TestTimelineStatuses(t *testing.T) {
 }
 
 func TestSilences(t *testing.T) {
-	h := newHarness(t, Rules{}, psa("p1", "f1"), psa("p2", "f1"))
+	h := newHarness(t, immediatePower(), psa("p1", "f1"), psa("p2", "f1"))
 	for _, bad := range []Silence{
 		{EndsAt: t0.Add(time.Hour)},
 		{Device: "p1", StartsAt: t0, EndsAt: t0},
@@ -289,17 +291,21 @@ func TestFacilityOutage(t *testing.T) {
 	h.at(3*time.Minute + time.Second) // p1 past its deadline; c1 on power none
 	h.read("x1", running())
 	h.wantOpen("p1", RuleOffline, true)
+	// A facility out of power waits 30 s (a generator may take over); what
+	// fires meanwhile waits for it.
+	h.at(3*time.Minute + 31*time.Second)
 	fac, err := h.e.Alerts(h.ctx, AlertFilter{Rule: RuleFacilityOutage, State: "firing"})
 	if err != nil || len(fac) != 1 || fac[0].Facility != "mulago" || fac[0].Device != "" || fac[0].Region != "north" {
 		t.Fatalf("facility alerts %+v, %v: want one for mulago", fac, err)
 	}
-	// c1's power_loss fired before the facility went down; p1's offline
-	// is muted by the facility alert.
-	h.wantTransitions("power_loss/c1/firing", "facility_outage//firing")
+	// c1's power_loss (2 min on power none) and p1's offline fired while
+	// the facility waited: both muted, one page for the site.
+	h.wantOpen("c1", RulePowerLoss, true)
+	h.wantTransitions("facility_outage//firing")
 	h.at(4 * time.Minute)
 	h.read("p1", running())
 	h.wantOpen("p1", RuleOffline, false)
-	h.wantTransitions("power_loss/c1/firing", "facility_outage//firing", "facility_outage//resolved")
+	h.wantTransitions("facility_outage//firing", "facility_outage//resolved")
 }
 
 func TestAck(t *testing.T) {
@@ -344,7 +350,7 @@ func TestAck(t *testing.T) {
 }
 
 func TestAlertsFilterAndPaging(t *testing.T) {
-	h := newHarness(t, Rules{}, psa("p1", "f1"), concentrator("c1", "f2"))
+	h := newHarness(t, immediatePower(), psa("p1", "f1"), concentrator("c1", "f2"))
 	h.at(0)
 	h.read("p1", running(state(plant.StateFault), power(plant.PowerBattery)))
 	h.read("c1", running(state(plant.StateFault), pressure(0.5), flow(5)))
@@ -463,9 +469,10 @@ func TestRunFiresTimers(t *testing.T) {
 }
 
 // TestDeviceClockBehind: a device whose clock is steadily ten minutes
-// behind looks like a backlog at first; after an hour of it the engine
-// learns the offset and evaluates its readings, while a real backlog still
-// fires nothing.
+// behind looks like a backlog on its first reading; the next, a report
+// interval later, is paced like a live stream: the engine learns the
+// offset, evaluates it, and warns that the clock is wrong. A real backlog
+// still fires nothing.
 func TestDeviceClockBehind(t *testing.T) {
 	h := newHarness(t, Rules{}, psa("p1", ""))
 	read := func(at time.Duration, behind time.Duration, mods ...func(*plant.Reading)) {
@@ -474,22 +481,20 @@ func TestDeviceClockBehind(t *testing.T) {
 		r.Device, r.Time = "p1", h.clk.Now().Add(-behind)
 		h.e.ObserveReading(r, true)
 	}
-	at := time.Duration(0)
-	for ; at <= time.Hour; at += time.Minute {
-		read(at, 10*time.Minute, purity(75))
-		h.wantOpen("p1", RuleCriticalPurity, false)
-		h.wantOpen("p1", RuleOffline, false)
-	}
-	read(at, 10*time.Minute, purity(75)) // an hour of it: offset learnt, pending
+	read(0, 10*time.Minute, purity(75)) // looks old: not judged yet
 	h.wantOpen("p1", RuleCriticalPurity, false)
-	at += time.Minute
-	read(at, 10*time.Minute, purity(75))
+	read(time.Minute, 10*time.Minute, purity(75)) // paced: live, pending
+	h.wantOpen("p1", RuleCriticalPurity, false)
+	read(2*time.Minute, 10*time.Minute, purity(75)) // two bad readings, 1 min
 	h.wantOpen("p1", RuleCriticalPurity, true)
-	at += time.Minute
-	read(at, 10*time.Minute, purity(93))
+	if a := h.wantOpen("p1", RuleClockSkew, true); a.Severity != plant.SeverityWarning || !strings.Contains(a.Summary, "10m0s behind") {
+		t.Fatalf("clock_skew %s %q, want a warning saying 10m0s behind", a.Severity, a.Summary)
+	}
+	read(3*time.Minute, 10*time.Minute, purity(93))
 	h.wantOpen("p1", RuleCriticalPurity, false)
+	h.wantOpen("p1", RuleOffline, false)
 	// Silent for an hour, then a backlog in order: nothing fires.
-	at += time.Hour
+	at := time.Hour + 3*time.Minute
 	h.at(at)
 	h.wantOpen("p1", RuleOffline, true)
 	for back := 50 * time.Minute; back > 5*time.Minute; back -= time.Minute {
@@ -497,6 +502,49 @@ func TestDeviceClockBehind(t *testing.T) {
 	}
 	h.wantOpen("p1", RuleDeviceFault, false)
 	h.wantOpen("p1", RuleOffline, false)
+}
+
+// TestClockDriftAndAcceleratedClock: a clock that falls further behind
+// reading after reading keeps being evaluated (the skew follows it), and a
+// simulation running 60 times faster than the engine's clock is evaluated
+// in its own time: `for` and the offline deadline follow its readings.
+func TestClockDriftAndAcceleratedClock(t *testing.T) {
+	h := newHarness(t, Rules{}, psa("p1", ""), psa("sim", ""))
+	behind := time.Duration(0)
+	for at := time.Duration(0); at <= 20*time.Minute; at += time.Minute {
+		h.at(at)
+		r := running(purity(75))
+		if at < 10*time.Minute {
+			r = running()
+		}
+		r.Device, r.Time = "p1", h.clk.Now().Add(-behind)
+		h.e.ObserveReading(r, true)
+		behind += 30 * time.Second // 10 min behind after 20 min
+	}
+	h.wantOpen("p1", RuleCriticalPurity, true)
+	h.wantOpen("p1", RuleClockSkew, true)
+
+	// 60 simulated seconds per engine second, started an hour in the past.
+	simStart := t0.Add(time.Hour - 30*time.Minute)
+	read := func(i int, mods ...func(*plant.Reading)) {
+		at := 30*time.Minute + time.Duration(i)*time.Second
+		h.at(at)
+		r := running(mods...)
+		r.Device, r.Time = "sim", simStart.Add(time.Duration(i)*time.Minute)
+		h.e.ObserveReading(r, true)
+	}
+	for i := range 10 {
+		read(i)
+	}
+	h.wantOpen("sim", RuleOffline, false)
+	read(10, pressure(3)) // low_pressure: 2 simulated minutes = 2 s here
+	read(11, pressure(3))
+	read(12, pressure(3))
+	h.wantOpen("sim", RuleLowPressure, true)
+	h.wantOpen("sim", RuleClockSkew, false) // a simulation, not a wrong clock
+	// Silent for 3 simulated report intervals (3 s): offline.
+	h.at(30*time.Minute + 16*time.Second)
+	h.wantOpen("sim", RuleOffline, true)
 }
 
 // TestRegistryChange: a device whose registry entry changes gets the new

@@ -15,18 +15,45 @@ import (
 // maintenance runs each component's clock: maintenance_due fires (info) when
 // the running hours since the component's last service reach its interval,
 // turns warning past maintWarn (110 % by default) and resolves on a service
-// record. A component with no service on record counts from runtime 0 and
-// stays info: a fleet taken on without its maintenance history shows what
-// to check in the maintenance list and by e-mail, without a flood of
-// warnings (and SMS) on its first day; recording the last service starts
-// the real clock.
+// record. A device with no service on record for any component gets one
+// item instead, "service history missing" (info), which resolves once any
+// of its services is recorded: a fleet taken on without its maintenance
+// history shows one thing to do per device, not one per component. After
+// that, a component still without a record counts from runtime 0 and stays
+// info.
 func (e *Engine) maintenance(d *device, runtime float64, now int64) {
 	if !d.rs.maintOn {
+		return
+	}
+	if e.historyMissing(d, runtime, now) {
 		return
 	}
 	for i := range d.maint {
 		e.maintOne(d, i, runtime, now)
 	}
+}
+
+// historyComp is the component name of the "service history missing" item.
+const historyComp = "service_history"
+
+// historyMissing keeps the device's one "service history missing" alert
+// open while no component has a service record, and reports whether it is.
+func (e *Engine) historyMissing(d *device, runtime float64, now int64) bool {
+	missing := len(d.maint) > 0 && !slices.ContainsFunc(d.maint, func(m maintState) bool { return m.done != 0 })
+	switch {
+	case missing && d.history == nil && !math.IsNaN(runtime):
+		summary := fmt.Sprintf("service history missing: %.0f running hours and no service on record for %s; record the last service of each",
+			runtime, strings.Join(d.maintNames(), ", "))
+		oa := e.newAlert(d, RuleMaintenanceDue, plant.SeverityInfo, runtime, summary, now)
+		oa.comp = historyComp
+		d.history = oa
+		e.open1(oa, e.mutedDevice(d, RuleMaintenanceDue), now)
+	case !missing && d.history != nil:
+		oa := d.history
+		d.history = nil
+		e.close1(oa, now)
+	}
+	return missing
 }
 
 func (e *Engine) maintOne(d *device, i int, runtime float64, now int64) {
@@ -125,7 +152,7 @@ func (e *Engine) serviced(d *device, r plant.ServiceRecord, now int64) {
 	if math.IsNaN(rt) {
 		rt = r.RuntimeH
 	}
-	e.maintOne(d, i, rt, now)
+	e.maintenance(d, rt, now)
 }
 
 // ServiceRecords lists a device's service records, newest first.

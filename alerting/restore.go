@@ -37,8 +37,8 @@ type savedTrend struct {
 func (d *device) save() saved {
 	s := saved{Ts: d.lastTs, State: string(d.state), Power: string(d.power), Alarm: d.alarm,
 		Offline: d.offline, StatOff: d.statusOffline, Cover: d.seg.cover}
-	if d.skewSet {
-		s.Skew = &d.skew
+	if d.clk.skewSet {
+		s.Skew = &d.clk.skew
 	}
 	for i, v := range []float64{d.values.purity, d.values.pressure, d.values.flow, d.values.runtime} {
 		if !math.IsNaN(v) {
@@ -61,7 +61,7 @@ func (d *device) load(s saved) {
 	}
 	d.seg.cover = s.Cover
 	if s.Skew != nil {
-		d.skew, d.skewSet = *s.Skew, true
+		d.clk.skew, d.clk.skewSet = *s.Skew, true
 	}
 	if t := s.Trend; t != nil {
 		d.trend = &trend{day: t.Day, pur: t.Pur, flow: t.Flow, n: t.N, last: t.Last, slope: math.NaN()}
@@ -250,6 +250,10 @@ func (e *Engine) attach(oa *openAlert, now int64) {
 	}
 	d := e.device(oa.a.Device, now)
 	if oa.a.Rule == RuleMaintenanceDue {
+		if oa.comp == historyComp && d.history == nil {
+			d.history = oa
+			return
+		}
 		if i := d.maintIndex(oa.comp); i >= 0 && d.maint[i].alert == nil {
 			d.maint[i].alert = oa
 			return
@@ -325,7 +329,7 @@ func (e *Engine) recountFacilities(now int64) {
 	}
 	for i := range e.shards {
 		for _, d := range e.shards[i].devs {
-			d.outage = d.offline || d.power == plant.PowerNone
+			d.outage = d.outageNow()
 			if d.info.facility == "" {
 				continue
 			}
@@ -336,9 +340,7 @@ func (e *Engine) recountFacilities(now int64) {
 			}
 			f.n++
 			f.region, f.country = d.info.region, d.info.country
-			if d.outage {
-				f.out++
-			}
+			f.count(d.outage, 1)
 		}
 	}
 	e.restoring = false

@@ -31,6 +31,8 @@ const (
 	RulePurityDeclining = "purity_declining"
 	RuleMaintenanceDue  = "maintenance_due"
 	RuleFacilityOutage  = "facility_outage"
+	RuleClockSkew       = "clock_skew"
+	RuleSensorStuck     = "sensor_stuck"
 )
 
 // slot numbers the per-device rules so their state lives in a fixed array.
@@ -47,12 +49,15 @@ const (
 	slotDeviceFault
 	slotPowerLoss
 	slotPurityDeclining
+	slotClockSkew
+	slotSensorStuck
 	nSlots
 )
 
 var slotNames = [nSlots]string{
 	RuleOffline, RuleCriticalPurity, RuleLowPurity, RuleLowPressure, RuleHighPressure,
 	RuleNoFlow, RuleOverload, RuleDeviceFault, RulePowerLoss, RulePurityDeclining,
+	RuleClockSkew, RuleSensorStuck,
 }
 
 // threshold reports whether the slot is a value rule that only applies while
@@ -86,6 +91,14 @@ type RuleSpec struct {
 	Days       *int           `yaml:"days"`            // purity_declining: trend window
 	SteadyFlow *float64       `yaml:"steady_flow_pct"` // purity_declining: allowed flow spread, %
 	MinDevices *int           `yaml:"min_devices"`     // facility_outage
+	// ForReadings: value rules also fire after this many bad readings in a
+	// row (0: by time only); unset: for / report interval + 1.
+	ForReadings *int `yaml:"for_readings"`
+	// WarmUp: purity rules hold their alerts this long after the device
+	// starts running (power restored, standby ended, restart), then fire at
+	// once if purity is still below the level.
+	WarmUp   *time.Duration `yaml:"warm_up"`
+	Readings *int           `yaml:"readings"` // sensor_stuck: identical readings in a row
 }
 
 // Override changes rules for the devices it matches. Exactly one of Kind,
@@ -124,17 +137,19 @@ func (f *Flapping) fill() {
 // ruleKeys lists the keys each rule accepts besides enabled and severity.
 var ruleKeys = map[string][]string{
 	RuleOffline:         {"intervals"},
-	RuleCriticalPurity:  {"for", "below", "clear"},
-	RuleLowPurity:       {"for", "below", "clear"},
-	RuleLowPressure:     {"for", "below", "clear"},
-	RuleHighPressure:    {"for", "above", "clear"},
-	RuleNoFlow:          {"for", "below", "clear"},
-	RuleOverload:        {"for", "above", "clear"},
+	RuleCriticalPurity:  {"for", "for_readings", "below", "clear", "warm_up"},
+	RuleLowPurity:       {"for", "for_readings", "below", "clear", "warm_up"},
+	RuleLowPressure:     {"for", "for_readings", "below", "clear"},
+	RuleHighPressure:    {"for", "for_readings", "above", "clear"},
+	RuleNoFlow:          {"for", "for_readings", "below", "clear"},
+	RuleOverload:        {"for", "for_readings", "above", "clear"},
 	RuleDeviceFault:     {"for"},
 	RulePowerLoss:       {"for"},
 	RulePurityDeclining: {"above", "clear", "days", "steady_flow_pct"},
 	RuleMaintenanceDue:  {"above"},
-	RuleFacilityOutage:  {"min_devices"},
+	RuleFacilityOutage:  {"min_devices", "for"},
+	RuleClockSkew:       {"above", "clear"},
+	RuleSensorStuck:     {"readings"},
 }
 
 // DefaultFlapping is used when the rules file sets no flapping.
@@ -265,6 +280,9 @@ func (s RuleSpec) setKeys() []string {
 	add(s.Days != nil, "days")
 	add(s.SteadyFlow != nil, "steady_flow_pct")
 	add(s.MinDevices != nil, "min_devices")
+	add(s.ForReadings != nil, "for_readings")
+	add(s.WarmUp != nil, "warm_up")
+	add(s.Readings != nil, "readings")
 	return out
 }
 
@@ -281,8 +299,8 @@ func (s RuleSpec) validateValues(key string, bad func(string, string, ...any)) {
 		k string
 		v *float64
 	}{{"below", s.Below}, {"above", s.Above}, {"clear", s.Clear}, {"steady_flow_pct", s.SteadyFlow}} {
-		if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0) || *f.v < 0 || *f.v > 1000) {
-			bad(key+"."+f.k, "%g is outside 0 to 1000", *f.v)
+		if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0) || *f.v < 0 || *f.v > 100000) {
+			bad(key+"."+f.k, "%g is outside 0 to 100000", *f.v)
 		}
 	}
 	if s.Intervals != nil && (*s.Intervals < 1 || *s.Intervals > 1000) {
@@ -290,6 +308,15 @@ func (s RuleSpec) validateValues(key string, bad func(string, string, ...any)) {
 	}
 	if s.Days != nil && (*s.Days < 3 || *s.Days > 7) {
 		bad(key+".days", "%d is outside 3 to 7", *s.Days)
+	}
+	if s.ForReadings != nil && (*s.ForReadings < 0 || *s.ForReadings > 1000) {
+		bad(key+".for_readings", "%d is outside 0 to 1000", *s.ForReadings)
+	}
+	if s.WarmUp != nil && (*s.WarmUp < 0 || *s.WarmUp > 24*time.Hour) {
+		bad(key+".warm_up", "%s is outside 0 to 24h", *s.WarmUp)
+	}
+	if s.Readings != nil && (*s.Readings < 3 || *s.Readings > 10000) {
+		bad(key+".readings", "%d is outside 3 to 10000", *s.Readings)
 	}
 	if s.MinDevices != nil && *s.MinDevices < 1 {
 		bad(key+".min_devices", "must be at least 1")

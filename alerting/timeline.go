@@ -281,7 +281,7 @@ func (e *Engine) withOpen(id plant.DeviceID, ivs []plant.StatusInterval, now int
 	sh.mu.Lock()
 	cover, skew := int64(0), int64(0)
 	if d := sh.devs[id]; d != nil && d.seg.status != "" && d.seg.start == ivs[n-1].Start.UnixNano() {
-		cover, skew = d.seg.cover, d.skew
+		cover, skew = d.seg.cover, d.clk.skew
 	}
 	sh.mu.Unlock()
 	if cover != 0 && cover+skew <= now { // cover is in device time

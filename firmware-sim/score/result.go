@@ -48,6 +48,7 @@ type Result struct {
 	Kinds    map[string]*KindStats
 	Alerts   int // non-maintenance alerts
 	Matched  int // of them, alerts that match a fault
+	Demand   int // of them, overload or purity alerts of a plant running above 110 % of rated flow without a fault
 	Maint    int // maintenance_due alerts
 	MaintDev int // devices with at least one
 	Noise    []Noise
@@ -65,7 +66,7 @@ func (r *Result) kind(k string) *KindStats {
 }
 
 // match pairs faults and alerts.
-func (r *Result) match(faults []*fault, alerts []plant.Alert, end time.Time) {
+func (r *Result) match(faults []*fault, alerts []plant.Alert, end time.Time, overDemand func(plant.DeviceID, time.Time) bool) {
 	used := make([]bool, len(alerts))
 	for _, f := range faults {
 		ks := r.kind(f.kind())
@@ -92,6 +93,10 @@ func (r *Result) match(faults []*fault, alerts []plant.Alert, end time.Time) {
 		r.Alerts++
 		if used[i] {
 			r.Matched++
+			continue
+		}
+		if demandRule(a.Rule) && overDemand(a.Device, a.StartedAt) {
+			r.Demand++
 			continue
 		}
 		c := cause(faults, a)
@@ -132,6 +137,10 @@ func (r *Result) judge(ks *KindStats, f *fault, first *plant.Alert, end time.Tim
 	}
 }
 
+func demandRule(rule string) bool {
+	return rule == alerting.RuleOverload || rule == alerting.RuleLowPurity || rule == alerting.RuleCriticalPurity
+}
+
 // Merge adds up results.
 func Merge(name string, rs ...*Result) *Result {
 	out := &Result{Suite: name}
@@ -140,6 +149,7 @@ func Merge(name string, rs ...*Result) *Result {
 		out.Duration += r.Duration
 		out.Alerts += r.Alerts
 		out.Matched += r.Matched
+		out.Demand += r.Demand
 		out.Maint += r.Maint
 		out.MaintDev += r.MaintDev
 		out.Noise = append(out.Noise, r.Noise...)
@@ -172,8 +182,9 @@ func (r *Result) Recall() float64 {
 	return ratio(on, exp)
 }
 
-// Precision is the share of non-maintenance alerts that match a fault.
-func (r *Result) Precision() float64 { return ratio(r.Matched, r.Alerts) }
+// Precision is the share of non-maintenance alerts that match a fault or
+// the plant's demand above its capacity.
+func (r *Result) Precision() float64 { return ratio(r.Matched+r.Demand, r.Alerts) }
 
 // QuietCritical counts critical alerts raised by warm-up, a generator
 // switchover, a reboot or maintenance.
@@ -207,9 +218,9 @@ func (r *Result) Write(w io.Writer, verbose bool) {
 			k.Unresolved, k.Noise, k.NoiseCrit)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "recall %.1f %% on time; precision %.1f %% (%d of %d non-maintenance alerts match a fault); "+
+	fmt.Fprintf(w, "recall %.1f %% on time; precision %.1f %% (of %d non-maintenance alerts, %d match a fault and %d a plant above 110 %% of rated flow); "+
 		"critical alerts from warm-up, switchover, reboot or maintenance: %d; maintenance_due alerts: %d on %d devices\n",
-		100*r.Recall(), 100*r.Precision(), r.Matched, r.Alerts, r.QuietCritical(), r.Maint, r.MaintDev)
+		100*r.Recall(), 100*r.Precision(), r.Alerts, r.Matched, r.Demand, r.QuietCritical(), r.Maint, r.MaintDev)
 	if !verbose {
 		return
 	}

@@ -94,6 +94,7 @@ type scorer struct {
 	synced time.Time
 	faults []*fault
 	byDev  map[string][]*fault
+	high   map[plant.DeviceID][]time.Time // live readings above 110 % of rated flow
 }
 
 // fault is one injection and what the readings showed of it.
@@ -107,7 +108,7 @@ type fault struct {
 
 func newScorer(s Suite) *scorer {
 	sc := &scorer{suite: s, specs: map[plant.DeviceID]sim.Spec{}, fleet: ingest.NewFleet(),
-		t: Start, byDev: map[string][]*fault{}}
+		t: Start, byDev: map[string][]*fault{}, high: map[plant.DeviceID][]time.Time{}}
 	for _, d := range s.Fleet {
 		sc.specs[plant.DeviceID(d.ID)] = d
 	}
@@ -182,6 +183,7 @@ func (sc *scorer) message(m sim.Message) {
 		live := sc.fleet.Reading(&r, sc.t)
 		if live && !dec.Backlog {
 			sc.evidence(r)
+			sc.demand(r)
 		}
 		sc.eng.ObserveReading(r, live)
 	}
@@ -199,9 +201,30 @@ func (sc *scorer) evidence(r plant.Reading) {
 	}
 }
 
+// demand notes readings of a plant running above 110 % of its rated flow:
+// the simulator's demand wanders, and a plant near capacity overloads
+// without any fault injected.
+func (sc *scorer) demand(r plant.Reading) {
+	rated := sc.specs[r.Device].RatedFlowLPM
+	if rated > 0 && r.State == plant.StateRunning && r.Flow != nil && *r.Flow > 1.1*rated {
+		sc.high[r.Device] = append(sc.high[r.Device], sc.t)
+	}
+}
+
+// overDemand reports whether the device ran above 110 % of rated flow in
+// the 20 minutes before t.
+func (sc *scorer) overDemand(id plant.DeviceID, t time.Time) bool {
+	for _, h := range sc.high[id] {
+		if !h.After(t) && t.Sub(h) <= 20*time.Minute {
+			return true
+		}
+	}
+	return false
+}
+
 func (sc *scorer) result(alerts []plant.Alert, end time.Time) *Result {
 	res := &Result{Suite: sc.suite.Name, Devices: len(sc.suite.Fleet), Duration: sc.suite.Duration}
-	res.match(sc.faults, alerts, end)
+	res.match(sc.faults, alerts, end, sc.overDemand)
 	return res
 }
 

@@ -30,3 +30,42 @@ func TestSameSeedSameScore(t *testing.T) {
 		t.Fatalf("suite raised %d alerts over %d fault kinds: the scorer saw nothing", r.Alerts, len(r.Kinds))
 	}
 }
+
+// TestTargets holds the alerting engine to issue 15's targets on the
+// deterministic suites.
+func TestTargets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scores 22 simulated hours of 176 devices")
+	}
+	suites, err := Suites(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []*Result
+	for _, s := range suites {
+		r := runSuite(t, s)
+		all = append(all, r)
+		if n := r.QuietCritical(); n != 0 {
+			t.Errorf("%s: %d critical alerts from warm-up, switchover, reboot or maintenance, want 0", s.Name, n)
+		}
+		switch s.Name {
+		case "clock":
+			// Devices whose clocks are 10 min slow or 4 min fast alert like
+			// the others: every fault on time.
+			if rec := r.Recall(); rec < 1 {
+				t.Errorf("clock: recall %.1f %%, want 100 %%: %v", 100*rec, r.Misses)
+			}
+		case "onboarding":
+			if r.Maint > len(s.Fleet) {
+				t.Errorf("onboarding %d devices without history raised %d maintenance items, want at most one each", len(s.Fleet), r.Maint)
+			}
+		}
+	}
+	m := Merge("all", all...)
+	if rec := m.Recall(); rec < 0.98 {
+		t.Errorf("recall %.1f %%, want at least 98 %%: %v", 100*rec, m.Misses)
+	}
+	if p := m.Precision(); p < 0.95 {
+		t.Errorf("precision %.1f %% (%d of %d), want at least 95 %%", 100*p, m.Matched+m.Demand, m.Alerts)
+	}
+}

@@ -92,7 +92,8 @@ type Injection struct {
 	Generator bool      `json:"generator,omitempty"` // outage: a generator takes over after 45 s
 	// Chronic marks a condition the device has from the start rather than a
 	// fault injected: a plant whose demand exceeds its rated flow (overload,
-	// Value the demand over rated flow at the day's peak). Until is zero.
+	// Value the demand over rated flow at the day's peak), a clock set wrong
+	// (clock_drift, Value seconds behind). Until is zero.
 	Chronic bool `json:"chronic,omitempty"`
 }
 
@@ -375,12 +376,17 @@ func (s *Sim) inject(d *Device, ev Event, t time.Time, random bool) {
 	s.record(in)
 }
 
-// chronic records the overloaded plants of the fleet as ground truth.
+// chronic records as ground truth the overloaded plants of the fleet and
+// the devices whose clocks are wrong from the start (Spec.ClockError).
 func (s *Sim) chronic() {
 	for _, d := range s.devices {
 		if !d.isConc() && d.load >= 1 {
 			s.record(Injection{Device: d.ID, Facility: d.Facility, Fault: FaultOverload, From: s.cfg.Start,
 				Value: math.Round(d.load*100) / 100, Chronic: true})
+		}
+		if d.ClockError != 0 {
+			s.record(Injection{Device: d.ID, Facility: d.Facility, Fault: FaultClockDrift, From: s.cfg.Start,
+				Value: d.ClockError.Seconds(), Chronic: true})
 		}
 	}
 }

@@ -1,0 +1,45 @@
+package alerting
+
+import "github.com/oxywatch/oxywatch/internal/plant"
+
+// alarmCode says what a device-side alarm code means to the rules. A code
+// whose rule is set is folded into that rule, which judges the same
+// condition from the values (a unit's own low_purity alarm next to the
+// purity alert was a second alert for one problem); other codes raise
+// device_fault at their severity. Unknown codes are critical.
+type alarmCode struct {
+	rule string         // the rule that covers it; "" device_fault
+	sev  plant.Severity // device_fault's severity for it
+}
+
+var alarmCodes = map[string]alarmCode{
+	"low_purity":  {rule: RuleLowPurity},
+	"high_temp":   {sev: plant.SeverityWarning},
+	"dryer_fault": {sev: plant.SeverityWarning},
+}
+
+// deviceFault reports whether the reading shows a device fault (state
+// fault, or an alarm code not folded into another rule) and sets the
+// severity device_fault takes: critical for state fault or an unknown code,
+// else the highest of its codes'.
+func (e *Engine) deviceFault(d *device, r *plant.Reading) bool {
+	d.faultSev = ""
+	fault := d.state == plant.StateFault
+	if fault {
+		d.faultSev = d.rs.r[slotDeviceFault].sev
+	}
+	for _, a := range r.Alarms {
+		c, known := alarmCodes[a]
+		switch {
+		case known && c.rule != "":
+			continue
+		case !known:
+			c.sev = d.rs.r[slotDeviceFault].sev
+		}
+		fault = true
+		if severityRank(c.sev) > severityRank(d.faultSev) {
+			d.faultSev = c.sev
+		}
+	}
+	return fault
+}
