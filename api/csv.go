@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,7 +19,11 @@ import (
 
 // csvColumns are the registry's columns, in export order; the import accepts
 // them in any order (case-insensitive), needs id, and ignores others.
-var csvColumns = []string{"id", "kind", "model", "facility", "region", "country", "rated_flow_lpm", "report_interval_s"}
+// commissioned_at and decommissioned_at are dates (2024-03-15, midnight UTC)
+// or RFC 3339 times; beds is the device's facility's bed count (the facility
+// is created, or its beds updated).
+var csvColumns = []string{"id", "kind", "model", "facility", "region", "country", "rated_flow_lpm", "report_interval_s",
+	"commissioned_at", "decommissioned_at", "beds"}
 
 // maxImportRows bounds one import.
 const maxImportRows = 100000
@@ -45,17 +50,11 @@ func (s *server) importDevices(w http.ResponseWriter, r *http.Request) {
 		notConfigured(w, r, "the device registry")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opt.MaxImportBytes))
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("CSV file larger than %d bytes; split it", s.opt.MaxImportBytes))
+	body, ok := s.importBody(w, r)
+	if !ok {
 		return
 	}
-	if err != nil {
-		problem(w, r, http.StatusBadRequest, "reading the body: "+err.Error())
-		return
-	}
-	rows, cols, ignored, err := parseInventory(body)
+	rows, cols, ignored, err := parseInventory(body, csvColumns)
 	if err != nil {
 		problem(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -66,25 +65,53 @@ func (s *server) importDevices(w http.ResponseWriter, r *http.Request) {
 			res.reject(row.line, row.id, row.err)
 			continue
 		}
-		d, err := rowDevice(row.fields, cols)
+		d, beds, err := rowDevice(row.fields, cols)
 		if err != nil {
 			res.reject(row.line, row.id, err.Error())
 			continue
 		}
 		created, err := s.saveDevice(r, d)
-		switch {
-		case err == nil && created:
-			res.Created++
-		case err == nil:
-			res.Updated++
-		case errors.Is(err, ErrInvalid), errors.Is(err, errForbidden), errors.Is(err, errOutsideRegions):
-			res.reject(row.line, row.id, err.Error())
-		default:
-			s.fail(w, r, fmt.Errorf("import line %d: %w", row.line, err))
+		if err == nil && beds >= 0 {
+			err = s.saveBeds(r, d, beds)
+		}
+		if err := res.record(row.line, row.id, created, err); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// importBody reads an import's body, answering 413 or 400 itself when it
+// cannot.
+func (s *server) importBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opt.MaxImportBytes))
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("CSV file larger than %d bytes; split it", s.opt.MaxImportBytes))
+		return nil, false
+	}
+	if err != nil {
+		problem(w, r, http.StatusBadRequest, "reading the body: "+err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
+// record counts one saved row, or keeps its error when the row itself was
+// wrong or outside the caller's regions; any other error stops the import.
+func (res *ImportResult) record(line int, id string, created bool, err error) error {
+	switch {
+	case err == nil && created:
+		res.Created++
+	case err == nil:
+		res.Updated++
+	case errors.Is(err, ErrInvalid), errors.Is(err, errForbidden), errors.Is(err, errOutsideRegions):
+		res.reject(line, id, err.Error())
+	default:
+		return fmt.Errorf("import line %d: %w", line, err)
+	}
+	return nil
 }
 
 func (res *ImportResult) reject(line int, id, msg string) {
@@ -99,10 +126,11 @@ type csvRow struct {
 	err    string
 }
 
-// parseInventory reads a ministry inventory: UTF-8 (a BOM is dropped),
-// comma or semicolon separated, header first. A file-level problem (no
-// header, no id column) is an error; a bad row is a row with err set.
-func parseInventory(body []byte) ([]csvRow, map[string]int, []string, error) {
+// parseInventory reads a ministry inventory of the given columns: UTF-8 (a
+// BOM is dropped), comma or semicolon separated, header first. A file-level
+// problem (no header, no id column) is an error; a bad row is a row with err
+// set.
+func parseInventory(body []byte, columns []string) ([]csvRow, map[string]int, []string, error) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	if bytes.HasPrefix(body, []byte("\xff\xfe")) || bytes.HasPrefix(body, []byte("\xfe\xff")) {
 		return nil, nil, nil, errors.New("the file is UTF-16; save it as CSV UTF-8")
@@ -114,7 +142,7 @@ func parseInventory(body []byte) ([]csvRow, map[string]int, []string, error) {
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("no CSV header row: %v", err)
 	}
-	cols, ignored, err := headerColumns(header)
+	cols, ignored, err := headerColumns(header, columns)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -162,7 +190,7 @@ func guessComma(body []byte) rune {
 	return ','
 }
 
-func headerColumns(header []string) (map[string]int, []string, error) {
+func headerColumns(header, columns []string) (map[string]int, []string, error) {
 	cols := map[string]int{}
 	var ignored []string
 	for i, h := range header {
@@ -171,7 +199,7 @@ func headerColumns(header []string) (map[string]int, []string, error) {
 			return nil, nil, errors.New("the header is not valid UTF-8; save the file as CSV UTF-8")
 		}
 		known := false
-		for _, c := range csvColumns {
+		for _, c := range columns {
 			known = known || c == name
 		}
 		if !known {
@@ -184,7 +212,7 @@ func headerColumns(header []string) (map[string]int, []string, error) {
 		cols[name] = i
 	}
 	if _, ok := cols["id"]; !ok {
-		return nil, nil, fmt.Errorf("the header has no id column (columns: %s)", strings.Join(csvColumns, ","))
+		return nil, nil, fmt.Errorf("the header has no id column (columns: %s)", strings.Join(columns, ","))
 	}
 	return cols, ignored, nil
 }
@@ -198,35 +226,105 @@ func blank(rec []string) bool {
 	return true
 }
 
-// rowDevice builds a device from one row; an empty kind is unknown and an
-// empty number is zero.
-func rowDevice(rec []string, cols map[string]int) (plant.Device, error) {
-	get := func(name string) string {
-		if i, ok := cols[name]; ok && i < len(rec) {
-			return unneutralise(strings.TrimSpace(rec[i]))
-		}
-		return ""
+// cells reads one row's cells by column name, trimmed, a spreadsheet's
+// formula guard removed; a missing column reads "".
+type cells struct {
+	rec  []string
+	cols map[string]int
+}
+
+func (c cells) get(name string) string {
+	if i, ok := c.cols[name]; ok && i < len(c.rec) {
+		return unneutralise(strings.TrimSpace(c.rec[i]))
 	}
-	d := plant.Device{ID: plant.DeviceID(get("id")), Kind: plant.Kind(strings.ToLower(get("kind"))), Model: get("model"),
-		Facility: get("facility"), Region: get("region"), Country: get("country")}
+	return ""
+}
+
+// float reads a number (a decimal comma is accepted) into *dst; empty leaves it.
+func (c cells) float(name string, dst *float64) error {
+	v := c.get(name)
+	if v == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return fmt.Errorf("%s %q is not a number", name, v)
+	}
+	*dst = f
+	return nil
+}
+
+// int reads a whole number into *dst; empty leaves it.
+func (c cells) int(name string, dst *int) error {
+	v := c.get(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("%s %q is not a whole number", name, v)
+	}
+	*dst = n
+	return nil
+}
+
+// time reads a date (midnight UTC) or an RFC 3339 time into *dst; empty
+// leaves it.
+func (c cells) time(name string, dst *time.Time) error {
+	v := c.get(name)
+	if v == "" {
+		return nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		*dst = t
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return fmt.Errorf("%s %q is neither a date such as 2024-03-15 nor an RFC 3339 time", name, v)
+	}
+	*dst = t.UTC()
+	return nil
+}
+
+// rowDevice builds a device from one row; an empty kind is unknown and an
+// empty number is zero. beds is the row's beds for the device's facility,
+// -1 when the row gives none.
+func rowDevice(rec []string, cols map[string]int) (d plant.Device, beds int, err error) {
+	c := cells{rec, cols}
+	d = plant.Device{ID: plant.DeviceID(c.get("id")), Kind: plant.Kind(strings.ToLower(c.get("kind"))), Model: c.get("model"),
+		Facility: c.get("facility"), Region: c.get("region"), Country: c.get("country")}
 	if d.Kind == "" {
 		d.Kind = plant.KindUnknown
 	}
-	if v := get("rated_flow_lpm"); v != "" {
-		f, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
-		if err != nil {
-			return d, fmt.Errorf("rated_flow_lpm %q is not a number", v)
-		}
-		d.RatedFlowLPM = f
+	beds = -1
+	err = errors.Join(c.float("rated_flow_lpm", &d.RatedFlowLPM), c.int("report_interval_s", &d.ReportIntervalS),
+		c.time("commissioned_at", &d.CommissionedAt), c.time("decommissioned_at", &d.DecommissionedAt), c.int("beds", &beds))
+	if err == nil && beds < -1 {
+		err = fmt.Errorf("beds %d is negative", beds)
 	}
-	if v := get("report_interval_s"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return d, fmt.Errorf("report_interval_s %q is not a whole number", v)
-		}
-		d.ReportIntervalS = n
+	if err == nil && beds >= 0 && d.Facility == "" {
+		err = errors.New("beds given without a facility")
 	}
-	return d, nil
+	return d, beds, err
+}
+
+// saveBeds sets the bed count of d's facility, creating the facility (named
+// by its id, in d's region and country) when the registry has none.
+func (s *server) saveBeds(r *http.Request, d plant.Device, beds int) error {
+	f, found, err := s.facility(r, d.Facility)
+	if err != nil {
+		return err
+	}
+	if found && f.Beds == beds {
+		return nil
+	}
+	if !found {
+		f = plant.Facility{ID: d.Facility, Name: d.Facility, Region: d.Region, Country: d.Country}
+	}
+	f.Beds = beds
+	_, err = s.saveFacility(r, f)
+	return err
 }
 
 // unneutralise drops the ' that report.CSVText puts before a cell a
@@ -242,19 +340,43 @@ func unneutralise(v string) string {
 // (which an import ignores), so an export can be edited and imported back.
 // Text cells go through report.CSVText, so a model named =HYPERLINK(…) is
 // not run by the spreadsheet that opens the file; numbers stay numbers.
-func (s *server) exportCSV(w http.ResponseWriter, devs []plant.Device) {
+func (s *server) exportCSV(w http.ResponseWriter, r *http.Request, devs []plant.Device) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="oxywatch-devices.csv"`)
 	cw := csv.NewWriter(w)
 	_ = cw.Write(append(append([]string{}, csvColumns...), "status", "last_seen"))
+	beds := s.facilityBeds(r)
 	for _, d := range devs {
-		seen := ""
-		if !d.LastSeen.IsZero() {
-			seen = d.LastSeen.UTC().Format(time.RFC3339)
-		}
 		t := report.CSVText
+		bedCell := ""
+		if n, ok := beds[d.Facility]; ok && n > 0 {
+			bedCell = strconv.Itoa(n)
+		}
 		_ = cw.Write([]string{t(string(d.ID)), t(string(d.Kind)), t(d.Model), t(d.Facility), t(d.Region), t(d.Country),
-			strconv.FormatFloat(d.RatedFlowLPM, 'f', -1, 64), strconv.Itoa(d.ReportIntervalS), t(string(d.Status)), seen})
+			strconv.FormatFloat(d.RatedFlowLPM, 'f', -1, 64), strconv.Itoa(d.ReportIntervalS),
+			csvTime(d.CommissionedAt), csvTime(d.DecommissionedAt), bedCell,
+			t(string(d.Status)), csvTime(d.LastSeen)})
 	}
 	cw.Flush()
+}
+
+// facilityBeds maps facility ids to beds; empty when the registry cannot say.
+func (s *server) facilityBeds(r *http.Request) map[string]int {
+	out := map[string]int{}
+	facs, err := s.opt.Registry.Facilities(r.Context())
+	if err != nil {
+		return out
+	}
+	for _, f := range facs {
+		out[f.ID] = f.Beds
+	}
+	return out
+}
+
+// csvTime is an RFC 3339 UTC cell, empty for the zero time.
+func csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }

@@ -109,7 +109,7 @@ func FuzzParseInventory(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		rows, cols, _, err := parseInventory(body)
+		rows, cols, _, err := parseInventory(body, csvColumns)
 		if err != nil {
 			return
 		}
@@ -121,7 +121,7 @@ func FuzzParseInventory(f *testing.F) {
 				t.Fatalf("row without a line number: %+v", r)
 			}
 			if r.err == "" {
-				if _, err := rowDevice(r.fields, cols); err != nil && err.Error() == "" {
+				if _, _, err := rowDevice(r.fields, cols); err != nil && err.Error() == "" {
 					t.Fatal("empty error")
 				}
 			}
@@ -141,7 +141,7 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("got %d %q (%v), want a header and one row", rec.Code, rec.Body, err)
 	}
-	want := []string{"x-1", "psa", "'" + hyperlink, "'@f-x", "'+east", "'-UG", "12.5", "0", "no_data", ""}
+	want := []string{"x-1", "psa", "'" + hyperlink, "'@f-x", "'+east", "'-UG", "12.5", "0", "", "", "", "no_data", ""}
 	if !slices.Equal(recs[1], want) {
 		t.Errorf("exported row: got %q, want %q", recs[1], want)
 	}

@@ -166,7 +166,7 @@ func (s *server) listDevices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if format == "csv" {
-		s.exportCSV(w, s.views(devs, status))
+		s.exportCSV(w, r, s.views(devs, status))
 		return
 	}
 	if status != "" {

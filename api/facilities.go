@@ -1,10 +1,14 @@
 package api
 
 import (
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/report"
 )
 
 func facilityKey(f plant.Facility) string { return f.ID }
@@ -27,7 +31,14 @@ func (s *server) listFacilities(w http.ResponseWriter, r *http.Request) {
 			out = append(out, f)
 		}
 	}
-	writePage(w, r, out, facilityKey)
+	switch q.Get("format") {
+	case "", "json":
+		writePage(w, r, out, facilityKey)
+	case "csv":
+		exportFacilitiesCSV(w, out)
+	default:
+		problem(w, r, http.StatusBadRequest, "format must be json or csv")
+	}
 }
 
 // facility finds one facility; found is false when it does not exist.
@@ -83,27 +94,109 @@ func (s *server) putFacility(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, "invalid facility", errs...)
 		return
 	}
-	_, existed, err := s.facility(r, id)
+	created, err := s.saveFacility(r, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.allow(r, facilityEntry(f)); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.opt.Registry.PutFacility(r.Context(), f); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	action, status := "facility.update", http.StatusOK
-	if !existed {
-		action, status = "facility.create", http.StatusCreated
-	}
-	if !s.audited(w, r, action, f.ID, f) {
-		return
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
 	}
 	writeJSON(w, status, f)
+}
+
+// saveFacility validates, checks regions, saves and audits one facility.
+func (s *server) saveFacility(r *http.Request, f plant.Facility) (created bool, err error) {
+	if errs := validateFacility(f); len(errs) > 0 {
+		return false, invalidFields(errs)
+	}
+	_, existed, err := s.facility(r, f.ID)
+	if err != nil {
+		return false, err
+	}
+	if err := s.allow(r, facilityEntry(f)); err != nil {
+		return false, err
+	}
+	if err := s.opt.Registry.PutFacility(r.Context(), f); err != nil {
+		return false, err
+	}
+	action := "facility.update"
+	if !existed {
+		action = "facility.create"
+	}
+	return !existed, s.audit(r, action, f.ID, f)
+}
+
+// facilityColumns are the facility CSV's columns, in export order; the
+// import takes them in any order and needs id. demand_lpm is the facility's
+// own demand figure, which reports use instead of the estimate from beds.
+var facilityColumns = []string{"id", "name", "region", "country", "lat", "lon", "beds", "demand_lpm", "dhis2_org_unit"}
+
+// importFacilities is POST /facilities/import: a CSV of facilities, one a
+// row, created or replaced; the answer counts them as the device import does.
+func (s *server) importFacilities(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Registry == nil {
+		notConfigured(w, r, "the device registry")
+		return
+	}
+	body, ok := s.importBody(w, r)
+	if !ok {
+		return
+	}
+	rows, cols, ignored, err := parseInventory(body, facilityColumns)
+	if err != nil {
+		problem(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	res := ImportResult{Errors: []RowError{}, IgnoredColumns: ignored}
+	for _, row := range rows {
+		if row.err != "" {
+			res.reject(row.line, row.id, row.err)
+			continue
+		}
+		f, err := rowFacility(row.fields, cols)
+		if err != nil {
+			res.reject(row.line, row.id, err.Error())
+			continue
+		}
+		created, err := s.saveFacility(r, f)
+		if err := res.record(row.line, row.id, created, err); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// rowFacility builds a facility from one row; an empty number is zero.
+func rowFacility(rec []string, cols map[string]int) (plant.Facility, error) {
+	c := cells{rec, cols}
+	f := plant.Facility{ID: c.get("id"), Name: c.get("name"), Region: c.get("region"), Country: c.get("country"),
+		OrgUnit: c.get("dhis2_org_unit")}
+	err := errors.Join(c.float("lat", &f.Lat), c.float("lon", &f.Lon), c.int("beds", &f.Beds), c.float("demand_lpm", &f.DemandLPM))
+	if err == nil && f.ID == "" {
+		err = errors.New("id is empty")
+	}
+	if err == nil {
+		if errs := validateFacility(f); len(errs) > 0 {
+			err = invalidFields(errs)
+		}
+	}
+	return f, err
+}
+
+// exportFacilitiesCSV writes facilities in the import's columns.
+func exportFacilitiesCSV(w http.ResponseWriter, facs []plant.Facility) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="oxywatch-facilities.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(facilityColumns)
+	t, n := report.CSVText, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for _, f := range facs {
+		_ = cw.Write([]string{t(f.ID), t(f.Name), t(f.Region), t(f.Country), n(f.Lat), n(f.Lon), strconv.Itoa(f.Beds), n(f.DemandLPM), t(f.OrgUnit)})
+	}
+	cw.Flush()
 }
 
 func validateFacility(f plant.Facility) []FieldError {

@@ -176,7 +176,26 @@ type Device struct {
 	LastReading     *Reading  `json:"last_reading,omitempty"`
 	LastError       string    `json:"last_error,omitempty"`
 	CreatedAt       time.Time `json:"created_at,omitzero"`
+	// CommissionedAt is when the device went into service, as the operator
+	// records it; zero when unknown. Reports count a device from the earlier
+	// of this (or CreatedAt) and its first reading.
+	CommissionedAt time.Time `json:"commissioned_at,omitzero"`
+	// DecommissionedAt is when it left service; reports stop counting it then.
+	DecommissionedAt time.Time `json:"decommissioned_at,omitzero"`
 }
+
+// InService is when the registry says the device went into service: its
+// commissioning date, or when it was registered.
+func (d *Device) InService() time.Time {
+	if !d.CommissionedAt.IsZero() {
+		return d.CommissionedAt
+	}
+	return d.CreatedAt
+}
+
+// Produces reports whether the device makes oxygen (psa, concentrator, or
+// not yet classified), as opposed to storing it (lox_tank, cylinder_bank).
+func (k Kind) Produces() bool { return k != KindLOXTank && k != KindCylinderBank }
 
 // DefaultReportInterval applies when the registry holds none for a device.
 const DefaultReportInterval = 60 * time.Second

@@ -60,6 +60,12 @@ var registryMigrations = []string{
 		retired_at TEXT NOT NULL
 	);
 	CREATE INDEX retired_devices_at ON retired_devices(retired_at);`,
+	// When a device went into and out of service, as the operator records
+	// it (RFC 3339, empty when unknown); reports count from these.
+	`ALTER TABLE devices ADD COLUMN commissioned_at TEXT NOT NULL DEFAULT '';
+	ALTER TABLE devices ADD COLUMN decommissioned_at TEXT NOT NULL DEFAULT '';
+	ALTER TABLE retired_devices ADD COLUMN commissioned_at TEXT NOT NULL DEFAULT '';
+	ALTER TABLE retired_devices ADD COLUMN decommissioned_at TEXT NOT NULL DEFAULT '';`,
 }
 
 // Registry is the device and facility inventory in SQLite, with an
@@ -94,16 +100,34 @@ func OpenRegistry(ctx context.Context, db *sql.DB, now func() time.Time) (*Regis
 	return r, nil
 }
 
-const deviceColumns = `id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at`
+const deviceColumns = `id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, commissioned_at, decommissioned_at`
 
-func scanDevice(sc interface{ Scan(...any) error }) (plant.Device, error) {
+func scanDevice(sc interface{ Scan(...any) error }, extra ...any) (plant.Device, error) {
 	var d plant.Device
-	var created string
-	if err := sc.Scan(&d.ID, &d.Kind, &d.Model, &d.Facility, &d.Region, &d.Country, &d.RatedFlowLPM, &d.ReportIntervalS, &created); err != nil {
+	var created, commissioned, decommissioned string
+	dest := append([]any{&d.ID, &d.Kind, &d.Model, &d.Facility, &d.Region, &d.Country, &d.RatedFlowLPM, &d.ReportIntervalS,
+		&created, &commissioned, &decommissioned}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return d, err
 	}
-	d.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	d.CreatedAt = parseTime(created)
+	d.CommissionedAt = parseTime(commissioned)
+	d.DecommissionedAt = parseTime(decommissioned)
 	return d, nil
+}
+
+// parseTime reads a stored RFC 3339 time; empty is the zero time.
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// formatTime stores a time as RFC 3339 UTC; the zero time is empty.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 func (r *Registry) listFromDB(ctx context.Context) ([]plant.Device, error) {
@@ -209,12 +233,15 @@ func (r *Registry) Put(ctx context.Context, d plant.Device) (bool, error) {
 		return false, err
 	}
 	now := r.now().UTC().Format(time.RFC3339Nano)
-	res, err := r.db.ExecContext(ctx, `INSERT INTO devices (id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	res, err := r.db.ExecContext(ctx, `INSERT INTO devices (id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s,
+			created_at, updated_at, commissioned_at, decommissioned_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, model=excluded.model, facility=excluded.facility,
 			region=excluded.region, country=excluded.country, rated_flow_lpm=excluded.rated_flow_lpm,
-			report_interval_s=excluded.report_interval_s, updated_at=excluded.updated_at`,
-		d.ID, d.Kind, d.Model, d.Facility, d.Region, d.Country, d.RatedFlowLPM, d.ReportIntervalS, now, now)
+			report_interval_s=excluded.report_interval_s, updated_at=excluded.updated_at,
+			commissioned_at=excluded.commissioned_at, decommissioned_at=excluded.decommissioned_at`,
+		d.ID, d.Kind, d.Model, d.Facility, d.Region, d.Country, d.RatedFlowLPM, d.ReportIntervalS, now, now,
+		formatTime(d.CommissionedAt), formatTime(d.DecommissionedAt))
 	if err != nil {
 		return false, fmt.Errorf("save device %s: %w", d.ID, err)
 	}
@@ -243,6 +270,18 @@ func ValidateDevice(d plant.Device) error {
 	}
 	if d.ReportIntervalS < 0 || d.ReportIntervalS > 86400 {
 		return fmt.Errorf("report_interval_s %d is outside 0 to 86400", d.ReportIntervalS)
+	}
+	if !d.CommissionedAt.IsZero() && !d.DecommissionedAt.IsZero() && !d.DecommissionedAt.After(d.CommissionedAt) {
+		return fmt.Errorf("decommissioned_at %s is not after commissioned_at %s",
+			d.DecommissionedAt.UTC().Format(time.RFC3339), d.CommissionedAt.UTC().Format(time.RFC3339))
+	}
+	for _, t := range []struct {
+		name string
+		at   time.Time
+	}{{"commissioned_at", d.CommissionedAt}, {"decommissioned_at", d.DecommissionedAt}} {
+		if !t.at.IsZero() && (t.at.Year() < 1990 || t.at.Year() > 2200) {
+			return fmt.Errorf("%s %s is not a plausible date", t.name, t.at.UTC().Format(time.RFC3339))
+		}
 	}
 	return nil
 }
@@ -273,7 +312,10 @@ func (r *Registry) Delete(ctx context.Context, id plant.DeviceID) error {
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO retired_devices
-		SELECT id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, ?
+			(id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, retired_at,
+			commissioned_at, decommissioned_at)
+		SELECT id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, ?,
+			commissioned_at, decommissioned_at
 		FROM devices WHERE id = ?`, r.now().UTC().Format(time.RFC3339Nano), id); err != nil {
 		return fmt.Errorf("retire device %s: %w", id, err)
 	}
@@ -299,28 +341,27 @@ type RetiredDevice struct {
 	RetiredAt time.Time
 }
 
-// Retired lists the devices deleted after from that were created before
-// to: those that existed during part of [from, to).
+// Retired lists the devices deleted after from: those that may have existed
+// during part of [from, to) (a backlog may predate their registration).
 func (r *Registry) Retired(ctx context.Context, from, to time.Time) ([]RetiredDevice, error) {
 	// Few devices are ever retired; times are compared as times, not as
 	// text (RFC 3339 with trimmed fractions does not sort as text).
-	rows, err := r.db.QueryContext(ctx, `SELECT id, kind, model, facility, region, country, rated_flow_lpm,
-		report_interval_s, created_at, retired_at FROM retired_devices`)
+	rows, err := r.db.QueryContext(ctx, `SELECT `+deviceColumns+`, retired_at FROM retired_devices`)
 	if err != nil {
 		return nil, fmt.Errorf("list retired devices: %w", err)
 	}
 	defer rows.Close()
 	var out []RetiredDevice
 	for rows.Next() {
-		var d RetiredDevice
-		var created, retired string
-		if err := rows.Scan(&d.Device.ID, &d.Device.Kind, &d.Device.Model, &d.Device.Facility, &d.Device.Region,
-			&d.Device.Country, &d.Device.RatedFlowLPM, &d.Device.ReportIntervalS, &created, &retired); err != nil {
+		var retired string
+		dev, err := scanDevice(rows, &retired)
+		if err != nil {
 			return nil, fmt.Errorf("list retired devices: %w", err)
 		}
-		d.Device.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
-		d.RetiredAt, _ = time.Parse(time.RFC3339Nano, retired)
-		if d.RetiredAt.After(from) && d.Device.CreatedAt.Before(to) {
+		d := RetiredDevice{Device: dev, RetiredAt: parseTime(retired)}
+		// Readings may precede the device's registration (a backlog), so
+		// any device retired after from may have data in the period.
+		if d.RetiredAt.After(from) {
 			out = append(out, d)
 		}
 	}

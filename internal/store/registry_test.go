@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,7 +48,8 @@ func TestDeleteRetiresDevice(t *testing.T) {
 		want     int
 	}{
 		{"the month it lived and died in", nov(1), nov(30), 1},
-		{"before it was created", nov(1), nov(5), 0},
+		// a backlog may hold readings from before its registration
+		{"before it was created", nov(1), nov(5), 1},
 		{"after it was retired", nov(20), nov(30), 0},
 	} {
 		got, err := reg.Retired(t.Context(), c.from, c.to)
@@ -64,5 +66,60 @@ func TestDeleteRetiresDevice(t *testing.T) {
 				t.Errorf("%s: %+v", c.name, r)
 			}
 		}
+	}
+}
+
+// Commissioning dates are the operator's: kept as given, changed by a later
+// Put, carried into the retired list; created_at stays the first registration.
+func TestCommissioningDates(t *testing.T) {
+	db, err := OpenSQLite(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+	reg, err := OpenRegistry(t.Context(), db, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	commissioned := time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)
+	dev := plant.Device{ID: "psa-001", Kind: plant.KindPSA, CommissionedAt: commissioned}
+	if _, err := reg.Put(t.Context(), dev); err != nil {
+		t.Fatal(err)
+	}
+	got, err := reg.Get(t.Context(), "psa-001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.CommissionedAt.Equal(commissioned) || !got.CreatedAt.Equal(now) || !got.DecommissionedAt.IsZero() {
+		t.Errorf("got commissioned %s created %s decommissioned %s, want %s, %s and zero", got.CommissionedAt, got.CreatedAt, got.DecommissionedAt, commissioned, now)
+	}
+	if cached, _ := reg.Device("psa-001"); !cached.CommissionedAt.Equal(commissioned) {
+		t.Errorf("cache: commissioned %s, want %s", cached.CommissionedAt, commissioned)
+	}
+
+	later := now.Add(24 * time.Hour)
+	now = now.Add(48 * time.Hour)
+	dev.DecommissionedAt = later
+	if _, err := reg.Put(t.Context(), dev); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = reg.Get(t.Context(), "psa-001"); !got.DecommissionedAt.Equal(later) || !got.CreatedAt.Equal(now.Add(-48*time.Hour)) {
+		t.Errorf("after update: decommissioned %s created %s", got.DecommissionedAt, got.CreatedAt)
+	}
+	if err := reg.Delete(t.Context(), "psa-001"); err != nil {
+		t.Fatal(err)
+	}
+	retired, err := reg.Retired(t.Context(), commissioned, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(retired) != 1 || !retired[0].Device.CommissionedAt.Equal(commissioned) || !retired[0].Device.DecommissionedAt.Equal(later) {
+		t.Errorf("retired: %+v", retired)
+	}
+
+	bad := plant.Device{ID: "psa-002", Kind: plant.KindPSA, CommissionedAt: later, DecommissionedAt: commissioned}
+	if _, err := reg.Put(t.Context(), bad); err == nil || !strings.Contains(err.Error(), "decommissioned_at") {
+		t.Errorf("decommissioned before commissioned: %v, want an error naming decommissioned_at", err)
 	}
 }
