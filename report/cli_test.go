@@ -61,8 +61,8 @@ func TestCLIUptimeCSV(t *testing.T) {
 	if out != string(want) {
 		t.Errorf("got\n%s\nwant (the golden file)\n%s", out, want)
 	}
-	// 7 devices in batches of 3: a progress line per batch
-	if errOut != "report: 3/7 devices\nreport: 6/7 devices\nreport: 7/7 devices\n" {
+	// 8 devices in batches of 3: a progress line per batch
+	if errOut != "report: 3/8 devices\nreport: 6/8 devices\nreport: 8/8 devices\n" {
 		t.Errorf("progress: got %q", errOut)
 	}
 }
@@ -156,9 +156,9 @@ func TestCLIDHIS2Payload(t *testing.T) {
 	}
 	want := map[string]string{
 		// Mulago takes its org unit from the registry
-		"ImspTQPwCqd/fbfJHSPpUQD": "70.66", "ImspTQPwCqd/eY5ehpbEsB7": "7.5", "ImspTQPwCqd/cYeuwXTCPkU": "7716", "ImspTQPwCqd/Jtf34kNZhzP": "400",
-		"DiszpKrYNg8/fbfJHSPpUQD": "80.6", "DiszpKrYNg8/eY5ehpbEsB7": "234.67", "DiszpKrYNg8/cYeuwXTCPkU": "2400", "DiszpKrYNg8/Jtf34kNZhzP": "300",
-		"O6uvpzGd5pu/fbfJHSPpUQD": "49.17", "O6uvpzGd5pu/eY5ehpbEsB7": "6", "O6uvpzGd5pu/cYeuwXTCPkU": "2700", "O6uvpzGd5pu/Jtf34kNZhzP": "500",
+		"ImspTQPwCqd/fbfJHSPpUQD": "78.01", "ImspTQPwCqd/eY5ehpbEsB7": "7.5", "ImspTQPwCqd/cYeuwXTCPkU": "7716", "ImspTQPwCqd/Jtf34kNZhzP": "400",
+		"DiszpKrYNg8/fbfJHSPpUQD": "80.67", "DiszpKrYNg8/eY5ehpbEsB7": "234.67", "DiszpKrYNg8/cYeuwXTCPkU": "2400", "DiszpKrYNg8/Jtf34kNZhzP": "300",
+		"O6uvpzGd5pu/fbfJHSPpUQD": "99.16", "O6uvpzGd5pu/eY5ehpbEsB7": "6", "O6uvpzGd5pu/cYeuwXTCPkU": "2700", "O6uvpzGd5pu/Jtf34kNZhzP": "500",
 	}
 	if len(got) != len(want) || set.Period != "202611" || set.DataSet != "pBOMPrpg1QX" {
 		t.Errorf("got %d values, period %s, data set %s:\n%v", len(got), set.Period, set.DataSet, got)

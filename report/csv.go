@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -14,18 +15,18 @@ var UptimeColumns = []string{
 	"group", "key", "name", "facility", "region", "country", "devices",
 	"period_h", "operational_h", "degraded_h", "down_h", "maintenance_h", "no_data_h",
 	"uptime_pct", "data_coverage_pct", "outages", "outage_h", "longest_outage_h",
-	"repairs", "mttr_h", "top_causes",
+	"repairs", "mttr_h", "top_causes", "retired", "uptime_min_pct",
 }
 
 // SupplyColumns is the CSV header of a supply report, in its fixed order.
 var SupplyColumns = []string{
 	"group", "key", "name", "region", "country", "devices", "rated_lpm", "available_lpm",
 	"produced_m3", "cylinders_filled", "cylinders_per_day", "demand_lpm", "demand_m3",
-	"capacity_coverage_pct", "production_coverage_pct", "idle_device_days",
+	"capacity_coverage_pct", "production_coverage_pct", "idle_device_days", "storage_devices", "from_storage_m3",
 }
 
 // WriteUptimeCSV writes one row per group after a header row. Null
-// percentages are empty cells; top_causes reads "cause=hours; …".
+// percentages are empty cells; top_causes reads "cause in words=hours; …".
 func WriteUptimeCSV(w io.Writer, r *UptimeReport) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(UptimeColumns)
@@ -45,7 +46,7 @@ func uptimeRecord(g Group, r UptimeRow) []string {
 		t(string(g)), t(r.Key), t(r.Name), t(r.Facility), t(r.Region), t(r.Country), strconv.Itoa(r.Devices),
 		num(r.PeriodH), num(r.OperationalH), num(r.DegradedH), num(r.DownH), num(r.MaintenanceH), num(r.NoDataH),
 		optNum(r.UptimePct), optNum(r.DataCoveragePct), strconv.Itoa(r.Outages), num(r.OutageH), num(r.LongestOutageH),
-		strconv.Itoa(r.Repairs), optNum(r.MTTRH), t(causesCell(r.TopCauses)),
+		strconv.Itoa(r.Repairs), optNum(r.MTTRH), t(causesCell(r.TopCauses)), strconv.Itoa(r.Retired), optNum(r.UptimeMinPct),
 	}
 }
 
@@ -60,6 +61,7 @@ func WriteSupplyCSV(w io.Writer, r *SupplyReport) error {
 			num(row.RatedLPM), num(row.AvailableLPM), num(row.ProducedM3), num(row.CylindersFilled),
 			num(row.CylindersPerDay), optNum(row.DemandLPM), optNum(row.DemandM3),
 			optNum(row.CapacityCoveragePct), optNum(row.ProductionCoveragePct), strconv.Itoa(row.IdleDeviceDays),
+			strconv.Itoa(row.StorageDevices), num(row.FromStorageM3),
 		})
 	}
 	cw.Flush()
@@ -103,7 +105,7 @@ func optNum(v *float64) string {
 func causesCell(cs []CauseHours) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
-		parts[i] = c.Cause + "=" + num(c.Hours)
+		parts[i] = cmp.Or(c.Label, c.Cause) + "=" + num(c.Hours)
 	}
 	return strings.Join(parts, "; ")
 }

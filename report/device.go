@@ -54,7 +54,8 @@ type deviceStats struct {
 	repairs    int
 	repairTime time.Duration
 	causes     map[string]time.Duration
-	listed     int // outages at least listMin long
+	listed     int  // outages at least listMin long
+	retired    bool // removed from the registry; counted until then
 }
 
 func (d *deviceStats) existence() time.Duration { return d.to.Sub(d.from) }

@@ -47,7 +47,8 @@ func TestLateBacklogFillsNoData(t *testing.T) {
 		x := rep.Items[0]
 		return figures{x.OperationalH, x.DownH, x.NoDataH, *x.UptimePct, *x.DataCoveragePct, x.Outages, x.Repairs, x.LongestOutageH, *x.MTTRH}
 	}
-	if got, want := get(), (figures{16, 4, 4, 66.67, 83.33, 1, 1, 4, 8}); got != want {
+	// uptime of the 20 h with data: 16 / 20; the 4 silent hours are not held against the plant
+	if got, want := get(), (figures{16, 4, 4, 80, 83.33, 1, 1, 4, 8}); got != want {
 		t.Errorf("before the backlog:\ngot  %+v\nwant %+v", got, want)
 	}
 	timeline = after
@@ -106,9 +107,9 @@ func TestDeviceLifespanCuts(t *testing.T) {
 	// 492 h, 2 no_data and 490 operational. The facility: 720 h, not 1440;
 	// uptime 682 / 720, coverage 718 / 720.
 	got := rep.Items[0]
-	want := UptimeRow{Key: "f", Devices: 2, PeriodH: 720, OperationalH: 682, DownH: 36, NoDataH: 2,
-		UptimePct: f64(94.72), DataCoveragePct: f64(99.72), Outages: 1, OutageH: 36, LongestOutageH: 36,
-		TopCauses: []CauseHours{{"alarm:compressor_fault", 36}}}
+	want := UptimeRow{Key: "f", Devices: 2, Retired: 1, PeriodH: 720, OperationalH: 682, DownH: 36, NoDataH: 2,
+		UptimePct: f64(94.99), DataCoveragePct: f64(99.72), UptimeMinPct: f64(94.72), Outages: 1, OutageH: 36, LongestOutageH: 36,
+		TopCauses: []CauseHours{{"alarm:compressor_fault", "compressor fault", 36}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
@@ -123,26 +124,43 @@ func (noProduction) Production(context.Context, ProductionQuery) (map[plant.Devi
 	return map[plant.DeviceID]Production{}, nil
 }
 
-// TestSupplyStatusNow: available capacity counts devices operational when
-// the report is made; without a status in the registry, the timeline says.
-func TestSupplyStatusNow(t *testing.T) {
-	dev := func(id string, lpm float64, st plant.Status) plant.Device {
-		return plant.Device{ID: plant.DeviceID(id), Kind: plant.KindPSA, Country: "UG", RatedFlowLPM: lpm, Status: st}
+// TestSupplyPastPeriodCapacity (issue 17): a past month's available
+// capacity comes from that month's timeline, weighted by time, not from the
+// status when the report is run; a LOX tank's rated flow is not production
+// capacity and what flows out of it is not oxygen produced.
+func TestSupplyPastPeriodCapacity(t *testing.T) {
+	dev := func(id string, kind plant.Kind, lpm float64, st plant.Status) plant.Device {
+		return plant.Device{ID: plant.DeviceID(id), Kind: kind, Country: "UG", RatedFlowLPM: lpm, Status: st}
 	}
 	reg := &fakeRegistry{devices: []plant.Device{
-		dev("running", 100, ""), dev("failed", 20, ""), dev("silent", 4, ""), dev("registry-says", 1, plant.StatusOperational),
+		// down now, but ran all of November
+		dev("ran-all-month", plant.KindPSA, 100, plant.StatusDown),
+		// operational now, but failed on 16 November until December
+		dev("failed-mid-month", plant.KindPSA, 60, plant.StatusOperational),
+		// 6 days silent: unknown capacity is not available capacity
+		dev("silent-a-week", plant.KindConcentrator, 10, ""),
+		dev("lox", plant.KindLOXTank, 3000, plant.StatusOperational),
 	}}
 	tls := mapTimelines{
-		"running": {iv(op, "2026-11-01 00:00", "", "")},
-		"failed":  {iv(op, "2026-11-01 00:00", "2026-11-20 10:00", ""), iv(down, "2026-11-20 10:00", "", "state:fault")},
-		"silent":  {iv(op, "2026-11-01 00:00", "2026-11-20 11:00", "")},
+		"ran-all-month":    {iv(op, "2026-10-01 00:00", "2026-12-05 00:00", ""), iv(down, "2026-12-05 00:00", "", "state:fault")},
+		"failed-mid-month": {iv(op, "2026-10-01 00:00", "2026-11-16 00:00", ""), iv(down, "2026-11-16 00:00", "2026-12-02 00:00", "state:fault"), iv(op, "2026-12-02 00:00", "", "")},
+		"silent-a-week":    {iv(op, "2026-10-01 00:00", "2026-11-10 00:00", ""), iv(op, "2026-11-16 00:00", "", "")},
+		"lox":              {iv(op, "2026-10-01 00:00", "", "")},
 	}
-	r := New(reg, tls, noProduction{}, Options{Loc: time.UTC, Now: fixedNow(utc("2026-11-20 12:00"))})
+	prod := ProductionFunc(func(context.Context, ProductionQuery) (map[plant.DeviceID]Production, error) {
+		return map[plant.DeviceID]Production{"ran-all-month": {M3: 4000}, "lox": {M3: 900}}, nil
+	})
+	r := New(reg, tls, prod, Options{Loc: time.UTC, Now: fixedNow(utc("2026-12-10 12:00"))})
 	rep, err := r.Supply(context.Background(), Query{Period: Month(2026, time.November, time.UTC), Group: GroupCountry})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rep.Items[0]; got.RatedLPM != 125 || got.AvailableLPM != 101 {
-		t.Errorf("got rated %g, available %g; want 125 and 101 (running and registry-says)", got.RatedLPM, got.AvailableLPM)
+	got := rep.Items[0]
+	// 100 × 30/30 + 60 × 15/30 + 10 × 24/30
+	if got.RatedLPM != 170 || got.AvailableLPM != 138 || got.Devices != 3 || got.StorageDevices != 1 {
+		t.Errorf("got rated %g, available %g, %d sources, %d storage; want 170, 138, 3, 1", got.RatedLPM, got.AvailableLPM, got.Devices, got.StorageDevices)
+	}
+	if got.ProducedM3 != 4000 || got.FromStorageM3 != 900 {
+		t.Errorf("got produced %g, from storage %g; want 4000 and 900", got.ProducedM3, got.FromStorageM3)
 	}
 }

@@ -40,6 +40,7 @@ func fixtureRegistry() *fakeRegistry {
 			dev("psa-mulago-1", "psa", "mulago", "Central", 500, plant.StatusOperational),
 			dev("conc-mulago-1", "concentrator", "mulago", "Central", 10, plant.StatusOperational),
 			dev("conc-mulago-2", "concentrator", "mulago", "Central", 10, plant.StatusDegraded),
+			dev("lox-mulago-1", "lox_tank", "mulago", "Central", 3000, plant.StatusOperational),
 			dev("psa-jinja-1", "psa", "jinja", "Eastern", 250, plant.StatusDown),
 			added,
 			dev("psa-gulu-1", "psa", "gulu", "Northern", 333, plant.StatusOperational),
@@ -64,6 +65,7 @@ func fixtureTimelines() mapTimelines {
 			liv(op, "2026-11-25 08:00", "", ""),
 		},
 		"conc-mulago-1": {liv(op, "2026-10-01 00:00", "", "")},
+		"lox-mulago-1":  {liv(op, "2026-10-01 00:00", "", "")},
 		"conc-mulago-2": {
 			liv(op, "2026-10-01 00:00", "2026-11-05 00:00", ""),
 			liv(deg, "2026-11-05 00:00", "", "low_purity"),
@@ -101,6 +103,7 @@ func (fixtureProduction) Production(_ context.Context, q ProductionQuery) (map[p
 	for day := q.From.In(q.Loc); day.Before(q.To); day = day.AddDate(0, 0, 1) {
 		add("psa-mulago-1", day, 250, 20)
 		add("conc-mulago-1", day, 7.2, 0)
+		add("lox-mulago-1", day, 95, 0) // drawn from the tank: supplied, not produced
 		if day.Day() < 21 {
 			add("psa-jinja-1", day, 120, 10)
 		}

@@ -27,6 +27,7 @@ var pageTemplate = template.Must(template.New("report.html.tmpl").Funcs(template
 	},
 	"bar":   statusBar,
 	"label": func(s string) string { return dash(s) },
+	"cause": func(code string) string { return dash(CauseLabel(code)) },
 }).ParseFS(templateFS, "templates/report.html.tmpl"))
 
 // MaxListedOutages caps the outage list of the HTML report; the longest are kept.
@@ -44,8 +45,25 @@ type Page struct {
 	Table       *UptimeReport // the main table: facilities, or the group asked for
 	Outages     []Outage      // longest first
 	MoreOutages int           // outages not listed
-	Maintenance []MaintenanceDue
-	Facilities  int
+	Maintenance []MaintenanceDue // due components with a service on record
+	// NoServiceRecord sums, per component, the due components with no
+	// service on record: one line each instead of a row per device.
+	NoServiceRecord []UnrecordedService
+	Facilities      int
+	// Provisional is set when the period had not ended when the report was
+	// made: its figures cover the period up to then.
+	Provisional bool
+	// SupplyUnavailable says why the supply section is missing, when it is.
+	SupplyUnavailable string
+}
+
+// UnrecordedService is one component's due services that OxyWatch has no
+// record of: their clocks run from the first telemetry.
+type UnrecordedService struct {
+	Component  string
+	Devices    int
+	MaxRuntime float64 // running hours of the longest-running one
+	IntervalH  float64 // the interval of that one
 }
 
 // MonthlyPage builds the ministry report from a fleet: summary, regions,
@@ -56,8 +74,9 @@ func MonthlyPage(title string, f *Fleet, due []MaintenanceDue) *Page {
 	p := &Page{
 		Title: title, Period: f.Period, GeneratedAt: f.GeneratedAt,
 		Summary: &fac.Total, Regions: f.Uptime(GroupRegion), Table: fac,
-		Maintenance: sortedDue(due), Facilities: len(fac.Items),
+		Facilities: len(fac.Items), Provisional: f.GeneratedAt.Before(f.Period.To),
 	}
+	p.Maintenance, p.NoServiceRecord = splitDue(due)
 	if f.production != nil {
 		p.Supply = f.Supply(GroupRegion)
 	}
@@ -69,7 +88,7 @@ func MonthlyPage(title string, f *Fleet, due []MaintenanceDue) *Page {
 func UptimePage(title string, r *UptimeReport, loc *time.Location) *Page {
 	p := &Page{
 		Title: title, Period: Period{From: r.From, To: r.To, Loc: loc}, GeneratedAt: r.GeneratedAt,
-		Summary: &r.Total, Table: r,
+		Summary: &r.Total, Table: r, Provisional: r.GeneratedAt.Before(r.To),
 	}
 	p.Outages, p.MoreOutages = longestOutages(r.Outages, r.OutagesNotListed, MaxListedOutages)
 	return p
@@ -163,12 +182,37 @@ func longestOutages(all []Outage, notListed, n int) (o []Outage, more int) {
 	return o[:n], len(o) - n + notListed
 }
 
-func sortedDue(due []MaintenanceDue) []MaintenanceDue {
-	d := slices.Clone(due)
-	slices.SortStableFunc(d, func(a, b MaintenanceDue) int {
+// splitDue lists due components with a service on record, most overdue
+// first, and sums those without one per component.
+func splitDue(due []MaintenanceDue) ([]MaintenanceDue, []UnrecordedService) {
+	var listed []MaintenanceDue
+	sums := map[string]*UnrecordedService{}
+	for _, m := range due {
+		if !m.LastDone.IsZero() {
+			listed = append(listed, m)
+			continue
+		}
+		u := sums[m.Component]
+		if u == nil {
+			u = &UnrecordedService{Component: m.Component}
+			sums[m.Component] = u
+		}
+		u.Devices++
+		if m.RuntimeH > u.MaxRuntime {
+			u.MaxRuntime, u.IntervalH = m.RuntimeH, m.IntervalH
+		}
+	}
+	slices.SortStableFunc(listed, func(a, b MaintenanceDue) int {
 		return cmp.Or(cmp.Compare(b.OverduePct(), a.OverduePct()), cmp.Compare(a.Device, b.Device))
 	})
-	return d
+	var unrecorded []UnrecordedService
+	for _, u := range sums {
+		unrecorded = append(unrecorded, *u)
+	}
+	slices.SortFunc(unrecorded, func(a, b UnrecordedService) int {
+		return cmp.Or(cmp.Compare(b.Devices, a.Devices), cmp.Compare(a.Component, b.Component))
+	})
+	return listed, unrecorded
 }
 
 func fmtPct(v *float64) string {
@@ -206,4 +250,13 @@ func dash(s string) string {
 		return "–"
 	}
 	return s
+}
+
+// DataCoveragePctOr100 is the row's data coverage, 100 when it has none;
+// the template uses it to say when hours without data were left out.
+func (r UptimeRow) DataCoveragePctOr100() float64 {
+	if r.DataCoveragePct == nil {
+		return 100
+	}
+	return *r.DataCoveragePct
 }

@@ -89,3 +89,11 @@ func (m MaintenanceDue) OverduePct() float64 {
 	}
 	return 100 * m.RuntimeH / m.IntervalH
 }
+
+// ProductionFunc adapts a function to ProductionSource.
+type ProductionFunc func(ctx context.Context, q ProductionQuery) (map[plant.DeviceID]Production, error)
+
+// Production calls f.
+func (f ProductionFunc) Production(ctx context.Context, q ProductionQuery) (map[plant.DeviceID]Production, error) {
+	return f(ctx, q)
+}

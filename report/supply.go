@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -18,21 +19,33 @@ type SupplyReport struct {
 	GeneratedAt time.Time   `json:"generated_at"`
 	Items       []SupplyRow `json:"items"`
 	Total       SupplyRow   `json:"total"`
+	Demand      DemandBasis `json:"demand_basis"`
 
 	loc *time.Location // draws dates in the HTML form
 }
 
 // SupplyRow is one group's oxygen supply. Null demand and coverage mean the
 // registry holds no demand (no demand_lpm and no beds) for the group.
+//
+// Capacity and production count oxygen sources (psa, concentrator, and
+// devices not yet classified); LOX tanks and cylinder banks store oxygen made
+// elsewhere, so their rated flow is not capacity and what flows out of them
+// is FromStorageM3, not produced.
 type SupplyRow struct {
-	Key                   string   `json:"key"`
-	Name                  string   `json:"name,omitempty"`
-	Region                string   `json:"region,omitempty"`
-	Country               string   `json:"country,omitempty"`
-	Devices               int      `json:"devices"`
-	RatedLPM              float64  `json:"rated_lpm"`
-	AvailableLPM          float64  `json:"available_lpm"` // rated flow of devices operational now
+	Key            string  `json:"key"`
+	Name           string  `json:"name,omitempty"`
+	Region         string  `json:"region,omitempty"`
+	Country        string  `json:"country,omitempty"`
+	Devices        int     `json:"devices"`         // oxygen sources
+	StorageDevices int     `json:"storage_devices"` // LOX tanks and cylinder banks
+	RatedLPM       float64 `json:"rated_lpm"`
+	// AvailableLPM is rated flow weighted by the share of the period each
+	// source was operational (at spec): the capacity the period really
+	// offered, from its own timeline, not from the status when the report
+	// was run. An hour without data counts as not available.
+	AvailableLPM          float64  `json:"available_lpm"`
 	ProducedM3            float64  `json:"produced_m3"`
+	FromStorageM3         float64  `json:"from_storage_m3"`
 	CylindersFilled       float64  `json:"cylinders_filled"`
 	CylindersPerDay       float64  `json:"cylinders_per_day"`
 	DemandLPM             *float64 `json:"demand_lpm"`
@@ -40,6 +53,17 @@ type SupplyRow struct {
 	CapacityCoveragePct   *float64 `json:"capacity_coverage_pct"`
 	ProductionCoveragePct *float64 `json:"production_coverage_pct"`
 	IdleDeviceDays        int      `json:"idle_device_days"` // days a psa or concentrator produced nothing
+}
+
+// DemandBasis says where the demand figures come from, so a reader can
+// weigh them: facilities with their own demand figure (demand_lpm, e.g. from
+// a needs assessment), facilities estimated from beds, and facilities with
+// neither (left out of demand).
+type DemandBasis struct {
+	LitresPerBed float64 `json:"litres_per_bed_lpm"`
+	Registered   int     `json:"facilities_with_demand_lpm"`
+	FromBeds     int     `json:"facilities_from_beds"`
+	Missing      int     `json:"facilities_without_demand"`
 }
 
 // Supply computes the supply report for q.Period grouped by q.Group, over
@@ -55,14 +79,15 @@ func (r *Reporter) Supply(ctx context.Context, q Query) (*SupplyReport, error) {
 	return f.Supply(q.Group), nil
 }
 
-// LoadProduction reads what every device of f produced, and the status now
-// of devices whose registry entry holds none, for Supply.
+// ErrNoProduction is returned when production figures cannot be read (no
+// source configured, or InfluxDB did not answer); uptime does not need them.
+var ErrNoProduction = errors.New("production figures unavailable")
+
+// LoadProduction reads what every device of f produced, for Supply. Its
+// errors wrap ErrNoProduction.
 func (r *Reporter) LoadProduction(ctx context.Context, f *Fleet) error {
 	if r.production == nil {
-		return fmt.Errorf("supply: no production source configured")
-	}
-	if err := r.loadStatusNow(ctx, f); err != nil {
-		return err
+		return fmt.Errorf("%w: no production source configured", ErrNoProduction)
 	}
 	if len(f.devices) == 0 { // an empty query would read every device
 		f.production = map[plant.DeviceID]Production{}
@@ -74,48 +99,10 @@ func (r *Reporter) LoadProduction(ctx context.Context, f *Fleet) error {
 	}
 	prod, err := r.production.Production(ctx, q)
 	if err != nil {
-		return fmt.Errorf("read production: %w", err)
+		return fmt.Errorf("%w: %w", ErrNoProduction, err)
 	}
 	f.production = prod
 	return nil
-}
-
-// loadStatusNow fills in the status of devices the registry lists without
-// one from their timeline at the time the fleet was read: the status of the
-// interval covering that instant, no_data when none does.
-func (r *Reporter) loadStatusNow(ctx context.Context, f *Fleet) error {
-	var missing []*deviceStats
-	for _, d := range f.devices {
-		if d.dev.Status == "" {
-			missing = append(missing, d)
-		}
-	}
-	now := f.GeneratedAt
-	for i := 0; i < len(missing); i += r.opt.BatchSize {
-		batch := missing[i:min(i+r.opt.BatchSize, len(missing))]
-		ids := make([]plant.DeviceID, len(batch))
-		for j, d := range batch {
-			ids[j] = d.dev.ID
-		}
-		tls, err := r.timelines.Timelines(ctx, ids, now, now.Add(time.Nanosecond))
-		if err != nil {
-			return fmt.Errorf("read the status now of %d devices: %w", len(ids), err)
-		}
-		for _, d := range batch {
-			d.dev.Status = statusAt(tls[d.dev.ID], now)
-		}
-	}
-	return nil
-}
-
-// statusAt is the status of the interval covering t, or no_data.
-func statusAt(ivs []plant.StatusInterval, t time.Time) plant.Status {
-	for _, iv := range ivs {
-		if !iv.Start.After(t) && (iv.End.IsZero() || iv.End.After(t)) {
-			return iv.Status
-		}
-	}
-	return plant.StatusNoData
 }
 
 // end is the period end, or the time the fleet was read if that is earlier.
@@ -142,13 +129,14 @@ func (f *Fleet) Supply(g Group) *SupplyReport {
 	}
 	facs := f.facilityIndex()
 	total := &supplyAcc{row: SupplyRow{Key: "total"}}
+	periodH := hours(f.end().Sub(f.Period.From))
 	for _, d := range f.devices {
 		key := groupKey(g, d.dev)
 		u := labelRow(g, key, d.dev, facs)
 		a := get(key, SupplyRow{Key: key, Name: u.Name, Region: u.Region, Country: u.Country})
 		idle := f.idleDays(d)
-		a.addDevice(d, f.production[d.dev.ID], idle)
-		total.addDevice(d, f.production[d.dev.ID], idle)
+		a.addDevice(d, f.production[d.dev.ID], idle, periodH)
+		total.addDevice(d, f.production[d.dev.ID], idle, periodH)
 	}
 	if g != GroupDevice {
 		for _, fc := range f.facilities {
@@ -158,10 +146,21 @@ func (f *Fleet) Supply(g Group) *SupplyReport {
 			total.addDemand(facilityDemand(fc, f.litresBed))
 		}
 	}
+	basis := DemandBasis{LitresPerBed: f.litresBed}
+	for _, fc := range f.facilities {
+		switch {
+		case fc.DemandLPM > 0:
+			basis.Registered++
+		case fc.Beds > 0 && f.litresBed > 0:
+			basis.FromBeds++
+		default:
+			basis.Missing++
+		}
+	}
 	days := f.end().Sub(f.Period.From).Hours() / 24
 	rep := &SupplyReport{
 		From: f.Period.From.UTC(), To: f.Period.To.UTC(), TimeZone: f.Period.Loc.String(),
-		Group: g, GeneratedAt: f.GeneratedAt.UTC(), Total: total.finish(days),
+		Group: g, GeneratedAt: f.GeneratedAt.UTC(), Total: total.finish(days), Demand: basis,
 		loc: f.Period.Loc,
 	}
 	rep.Items = make([]SupplyRow, 0, len(order))
@@ -239,11 +238,16 @@ type supplyAcc struct {
 	hasDemand bool
 }
 
-func (a *supplyAcc) addDevice(d *deviceStats, p Production, idle int) {
+func (a *supplyAcc) addDevice(d *deviceStats, p Production, idle int, periodH float64) {
+	if !d.dev.Kind.Produces() {
+		a.row.StorageDevices++
+		a.row.FromStorageM3 += p.M3
+		return
+	}
 	a.row.Devices++
 	a.row.RatedLPM += d.dev.RatedFlowLPM
-	if d.dev.Status == plant.StatusOperational {
-		a.row.AvailableLPM += d.dev.RatedFlowLPM
+	if periodH > 0 {
+		a.row.AvailableLPM += d.dev.RatedFlowLPM * hours(d.dur[iOperational]) / periodH
 	}
 	a.row.ProducedM3 += p.M3
 	a.row.CylindersFilled += p.Cylinders
@@ -260,6 +264,8 @@ func (a *supplyAcc) addDemand(lpm float64, ok bool) {
 func (a *supplyAcc) finish(days float64) SupplyRow {
 	r := a.row
 	r.ProducedM3 = round(r.ProducedM3, 3)
+	r.FromStorageM3 = round(r.FromStorageM3, 3)
+	r.AvailableLPM = round(r.AvailableLPM, 1)
 	r.CylindersFilled = round(r.CylindersFilled, 3)
 	if days > 0 {
 		r.CylindersPerDay = round(r.CylindersFilled/days, 2)

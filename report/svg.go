@@ -1,6 +1,9 @@
 package report
 
-import "html/template"
+import (
+	"fmt"
+	"html/template"
+)
 
 // barSegment is one status's share of a stacked bar, in percent of its width.
 type barSegment struct {
@@ -11,6 +14,10 @@ type barSegment struct {
 
 // statusBar splits a row's hours into the segments of a stacked bar:
 // operational, degraded, down, maintenance, no_data.
+// lowCoveragePct is the data coverage below which the chart says, beside
+// a region's uptime, how much of the time it rests on.
+const lowCoveragePct = 90
+
 func statusBar(r UptimeRow) []barSegment {
 	parts := []struct {
 		h     float64
@@ -81,6 +88,9 @@ func (p *Page) RegionChart() *regionChart {
 	for i, r := range p.Regions.Items {
 		y := float64(i*chartRowH) + 3
 		b := regionBar{Label: dash(r.Key), Y: y, TextY: y + 11, Uptime: fmtPct(r.UptimePct), Class: "no_data"}
+		if c := r.DataCoveragePct; c != nil && *c < lowCoveragePct {
+			b.Uptime += fmt.Sprintf(" (data for %.0f %% of the time)", *c)
+		}
 		if r.UptimePct != nil {
 			b.W = round(*r.UptimePct*ChartPlotW/100, 2)
 			b.Class = uptimeClass(*r.UptimePct)

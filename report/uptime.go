@@ -149,31 +149,71 @@ func (r *Reporter) Fleet(ctx context.Context, p Period, regions []string) (*Flee
 	return f, nil
 }
 
-// lifespan is the part of a period one device existed.
+// lifespan is the part of a period one device may have existed: it ends at
+// the period's end, now, decommissioning or retirement, whichever comes
+// first; its start is settled once the timeline is read (see start).
 type lifespan struct {
-	dev      plant.Device
-	from, to time.Time
+	dev     plant.Device
+	to      time.Time
+	retired bool
 }
 
 func lifespans(devs []RetiredDevice, p Period, now time.Time) []lifespan {
 	out := make([]lifespan, 0, len(devs))
 	for _, d := range devs {
-		from, to := p.From, p.To
-		if d.Device.CreatedAt.After(from) {
-			from = d.Device.CreatedAt
-		}
+		to := p.To
 		if now.Before(to) {
 			to = now
 		}
 		if !d.RetiredAt.IsZero() && d.RetiredAt.Before(to) {
 			to = d.RetiredAt
 		}
-		if to.After(from) {
-			out = append(out, lifespan{dev: d.Device, from: from, to: to})
+		if dc := d.Device.DecommissionedAt; !dc.IsZero() && dc.Before(to) {
+			to = dc
+		}
+		if to.After(p.From) {
+			out = append(out, lifespan{dev: d.Device, to: to, retired: !d.RetiredAt.IsZero()})
 		}
 	}
 	slices.SortFunc(out, func(a, b lifespan) int { return cmp.Compare(a.dev.ID, b.dev.ID) })
 	return out
+}
+
+// start is when a device begins to count in a period starting at from: the
+// earlier of its entry into service (commissioning date, else registration)
+// and its first reading, never before from. A device registered after its
+// readings began (a backlog, a plant that ran weeks without airtime before
+// it connected) counts from its first reading. ok is false for a retired
+// device with no reading in the period: a test entry, not equipment.
+func (s lifespan) start(from time.Time, ivs []plant.StatusInterval) (time.Time, bool) {
+	first, seen := firstData(ivs, from, s.to)
+	if s.retired && !seen {
+		return time.Time{}, false
+	}
+	start := s.dev.InService()
+	if seen && first.Before(start) {
+		start = first
+	}
+	if start.Before(from) {
+		start = from
+	}
+	return start, true
+}
+
+// firstData is the start of the earliest interval with data (any status but
+// no_data) that ends after from and starts before to.
+func firstData(ivs []plant.StatusInterval, from, to time.Time) (time.Time, bool) {
+	var first time.Time
+	seen := false
+	for _, iv := range ivs {
+		if statusIndex(iv.Status) == iNoData || !iv.Start.Before(to) || (!iv.End.IsZero() && !iv.End.After(from)) {
+			continue
+		}
+		if !seen || iv.Start.Before(first) {
+			first, seen = iv.Start, true
+		}
+	}
+	return first, seen
 }
 
 // devices lists current devices and, when the registry knows them, devices
@@ -219,7 +259,14 @@ func (r *Reporter) accountBatch(ctx context.Context, f *Fleet, batch []lifespan,
 		return fmt.Errorf("read timelines of %d devices: %w", len(ids), err)
 	}
 	for _, s := range batch {
-		f.devices = append(f.devices, account(s.dev, s.from, s.to, tls[s.dev.ID], r.opt.OutageListMin, f.outages))
+		ivs := tls[s.dev.ID]
+		from, ok := s.start(p.From, ivs)
+		if !ok || !s.to.After(from) {
+			continue
+		}
+		st := account(s.dev, from, s.to, ivs, r.opt.OutageListMin, f.outages)
+		st.retired = s.retired
+		f.devices = append(f.devices, st)
 	}
 	return nil
 }
@@ -243,22 +290,31 @@ type UptimeReport struct {
 }
 
 // UptimeRow is one group's uptime. Hours are rounded to 0.001 h and
-// percentages to 0.01; null percentages have no denominator.
+// percentages to 0.01; null percentages have no denominator (a group with no
+// hours, or no hours with data, has no uptime: it is shown as "–", never 0).
 type UptimeRow struct {
-	Key             string       `json:"key"`
-	Name            string       `json:"name,omitempty"`
-	Facility        string       `json:"facility,omitempty"`
-	Region          string       `json:"region,omitempty"`
-	Country         string       `json:"country,omitempty"`
-	Devices         int          `json:"devices"`
+	Key      string `json:"key"`
+	Name     string `json:"name,omitempty"`
+	Facility string `json:"facility,omitempty"`
+	Region   string `json:"region,omitempty"`
+	Country  string `json:"country,omitempty"`
+	Devices  int    `json:"devices"`
+	// Retired counts the devices among Devices removed from the registry
+	// during the period; their hours count until their removal.
+	Retired         int          `json:"retired"`
 	PeriodH         float64      `json:"period_h"`
 	OperationalH    float64      `json:"operational_h"`
 	DegradedH       float64      `json:"degraded_h"`
 	DownH           float64      `json:"down_h"`
 	MaintenanceH    float64      `json:"maintenance_h"`
 	NoDataH         float64      `json:"no_data_h"`
+	// UptimePct is operational ÷ (hours with data − maintenance): silence
+	// is not held against the equipment. DataCoveragePct says how much of
+	// the period that is; UptimeMinPct is the floor, operational ÷ (period
+	// − maintenance), as if every hour without data had been down.
 	UptimePct       *float64     `json:"uptime_pct"`
 	DataCoveragePct *float64     `json:"data_coverage_pct"`
+	UptimeMinPct    *float64     `json:"uptime_min_pct"`
 	Outages         int          `json:"outages"`
 	OutageH         float64      `json:"outage_h"`
 	LongestOutageH  float64      `json:"longest_outage_h"`
@@ -267,9 +323,12 @@ type UptimeRow struct {
 	TopCauses       []CauseHours `json:"top_causes"`
 }
 
-// CauseHours is down time attributed to one cause.
+// CauseHours is down time attributed to one cause: its code as the status
+// timeline records it (power:none, alarm:compressor_fault…) and its label in
+// words (see CauseLabel).
 type CauseHours struct {
 	Cause string  `json:"cause"`
+	Label string  `json:"label"`
 	Hours float64 `json:"hours"`
 }
 
@@ -366,6 +425,9 @@ type uptimeAcc struct {
 
 func (a *uptimeAcc) add(d *deviceStats) {
 	a.row.Devices++
+	if d.retired {
+		a.row.Retired++
+	}
 	a.period += hours(d.existence())
 	for i, v := range d.dur {
 		a.h[i] += hours(v)
@@ -388,8 +450,9 @@ func (a *uptimeAcc) finish() UptimeRow {
 	r.PeriodH = round(a.period, 3)
 	r.OperationalH, r.DegradedH, r.DownH = round(a.h[iOperational], 3), round(a.h[iDegraded], 3), round(a.h[iDown], 3)
 	r.MaintenanceH, r.NoDataH = round(a.h[iMaintenance], 3), round(a.h[iNoData], 3)
-	r.UptimePct = pct(a.h[iOperational], a.period-a.h[iMaintenance])
+	r.UptimePct = pct(a.h[iOperational], a.period-a.h[iMaintenance]-a.h[iNoData])
 	r.DataCoveragePct = pct(a.period-a.h[iNoData], a.period)
+	r.UptimeMinPct = pct(a.h[iOperational], a.period-a.h[iMaintenance])
 	r.OutageH = round(a.outageH, 3)
 	r.LongestOutageH = round(a.longest, 3)
 	if r.Repairs > 0 {
@@ -406,7 +469,7 @@ func topCauses(m map[string]float64, n int) []CauseHours {
 		if c == "" {
 			c = "unknown"
 		}
-		out = append(out, CauseHours{Cause: c, Hours: round(h, 3)})
+		out = append(out, CauseHours{Cause: c, Label: CauseLabel(c), Hours: round(h, 3)})
 	}
 	slices.SortFunc(out, func(a, b CauseHours) int {
 		return cmp.Or(cmp.Compare(b.Hours, a.Hours), cmp.Compare(a.Cause, b.Cause))

@@ -54,11 +54,12 @@ func TestUptimeHandComputed(t *testing.T) {
 	want := UptimeRow{
 		Key: "psa-1", Name: "psa", Facility: "mulago", Region: "central", Country: "UG", Devices: 1,
 		PeriodH: 720, OperationalH: 654, DegradedH: 26, DownH: 14, MaintenanceH: 24, NoDataH: 2,
-		UptimePct:       f64(93.97), // 654 / (720 - 24)
+		UptimePct:       f64(94.24), // 654 / (720 - 24 - 2): hours with data, outside maintenance
 		DataCoveragePct: f64(99.72), // 718 / 720
+		UptimeMinPct:    f64(93.97), // 654 / (720 - 24): silence counted as not up
 		Outages:         3, OutageH: 14, LongestOutageH: 10,
 		Repairs: 2, MTTRH: f64(9), // (12 h + 6 h) / 2
-		TopCauses: []CauseHours{{"power:none", 6}, {"alarm:compressor_fault", 4}, {"state:fault", 4}},
+		TopCauses: []CauseHours{{"power:none", "mains power lost", 6}, {"alarm:compressor_fault", "compressor fault", 4}, {"state:fault", "fault reported by the device", 4}},
 	}
 	if len(rep.Items) != 1 {
 		t.Fatalf("got %d rows, want 1", len(rep.Items))
@@ -130,7 +131,8 @@ func TestUptimeMaintenanceAndNoData(t *testing.T) {
 				iv(op, "2026-11-01 00:00", "2026-11-01 06:00", ""),
 				iv(down, "2026-11-01 18:00", "2026-11-02 00:00", "offline"),
 			},
-			uptime: f64(25), coverage: f64(50), noData: 12, down: 6,
+			// 6 h up of the 12 h with data; the 12 silent hours are coverage's business
+			uptime: f64(50), coverage: f64(50), noData: 12, down: 6,
 		},
 		{
 			name:     "all maintenance has no uptime",
@@ -139,8 +141,8 @@ func TestUptimeMaintenanceAndNoData(t *testing.T) {
 			coverage: f64(100),
 		},
 		{
-			name:     "no timeline at all",
-			uptime:   f64(0),
+			name:     "no timeline at all has no uptime, not 0 %",
+			uptime:   nil,
 			coverage: f64(0),
 			noData:   24,
 		},
@@ -237,10 +239,10 @@ func TestUptimeDevicesAddedAndRetired(t *testing.T) {
 	got := rep.Items[0]
 	// new: 16 days = 384 h, 6 h no_data, 378 h operational; old: 10 days = 240 h
 	// operational and 24 h down before retirement.
-	if got.Devices != 2 || got.PeriodH != 384+240 || got.OperationalH != 378+216 || got.DownH != 24 || got.NoDataH != 6 {
+	if got.Devices != 2 || got.Retired != 1 || got.PeriodH != 384+240 || got.OperationalH != 378+216 || got.DownH != 24 || got.NoDataH != 6 {
 		t.Errorf("got %+v", got)
 	}
-	if want := round(100*594.0/624, 2); *got.UptimePct != want {
+	if want := round(100*594.0/(624-6), 2); *got.UptimePct != want {
 		t.Errorf("got uptime %g, want %g", *got.UptimePct, want)
 	}
 }
@@ -313,5 +315,60 @@ func TestUptimeUnsortedAndOverlapping(t *testing.T) {
 	got := rep.Items[0]
 	if got.OperationalH != 22 || got.DownH != 2 || got.PeriodH != 24 {
 		t.Errorf("got op %g down %g period %g, want 22 2 24", got.OperationalH, got.DownH, got.PeriodH)
+	}
+}
+
+// TestHistoryBeforeRegistration (issue 17): a plant that ran two weeks
+// without airtime and was registered when its backlog arrived counts from
+// its first reading, so its six-hour mains outage shows; a commissioning
+// date counts from that date; a decommissioned device stops counting; a test
+// device deleted without ever sending data is not equipment.
+func TestHistoryBeforeRegistration(t *testing.T) {
+	reg := &fakeRegistry{
+		devices: []plant.Device{
+			// registered on the 20th when its backlog arrived; readings since the 3rd
+			{ID: "late", Region: "north", CreatedAt: utc("2026-11-20 09:00")},
+			// commissioned on the 5th, registered on the 25th, silent until the 10th
+			{ID: "commissioned", Region: "north", CreatedAt: utc("2026-11-25 00:00"), CommissionedAt: utc("2026-11-05 00:00")},
+			// taken out of service on the 11th
+			{ID: "gone", Region: "north", DecommissionedAt: utc("2026-11-11 00:00")},
+		},
+		retired: []RetiredDevice{
+			{Device: plant.Device{ID: "test-1", Region: "north", CreatedAt: utc("2026-11-02 00:00")}, RetiredAt: utc("2026-11-02 01:00")},
+		},
+	}
+	tls := mapTimelines{
+		"late": {
+			iv(op, "2026-11-03 00:00", "2026-11-12 22:00", ""),
+			iv(down, "2026-11-12 22:00", "2026-11-13 04:00", "power:none"),
+			iv(op, "2026-11-13 04:00", "", ""),
+		},
+		"commissioned": {iv(op, "2026-11-10 00:00", "", "")},
+		"gone":         {iv(op, "2026-10-01 00:00", "", "")},
+	}
+	r := reporter(retiringRegistry{reg}, tls, time.UTC, utc("2027-01-01 00:00"))
+	rep, err := r.Uptime(context.Background(), Query{Period: Month(2026, time.November, time.UTC), Group: GroupDevice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type figures struct {
+		period, op, down, noData float64
+	}
+	want := map[string]figures{
+		"late":         {28 * 24, 28*24 - 6, 6, 0},
+		"commissioned": {26 * 24, 21 * 24, 0, 5 * 24},
+		"gone":         {10 * 24, 10 * 24, 0, 0},
+	}
+	if len(rep.Items) != len(want) {
+		t.Errorf("got %d rows, want %d (a deleted test device with no data is left out)", len(rep.Items), len(want))
+	}
+	for _, row := range rep.Items {
+		got := figures{row.PeriodH, row.OperationalH, row.DownH, row.NoDataH}
+		if got != want[row.Key] {
+			t.Errorf("%s: got %+v, want %+v", row.Key, got, want[row.Key])
+		}
+	}
+	if rep.Total.Retired != 0 || rep.Total.Devices != 3 || rep.Total.Outages != 1 {
+		t.Errorf("total: %d devices, %d retired, %d outages; want 3, 0, 1", rep.Total.Devices, rep.Total.Retired, rep.Total.Outages)
 	}
 }
