@@ -39,12 +39,12 @@ type Page struct {
 	Title       string
 	Period      Period
 	GeneratedAt time.Time
-	Summary     *UptimeRow    // fleet total
-	Supply      *SupplyReport // supply by region, when production was read
-	Regions     *UptimeReport // region table and chart
-	Table       *UptimeReport // the main table: facilities, or the group asked for
-	Outages     []Outage      // longest first
-	MoreOutages int           // outages not listed
+	Summary     *UptimeRow       // fleet total
+	Supply      *SupplyReport    // supply by region, when production was read
+	Regions     *UptimeReport    // region table and chart
+	Table       *UptimeReport    // the main table: facilities, or the group asked for
+	Outages     []Outage         // longest first
+	MoreOutages int              // outages not listed
 	Maintenance []MaintenanceDue // due components with a service on record
 	// NoServiceRecord sums, per component, the due components with no
 	// service on record: one line each instead of a row per device.

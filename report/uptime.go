@@ -301,13 +301,13 @@ type UptimeRow struct {
 	Devices  int    `json:"devices"`
 	// Retired counts the devices among Devices removed from the registry
 	// during the period; their hours count until their removal.
-	Retired         int          `json:"retired"`
-	PeriodH         float64      `json:"period_h"`
-	OperationalH    float64      `json:"operational_h"`
-	DegradedH       float64      `json:"degraded_h"`
-	DownH           float64      `json:"down_h"`
-	MaintenanceH    float64      `json:"maintenance_h"`
-	NoDataH         float64      `json:"no_data_h"`
+	Retired      int     `json:"retired"`
+	PeriodH      float64 `json:"period_h"`
+	OperationalH float64 `json:"operational_h"`
+	DegradedH    float64 `json:"degraded_h"`
+	DownH        float64 `json:"down_h"`
+	MaintenanceH float64 `json:"maintenance_h"`
+	NoDataH      float64 `json:"no_data_h"`
 	// UptimePct is operational ÷ (hours with data − maintenance): silence
 	// is not held against the equipment. DataCoveragePct says how much of
 	// the period that is; UptimeMinPct is the floor, operational ÷ (period
