@@ -194,10 +194,19 @@ func TestSameSeedSameOutput(t *testing.T) {
 		ts, _, _ := strings.Cut(rest, `"`)
 		return ts
 	}
+	// Each device is only sure to have all its readings up to its own last
+	// one, so the cut is the earliest of every device's last reading.
 	lastTS := func(lines []string) string {
-		m := ""
+		last := map[string]string{}
 		for _, l := range lines {
-			m = max(m, tsOf(l))
+			dev, _, _ := strings.Cut(l, " ")
+			last[dev] = max(last[dev], tsOf(l))
+		}
+		m := ""
+		for _, ts := range last {
+			if m == "" || ts < m {
+				m = ts
+			}
 		}
 		return m
 	}
