@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -26,7 +27,25 @@ type CLIDeps struct {
 	Maintenance func(ctx context.Context) ([]MaintenanceDue, error)
 	HTTPClient  *http.Client     // for the DHIS2 push; nil uses report.dhis2.timeout
 	Now         func() time.Time // nil: time.Now
+	// DataDir is the data dir the registry and timelines were read from,
+	// and ProductionFrom where production is read ("InfluxDB at URL"),
+	// for messages.
+	DataDir, ProductionFrom string
 }
+
+// ErrEmptyRegistry is returned instead of a report of no devices: the data
+// dir read is most likely not the server's.
+var ErrEmptyRegistry = errors.New("no devices in the registry")
+
+// Messages of the command line, in one place until message catalogues come.
+const (
+	msgEmptyRegistry = "%w at %s: this is not the data dir `oxywatch serve` uses, or no device has reported yet. " +
+		"Give the server's data dir with --config FILE or OXYWATCH_DATA_DIR=DIR (make run keeps it in ./var/oxywatch), " +
+		"or register devices (POST /api/v1/devices/import)"
+	msgProvisional      = "report: warning: %s has not ended (it runs to %s); the figures cover it up to %s and will change\n"
+	msgNoProductionWarn = "report: warning: %s; the report shows uptime without the supply section\n"
+	msgNoProductionErr  = "%w (uptime, and the monthly report without its supply section, work without it)"
+)
 
 // ErrUsage is wrapped by errors in the command line itself.
 var ErrUsage = errors.New("usage")
@@ -65,6 +84,11 @@ func RunCLI(ctx context.Context, args []string, deps CLIDeps, stdout, stderr io.
 		return err
 	}
 	c := &cli{deps: deps, stdout: stdout, stderr: stderr}
+	if deps.Registry != nil {
+		if err := c.checkRegistry(ctx); err != nil {
+			return err
+		}
+	}
 	switch args[0] {
 	case "uptime":
 		return c.uptime(ctx, args[1:])
@@ -81,6 +105,38 @@ func RunCLI(ctx context.Context, args []string, deps CLIDeps, stdout, stderr io.
 type cli struct {
 	deps           CLIDeps
 	stdout, stderr io.Writer
+}
+
+// checkRegistry refuses to report on a registry without devices.
+func (c *cli) checkRegistry(ctx context.Context) error {
+	devs, err := c.deps.Registry.Devices(ctx)
+	if err != nil {
+		return fmt.Errorf("list devices: %w", err)
+	}
+	if len(devs) > 0 {
+		return nil
+	}
+	if rs, ok := c.deps.Registry.(RetirementSource); ok {
+		if gone, err := rs.Retired(ctx, time.Time{}, c.now()); err == nil && len(gone) > 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf(msgEmptyRegistry, ErrEmptyRegistry, cmp.Or(c.deps.DataDir, "the data dir"))
+}
+
+// warnProvisional says on stderr when p has not ended yet.
+func (c *cli) warnProvisional(p Period) {
+	if now := c.now(); now.Before(p.To) {
+		fmt.Fprintf(c.stderr, msgProvisional, p, p.To.In(p.Loc).Format("2006-01-02 15:04"), now.In(p.Loc).Format("2006-01-02 15:04"))
+	}
+}
+
+// productionError names where production was to be read from.
+func (c *cli) productionError(err error) error {
+	if c.deps.ProductionFrom != "" && errors.Is(err, ErrNoProduction) {
+		err = fmt.Errorf("%s: %w", c.deps.ProductionFrom, err)
+	}
+	return err
 }
 
 // periodFlags are the flags that choose a period and an output.
@@ -172,6 +228,7 @@ func (c *cli) uptime(ctx context.Context, args []string) error {
 	if done || err != nil {
 		return err
 	}
+	c.warnProvisional(q.Period)
 	rep, err := c.reporter().Uptime(ctx, q)
 	if err != nil {
 		return err
@@ -201,9 +258,10 @@ func (c *cli) supply(ctx context.Context, args []string) error {
 	if done || err != nil {
 		return err
 	}
+	c.warnProvisional(q.Period)
 	rep, err := c.reporter().Supply(ctx, q)
 	if err != nil {
-		return err
+		return fmt.Errorf(msgNoProductionErr, c.productionError(err))
 	}
 	return c.write(pf.out, formatWriter(pf.format, rep))
 }
@@ -240,6 +298,7 @@ func (c *cli) monthly(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	c.warnProvisional(p)
 	page, err := c.monthlyPage(ctx, p, ParseRegions(pf.regions), *title)
 	if err != nil {
 		return err
@@ -253,10 +312,13 @@ func (c *cli) monthlyPage(ctx context.Context, p Period, regions []string, title
 	if err != nil {
 		return nil, err
 	}
-	if c.deps.Production != nil {
-		if err := r.LoadProduction(ctx, f); err != nil {
-			return nil, err
-		}
+	prodErr := r.LoadProduction(ctx, f)
+	if prodErr != nil && !errors.Is(prodErr, ErrNoProduction) {
+		return nil, prodErr
+	}
+	if prodErr != nil {
+		prodErr = c.productionError(prodErr)
+		fmt.Fprintf(c.stderr, msgNoProductionWarn, prodErr)
 	}
 	var due []MaintenanceDue
 	if c.deps.Maintenance != nil {
@@ -266,7 +328,11 @@ func (c *cli) monthlyPage(ctx context.Context, p Period, regions []string, title
 		in := newRegionFilter(regions)
 		due = slices.DeleteFunc(due, func(m MaintenanceDue) bool { return !in.has(m.Region) })
 	}
-	return MonthlyPage(title, f, due), nil
+	page := MonthlyPage(title, f, due)
+	if prodErr != nil {
+		page.SupplyUnavailable = prodErr.Error()
+	}
+	return page, nil
 }
 
 func (c *cli) dhis2(ctx context.Context, args []string) error {
@@ -289,6 +355,9 @@ func (c *cli) dhis2(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.now().Before(p.To) {
+		return fmt.Errorf("%w: %s has not ended; DHIS2 takes complete months", ErrUsage, p)
+	}
 	cfg := c.deps.Config
 	cfg.DHIS2.MappingFile = *mapping
 	if !*push {
@@ -303,7 +372,7 @@ func (c *cli) dhis2(ctx context.Context, args []string) error {
 	}
 	set, skipped, err := e.Payload(ctx, p)
 	if err != nil {
-		return err
+		return c.productionError(err)
 	}
 	c.warnSkipped(skipped)
 	return c.write(*out, func(w io.Writer) error { return WriteJSON(w, set) })

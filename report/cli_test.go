@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/report/dhis2"
 )
 
@@ -242,4 +243,69 @@ func TestCLIDHIS2Push(t *testing.T) {
 			t.Errorf("got %v", err)
 		}
 	})
+}
+
+// TestCLIRefusesEmptyRegistry (issue 17): a data dir with no devices is
+// most likely the wrong one; say so and fail instead of printing a report
+// of 0 devices.
+func TestCLIRefusesEmptyRegistry(t *testing.T) {
+	deps := cliDeps(t)
+	deps.Registry = &fakeRegistry{}
+	deps.DataDir = "/srv/elsewhere"
+	for _, cmd := range []string{"uptime", "supply", "monthly"} {
+		out, _, err := runCLI(t, deps, cmd, "--month", "2026-11")
+		if !errors.Is(err, ErrEmptyRegistry) || !strings.Contains(err.Error(), "/srv/elsewhere") || !strings.Contains(err.Error(), "OXYWATCH_DATA_DIR") {
+			t.Errorf("%s: got %v, want ErrEmptyRegistry naming the data dir and what to do", cmd, err)
+		}
+		if out != "" {
+			t.Errorf("%s printed a report: %.80q", cmd, out)
+		}
+	}
+}
+
+// TestCLIWithoutInfluxDB (issue 17): uptime and the monthly report do not
+// need production figures; the monthly report says why its supply section is
+// missing, and supply says what still works.
+func TestCLIWithoutInfluxDB(t *testing.T) {
+	deps := cliDeps(t)
+	deps.ProductionFrom = "InfluxDB at http://127.0.0.1:8086"
+	deps.Production = ProductionFunc(func(context.Context, ProductionQuery) (map[plant.DeviceID]Production, error) {
+		return nil, errors.New("dial tcp 127.0.0.1:8086: connect: connection refused")
+	})
+	out, errOut, err := runCLI(t, deps, "monthly", "--month", "2026-11")
+	if err != nil {
+		t.Fatalf("monthly: %v", err)
+	}
+	if !strings.Contains(errOut, "warning: InfluxDB at http://127.0.0.1:8086: production figures unavailable") {
+		t.Errorf("monthly: stderr %q, want a warning naming InfluxDB", errOut)
+	}
+	if !strings.Contains(out, "Production figures are not in this report") || !strings.Contains(out, "Uptime by region") {
+		t.Errorf("monthly: the page lacks the uptime sections or the reason supply is missing")
+	}
+	if _, _, err := runCLI(t, deps, "uptime", "--month", "2026-11"); err != nil {
+		t.Errorf("uptime: %v", err)
+	}
+	_, _, err = runCLI(t, deps, "supply", "--month", "2026-11")
+	if !errors.Is(err, ErrNoProduction) || !strings.Contains(err.Error(), "InfluxDB at http://127.0.0.1:8086") || !strings.Contains(err.Error(), "uptime") {
+		t.Errorf("supply: got %v, want ErrNoProduction naming InfluxDB and what works without it", err)
+	}
+}
+
+// TestCLIMonthInProgress (issue 17): a month not yet ended is reported with a
+// warning and a provisional banner; DHIS2 takes complete months only.
+func TestCLIMonthInProgress(t *testing.T) {
+	deps := cliDeps(t)
+	out, errOut, err := runCLI(t, deps, "monthly", "--month", "2026-12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut, "warning: December 2026 has not ended") || !strings.Contains(out, "Provisional.") {
+		t.Errorf("stderr %q; want a warning, and a provisional banner on the page", errOut)
+	}
+	if _, errOut, _ = runCLI(t, deps, "uptime", "--month", "2026-11"); strings.Contains(errOut, "warning") {
+		t.Errorf("a finished month warned: %q", errOut)
+	}
+	if _, _, err := runCLI(t, deps, "dhis2", "--period", "202612"); !errors.Is(err, ErrUsage) {
+		t.Errorf("dhis2 of an unfinished month: got %v, want ErrUsage", err)
+	}
 }

@@ -136,7 +136,11 @@ func TestPipelineThirtyDays(t *testing.T) {
 	t.Logf("%d readings in %s through the pipeline (%d dropped by full backlogs)", sent, time.Since(t0).Round(time.Millisecond), s.Stats.Dropped.Load())
 	s.Close()
 
-	r := report.New(specRegistry(fleet), engine, nil, report.Options{Loc: time.UTC, Now: time.Now, OutageListMin: time.Minute})
+	// The devices are registered only now, after their 30 days of history
+	// arrived (a plant that ran without airtime, then connected): the
+	// report must count them from their first reading, not from now.
+	registered := specRegistry{fleet: fleet, createdAt: time.Now()}
+	r := report.New(registered, engine, nil, report.Options{Loc: time.UTC, Now: time.Now, OutageListMin: time.Minute})
 	rep, err := r.Uptime(ctx, report.Query{Period: report.Period{From: start, To: end, Loc: time.UTC}, Group: report.GroupDevice})
 	if err != nil {
 		t.Fatal(err)
@@ -234,10 +238,20 @@ func specDevices(fleet []sim.Spec) []plant.Device {
 	return out
 }
 
-// specRegistry is the registry as the fleet file would fill it.
-type specRegistry []sim.Spec
+// specRegistry is the registry as the fleet file would fill it, on createdAt.
+type specRegistry struct {
+	fleet     []sim.Spec
+	createdAt time.Time
+}
 
-func (f specRegistry) Devices(context.Context) ([]plant.Device, error) { return specDevices(f), nil }
+func (f specRegistry) Devices(context.Context) ([]plant.Device, error) {
+	devs := specDevices(f.fleet)
+	for i := range devs {
+		devs[i].CreatedAt = f.createdAt
+	}
+	return devs, nil
+}
+
 func (f specRegistry) Facilities(context.Context) ([]plant.Facility, error) {
 	return nil, nil
 }
