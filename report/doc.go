@@ -5,16 +5,21 @@
 // Definitions (CONTRACT §6), for a period [from, to):
 //
 //   - A device counts only for the part of the period it existed: from the
-//     later of from and Device.CreatedAt to the earliest of to, its retirement
-//     (when the registry reports one) and now. Time before creation is outside
-//     the period, not no_data. A period that reaches into the future ends now.
+//     later of from and the earlier of Device.InService (commissioning date,
+//     else registration) and its first reading with data, to the earliest of
+//     to, its decommissioning, its retirement (when the registry reports one)
+//     and now. Readings from before registration (a backlog) count. A retired
+//     device without any reading in the period is left out (a test entry).
+//     A period that reaches into the future ends now.
 //   - Status intervals are cut exactly at these bounds. An open interval
 //     (zero End) lasts until the bound. Time no interval covers is no_data;
 //     an unknown status counts as no_data. Where intervals overlap, the
 //     earlier one wins, so every instant is counted once.
-//   - uptime_pct = operational / (existence - maintenance); it is null when
-//     the denominator is zero. data_coverage_pct = (existence - no_data) /
-//     existence. Group figures are computed from summed hours, never by
+//   - uptime_pct = operational / (existence - maintenance - no_data): time
+//     without telemetry is held neither for nor against the equipment;
+//     data_coverage_pct = (existence - no_data) / existence says how much of
+//     the period it rests on; uptime_min_pct = operational / (existence -
+//     maintenance) is its floor. Each is null when its denominator is zero. Group figures are computed from summed hours, never by
 //     averaging percentages.
 //   - An outage is a maximal run of down time: down intervals that touch, or
 //     that are separated only by no_data (a silent gap does not show a
@@ -31,11 +36,12 @@
 //     mean over repairs; failures not yet repaired are not in it.
 //   - Top causes rank the Cause strings of down intervals by down hours.
 //
-// Supply: rated capacity sums rated_flow_lpm; available capacity sums the
-// rated flow of devices operational now (producing at spec): the registry's
-// status, or, when the registry holds none, the status of the timeline
-// interval covering the time the report was made. Oxygen produced integrates flow_lpm while the device is running
-// (see ProductionQuery). Demand is a facility's demand_lpm, or its beds times
+// Supply: capacity and production count oxygen sources (Kind.Produces:
+// not lox_tank or cylinder_bank, whose outflow is from_storage_m3). Rated
+// capacity sums rated_flow_lpm; available capacity sums each source's rated
+// flow times the share of the period it was operational, from the period's
+// timeline (no_data counts as not available). Oxygen produced integrates
+// flow_lpm while the device is running (see ProductionQuery). Demand is a facility's demand_lpm, or its beds times
 // report.litres_per_bed_lpm (default 2.5 L/min, the middle of the 2-3 L/min
 // a general ward bed needs per DOMAIN.md). Coverage compares available
 // capacity with demand, and oxygen produced with demand over the period. A
