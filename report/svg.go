@@ -14,8 +14,8 @@ type barSegment struct {
 
 // statusBar splits a row's hours into the segments of a stacked bar:
 // operational, degraded, down, maintenance, no_data.
-// lowCoveragePct is the data coverage below which the chart says, beside
-// a region's uptime, how much of the time it rests on.
+// lowCoveragePct is the data coverage below which the chart says, in a
+// region's label, how much of the time its uptime rests on.
 const lowCoveragePct = 90
 
 func statusBar(r UptimeRow) []barSegment {
@@ -89,7 +89,7 @@ func (p *Page) RegionChart() *regionChart {
 		y := float64(i*chartRowH) + 3
 		b := regionBar{Label: dash(r.Key), Y: y, TextY: y + 11, Uptime: fmtPct(r.UptimePct), Class: "no_data"}
 		if c := r.DataCoveragePct; c != nil && *c < lowCoveragePct {
-			b.Uptime += fmt.Sprintf(" (data for %.0f %% of the time)", *c)
+			b.Label += fmt.Sprintf(" (data %.0f %%)", *c)
 		}
 		if r.UptimePct != nil {
 			b.W = round(*r.UptimePct*ChartPlotW/100, 2)
