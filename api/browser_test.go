@@ -18,9 +18,15 @@ import (
 // browser starts headless Chromium against the fixture's server.
 func browser(t *testing.T, f *fixture) (context.Context, string) {
 	t.Helper()
-	exe := testenv.Require(t, "chromium")
 	srv := httptest.NewServer(f.h)
 	t.Cleanup(srv.Close)
+	return browserFor(t, srv), srv.URL
+}
+
+// browserFor starts headless Chromium for a server the test may stop.
+func browserFor(t *testing.T, srv *httptest.Server) context.Context {
+	t.Helper()
+	exe := testenv.Require(t, "chromium")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.WindowSize(1100, 900), chromedp.UserDataDir(t.TempDir()))
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -32,11 +38,12 @@ func browser(t *testing.T, f *fixture) (context.Context, string) {
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	return ctx, srv.URL
+	return ctx
 }
 
 // screenshot saves a PNG under the test's temp dir (and, when
-// OXYWATCH_SCREENSHOT_DIR is set, there too, to look at after the run).
+// OXYWATCH_SCREENSHOT_DIR is set, there too, to look at after the run; CI
+// keeps that folder as an artifact, see api/README.md).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -48,6 +55,9 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Fatal(err)
 	}
 	if dir := os.Getenv("OXYWATCH_SCREENSHOT_DIR"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		path = filepath.Join(dir, name)
 		if err := os.WriteFile(path, png, 0o644); err != nil {
 			t.Fatal(err)
@@ -113,27 +123,35 @@ func TestDashboardInChromium(t *testing.T) {
 	screenshot(t, ctx, "fleet.png")
 
 	const ack = `#alerts button.ack[data-alert="1"]`
-	do(t, ctx, "acknowledge the alert",
+	do(t, ctx, "acknowledge the alert in a person's name",
 		chromedp.Click(chromedp.CSS(`nav a[data-view="alerts"]`)),
 		chromedp.WaitVisible(chromedp.CSS(ack)),
 		chromedp.Click(chromedp.CSS(ack)),
+		chromedp.WaitVisible(chromedp.CSS(`#ack-dialog input[name="person"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#ack-dialog input[name="person"]`), "Grace Achieng"),
+		chromedp.SendKeys(chromedp.CSS(`#ack-dialog input[name="note"]`), "on my way"),
+		chromedp.Click(chromedp.CSS(`#ack-dialog button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#alerts .alert[data-alert="1"][data-state="acknowledged"]`)),
 	)
 	acked := run(t, ctx, "alert text", chromedp.Text(chromedp.CSS(`#alerts .alert[data-alert="1"]`)))
-	if !strings.Contains(acked, "acknowledged by engineer") {
-		t.Errorf("the alert card says %q, want who acknowledged it", acked)
+	if !strings.Contains(acked, "Acknowledged by engineer") || !strings.Contains(acked, "Grace Achieng: on my way") {
+		t.Errorf("the alert card says %q, want who acknowledged it and their note", acked)
 	}
-	if a, _ := f.alerts.Get(context.Background(), 1); a.State != plant.AlertAcknowledged {
-		t.Errorf("the engine's alert is %s, want acknowledged", a.State)
+	if a, _ := f.alerts.Get(context.Background(), 1); a.State != plant.AlertAcknowledged || a.AckNote != "Grace Achieng: on my way" {
+		t.Errorf("the engine's alert is %s with note %q, want acknowledged in Grace's name", a.State, a.AckNote)
 	}
 	screenshot(t, ctx, "alerts.png")
 
-	do(t, ctx, "silence the other alert",
+	do(t, ctx, "silence the other alert (the name is asked once per session)",
 		chromedp.Click(chromedp.CSS(`#alerts button.silence[data-alert="2"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#alerts .alert[data-alert="2"] button.silence[disabled]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#silence-dialog input[name="reason"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#silence-dialog input[name="reason"]`), "dryer being replaced"),
+		chromedp.Click(chromedp.CSS(`#silence-dialog button[type="submit"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#silence-dialog`)),
 	)
 	silences, _ := f.silences.List(context.Background())
-	if last := silences[len(silences)-1]; last.Device != "s-psa-1" || last.Rule != "low_purity" || !last.EndsAt.After(time.Now()) {
+	if last := silences[len(silences)-1]; last.Device != "s-psa-1" || last.Rule != "low_purity" || !last.EndsAt.After(time.Now()) ||
+		last.Comment != "Grace Achieng: dryer being replaced" {
 		t.Errorf("silence from the dashboard: got %+v", last)
 	}
 
@@ -178,4 +196,15 @@ func TestDashboardShowsOnlyWhatTheTokenMaySee(t *testing.T) {
 	if buttons != 0 {
 		t.Errorf("a viewer sees %d action buttons, want none", buttons)
 	}
+	// A phone keeps its screen for the board: one slim header row, nothing
+	// wider than the screen.
+	header := run(t, ctx, "header height", chromedp.Evaluate[float64](`document.querySelector("body > header").getBoundingClientRect().height`))
+	width := run(t, ctx, "page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if header > 56 {
+		t.Errorf("the phone header is %.0f px high, want at most 56", header)
+	}
+	if width > 390 {
+		t.Errorf("the page is %d px wide on a 390 px phone, want no sideways scrolling", width)
+	}
+	screenshot(t, ctx, "phone-alerts.png")
 }

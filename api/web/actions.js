@@ -1,0 +1,166 @@
+// Things an engineer does: acknowledge, silence, plan maintenance, end a
+// silence. Each asks in a dialog that lives outside the polled view, so a
+// refresh never wipes what someone is typing.
+import { t, has } from "./strings.js";
+import { el, api, session, errorText, iso, zoneOffset, zoneLabel, when } from "./core.js";
+import { ruleWord } from "./explain.js";
+
+// Durations offered for silences and maintenance, in minutes.
+const DURATIONS = [30, 60, 120, 240, 480, 1440, 4320, 10080];
+
+function durationLabel(min) {
+  if (min < 60) return t("dur.min", { n: min });
+  if (min < 1440) return t("dur.h", { n: min / 60 });
+  return t("dur.d", { n: min / 1440 });
+}
+
+// dialog shows a modal form; submit gets the form and returns a promise,
+// whose failure is shown in the dialog (which stays open).
+function dialog(id, title, fields, submitLabel, submit) {
+  const msg = el("p", { class: "error", role: "alert" });
+  const button = el("button", { type: "submit", class: "primary" }, submitLabel);
+  const form = el("form", { class: "dialog-form", method: "dialog" }, fields, msg,
+    el("div", { class: "dialog-actions" },
+      button,
+      el("button", { type: "button", class: "secondary", onclick: () => close() }, t("action.cancel"))));
+  const d = el("dialog", { id, "aria-label": title }, el("h2", {}, title), form);
+  const close = () => { d.close(); d.remove(); };
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    msg.textContent = "";
+    try {
+      await submit(form);
+      close();
+    } catch (err) {
+      msg.textContent = errorText(err);
+      button.disabled = false;
+    }
+  });
+  d.addEventListener("cancel", (e) => { e.preventDefault(); close(); });
+  document.body.append(d);
+  d.showModal();
+  const first = form.querySelector("input:not([value]), input[value=''], textarea, select");
+  if (first) first.focus();
+  return d;
+}
+
+const field = (label, input, hint) => el("label", { class: "field" }, el("span", {}, label), input, hint ? el("small", { class: "muted" }, hint) : null);
+
+function personField() {
+  return field(t("form.person"), el("input", { name: "person", required: true, maxlength: "80", autocomplete: "name", value: session.person }),
+    t("form.person_hint"));
+}
+
+// signed prefixes a note with the person's name, kept for the session.
+function signed(form, text) {
+  const person = form.person.value.trim();
+  session.person = person;
+  return text ? person + ": " + text : person;
+}
+
+export function ackDialog(a, done) {
+  dialog("ack-dialog", t("ack.title", { what: ruleWord(a.rule), device: a.device || a.facility }), [
+    personField(),
+    field(t("form.note"), el("input", { name: "note", maxlength: "500" }), t("ack.note_hint")),
+  ], t("action.ack"), async (form) => {
+    await api("/alerts/" + a.id + "/ack", { method: "POST", body: { note: signed(form, form.note.value.trim()) } });
+    done();
+  });
+}
+
+// silenceDialog asks for a silence or a planned maintenance. preset holds
+// the matchers on offer: {device, facility, region, rule, maintenance}.
+export function silenceDialog(preset, done) {
+  const scopes = [];
+  if (preset.device && preset.rule) scopes.push(["rule", t("silence.scope.rule", { rule: ruleWord(preset.rule), device: preset.device })]);
+  if (preset.device) scopes.push(["device", t("silence.scope.device", { device: preset.device })]);
+  if (preset.facility) scopes.push(["facility", t("silence.scope.facility", { facility: preset.facilityName || preset.facility })]);
+  const maintenance = !!preset.maintenance;
+  const title = maintenance ? t("maint.plan_title", { target: preset.device || preset.facilityName || preset.facility }) : t("silence.title");
+  const fields = [
+    scopes.length > 1 ? el("fieldset", { class: "field" }, el("legend", {}, t("silence.scope")),
+      scopes.map(([v, label], i) => el("label", { class: "radio" },
+        el("input", { type: "radio", name: "scope", value: v, checked: i === 0 }), " ", label))) : null,
+    el("div", { class: "field-row" },
+      field(t("form.starts"), el("select", { name: "start", onchange: (e) => { e.target.form.startAt.hidden = e.target.value !== "at"; } },
+        el("option", { value: "now" }, t("form.starts_now")), el("option", { value: "at" }, t("form.starts_at")))),
+      field(t("form.duration"), el("select", { name: "minutes" },
+        DURATIONS.map((m) => el("option", { value: m, selected: m === (maintenance ? 240 : 120) }, durationLabel(m)))))),
+    el("input", { name: "startAt", type: "datetime-local", hidden: true, "aria-label": t("form.starts_at_label", { zone: zoneLabel() }) }),
+    field(t("form.reason"), el("input", { name: "reason", required: true, maxlength: "500", placeholder: t(maintenance ? "maint.reason_example" : "silence.reason_example") })),
+    personField(),
+    el("label", { class: "radio" }, el("input", { type: "checkbox", name: "maintenance", checked: maintenance }), " ", t("silence.is_maintenance")),
+  ];
+  dialog("silence-dialog", title, fields, maintenance ? t("action.plan") : t("action.silence"), async (form) => {
+    const scope = form.scope ? form.scope.value : scopes.length ? scopes[0][0] : "";
+    const start = form.start.value === "at" ? zoneWallTime(form.startAt.value) : Date.now();
+    if (Number.isNaN(start)) throw new Error(t("form.bad_start"));
+    const body = {
+      starts_at: iso(start), ends_at: iso(start + Number(form.minutes.value) * 60e3),
+      comment: signed(form, form.reason.value.trim()), maintenance: form.maintenance.checked,
+    };
+    if (scope === "rule" || scope === "device") body.device = preset.device;
+    if (scope === "rule") body.rule = preset.rule;
+    if (scope === "facility") body.facility = preset.facility;
+    if (!scope) Object.assign(body, pick(preset, ["device", "facility", "region", "rule"]));
+    await api("/silences", { method: "POST", body });
+    done();
+  });
+}
+
+const pick = (o, keys) => Object.fromEntries(keys.filter((k) => o[k]).map((k) => [k, o[k]]));
+
+// zoneWallTime reads a datetime-local value as a time in the deployment's
+// zone (not the browser's).
+function zoneWallTime(v) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(v || "");
+  if (!m) return NaN;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  const guess = wall - zoneOffset(wall);
+  return wall - zoneOffset(guess);
+}
+
+// endSilence ends a silence now. A planned maintenance that has begun is
+// cut short rather than deleted: the server lays maintenance silences over
+// the device's history, so deleting one would turn service already done
+// into downtime in the uptime report. The API has no "end" yet, and takes
+// no end in the past, so the replacement ends a few seconds from now (two
+// minutes if the server's clock is ahead of this browser's).
+export async function endSilence(s) {
+  const now = Date.now();
+  if (s.maintenance && Date.parse(s.starts_at) < now) {
+    const body = { ...pick(s, ["device", "facility", "region", "rule"]), maintenance: true, starts_at: s.starts_at,
+      comment: (s.comment + " " + t("maint.ended_early", { time: when(now) })).slice(0, 1000) };
+    try {
+      await api("/silences", { method: "POST", body: { ...body, ends_at: iso(now + 3e3) } });
+    } catch (e) {
+      if (e.status !== 400) throw e;
+      await api("/silences", { method: "POST", body: { ...body, ends_at: iso(now + 120e3) } });
+    }
+  }
+  await api("/silences/" + s.id, { method: "DELETE" });
+}
+
+// ENDING_MS: a silence ending sooner than this is shown as ended (an
+// ended maintenance's replacement runs a few seconds more).
+export const ENDING_MS = 10e3;
+
+// serviceDialog records a service, which restarts that component's clock.
+export function serviceDialog(d, components, done) {
+  const r = d.last_reading || {};
+  const list = el("datalist", { id: "component-list" },
+    components.map((c) => el("option", { value: c }, has("component." + c) ? t("component." + c) : c)));
+  dialog("service-dialog", t("service.title", { device: d.id }), [
+    field(t("service.component"), el("input", { name: "component", required: true, maxlength: "64", list: "component-list" }), t("service.component_hint")),
+    list,
+    field(t("service.runtime"), el("input", { name: "runtime", type: "number", min: "0", step: "any", required: typeof r.runtime_h === "number",
+      value: typeof r.runtime_h === "number" ? String(Math.round(r.runtime_h)) : "" }), t("service.runtime_hint")),
+    field(t("form.note"), el("input", { name: "note", maxlength: "1000" })),
+    personField(),
+  ], t("action.save"), async (form) => {
+    await api("/devices/" + encodeURIComponent(d.id) + "/maintenance", { method: "POST",
+      body: { component: form.component.value.trim(), runtime_h: Number(form.runtime.value || 0), note: signed(form, form.note.value.trim()) } });
+    done();
+  });
+}

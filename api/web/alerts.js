@@ -1,0 +1,190 @@
+// The alert list: most severe first, then the oldest, in plain words with
+// the next step, who was told, and service reminders kept apart so they do
+// not drown the faults.
+import { t } from "./strings.js";
+import { el, api, all, optional, can, when, liveAge, duration, errorText } from "./core.js";
+import {
+  SEVERITY_ORDER, severityRank, kindWord, ruleWord, alertHeadline, nextStep, silencesFor, silenceTarget,
+} from "./explain.js";
+import { ackDialog, silenceDialog, endSilence } from "./actions.js";
+
+export const alertFilters = { region: "", facility: "", severity: "", rule: "", state: "active" };
+const STATES = ["active", "firing", "acknowledged", "resolved"];
+
+// isService tells service reminders from faults.
+export const isService = (a) => a.rule === "maintenance_due";
+
+export async function alertsView(ctx) {
+  const resolved = alertFilters.state === "resolved";
+  const [list, devices, , silences, deliveries] = await Promise.all([
+    resolved ? api("/alerts?state=resolved&limit=200").then((p) => p.items) : ctx.activeAlerts(),
+    all("/devices"), ctx.facilities(), optional(all("/silences")), deliveryLog(),
+  ]);
+  const c = alertContext(ctx, devices, silences.items, deliveries);
+  const shown = list.filter((a) => (!alertFilters.region || a.region === alertFilters.region) &&
+    (!alertFilters.facility || a.facility === alertFilters.facility) && (!alertFilters.severity || a.severity === alertFilters.severity) &&
+    (!alertFilters.rule || a.rule === alertFilters.rule) && (resolved || alertFilters.state === "active" || a.state === alertFilters.state));
+  sortAlerts(shown, resolved);
+  const faults = shown.filter((a) => !isService(a));
+  const service = shown.filter(isService);
+  return el("div", {},
+    el("h2", {}, t(resolved ? "alerts.title_resolved" : "alerts.title")),
+    filterBar(list, ctx),
+    faults.length ? el("div", { id: "alerts" }, faults.map((a) => alertCard(a, c)))
+      : el("p", { class: "muted", id: "alerts-empty" }, t(filtered() ? "alerts.none_match" : resolved ? "alerts.none_resolved" : "alerts.none")),
+    service.length ? serviceSection(service, c) : null);
+}
+
+const filtered = () => ["region", "facility", "severity", "rule"].some((k) => alertFilters[k]) || !["active", "resolved"].includes(alertFilters.state);
+
+// sortAlerts: critical before warning before info, the oldest first (the
+// longest-standing problem is the most urgent); resolved ones newest first.
+export function sortAlerts(list, resolved) {
+  list.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) ||
+    (resolved ? Date.parse(b.resolved_at) - Date.parse(a.resolved_at) : Date.parse(a.started_at) - Date.parse(b.started_at)) || a.id - b.id);
+}
+
+// deliveryLog reads the newest page of the delivery log once per refresh;
+// it answers for every alert that started after its oldest row.
+async function deliveryLog() {
+  if (!can("engineer")) return { items: [], missing: true };
+  const limit = 1000;
+  const r = await optional(api("/deliveries?limit=" + limit).then((p) => p.items));
+  const byAlert = new Map();
+  for (const d of r.items) byAlert.set(d.alert_id, [...(byAlert.get(d.alert_id) || []), d]);
+  const oldest = r.items.length ? Date.parse(r.items[r.items.length - 1].created_at) : 0;
+  return { missing: r.missing, byAlert, since: r.items.length < limit ? 0 : oldest };
+}
+
+export function alertContext(ctx, devices, silences, deliveries) {
+  return { devByID: new Map(devices.map((d) => [d.id, d])), facName: ctx.facName, silences, deliveries, refresh: ctx.refresh };
+}
+
+function filterBar(list, ctx) {
+  const uniq = (f) => [...new Set(list.map(f).filter(Boolean))].sort();
+  const select = (name, options, labelFor) => el("label", { class: "filter" },
+    el("span", { class: "filter-label" }, t("filter." + name)),
+    el("select", {
+      id: "alert-filter-" + name,
+      onchange: (e) => { alertFilters[name] = e.target.value; ctx.refresh(); },
+    }, name === "state" ? null : el("option", { value: "" }, t("filter.all_" + name)),
+    options.map((o) => el("option", { value: o, selected: alertFilters[name] === o }, labelFor(o)))));
+  const keep = (opts, cur) => (cur && !opts.includes(cur) ? [...opts, cur] : opts);
+  return el("div", { class: "filters" },
+    select("state", STATES, (s) => t("alert_state_filter." + s)),
+    select("severity", SEVERITY_ORDER, (s) => t("severity." + s)),
+    select("region", keep(uniq((a) => a.region), alertFilters.region), (r) => r),
+    select("facility", keep(uniq((a) => a.facility), alertFilters.facility).sort((a, b) => ctx.facName(a).localeCompare(ctx.facName(b))), ctx.facName),
+    select("rule", keep(uniq((a) => a.rule), alertFilters.rule), ruleWord));
+}
+
+export function alertCard(a, c) {
+  const dev = c.devByID.get(a.device);
+  const facName = c.facName(a.facility);
+  const muted = silencesFor(c.silences, a);
+  const step = a.state === "resolved" ? "" : nextStep(a, dev);
+  return el("article", { class: "alert sev-" + a.severity, "data-alert": a.id, "data-state": a.state, "data-rule": a.rule },
+    el("div", { class: "alert-top" },
+      el("span", { class: "tag sev-" + a.severity }, t("severity." + a.severity)),
+      el("span", { class: "state st-" + a.state }, t("alert_state." + a.state))),
+    el("h3", { class: "headline" }, alertHeadline(a, dev, facName)),
+    el("p", { class: "where" },
+      a.device ? el("a", { href: "#/device/" + encodeURIComponent(a.device) }, a.device) : null,
+      dev ? " · " + kindWord(dev.kind) : null,
+      a.device ? " · " : null, facName, a.region ? " · " + a.region : null),
+    el("p", { class: "since" }, a.state === "resolved"
+      ? t("alert.resolved_span", { from: when(a.started_at), to: when(a.resolved_at), len: duration(Date.parse(a.resolved_at) - Date.parse(a.started_at)) })
+      : [t("alert.since", { time: when(a.started_at) }), " · ", liveAge(a.started_at, "time.for")]),
+    step ? el("p", { class: "next" }, el("strong", {}, t("next.label")), " ", step) : null,
+    a.acked_by ? el("p", { class: "acked" }, t("alert.acked", { by: a.acked_by, time: when(a.acked_at) }),
+      a.ack_note ? " — “" + a.ack_note + "”" : null) : null,
+    toldLine(a, c, muted.length > 0),
+    muted.map((s) => el("p", { class: "mark " + (s.maintenance ? "maint" : "muted-mark") },
+      t(s.maintenance ? "alert.in_maintenance" : "alert.silenced", { until: when(s.ends_at), comment: s.comment }),
+      can("engineer") ? [" ", endButton(s, c)] : null)),
+    actions(a, c, dev, facName, muted.length > 0),
+    el("details", { class: "tech" }, el("summary", {}, t("alert.details")),
+      el("p", {}, t("alert.details_text", { rule: a.rule, id: a.id, summary: a.summary }))));
+}
+
+function toldLine(a, c, muted) {
+  const log = c.deliveries;
+  if (!log || log.missing) return null;
+  const rows = log.byAlert.get(a.id) || [];
+  if (rows.length) {
+    const seen = new Set();
+    const items = [];
+    for (const d of rows) {
+      const key = d.recipient + d.channel + d.event;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      items.push(el("span", { class: "delivery d-" + d.state }, t("told.row", {
+        who: d.recipient, channel: t("channel." + d.channel), event: t("told.event." + d.event),
+        state: t("delivery." + d.state), time: deliveryTime(d),
+      }), d.last_error ? " (" + d.last_error + ")" : null));
+    }
+    return el("p", { class: "told" }, el("strong", {}, t("told.label")), " ", items.slice(0, 6).reduce((acc, x) => acc.concat(acc.length ? ["; ", x] : [x]), []));
+  }
+  if (a.state === "resolved" || a.severity === "info") return null;
+  if (muted) return el("p", { class: "told muted" }, t("told.silenced"));
+  if (Date.parse(a.started_at) < log.since) return null; // older than the log page read
+  return el("p", { class: "told warn", role: "note" }, t("told.nobody"));
+}
+
+// deliveryTime is " at 14:05", or nothing when the log has no time.
+function deliveryTime(d) {
+  const ts = Date.parse(d.sent_at || d.created_at);
+  return ts > Date.UTC(2000, 0, 1) ? t("told.at", { time: when(ts) }) : "";
+}
+
+function actions(a, c, dev, facName, muted) {
+  if (!can("engineer") || a.state === "resolved") return null;
+  const box = el("div", { class: "actions" });
+  if (a.state === "firing") {
+    box.append(el("button", { type: "button", class: "ack primary", "data-alert": a.id, onclick: () => ackDialog(a, c.refresh) }, t("action.ack")));
+  }
+  if (!muted) {
+    box.append(el("button", { type: "button", class: "silence secondary", "data-alert": a.id,
+      onclick: () => silenceDialog({ device: a.device, rule: a.rule, facility: a.facility, facilityName: facName, region: a.device || a.facility ? "" : a.region }, c.refresh) },
+    t("action.silence_more")));
+  }
+  return box;
+}
+
+export function endButton(s, c) {
+  const msg = el("span", { class: "error" });
+  return el("span", {}, el("button", { type: "button", class: "end-silence secondary small", "data-silence": s.id, onclick: async (e) => {
+    e.target.disabled = true;
+    try {
+      await endSilence(s);
+      c.refresh();
+    } catch (err) {
+      msg.textContent = " " + errorText(err);
+      e.target.disabled = false;
+    }
+  } }, t(s.maintenance ? "action.end_maintenance" : "action.end_silence")), msg);
+}
+
+// serviceSection lists service reminders compactly, folded by default.
+function serviceSection(list, c) {
+  return el("details", { class: "service", id: "service-due" },
+    el("summary", {}, t("alerts.service", { n: list.length }), " ", el("a", { href: "#/maintenance" }, t("alerts.service_link"))),
+    el("ul", { class: "service-list" }, list.map((a) => el("li", { "data-alert": a.id },
+      el("a", { href: "#/device/" + encodeURIComponent(a.device) }, a.device), " · ", c.facName(a.facility), " — ",
+      alertHeadline(a, c.devByID.get(a.device))))));
+}
+
+// silencesList is the list of silences of the silences view and of a
+// device page.
+export function silenceRow(s, c) {
+  const now = Date.now();
+  const started = Date.parse(s.starts_at) <= now;
+  return el("li", { class: "silence-row" + (s.maintenance ? " maint" : ""), "data-silence": s.id },
+    el("div", {}, el("span", { class: "tag " + (s.maintenance ? "bg-maintenance" : "bg-no_data") }, t(s.maintenance ? "silence.kind_maintenance" : "silence.kind_silence")),
+      " ", el("strong", {}, silenceTarget(s, c.facName))),
+    el("div", { class: "since" }, started
+      ? [t("silence.until", { from: when(s.starts_at), until: when(s.ends_at) }), " · ", liveAge(s.ends_at, "time.left")]
+      : t("silence.planned", { from: when(s.starts_at), until: when(s.ends_at) })),
+    el("div", {}, "“" + s.comment + "”", s.created_by ? el("span", { class: "muted" }, " — " + t("silence.by", { by: s.created_by })) : null),
+    can("engineer") ? el("div", { class: "actions" }, endButton(s, c)) : null);
+}
