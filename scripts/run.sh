@@ -85,6 +85,12 @@ wait_for "http://$http_addr/readyz" oxywatch "$var/oxywatch.log"
 # in the log); keep it, readable by you only, for later runs.
 token_file=$var/admin-token
 token=$(sed -n 's/^OxyWatch admin token.*: \([A-Za-z0-9_-]*\)$/\1/p' "$var/oxywatch.out" | head -n 1)
+if [ -z "$token" ] && [ ! -s "$token_file" ]; then
+  # Not a first start, and the token it printed then was never kept (that
+  # run stopped early, or var/admin-token was deleted): make another.
+  say "no admin token kept in var/admin-token; creating one with oxywatch token create"
+  token=$(OXYWATCH_DATA_DIR="$var/oxywatch" "$root/bin/oxywatch" token create --role admin --name "make run" | tail -n 1)
+fi
 if [ -n "$token" ]; then
   (umask 077 && printf '%s\n' "$token" >"$token_file")
 fi

@@ -63,6 +63,9 @@ type Tokens struct {
 // (the token command) takes to be seen by a running server.
 const tokenReload = 2 * time.Second
 
+// tokenMissReload is how stale the index may be when a token is not in it.
+const tokenMissReload = 200 * time.Millisecond
+
 // OpenTokens migrates the token table and loads the index.
 func OpenTokens(ctx context.Context, db *sql.DB, now func() time.Time) (*Tokens, error) {
 	if now == nil {
@@ -135,10 +138,19 @@ func (t *Tokens) Create(ctx context.Context, name, role string, regions []string
 // Lookup returns the live token whose secret this is.
 func (t *Tokens) Lookup(secret string) (Token, bool) {
 	h := HashToken(secret)
-	t.refresh()
+	t.refresh(tokenReload)
 	t.mu.RLock()
 	tok, ok := t.byHash[h]
 	t.mu.RUnlock()
+	if !ok {
+		// A token made a moment ago by `oxywatch token create` works at
+		// once; misses reload at most every tokenMissReload, so guessing
+		// cannot turn into a query each.
+		t.refresh(tokenMissReload)
+		t.mu.RLock()
+		tok, ok = t.byHash[h]
+		t.mu.RUnlock()
+	}
 	// The map lookup finds the candidate; the constant-time compare is the
 	// check that decides.
 	if !ok || subtle.ConstantTimeCompare(tok.hash, h[:]) != 1 {
@@ -147,11 +159,11 @@ func (t *Tokens) Lookup(secret string) (Token, bool) {
 	return tok, true
 }
 
-// refresh reloads the index when it is older than tokenReload, so changes
-// made by another process take effect. A failed reload keeps the old index.
-func (t *Tokens) refresh() {
+// refresh reloads the index when it is older than maxAge, so changes made
+// by another process take effect. A failed reload keeps the old index.
+func (t *Tokens) refresh(maxAge time.Duration) {
 	t.mu.RLock()
-	fresh := t.now().Sub(t.loadedAt) < tokenReload
+	fresh := t.now().Sub(t.loadedAt) < maxAge
 	t.mu.RUnlock()
 	if fresh || !t.loading.TryLock() {
 		return
