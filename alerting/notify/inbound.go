@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -30,10 +31,12 @@ func (f AckerFunc) AckByCode(ctx context.Context, code, by string) (plant.Alert,
 	return f(ctx, code, by)
 }
 
-// ackText matches replies such as "ACK 4821", "ack4821", "Ack #4821" or
-// "ACK 4821 4822, 4830"; ackCode finds each code in them.
+// ackText matches replies that start with an acknowledging word in any of
+// our languages (ACK, OK, RECU, REÇU, CIENTE, ...; any case) and a code:
+// "ACK 4821", "ack4821", "Reçu #4821", "ciente 4821 4822, 4830"; ackCode
+// finds each code in them. Whoever was told may answer in any language.
 var (
-	ackText = regexp.MustCompile(`(?i)^\s*ack\s*#?\s*[0-9]{3,8}\b`)
+	ackText = regexp.MustCompile(`(?i)^\s*(?:` + strings.Join(i18n.ReplyKeywords(), "|") + `)\s*[.:!,]?\s*#?\s*[0-9]{3,8}\b`)
 	ackCode = regexp.MustCompile(`\b[0-9]{3,8}\b`)
 )
 

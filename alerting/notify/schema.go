@@ -58,4 +58,6 @@ var migrations = []string{
 		done           INTEGER NOT NULL DEFAULT 0
 	);
 	CREATE INDEX notify_escalations_due ON notify_escalations (done, next_at);`,
+	// A contact's language (en, fr, pt); empty is the deployment default.
+	`ALTER TABLE notify_contacts ADD COLUMN language TEXT NOT NULL DEFAULT '';`,
 }

@@ -5,13 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -19,16 +19,17 @@ import (
 func (s *Service) render(ch Channel, to string, ps []pending) Message {
 	m := Message{Key: groupKey(ps), To: to, Name: ps[0].recipient}
 	slices.SortStableFunc(ps, byUrgency)
+	tr := s.printerFor(ps)
 	switch ch {
 	case SMS:
-		m.Text = s.smsText(ps)
+		m.Text = s.smsTextIn(tr, ps)
 	case Email:
-		m.Subject = s.subject(ps)
-		m.Text = s.emailText(ps)
-		m.HTML = s.emailHTML(ps)
+		m.Subject = s.subject(tr, ps)
+		m.Text = s.emailText(tr, ps)
+		m.HTML = s.emailHTML(tr, ps)
 	case Webhook:
-		m.JSON = s.webhookJSON(ps[0])
-		m.Text = s.line(ps[0])
+		m.JSON = s.webhookJSON(tr, ps[0])
+		m.Text = s.line(tr, ps[0])
 	}
 	return m
 }
@@ -80,25 +81,25 @@ func sevRank(s plant.Severity) int {
 	return 2
 }
 
-func sevTag(s plant.Severity) string {
+func sevTag(tr *i18n.Printer, s plant.Severity) string {
 	switch s {
 	case plant.SeverityCritical:
-		return "CRIT"
+		return tr.T("sms.tag.critical")
 	case plant.SeverityWarning:
-		return "WARN"
+		return tr.T("sms.tag.warning")
 	}
-	return "INFO"
+	return tr.T("sms.tag.info")
 }
 
 // tag is how a row's line starts: severity while firing, else what happened.
-func tag(p pending) string {
+func tag(tr *i18n.Printer, p pending) string {
 	switch p.event {
 	case evResolved:
-		return "OK"
+		return tr.T("sms.tag.resolved")
 	case evAcked:
-		return "ACKED"
+		return tr.T("sms.tag.acked")
 	}
-	return sevTag(p.e.Alert.Severity)
+	return sevTag(tr, p.e.Alert.Severity)
 }
 
 // what says what is wrong: the summary, else the rule and its value.
@@ -114,70 +115,67 @@ func what(a plant.Alert) string {
 
 func (s *Service) clock(t time.Time) string { return t.In(s.loc).Format("15:04") }
 
-func device(e event) string {
-	parts := []string{}
-	if e.Kind != "" && e.Kind != plant.KindUnknown {
-		parts = append(parts, strings.ToUpper(string(e.Kind)))
-	}
-	if e.Alert.Device != "" {
-		parts = append(parts, string(e.Alert.Device))
-	}
-	return strings.Join(parts, " ")
-}
-
 // when says since when it fires, or what ended it.
-func (s *Service) when(p pending) string {
+func (s *Service) when(tr *i18n.Printer, p pending) string {
 	a := p.e.Alert
 	switch p.event {
 	case evResolved:
-		return "resolved " + s.clock(p.e.At)
+		return tr.T("sms.resolved", s.clock(p.e.At))
 	case evAcked:
-		return "by " + a.AckedBy + " " + s.clock(p.e.At)
+		return tr.T("sms.acked_by", a.AckedBy, s.clock(p.e.At))
 	case evEscalation, evRepeat:
-		return "since " + s.clock(a.StartedAt) + ", not acked"
+		return tr.T("sms.since_unacked", s.clock(a.StartedAt))
 	}
-	return "since " + s.clock(a.StartedAt)
+	return tr.T("sms.since", s.clock(a.StartedAt))
 }
 
-func ackHint(p pending) string {
+func ackHint(tr *i18n.Printer, p pending) string {
 	if !isFiring(p.event) || p.e.Alert.AckCode == "" {
 		return ""
 	}
-	return "- reply ACK " + p.e.Alert.AckCode
+	return tr.T("sms.reply", i18n.ReplyKeyword(tr.Lang), p.e.Alert.AckCode)
 }
 
 // smsText fits one segment where it can: a single alert reads
 // "CRIT Mulago PSA psa-003 purity 78.2% since 02:14 - reply ACK 4821".
-func (s *Service) smsText(ps []pending) string {
+func (s *Service) smsText(ps []pending) string { return s.smsTextIn(i18n.New(s.defaultLanguage()), ps) }
+
+// smsTextIn is smsText in the reader's language; in French:
+// "CRITIQUE Mulago PSA psa-003 purete O2 78,2 % depuis 02:14 - repondez RECU 4821".
+func (s *Service) smsTextIn(tr *i18n.Printer, ps []pending) string {
 	if len(ps) == 1 {
 		p := ps[0]
-		parts := []string{tag(p), p.e.FacilityName, device(p.e), what(p.e.Alert), s.when(p), ackHint(p)}
-		return fitSMS(parts, 3, 1, 2, 4)
+		parts := []string{tag(tr, p), p.e.FacilityName, deviceIn(tr, p.e), whatIn(tr, p.e.Alert), s.when(tr, p), ackHint(tr, p)}
+		for i := range parts {
+			parts[i] = smsSafe.Replace(parts[i])
+		}
+		return fitSMS(parts, 3, 1, 2, 4, 0)
 	}
-	return s.groupSMS(ps)
+	return s.groupSMS(tr, ps)
 }
 
 // groupSMS lists as many alerts as fit: "Mulago 10 alerts: CRIT psa-003
 // purity 78.2% 02:14 #4821; ... +7 more. Reply ACK + codes". A reply may
 // carry several codes ("ACK 4821 4822").
-func (s *Service) groupSMS(ps []pending) string {
-	head := fmt.Sprintf("%s %d alerts:", cutSeptets(ToGSM7(ps[0].e.FacilityName), 30), len(ps))
+func (s *Service) groupSMS(tr *i18n.Printer, ps []pending) string {
+	gsm := func(t string) string { return ToGSM7(smsSafe.Replace(t)) }
+	head := gsm(tr.T("sms.group_head", cutSeptets(ToGSM7(ps[0].e.FacilityName), 30), len(ps)))
 	tail := ""
 	if firstCode(ps) != "" {
-		tail = "Reply ACK + codes"
+		tail = gsm(tr.T("sms.reply_codes", i18n.ReplyKeyword(tr.Lang)))
 	}
 	var items []string
 	for i, p := range ps {
-		item := ToGSM7(s.groupItem(p))
+		item := gsm(s.groupItem(tr, p))
 		more := ""
 		if rest := len(ps) - i - 1; rest > 0 {
-			more = fmt.Sprintf("+%d more.", rest)
+			more = gsm(tr.T("sms.more", rest))
 		}
 		if Septets(joinParts([]string{head, strings.Join(append(items, item), "; "), more, tail})) > SMSSegment {
 			if len(items) == 0 {
 				items = append(items, item)
 			}
-			return fitSMS([]string{head, strings.Join(items, "; "), fmt.Sprintf("+%d more.", len(ps)-len(items)), tail}, 1, 0)
+			return fitSMS([]string{head, strings.Join(items, "; "), gsm(tr.T("sms.more", len(ps)-len(items))), tail}, 1, 0)
 		}
 		items = append(items, item)
 	}
@@ -186,9 +184,9 @@ func (s *Service) groupSMS(ps []pending) string {
 
 // groupItem is one alert in a grouped SMS; device and what are cut so that
 // at least one item, its time and ack code fit beside the head and tail.
-func (s *Service) groupItem(p pending) string {
+func (s *Service) groupItem(tr *i18n.Printer, p pending) string {
 	device := cutSeptets(ToGSM7(string(p.e.Alert.Device)), 20)
-	item := joinParts([]string{tag(p), device, cutSeptets(ToGSM7(what(p.e.Alert)), 36)})
+	item := joinParts([]string{ToGSM7(smsSafe.Replace(tag(tr, p))), device, cutSeptets(ToGSM7(smsSafe.Replace(whatIn(tr, p.e.Alert))), 36)})
 	if isFiring(p.event) {
 		item += " " + s.clock(p.e.Alert.StartedAt)
 		if p.e.Alert.AckCode != "" {
@@ -208,13 +206,13 @@ func firstCode(ps []pending) string {
 }
 
 // line is one row in full, for email and the delivery log.
-func (s *Service) line(p pending) string {
-	return joinParts([]string{tag(p), p.e.FacilityName, device(p.e), what(p.e.Alert), s.when(p)})
+func (s *Service) line(tr *i18n.Printer, p pending) string {
+	return joinParts([]string{tag(tr, p), p.e.FacilityName, deviceIn(tr, p.e), whatIn(tr, p.e.Alert), s.when(tr, p)})
 }
 
-func (s *Service) subject(ps []pending) string {
+func (s *Service) subject(tr *i18n.Printer, ps []pending) string {
 	if len(ps) == 1 {
-		return "[OxyWatch] " + s.line(ps[0])
+		return "[OxyWatch] " + s.line(tr, ps[0])
 	}
 	crit := 0
 	for _, p := range ps {
@@ -222,17 +220,17 @@ func (s *Service) subject(ps []pending) string {
 			crit++
 		}
 	}
-	return fmt.Sprintf("[OxyWatch] %s: %d alerts, %d critical", ps[0].e.FacilityName, len(ps), crit)
+	return "[OxyWatch] " + tr.T("email.subject_group", ps[0].e.FacilityName, len(ps), crit)
 }
 
-func (s *Service) emailText(ps []pending) string {
+func (s *Service) emailText(tr *i18n.Printer, ps []pending) string {
 	var b strings.Builder
 	for _, p := range ps {
-		b.WriteString(s.line(p) + "\n")
+		b.WriteString(s.line(tr, p) + "\n")
 		a := p.e.Alert
-		fmt.Fprintf(&b, "  alert %d, rule %s, region %s, started %s\n", a.ID, a.Rule, a.Region, a.StartedAt.In(s.loc).Format(time.RFC3339))
+		b.WriteString("  " + tr.T("email.detail", i18n.Code(a.ID), tr.Rule(a.Rule), a.Region, tr.DateTime(a.StartedAt, s.loc)) + "\n")
 		if isFiring(p.event) && a.AckCode != "" {
-			fmt.Fprintf(&b, "  acknowledge: reply ACK %s to the alert SMS, or in the dashboard\n", a.AckCode)
+			b.WriteString("  " + tr.T("email.ack", i18n.ReplyKeyword(tr.Lang), a.AckCode) + "\n")
 		}
 		b.WriteString("\n")
 	}
@@ -241,29 +239,39 @@ func (s *Service) emailText(ps []pending) string {
 }
 
 var htmlBody = template.Must(template.New("email").Parse(`<!DOCTYPE html>
-<html><body style="font-family:sans-serif">
+<html lang="{{.Lang}}"><body style="font-family:sans-serif">
 <table cellpadding="4" style="border-collapse:collapse">
-<tr><th align="left">State</th><th align="left">Facility</th><th align="left">Device</th><th align="left">What</th><th align="left">When</th><th align="left">Ack code</th></tr>
-{{range .}}<tr><td><b>{{.Tag}}</b></td><td>{{.Facility}}</td><td>{{.Device}}</td><td>{{.What}}</td><td>{{.When}}</td><td>{{.Code}}</td></tr>
+<tr>{{range .Cols}}<th align="left">{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr><td><b>{{.Tag}}</b></td><td>{{.Facility}}</td><td>{{.Device}}</td><td>{{.What}}</td><td>{{.When}}</td><td>{{.Code}}</td></tr>
 {{end}}</table>
-<p>Reply <code>ACK code</code> to the alert SMS, or acknowledge in the dashboard.</p>
+<p>{{.Hint}}</p>
 <p style="color:#666">OxyWatch</p>
 </body></html>
 `))
 
 type htmlRow struct{ Tag, Facility, Device, What, When, Code string }
 
-func (s *Service) emailHTML(ps []pending) string {
-	rows := make([]htmlRow, len(ps))
-	for i, p := range ps {
+type htmlPage struct {
+	Lang string
+	Cols []string
+	Rows []htmlRow
+	Hint string
+}
+
+func (s *Service) emailHTML(tr *i18n.Printer, ps []pending) string {
+	page := htmlPage{Lang: string(tr.Lang), Hint: tr.T("email.hint", i18n.ReplyKeyword(tr.Lang))}
+	for _, k := range []string{"email.col.state", "email.col.facility", "email.col.device", "email.col.what", "email.col.when", "email.col.code"} {
+		page.Cols = append(page.Cols, tr.T(k))
+	}
+	for _, p := range ps {
 		code := ""
 		if isFiring(p.event) {
 			code = p.e.Alert.AckCode
 		}
-		rows[i] = htmlRow{tag(p), p.e.FacilityName, device(p.e), what(p.e.Alert), s.when(p), code}
+		page.Rows = append(page.Rows, htmlRow{tag(tr, p), p.e.FacilityName, deviceIn(tr, p.e), whatIn(tr, p.e.Alert), s.when(tr, p), code})
 	}
 	var b bytes.Buffer
-	if err := htmlBody.Execute(&b, rows); err != nil {
+	if err := htmlBody.Execute(&b, page); err != nil {
 		return ""
 	}
 	return b.String()
@@ -279,13 +287,14 @@ type WebhookPayload struct {
 	FacilityName string           `json:"facility_name"`
 	Kind         plant.Kind       `json:"kind,omitempty"`
 	Text         string           `json:"text"`
+	Lang         string           `json:"lang"` // language of Text: en, fr or pt
 	Alert        plant.Alert      `json:"alert"`
 }
 
-func (s *Service) webhookJSON(p pending) []byte {
+func (s *Service) webhookJSON(tr *i18n.Printer, p pending) []byte {
 	b, _ := json.Marshal(WebhookPayload{
 		Key: p.key, Event: p.event, From: p.e.From, To: p.e.To, At: p.e.At,
-		FacilityName: p.e.FacilityName, Kind: p.e.Kind, Text: s.line(p), Alert: p.e.Alert,
+		FacilityName: p.e.FacilityName, Kind: p.e.Kind, Text: s.line(tr, p), Lang: string(tr.Lang), Alert: p.e.Alert,
 	})
 	return b
 }

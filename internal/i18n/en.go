@@ -1,0 +1,112 @@
+package i18n
+
+// en is the English catalogue. The notify texts keep the wording SMS
+// readers have had since the first release.
+var en = map[Key]entry{
+	// Alert rules.
+	"rule.offline":          s("offline"),
+	"rule.critical_purity":  s("critical purity"),
+	"rule.low_purity":       s("low purity"),
+	"rule.low_pressure":     s("low pressure"),
+	"rule.high_pressure":    s("high pressure"),
+	"rule.no_flow":          s("no flow"),
+	"rule.overload":         s("overload"),
+	"rule.device_fault":     s("device fault"),
+	"rule.power_loss":       s("power loss"),
+	"rule.purity_declining": s("purity declining"),
+	"rule.maintenance_due":  s("maintenance due"),
+	"rule.facility_outage":  s("facility outage"),
+	"rule.clock_skew":       s("clock skew"),
+	"rule.sensor_stuck":     s("sensor stuck"),
+
+	// Device statuses.
+	"status.operational": s("operational"),
+	"status.degraded":    s("degraded"),
+	"status.down":        s("down"),
+	"status.maintenance": s("in maintenance"),
+	"status.no_data":     s("no data"),
+
+	// Kinds of equipment, in full and as an SMS writes them.
+	"kind.psa":                 s("PSA plant"),
+	"kind.concentrator":        s("concentrator"),
+	"kind.lox_tank":            s("LOX tank"),
+	"kind.cylinder_bank":       s("cylinder bank"),
+	"kind.unknown":             s("unknown device"),
+	"kind.short.psa":           s("PSA"),
+	"kind.short.concentrator":  s("CONCENTRATOR"),
+	"kind.short.lox_tank":      s("LOX_TANK"),
+	"kind.short.cylinder_bank": s("CYLINDER_BANK"),
+	"kind.short.unknown":       s(""),
+
+	// Maintained components.
+	"component.filter_elements":    s("filter elements"),
+	"component.air_compressor":     s("air compressor"),
+	"component.zeolite":            s("zeolite"),
+	"component.inlet_filter_clean": s("inlet filter cleaning"),
+	"component.inlet_filter":       s("inlet filter"),
+	"component.preventive_service": s("preventive service"),
+	"component.sieve_beds":         s("sieve beds"),
+	"component.service_history":    s("service history"),
+
+	// Operating states, power sources, severities, alert states.
+	"state.running":            s("running"),
+	"state.standby":            s("standby"),
+	"state.fault":              s("fault"),
+	"state.off":                s("off"),
+	"state.maintenance":        s("maintenance"),
+	"power.mains":              s("mains"),
+	"power.generator":          s("generator"),
+	"power.battery":            s("battery"),
+	"power.solar":              s("solar"),
+	"power.none":               s("no power"),
+	"severity.critical":        s("critical"),
+	"severity.warning":         s("warning"),
+	"severity.info":            s("info"),
+	"alert_state.pending":      s("pending"),
+	"alert_state.firing":       s("firing"),
+	"alert_state.acknowledged": s("acknowledged"),
+	"alert_state.resolved":     s("resolved"),
+
+	// What an alert says is wrong, from its rule and value.
+	"what.offline":          s("no data (offline)"),
+	"what.critical_purity":  s("purity %s"),
+	"what.low_purity":       s("purity %s"),
+	"what.low_pressure":     s("pressure %s bar, low"),
+	"what.high_pressure":    s("pressure %s bar, high"),
+	"what.no_flow":          s("running, no flow (%s L/min)"),
+	"what.overload":         s("flow %s L/min, overload"),
+	"what.device_fault":     s("device fault"),
+	"what.power_loss":       s("power lost"),
+	"what.purity_declining": s("purity falling %s pt/day"),
+	"what.maintenance_due":  s("%s: service due, %s"),
+	"what.facility_outage":  s("all devices down or without power"),
+	"what.clock_skew":       s("device clock off by %s s"),
+	"what.sensor_stuck":     s("purity sensor stuck at %s"),
+
+	// SMS.
+	"sms.tag.critical":  s("CRIT"),
+	"sms.tag.warning":   s("WARN"),
+	"sms.tag.info":      s("INFO"),
+	"sms.tag.resolved":  s("OK"),
+	"sms.tag.acked":     s("ACKED"),
+	"sms.since":         s("since %s"),
+	"sms.since_unacked": s("since %s, not acked"),
+	"sms.resolved":      s("resolved %s"),
+	"sms.acked_by":      s("by %s %s"),
+	"sms.reply":         s("- reply %s %s"),
+	"sms.group_head":    pl(2, "%[1]s %[2]d alert:", "%[1]s %[2]d alerts:"),
+	"sms.more":          pl(1, "+%d more.", "+%d more."),
+	"sms.reply_codes":   s("Reply %s + codes"),
+
+	// E-mail.
+	"email.subject_group": s("%s: %d alerts, %d critical"),
+	"email.detail":        s("alert %s, rule %s, region %s, started %s"),
+	"email.ack":           s("acknowledge: reply %s %s to the alert SMS, or in the dashboard"),
+	"email.col.state":     s("State"),
+	"email.col.facility":  s("Facility"),
+	"email.col.device":    s("Device"),
+	"email.col.what":      s("What"),
+	"email.col.when":      s("When"),
+	"email.col.code":      s("Ack code"),
+	"email.hint":          s("Reply “%s code” to the alert SMS, or acknowledge in the dashboard."),
+}
