@@ -28,18 +28,33 @@ func (e *Engine) deviceFault(d *device, r *plant.Reading) bool {
 	if fault {
 		d.faultSev = d.rs.r[slotDeviceFault].sev
 	}
-	for _, a := range r.Alarms {
+	if code, sev := alarmFault(d.rs, r.Alarms); code != "" {
+		fault = true
+		if severityRank(sev) > severityRank(d.faultSev) {
+			d.faultSev = sev
+		}
+	}
+	return fault
+}
+
+// alarmFault returns the first of the alarm codes that device_fault takes
+// and the highest severity among them ("" when it takes none). Unknown codes
+// take the rule's severity.
+func alarmFault(rs *ruleSet, alarms []string) (code string, sev plant.Severity) {
+	for _, a := range alarms {
 		c, known := alarmCodes[a]
 		switch {
 		case known && c.rule != "":
 			continue
 		case !known:
-			c.sev = d.rs.r[slotDeviceFault].sev
+			c.sev = rs.r[slotDeviceFault].sev
 		}
-		fault = true
-		if severityRank(c.sev) > severityRank(d.faultSev) {
-			d.faultSev = c.sev
+		if code == "" {
+			code = a
+		}
+		if severityRank(c.sev) > severityRank(sev) {
+			sev = c.sev
 		}
 	}
-	return fault
+	return code, sev
 }

@@ -33,23 +33,6 @@ type segment struct {
 // span is how long one reading covers.
 func (d *device) span() int64 { return int64(d.rs.intervals * float64(d.info.interval)) }
 
-// statusOf is the status a reading shows on its own (state, power, purity).
-func statusOf(d *device, st plant.State, pw plant.Power, purity float64) (plant.Status, string) {
-	switch {
-	case st == plant.StateMaintenance:
-		return plant.StatusMaintenance, "state:maintenance"
-	case st == plant.StateFault || st == plant.StateOff:
-		return plant.StatusDown, "state:" + string(st)
-	case pw == plant.PowerNone:
-		return plant.StatusDown, "power:none"
-	}
-	spec := d.rs.r[slotLowPurity].level
-	if st != plant.StateStandby && spec > 0 && !math.IsNaN(purity) && purity < spec {
-		return plant.StatusDegraded, "purity:below_spec"
-	}
-	return plant.StatusOperational, ""
-}
-
 // timelineReading extends or changes the open segment with a reading newer
 // than any before.
 // merged is true when r's state and values were merged into the device's
@@ -58,12 +41,14 @@ func statusOf(d *device, st plant.State, pw plant.Power, purity float64) (plant.
 func (e *Engine) timelineReading(d *device, r *plant.Reading, ts int64, merged bool) {
 	var st plant.Status
 	var cause string
-	if r.State != "" || r.Power != "" || r.Purity != nil || d.seg.status == "" {
-		state, pw, pur := d.state, d.power, d.values.purity
-		if !merged {
-			state, pw, pur = cmp.Or(r.State, d.state), cmp.Or(r.Power, d.power), ptrOr(r.Purity)
+	if r.State != "" || r.Power != "" || r.Purity != nil || r.Alarms != nil || d.seg.status == "" {
+		l := look{state: d.state, power: d.power, purity: d.values.purity, alarms: r.Alarms}
+		if merged {
+			l.warm = d.warmingUp(slotCriticalPurity, e.now())
+		} else {
+			l.state, l.power, l.purity = cmp.Or(r.State, d.state), cmp.Or(r.Power, d.power), ptrOr(r.Purity)
 		}
-		st, cause = statusOf(d, state, pw, pur)
+		st, cause = statusOf(d.rs, l)
 	} else {
 		st, cause = d.seg.status, d.seg.cause // a reading of extras only
 	}
@@ -97,7 +82,7 @@ func ptrOr(p *float64) float64 {
 // lateReading records a reading older than the device's newest: it fills
 // whatever no_data it covers.
 func (e *Engine) lateReading(d *device, r *plant.Reading, ts int64) {
-	st, cause := statusOf(d, r.State, r.Power, ptrOr(r.Purity))
+	st, cause := statusOf(d.rs, look{state: r.State, power: r.Power, purity: ptrOr(r.Purity), alarms: r.Alarms})
 	end := ts + d.span()
 	if d.seg.status != "" && end > d.seg.start && ts < d.seg.start {
 		end = d.seg.start
@@ -279,13 +264,9 @@ func (e *Engine) withOpen(id plant.DeviceID, ivs []plant.StatusInterval, now int
 	}
 	sh := e.shardOf(id)
 	sh.mu.Lock()
-	cover, skew := int64(0), int64(0)
-	if d := sh.devs[id]; d != nil && d.seg.status != "" && d.seg.start == ivs[n-1].Start.UnixNano() {
-		cover, skew = d.seg.cover, d.clk.skew
-	}
-	sh.mu.Unlock()
-	if cover != 0 && cover+skew <= now { // cover is in device time
-		ivs[n-1].End = unixUTC(cover)
+	defer sh.mu.Unlock()
+	if d := sh.devs[id]; d != nil && d.seg.status != "" && d.seg.start == ivs[n-1].Start.UnixNano() && !d.covers(now) {
+		ivs[n-1].End = unixUTC(d.seg.cover)
 	}
 	return ivs
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/oxywatch/oxywatch/ingest"
+	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
 
@@ -39,7 +41,7 @@ type Options struct {
 
 	Registry    Registry
 	Live        Live       // *ingest.Fleet
-	Status      StatusFunc // nil: DefaultStatus
+	Status      StatusFunc // the alerting engine's; nil: every device no_data
 	Readings    Readings   // NewInfluxReadings(influx)
 	Alerts      Alerts
 	Silences    Silences
@@ -72,7 +74,7 @@ func (o *Options) defaults() {
 		o.Registerer = prometheus.NewRegistry()
 	}
 	if o.Status == nil {
-		o.Status = DefaultStatus
+		o.Status = func(plant.Device, ingest.DeviceState, bool, time.Time) plant.Status { return plant.StatusNoData }
 	}
 	if o.RateLimit == 0 {
 		o.RateLimit = 20

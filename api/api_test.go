@@ -13,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
@@ -482,34 +481,6 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	f := newFixture(t)
 	wantProblem(t, f.do("viewer", "GET", "/api/v1/nothing", nil), 404)
 	wantProblem(t, f.do("viewer", "PATCH", "/api/v1/devices/n-psa-1", nil), 405)
-}
-
-func TestDefaultStatus(t *testing.T) {
-	now := testNow
-	d := plant.Device{Kind: plant.KindPSA, ReportIntervalS: 60}
-	cases := []struct {
-		name    string
-		reading *plant.Reading
-		seen    time.Duration
-		want    plant.Status
-	}{
-		{"never", nil, 0, plant.StatusNoData},
-		{"silent", &plant.Reading{State: plant.StateRunning}, 4 * time.Minute, plant.StatusNoData},
-		{"fault", &plant.Reading{State: plant.StateFault}, time.Minute, plant.StatusDown},
-		{"no power", &plant.Reading{State: plant.StateRunning, Power: plant.PowerNone}, time.Minute, plant.StatusDown},
-		{"maintenance", &plant.Reading{State: plant.StateMaintenance}, time.Minute, plant.StatusMaintenance},
-		{"low purity", &plant.Reading{State: plant.StateRunning, Values: plant.Values{Purity: plant.Float(88)}}, time.Minute, plant.StatusDegraded},
-		{"good", &plant.Reading{State: plant.StateRunning, Values: plant.Values{Purity: plant.Float(93)}}, time.Minute, plant.StatusOperational},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var state ingest.DeviceState
-			state.LastReading, state.LastSeen = c.reading, now.Add(-c.seen)
-			if got := DefaultStatus(d, state, c.reading != nil, now); got != c.want {
-				t.Errorf("got %s, want %s", got, c.want)
-			}
-		})
-	}
 }
 
 // slowAlerts blocks until the request's deadline.

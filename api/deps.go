@@ -43,8 +43,9 @@ type Live interface {
 }
 
 // StatusFunc gives a device's status now (CONTRACT §6), from its registry
-// entry and live state (ok is false when the device never spoke). When
-// Options.Status is nil, DefaultStatus is used.
+// entry and live state (ok is false when the device never spoke). The
+// alerting engine decides it (alerting.Engine.Status), the one place that
+// does, so the API agrees with the alerts and the timelines.
 type StatusFunc func(d plant.Device, st ingest.DeviceState, ok bool, now time.Time) plant.Status
 
 // ReadingsQuery asks for one device's history.

@@ -92,7 +92,7 @@ func newFixture(t testing.TB, tweak ...func(*Options)) *fixture {
 		Tokens: toks, AdminToken: configAdmin, Audit: audit,
 		Registry: f.reg, Live: f.fleet, Readings: f.readings, Alerts: f.alerts, Silences: f.silences,
 		Maintenance: f.maint, Contacts: f.contacts, Deliveries: fakeDeliveries, Reports: f.reports,
-		Now: clock, RateLimit: -1,
+		Status: fakeStatus, Now: clock, RateLimit: -1,
 	}
 	for _, fn := range tweak {
 		fn(&f.opt)
@@ -481,3 +481,21 @@ func (f *fakeReadings) Readings(_ context.Context, q ReadingsQuery) ([]Point, er
 }
 
 var errBoom = errors.New("boom: database on fire")
+
+// fakeStatus stands in for the alerting engine's status: it reads the
+// newest reading's state and a 90 % purity spec, and calls a device silent
+// for 3 minutes no_data.
+func fakeStatus(_ plant.Device, st ingest.DeviceState, ok bool, now time.Time) plant.Status {
+	r := st.LastReading
+	switch {
+	case !ok || r == nil || now.Sub(st.LastSeen) > 3*time.Minute:
+		return plant.StatusNoData
+	case r.State == plant.StateFault || r.State == plant.StateOff:
+		return plant.StatusDown
+	case r.State == plant.StateMaintenance:
+		return plant.StatusMaintenance
+	case r.Purity != nil && *r.Purity < 90:
+		return plant.StatusDegraded
+	}
+	return plant.StatusOperational
+}

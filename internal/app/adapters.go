@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/oxywatch/oxywatch/alerting"
 	"github.com/oxywatch/oxywatch/alerting/notify"
 	"github.com/oxywatch/oxywatch/api"
+	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 	"github.com/oxywatch/oxywatch/report"
@@ -29,6 +31,14 @@ func apiError(err error) error {
 		return fmt.Errorf("%w: %w", api.ErrConflict, err)
 	}
 	return err
+}
+
+// engineStatus gives the API the alerting engine's device status, the one
+// implementation of CONTRACT §6 (the timelines and reports read the same).
+func engineStatus(e *alerting.Engine) api.StatusFunc {
+	return func(d plant.Device, _ ingest.DeviceState, _ bool, now time.Time) plant.Status {
+		return e.Status(d, now)
+	}
 }
 
 // contacts serves api.Contacts from notify.
