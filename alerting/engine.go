@@ -25,6 +25,13 @@ type Notifier interface {
 	Enqueue(ctx context.Context, tx *sql.Tx, ts []plant.Transition) error
 }
 
+// Committer is implemented by a Notifier that wants to hear when the
+// transaction it was handed transitions in has committed: its rows can be
+// read from then on, not before.
+type Committer interface {
+	Committed()
+}
+
 // NotifierFunc adapts a function to Notifier.
 type NotifierFunc func(ctx context.Context, tx *sql.Tx, ts []plant.Transition) error
 
@@ -46,7 +53,7 @@ type Options struct {
 	// Devices lists the registry at start, so that a device that never
 	// reports goes offline too. Optional.
 	Devices  func() []plant.Device
-	Notifier Notifier         // nil: transitions are only persisted
+	Notifier Notifier         // nil: transitions are only persisted; a Committer hears each commit
 	Now      func() time.Time // nil: time.Now
 
 	Tick            time.Duration // timer resolution; default 1s

@@ -267,12 +267,20 @@ func (w *writer) commit(ctx context.Context, ops []op) error {
 			trs = append(trs, plant.Transition{Alert: o.alert, From: o.from, To: o.to, At: unixUTC(o.at)})
 		}
 	}
-	if len(trs) > 0 && w.e.opt.Notifier != nil {
-		if err := w.e.opt.Notifier.Enqueue(ctx, tx, trs); err != nil {
-			return fmt.Errorf("enqueue notifications: %w", err)
-		}
+	n := w.e.opt.Notifier
+	if len(trs) == 0 || n == nil {
+		return tx.Commit()
 	}
-	return tx.Commit()
+	if err := n.Enqueue(ctx, tx, trs); err != nil {
+		return fmt.Errorf("enqueue notifications: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if c, ok := n.(Committer); ok {
+		c.Committed()
+	}
+	return nil
 }
 
 // exec runs one of the frequent statements, prepared once per writer.

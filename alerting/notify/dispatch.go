@@ -10,10 +10,6 @@ import (
 	"time"
 )
 
-// burst is how soon the outbox is read again after an Enqueue, whose
-// transaction may not have committed at the first look.
-var burst = []time.Duration{time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond, 100 * time.Millisecond, 300 * time.Millisecond}
-
 // permanentError marks a send that must not be retried.
 type permanentError struct{ err error }
 
@@ -48,24 +44,17 @@ func (s *Service) loop(ctx context.Context) error {
 	sem := make(chan struct{}, s.cfg.Workers)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	next := len(burst)
 	for {
 		select {
 		case <-ctx.Done():
 			return s.drain(&wg, cancelSends)
 		case <-s.stop:
 			return s.drain(&wg, cancelSends)
-		case <-s.wake:
-			next = 0
-		case <-timer.C:
+		case <-s.wake: // a commit with rows to send, or a worker free
+		case <-timer.C: // escalations, retries and grouped rows falling due
 		}
 		s.poll(ctx, sendCtx, &wg, sem)
-		d := s.cfg.PollInterval
-		if next < len(burst) {
-			d = burst[next]
-			next++
-		}
-		timer.Reset(d)
+		timer.Reset(s.cfg.PollInterval)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +23,9 @@ import (
 	"github.com/oxywatch/oxywatch/internal/store"
 )
 
+// notify hears when the alerting writer's transaction commits.
+var _ alerting.Committer = (*notify.Service)(nil)
+
 // smsArrival is one request at the fake gateway.
 type smsArrival struct {
 	to, text string
@@ -34,9 +36,9 @@ type smsArrival struct {
 // one SQLite file: a plant reporting state "fault" becomes a device_fault
 // alert, whose SMS reaches a loopback gateway; the engineer's "ACK" reply
 // acknowledges it and the colleague told with her hears who took it. The
-// time from handing the reading to the engine (what ingest does after
-// decoding) to the gateway receiving the SMS is measured with a zero group
-// window.
+// poll interval is an hour, so every SMS went out because the alerting
+// writer's commit woke notify (BenchmarkCommitToProvider measures the
+// latency).
 func TestEndToEndPlantDownToSMS(t *testing.T) {
 	arrivals := make(chan smsArrival, 64)
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +57,7 @@ func TestEndToEndPlantDownToSMS(t *testing.T) {
 	defer db.Close()
 	cfg := config.Defaults().Notify
 	cfg.GroupWindow, cfg.RateLimit, cfg.SMSDailyBudget = 0, 0, 0
+	cfg.PollInterval = time.Hour
 	cfg.SMS.Provider, cfg.SMS.HTTP.URL, cfg.SMS.InboundToken = "http", gw.URL, "in-secret"
 	senders, err := notify.SendersFromConfig(cfg, gw.Client())
 	if err != nil {
@@ -93,12 +96,10 @@ func TestEndToEndPlantDownToSMS(t *testing.T) {
 	defer wg.Wait()
 	defer cancel()
 
-	var lat []time.Duration
 	var grace []string // texts Grace got
 	for i := range plants {
 		id := plant.DeviceID(fmt.Sprintf("psa-%02d", i))
-		start := time.Now()
-		eng.ObserveReading(plant.Reading{Device: id, Time: start, State: plant.StateFault, Alarms: []string{"compressor_fault"}}, true)
+		eng.ObserveReading(plant.Reading{Device: id, Time: time.Now(), State: plant.StateFault, Alarms: []string{"compressor_fault"}}, true)
 		for range 2 { // Grace and Peter
 			a := waitArrival(t, arrivals)
 			if !strings.Contains(a.text, string(id)) {
@@ -106,15 +107,8 @@ func TestEndToEndPlantDownToSMS(t *testing.T) {
 			}
 			if a.to == "+256772000111" {
 				grace = append(grace, a.text)
-				lat = append(lat, a.at.Sub(start))
 			}
 		}
-	}
-	slices.Sort(lat)
-	p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
-	t.Logf("reading → SMS at the gateway over %d plants: p50 %s, p99 %s, max %s", len(lat), p50, p99, lat[len(lat)-1])
-	if p99 >= time.Second {
-		t.Errorf("got p99 %s, want under 1s", p99)
 	}
 
 	// Grace acknowledges the first plant's alert by SMS reply.

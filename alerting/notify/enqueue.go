@@ -23,17 +23,22 @@ const (
 
 // Enqueue routes transitions and writes their outbox rows and escalation
 // schedule in tx, the caller's transaction that stores the transitions. It
-// sends nothing: the workers do once tx has committed. Enqueueing the same
-// transition twice writes nothing the second time.
+// sends nothing: the workers do once the caller says tx has committed
+// (Committed), or at the next poll. Enqueueing the same transition twice
+// writes nothing the second time.
 func (s *Service) Enqueue(ctx context.Context, tx *sql.Tx, ts []plant.Transition) error {
 	for _, t := range ts {
 		if err := s.enqueueOne(ctx, tx, t); err != nil {
 			return fmt.Errorf("notify: enqueue %s: %w", t.Key(), err)
 		}
 	}
-	s.nudge()
 	return nil
 }
+
+// Committed wakes the workers: the transaction Enqueue wrote in has
+// committed, so its rows are there to read. The alerting writer calls it
+// after each commit (alerting.Committer).
+func (s *Service) Committed() { s.nudge() }
 
 func (s *Service) enqueueOne(ctx context.Context, tx *sql.Tx, t plant.Transition) error {
 	if t.To == plant.AlertPending || (t.To == plant.AlertResolved && (t.From == plant.AlertPending || t.From == "")) {

@@ -139,6 +139,7 @@ func enqueueIn(t testing.TB, db *sql.DB, s *Service, ts ...plant.Transition) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	s.Committed()
 }
 
 // step runs one round of the workers, escalation included, and waits for

@@ -192,7 +192,7 @@ func (s *Service) Stop() {
 	}
 }
 
-// nudge wakes the workers soon after an Enqueue.
+// nudge wakes the workers: rows were committed or a worker is free.
 func (s *Service) nudge() {
 	select {
 	case s.wake <- struct{}{}:
