@@ -35,10 +35,12 @@ func statusOf(rs *ruleSet, l look) (plant.Status, string) {
 	switch {
 	case l.state == plant.StateMaintenance:
 		return plant.StatusMaintenance, "state:maintenance"
+	case l.power == plant.PowerNone:
+		// before the state: a unit without power also reports itself off,
+		// and the cause a report names is the mains, not the switch
+		return plant.StatusDown, "power:none"
 	case l.state == plant.StateFault || l.state == plant.StateOff:
 		return plant.StatusDown, "state:" + string(l.state)
-	case l.power == plant.PowerNone:
-		return plant.StatusDown, "power:none"
 	}
 	if rs.r[slotDeviceFault].on {
 		if code, sev := alarmFault(rs, l.alarms); sev == plant.SeverityCritical {

@@ -156,6 +156,7 @@ func (s *server) routes(r chi.Router) {
 	r.With(need(RoleViewer)).Get("/maintenance/due", s.maintenanceDue)
 
 	r.With(need(RoleViewer)).Get("/facilities", s.listFacilities)
+	r.With(need(RoleAdmin)).Post("/facilities/import", s.importFacilities)
 	r.With(need(RoleViewer)).Get("/facilities/{id}", s.getFacility)
 	r.With(need(RoleAdmin)).Put("/facilities/{id}", s.putFacility)
 
