@@ -10,9 +10,11 @@ import (
 )
 
 // defaultLanguage is the language of messages to a contact who chose none,
-// and of webhook text. It will be config notify.language once that key
-// exists; until then, English.
-func (s *Service) defaultLanguage() i18n.Lang { return i18n.English }
+// and of webhook text: config notify.language, else English.
+func (s *Service) defaultLanguage() i18n.Lang {
+	l, _ := i18n.Parse(s.cfg.Language)
+	return l.Or(i18n.English)
+}
 
 // printerFor returns the printer for the recipient of ps: the contact's
 // language as stored now, else the deployment default.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -11,6 +12,7 @@ import (
 // owns this file.
 type Notify struct {
 	TimeZone        string        `yaml:"time_zone" doc:"IANA zone for times written in messages and for the daily SMS budget, e.g. Africa/Kampala"`
+	Language        string        `yaml:"language" doc:"language of messages to contacts who chose none, and of webhook text: en, fr or pt"`
 	GroupWindow     time.Duration `yaml:"group_window" doc:"transitions at one facility within this window go to a recipient as one message; 0 sends at once"`
 	RateLimit       int           `yaml:"rate_limit_per_hour" doc:"most messages per recipient and channel in an hour; later ones wait and are grouped; 0 is no limit"`
 	SMSDailyBudget  int           `yaml:"sms_daily_budget" doc:"most SMS a deployment sends a day; beyond it contacts are told by email only; 0 is no limit"`
@@ -105,6 +107,7 @@ type NotifyWebhook struct {
 func defaultNotify() Notify {
 	return Notify{
 		TimeZone:        "UTC",
+		Language:        "en",
 		GroupWindow:     30 * time.Second,
 		RateLimit:       20,
 		SMSDailyBudget:  500,
@@ -155,6 +158,9 @@ func DefaultTiersFor(sev string) []Tier {
 func (n *Notify) validate(bad func(key, format string, args ...any)) {
 	if _, err := time.LoadLocation(n.TimeZone); err != nil || n.TimeZone == "" {
 		bad("notify.time_zone", "%q is not an IANA time zone such as Africa/Kampala", n.TimeZone)
+	}
+	if lang := strings.ToLower(strings.TrimSpace(n.Language)); lang != "en" && lang != "fr" && lang != "pt" && !strings.HasPrefix(lang, "en-") && !strings.HasPrefix(lang, "fr-") && !strings.HasPrefix(lang, "pt-") {
+		bad("notify.language", "%q is not a language OxyWatch writes: en, fr or pt (a regional form such as fr-SN is accepted)", n.Language)
 	}
 	notifyNonNegative(bad, "notify.group_window", n.GroupWindow)
 	if n.RateLimit < 0 {
