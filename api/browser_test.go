@@ -196,6 +196,9 @@ func TestDashboardShowsOnlyWhatTheTokenMaySee(t *testing.T) {
 	if buttons != 0 {
 		t.Errorf("a viewer sees %d action buttons, want none", buttons)
 	}
+	if contacts := run(t, ctx, "contacts link", chromedp.Evaluate[bool](`document.getElementById("nav-contacts").hidden`)); !contacts {
+		t.Error("a viewer is offered the contacts view, which is for engineers")
+	}
 	// A phone keeps its screen for the board: one slim header row, nothing
 	// wider than the screen.
 	header := run(t, ctx, "header height", chromedp.Evaluate[float64](`document.querySelector("body > header").getBoundingClientRect().height`))

@@ -280,11 +280,21 @@ func (z zoneReports) Uptime(context.Context, ReportQuery) (Report, error) {
 // deployment's zone.
 func TestDashboardChartRanges(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.Reports = zoneReports{&fakeReports{}, "Africa/Kampala"} })
+	f.alerts.add(plant.Alert{Rule: "low_pressure", Device: "n-con-2", Facility: "f-north", Region: "north", Severity: plant.SeverityWarning,
+		State: plant.AlertFiring, StartedAt: time.Now().Add(-5 * time.Minute), Value: plant.Float(0.21)})
 	ctx, url := browser(t, f)
 	logIn(t, ctx, url, f.tok["viewer"])
 	const purity = `.history[data-range="%s"] .chart[data-field="purity_pct"] polyline`
-	do(t, ctx, "device page",
+	// A problem 5 minutes old is shown over the last hour, not as a
+	// sliver of a day.
+	do(t, ctx, "a device with a fresh alert",
+		chromedp.Navigate(url+"/#/device/n-con-2"),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(purity, "1h"))),
+	)
+	do(t, ctx, "choose 1 h on another device",
 		chromedp.Navigate(url+"/#/device/n-psa-1"),
+		chromedp.WaitVisible(chromedp.CSS(`.history .chart[data-field="purity_pct"] polyline`)),
+		chromedp.Click(chromedp.CSS(`button.range[data-range="6h"]`)),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(purity, "6h"))),
 		chromedp.Click(chromedp.CSS(`button.range[data-range="1h"]`)),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(purity, "1h"))),
@@ -352,4 +362,52 @@ func TestDashboardHistoryUnavailable(t *testing.T) {
 		t.Errorf("%d empty charts drawn while history is unavailable, want none", n)
 	}
 	screenshot(t, ctx, "history-unavailable.png")
+}
+
+// TestDashboardSiteOutageIsOneCard: every device of a facility without
+// power is one facility card, not a card per device.
+func TestDashboardSiteOutageIsOneCard(t *testing.T) {
+	f := newFixture(t)
+	for _, id := range []string{"s-con-1", "s-con-2", "s-con-3"} {
+		seed(t, f, plant.Device{ID: plant.DeviceID(id), Kind: plant.KindConcentrator, Facility: "f-south", Region: "south", RatedFlowLPM: 10}, plant.StateOff, 21)
+	}
+	f.alerts.add(plant.Alert{Rule: "facility_outage", Facility: "f-south", Region: "south", Severity: plant.SeverityCritical,
+		State: plant.AlertFiring, StartedAt: testNow.Add(-10 * time.Minute), Summary: "all 4 devices of facility South District are offline, on battery or without power"})
+	ctx, url := browser(t, f)
+	logIn(t, ctx, url, f.tok["viewer"])
+	const south = `#fleet section[data-facility="f-south"]`
+	do(t, ctx, "see the fleet", chromedp.WaitVisible(chromedp.CSS(south+` .outage`)))
+	card := run(t, ctx, "outage card", chromedp.Text(chromedp.CSS(south+` .outage`)))
+	if !strings.Contains(card, "Site-wide outage at South District") || !strings.Contains(card, "Phone the site") {
+		t.Errorf("the outage card says %q, want the facility's name and what to do", card)
+	}
+	cards := run(t, ctx, "device cards", chromedp.Evaluate[int](`document.querySelectorAll('`+south+` .grid a.device').length`))
+	chips := run(t, ctx, "device chips", chromedp.Evaluate[int](`document.querySelectorAll('`+south+` .chips a.device').length`))
+	if cards != 0 || chips != 4 {
+		t.Errorf("South District shows %d device cards and %d chips, want one outage card and its 4 devices as chips", cards, chips)
+	}
+}
+
+// TestDashboardContacts: engineers see who is told, the facilities nobody
+// is told about, and the latest messages.
+func TestDashboardContacts(t *testing.T) {
+	f := newFixture(t)
+	if err := f.contacts.Delete(context.Background(), 3); err != nil { // the national desk
+		t.Fatal(err)
+	}
+	if err := f.reg.PutFacility(context.Background(), plant.Facility{ID: "f-east", Name: "East Health Centre", Region: "east", Country: "UG"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, url := browser(t, f)
+	logIn(t, ctx, url, f.tok["engineer"])
+	do(t, ctx, "contacts", chromedp.Click(chromedp.ID("nav-contacts")), chromedp.WaitVisible(chromedp.ID("contacts")))
+	warn := run(t, ctx, "uncovered", chromedp.Text(chromedp.ID("uncovered")))
+	if !strings.Contains(warn, "East Health Centre") || strings.Contains(warn, "North Referral") {
+		t.Errorf("the uncovered facilities warning says %q, want East Health Centre only", warn)
+	}
+	log := run(t, ctx, "deliveries", chromedp.Text(chromedp.ID("deliveries")))
+	if !strings.Contains(log, "Grace") || !strings.Contains(log, "failed") {
+		t.Errorf("the latest messages say %q, want Grace's SMS and the failed e-mail", log)
+	}
+	screenshot(t, ctx, "contacts.png")
 }

@@ -40,9 +40,14 @@ function dialog(id, title, fields, submitLabel, submit) {
   d.addEventListener("cancel", (e) => { e.preventDefault(); close(); });
   document.body.append(d);
   d.showModal();
-  const first = form.querySelector("input:not([value]), input[value=''], textarea, select");
-  if (first) first.focus();
+  const empty = [...form.querySelectorAll("input[required]")].find((i) => !i.value);
+  (empty || button).focus();
   return d;
+}
+
+// closeDialogs closes what a view opened, when the view changes.
+export function closeDialogs() {
+  for (const d of document.querySelectorAll("dialog")) { d.close(); d.remove(); }
 }
 
 const field = (label, input, hint) => el("label", { class: "field" }, el("span", {}, label), input, hint ? el("small", { class: "muted" }, hint) : null);
@@ -72,14 +77,15 @@ export function ackDialog(a, done) {
 // silenceDialog asks for a silence or a planned maintenance. preset holds
 // the matchers on offer: {device, facility, region, rule, maintenance}.
 export function silenceDialog(preset, done) {
+  const maintenance = !!preset.maintenance;
+  const m = maintenance ? "_maint" : "";
   const scopes = [];
   if (preset.device && preset.rule) scopes.push(["rule", t("silence.scope.rule", { rule: ruleWord(preset.rule), device: preset.device })]);
-  if (preset.device) scopes.push(["device", t("silence.scope.device", { device: preset.device })]);
-  if (preset.facility) scopes.push(["facility", t("silence.scope.facility", { facility: preset.facilityName || preset.facility })]);
-  const maintenance = !!preset.maintenance;
+  if (preset.device) scopes.push(["device", t("silence.scope.device" + m, { device: preset.device })]);
+  if (preset.facility) scopes.push(["facility", t("silence.scope.facility" + m, { facility: preset.facilityName || preset.facility })]);
   const title = maintenance ? t("maint.plan_title", { target: preset.device || preset.facilityName || preset.facility }) : t("silence.title");
   const fields = [
-    scopes.length > 1 ? el("fieldset", { class: "field" }, el("legend", {}, t("silence.scope")),
+    scopes.length > 1 ? el("fieldset", { class: "field" }, el("legend", {}, t("silence.scope" + m)),
       scopes.map(([v, label], i) => el("label", { class: "radio" },
         el("input", { type: "radio", name: "scope", value: v, checked: i === 0 }), " ", label))) : null,
     el("div", { class: "field-row" },

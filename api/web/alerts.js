@@ -2,7 +2,7 @@
 // the next step, who was told, and service reminders kept apart so they do
 // not drown the faults.
 import { t } from "./strings.js";
-import { el, api, all, optional, can, when, liveAge, duration, errorText } from "./core.js";
+import { el, api, all, optional, can, when, liveAge, duration, errorText, fold } from "./core.js";
 import {
   SEVERITY_ORDER, severityRank, kindWord, ruleWord, alertHeadline, nextStep, silencesFor, silenceTarget,
 } from "./explain.js";
@@ -16,26 +16,46 @@ export const isService = (a) => a.rule === "maintenance_due";
 
 export async function alertsView(ctx) {
   const resolved = alertFilters.state === "resolved";
-  const [list, devices, , silences, deliveries] = await Promise.all([
+  const [list, devices, , silences] = await Promise.all([
     resolved ? api("/alerts?state=resolved&limit=200").then((p) => p.items) : ctx.activeAlerts(),
-    all("/devices"), ctx.facilities(), optional(all("/silences")), deliveryLog(),
+    all("/devices"), ctx.facilities(), optional(all("/silences")),
   ]);
-  const c = alertContext(ctx, devices, silences.items, deliveries);
   const shown = list.filter((a) => (!alertFilters.region || a.region === alertFilters.region) &&
     (!alertFilters.facility || a.facility === alertFilters.facility) && (!alertFilters.severity || a.severity === alertFilters.severity) &&
     (!alertFilters.rule || a.rule === alertFilters.rule) && (resolved || alertFilters.state === "active" || a.state === alertFilters.state));
   sortAlerts(shown, resolved);
-  const faults = shown.filter((a) => !isService(a));
+  const { top: faults, folded } = resolved ? { top: shown.filter((a) => !isService(a)), folded: new Map() } : foldOutages(shown.filter((a) => !isService(a)));
   const service = shown.filter(isService);
+  const c = alertContext(ctx, devices, silences.items, await deliveriesOf(faults));
+  c.folded = folded;
+  const untold = faults.filter((a) => nobodyTold(a, c)).length;
   return el("div", {},
     el("h2", {}, t(resolved ? "alerts.title_resolved" : "alerts.title")),
     filterBar(list, ctx),
+    untold ? el("div", { class: "error-box", id: "untold", role: "note" }, el("strong", {}, t("told.nobody_summary", { n: untold })), " ",
+      t("told.nobody_help"), " ", el("a", { href: "#/contacts" }, t("told.contacts_link"))) : null,
     faults.length ? el("div", { id: "alerts" }, faults.map((a) => alertCard(a, c)))
       : el("p", { class: "muted", id: "alerts-empty" }, t(filtered() ? "alerts.none_match" : resolved ? "alerts.none_resolved" : "alerts.none")),
     service.length ? serviceSection(service, c) : null);
 }
 
 const filtered = () => ["region", "facility", "severity", "rule"].some((k) => alertFilters[k]) || !["active", "resolved"].includes(alertFilters.state);
+
+// Device alerts that a site-wide outage explains (each device offline or
+// without power) are folded into the outage's card.
+const OUTAGE_PARTS = ["offline", "power_loss"];
+
+// foldOutages splits a sorted list into the alerts to show and, per
+// facility in an outage, the device alerts folded into it.
+export function foldOutages(list) {
+  const out = new Set(list.filter((a) => a.rule === "facility_outage" && a.state !== "resolved").map((a) => a.facility));
+  const top = [], folded = new Map();
+  for (const a of list) {
+    if (a.device && out.has(a.facility) && OUTAGE_PARTS.includes(a.rule)) folded.set(a.facility, [...(folded.get(a.facility) || []), a]);
+    else top.push(a);
+  }
+  return { top, folded };
+}
 
 // sortAlerts: critical before warning before info, the oldest first (the
 // longest-standing problem is the most urgent); resolved ones newest first.
@@ -44,16 +64,26 @@ export function sortAlerts(list, resolved) {
     (resolved ? Date.parse(b.resolved_at) - Date.parse(a.resolved_at) : Date.parse(a.started_at) - Date.parse(b.started_at)) || a.id - b.id);
 }
 
-// deliveryLog reads the newest page of the delivery log once per refresh;
-// it answers for every alert that started after its oldest row.
-async function deliveryLog() {
-  if (!can("engineer")) return { items: [], missing: true };
-  const limit = 1000;
-  const r = await optional(api("/deliveries?limit=" + limit).then((p) => p.items));
+// Who was told about each alert shown, read per alert (a few rows each,
+// light on a GSM link) and kept for half a minute.
+const DELIVERY_TTL_MS = 30e3, DELIVERY_MAX_ALERTS = 30;
+const toldCache = new Map(); // alert id -> {at, rows}
+
+export async function deliveriesOf(alerts) {
+  if (!can("engineer")) return null;
+  const now = Date.now();
   const byAlert = new Map();
-  for (const d of r.items) byAlert.set(d.alert_id, [...(byAlert.get(d.alert_id) || []), d]);
-  const oldest = r.items.length ? Date.parse(r.items[r.items.length - 1].created_at) : 0;
-  return { missing: r.missing, byAlert, since: r.items.length < limit ? 0 : oldest };
+  await Promise.all(alerts.filter((a) => a.state !== "resolved").slice(0, DELIVERY_MAX_ALERTS).map(async (a) => {
+    let hit = toldCache.get(a.id);
+    if (!hit || now - hit.at > DELIVERY_TTL_MS) {
+      const r = await optional(api("/deliveries?limit=50&alert_id=" + a.id).then((p) => p.items));
+      if (r.missing) return;
+      hit = { at: now, rows: r.items.filter((d) => d.alert_id === a.id) };
+      toldCache.set(a.id, hit);
+    }
+    byAlert.set(a.id, hit.rows);
+  }));
+  return byAlert;
 }
 
 export function alertContext(ctx, devices, silences, deliveries) {
@@ -103,14 +133,21 @@ export function alertCard(a, c) {
       t(s.maintenance ? "alert.in_maintenance" : "alert.silenced", { until: when(s.ends_at), comment: s.comment }),
       can("engineer") ? [" ", endButton(s, c)] : null)),
     actions(a, c, dev, facName, muted.length > 0),
-    el("details", { class: "tech" }, el("summary", {}, t("alert.details")),
+    foldedPart(a, c),
+    fold("tech-" + a.id, { class: "tech" }, t("alert.details"),
       el("p", {}, t("alert.details_text", { rule: a.rule, id: a.id, summary: a.summary }))));
 }
 
+// nobodyTold: the delivery log was read for an open alert that should
+// have been sent, and holds nothing.
+function nobodyTold(a, c) {
+  const rows = c.deliveries && c.deliveries.get(a.id);
+  return !!rows && !rows.length && a.state !== "resolved" && a.severity !== "info" && !silencesFor(c.silences, a).length;
+}
+
 function toldLine(a, c, muted) {
-  const log = c.deliveries;
-  if (!log || log.missing) return null;
-  const rows = log.byAlert.get(a.id) || [];
+  const rows = c.deliveries && c.deliveries.get(a.id);
+  if (!rows) return null; // not read (a viewer, a resolved alert, or too many)
   if (rows.length) {
     const seen = new Set();
     const items = [];
@@ -127,7 +164,6 @@ function toldLine(a, c, muted) {
   }
   if (a.state === "resolved" || a.severity === "info") return null;
   if (muted) return el("p", { class: "told muted" }, t("told.silenced"));
-  if (Date.parse(a.started_at) < log.since) return null; // older than the log page read
   return el("p", { class: "told warn", role: "note" }, t("told.nobody"));
 }
 
@@ -135,6 +171,16 @@ function toldLine(a, c, muted) {
 function deliveryTime(d) {
   const ts = Date.parse(d.sent_at || d.created_at);
   return ts > Date.UTC(2000, 0, 1) ? t("told.at", { time: when(ts) }) : "";
+}
+
+// foldedPart lists, in an outage's card, the device alerts it explains.
+function foldedPart(a, c) {
+  const parts = a.rule === "facility_outage" && c.folded ? c.folded.get(a.facility) : null;
+  if (!parts || !parts.length) return null;
+  return fold("folded-" + a.id, { class: "folded" }, t("alerts.folded", { n: parts.length }),
+    el("ul", {}, parts.map((x) => el("li", { "data-alert": x.id },
+      el("a", { href: "#/device/" + encodeURIComponent(x.device) }, x.device), " — ",
+      alertHeadline(x, c.devByID.get(x.device)), " · ", t("alert.since", { time: when(x.started_at) })))));
 }
 
 function actions(a, c, dev, facName, muted) {
@@ -167,8 +213,8 @@ export function endButton(s, c) {
 
 // serviceSection lists service reminders compactly, folded by default.
 function serviceSection(list, c) {
-  return el("details", { class: "service", id: "service-due" },
-    el("summary", {}, t("alerts.service", { n: list.length }), " ", el("a", { href: "#/maintenance" }, t("alerts.service_link"))),
+  return fold("service", { class: "service", id: "service-due" },
+    [t("alerts.service", { n: list.length }), " ", el("a", { href: "#/maintenance" }, t("alerts.service_link"))],
     el("ul", { class: "service-list" }, list.map((a) => el("li", { "data-alert": a.id },
       el("a", { href: "#/device/" + encodeURIComponent(a.device) }, a.device), " · ", c.facName(a.facility), " — ",
       alertHeadline(a, c.devByID.get(a.device))))));

@@ -5,12 +5,14 @@
 // so at once and greys what it shows.
 import { t, S } from "./strings.js";
 import {
-  $, el, api, all, session, conn, POLL_MS, setZone, tickAges, paintConnection, errorText, setUnauthorizedHandler,
+  $, el, api, all, can, session, conn, POLL_MS, setZone, tickAges, paintConnection, errorText, setUnauthorizedHandler,
 } from "./core.js";
 import { fleetView } from "./fleet.js";
-import { alertsView, isService } from "./alerts.js";
+import { alertsView, isService, foldOutages } from "./alerts.js";
 import { deviceView } from "./device.js";
 import { silencesView, maintenanceView } from "./silences.js";
+import { contactsView } from "./contacts.js";
+import { closeDialogs } from "./actions.js";
 
 let timer = null;
 let generation = 0;     // the newest refresh; older ones drop their result
@@ -32,6 +34,7 @@ async function login(token) {
   $("who").textContent = $("who-phone").textContent =
     [me.name || me.id, t("role." + me.role), me.regions.length ? me.regions.join(", ") : ""].filter(Boolean).join(" · ");
   $("login").hidden = true; $("app").hidden = false; $("nav").hidden = false; $("phone-footer").hidden = false;
+  $("nav-contacts").hidden = !can("engineer");
   await loadZone();
   route();
 }
@@ -52,6 +55,7 @@ async function loadZone() {
 }
 
 function logout(msg) {
+  closeDialogs();
   session.token = "";
   session.me = null;
   sessionStorage.removeItem("oxywatch-zone");
@@ -76,6 +80,7 @@ function currentView() {
     return { nav: "fleet", render: (ctx) => deviceView(ctx, id) };
   }
   const views = { "#/alerts": ["alerts", alertsView], "#/silences": ["silences", silencesView], "#/maintenance": ["maintenance", maintenanceView] };
+  if (can("engineer")) views["#/contacts"] = ["contacts", contactsView];
   const [nav, render] = views[hash] || ["fleet", fleetView];
   return { nav, render };
 }
@@ -83,7 +88,11 @@ function currentView() {
 // route starts a new view: a fresh page scrolled to the top.
 function route() {
   if (!session.me) return;
-  for (const a of document.querySelectorAll("nav a[data-view]")) a.classList.toggle("active", a.dataset.view === currentView().nav);
+  closeDialogs();
+  for (const a of document.querySelectorAll("nav a[data-view]")) {
+    a.classList.toggle("active", a.dataset.view === currentView().nav);
+    if (a.classList.contains("active")) a.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
   $("view").replaceChildren(el("p", { class: "muted" }, t("status.loading")));
   $("view-error").hidden = true;
   scrollReset = true;
@@ -143,7 +152,7 @@ function replace(node) {
 // showAlertCount puts the number of unacknowledged faults on the nav
 // (service reminders are not counted: they are not emergencies).
 function showAlertCount(list) {
-  const open = list.filter((a) => a.state === "firing" && !isService(a));
+  const open = foldOutages(list.filter((a) => !isService(a))).top.filter((a) => a.state === "firing");
   const critical = open.filter((a) => a.severity === "critical").length;
   const badge = $("alert-count");
   badge.textContent = open.length ? String(open.length) : "";

@@ -49,17 +49,21 @@ function draw(area, spec, pts, W) {
   }
   const step = timeStep(to - from, Math.max(2, Math.floor(pw / 78)));
   for (const ts of timeTicks(from, to, step)) {
-    s.append(svg("line", { class: "grid", x1: x(ts), x2: x(ts), y1: MARGIN.t, y2: MARGIN.t + ph }),
-      svg("text", { class: "xlabel", x: x(ts), y: H - 6, "text-anchor": "middle" }, tickLabel(ts, step)));
+    s.append(svg("line", { class: "grid", x1: x(ts), x2: x(ts), y1: MARGIN.t, y2: MARGIN.t + ph }));
+    // A label that would stick out of the chart is left off (its line stays).
+    if (x(ts) - 20 >= MARGIN.l - 10 && x(ts) + 20 <= W) {
+      s.append(svg("text", { class: "xlabel", x: x(ts), y: H - 6, "text-anchor": "middle" }, tickLabel(ts, step)));
+    }
   }
-  // Threshold labels sit above their line, or below it when the line
-  // above is too close for both.
+  // Threshold labels sit at the left, where the oldest data is (the newest,
+  // at the right, matters most), above their line or below it when the
+  // line above is too close for both.
   const lines = (spec.lines || []).filter((l) => l.value >= lo && l.value <= hi).sort((a, b) => b.value - a.value);
   lines.forEach((l, i) => {
     const ly = y(l.value);
     const crowded = i > 0 && ly - y(lines[i - 1].value) < 14;
     s.append(svg("line", { class: "threshold " + l.cls, x1: MARGIN.l, x2: MARGIN.l + pw, y1: ly, y2: ly }),
-      svg("text", { class: "tlabel " + l.cls, x: MARGIN.l + pw - 4, y: crowded ? ly + 12 : ly - 3, "text-anchor": "end" }, l.label));
+      svg("text", { class: "tlabel " + l.cls, x: MARGIN.l + 4, y: crowded ? ly + 12 : ly - 3 }, l.label));
   });
   s.append(svg("line", { class: "axis", x1: MARGIN.l, x2: MARGIN.l + pw, y1: MARGIN.t + ph, y2: MARGIN.t + ph }));
   if (!pts.length) {

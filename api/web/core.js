@@ -29,6 +29,15 @@ function setAttrs(e, attrs) {
   }
 }
 
+// fold is a <details> that stays open or closed across refreshes, which
+// rebuild the view every few seconds.
+const openFolds = new Set();
+export function fold(key, attrs, summary, ...children) {
+  const d = el("details", { ...attrs, open: openFolds.has(key) }, el("summary", {}, summary), ...children);
+  d.addEventListener("toggle", () => { if (d.open) openFolds.add(key); else openFolds.delete(key); });
+  return d;
+}
+
 const SVGNS = "http://www.w3.org/2000/svg";
 export function svg(tag, attrs, text) {
   const e = document.createElementNS(SVGNS, tag);

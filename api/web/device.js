@@ -6,7 +6,7 @@ import { el, api, all, optional, can, num, when, liveAge, errorText, iso, zoneLa
 import {
   statusWord, kindWord, deviceReason, alarmWord, puritySpec, PURITY_UNSAFE, PSA_PRESSURE,
 } from "./explain.js";
-import { alertCard, alertContext, isService, silenceRow, sortAlerts } from "./alerts.js";
+import { alertCard, alertContext, deliveriesOf, isService, silenceRow, sortAlerts } from "./alerts.js";
 import { silenceDialog, serviceDialog, ENDING_MS } from "./actions.js";
 import { chart, chartMessage, ranges } from "./chart.js";
 
@@ -15,8 +15,17 @@ export const RANGES = { "1h": HOUR, "6h": 6 * HOUR, "24h": DAY, "7d": 7 * DAY, "
 // How long a drawn history stays before it is read again.
 const REFRESH = { "1h": 30e3, "6h": 30e3, "24h": 60e3, "7d": 300e3, "30d": 300e3 };
 
-let range = "6h";
+let picked = "";     // the range the user chose, kept for the session
 let history = null; // {key, at, node}: the drawn history, kept across refreshes
+
+// autoRange shows what just happened: the shortest range that holds the
+// oldest open problem three times over, or 6 hours when there is none.
+function autoRange(alerts) {
+  const open = alerts.filter((a) => !isService(a));
+  if (!open.length) return "6h";
+  const age = Date.now() - Math.min(...open.map((a) => Date.parse(a.started_at)));
+  return Object.keys(RANGES).find((k) => RANGES[k] >= 3 * age) || "30d";
+}
 
 export async function deviceView(ctx, id) {
   const enc = encodeURIComponent(id);
@@ -26,17 +35,17 @@ export async function deviceView(ctx, id) {
   ]);
   const alerts = active.filter((a) => a.device === d.id);
   sortAlerts(alerts, false);
-  const c = alertContext(ctx, [d], silences.items, null);
+  const c = alertContext(ctx, [d], silences.items, await deliveriesOf(alerts.filter((a) => !isService(a))));
   const facName = ctx.facName(d.facility);
   const why = deviceReason(d, alerts);
   const mine = silences.items.filter((s) => Date.parse(s.ends_at) > Date.now() + ENDING_MS && matches(s, d))
     .sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at));
-  const hist = await historyNode(d, ctx);
+  const hist = await historyNode(d, ctx, picked || autoRange(alerts));
   return el("div", { class: "device-page" },
     el("p", { class: "back" }, el("a", { href: "#/" }, t("device.back"))),
     el("h2", {}, d.id, " ", el("span", { class: "tag bg-" + d.status, id: "device-status", "data-status": d.status }, statusWord(d.status))),
     why ? el("div", { class: "why s-" + d.status },
-      el("p", { class: "reason t-" + (d.status === "operational" ? "degraded" : d.status) }, why.text),
+      el("p", { class: "reason t-" + why.tone }, why.text),
       why.since ? el("p", { class: "since" }, t("fleet.since", { time: when(why.since) }), " · ", liveAge(why.since, "time.for")) : null,
       why.next ? el("p", { class: "next" }, el("strong", {}, t("next.label")), " ", why.next) : null) : null,
     facts(d, facName),
@@ -108,7 +117,7 @@ const COMPONENTS = {
 
 // ---- history ----
 
-async function historyNode(d, ctx) {
+async function historyNode(d, ctx, range) {
   const key = d.id + "|" + range;
   if (history && history.key === key && Date.now() - history.at < REFRESH[range]) return history.node;
   const to = Date.now(), from = to - RANGES[range];
@@ -125,7 +134,7 @@ async function historyNode(d, ctx) {
     el("h3", {}, t("device.history")),
     el("div", { class: "tabs", role: "group", "aria-label": t("device.range") }, Object.keys(RANGES).map((name) =>
       el("button", { type: "button", class: "range" + (name === range ? " active" : ""), "data-range": name, "aria-pressed": String(name === range),
-        onclick: () => { range = name; history = null; ctx.refresh(); } }, t("range." + name)))),
+        onclick: () => { picked = name; history = null; ctx.refresh(); } }, t("range." + name)))),
     body);
   history = { key, at, node };
   return node;
@@ -174,7 +183,7 @@ function chartSpecs(d) {
     { field: "temp_c", title: t("chart.temp"), unit: "°C", digits: 1, range: ranges.padded(10) },
     { field: "dew_point_c", title: t("chart.dew_point"), unit: "°C", digits: 1, range: ranges.padded(10) },
     { field: "tank_pressure_bar", title: t("chart.tank_pressure"), unit: "bar", digits: 1, range: ranges.fromZero(10) },
-    { field: "supply_v", title: t("chart.supply_v"), unit: "V", digits: 0, range: ranges.padded(40) },
+    { field: "supply_v", title: t("chart.supply_v"), unit: "V", digits: 0, range: ranges.fromZero(250) },
     { field: "battery_pct", title: t("chart.battery"), unit: "%", digits: 0, range: () => [0, 100] },
   ];
 }

@@ -48,7 +48,10 @@ export function alertHeadline(a, dev, facName) {
   switch (a.rule) {
     case "offline": return t("rule.offline.text");
     case "critical_purity": return t("rule.critical_purity.text", { value: num(v) });
-    case "low_purity": return t("rule.low_purity.text", { value: num(v), spec: grab(/below ([\d.]+) %/, a.summary) || puritySpec(dev && dev.kind) });
+    case "low_purity": {
+      const spec = Number(grab(/below ([\d.]+) %/, a.summary)) || puritySpec(dev && dev.kind);
+      return t("rule.low_purity.text", { value: num(v), spec: num(spec, Number.isInteger(spec) ? 0 : 1) });
+    }
     case "low_pressure": return t("rule.low_pressure.text", { value: num(v, 2) });
     case "high_pressure": return t("rule.high_pressure.text", { value: num(v, 2) });
     case "no_flow": return t("rule.no_flow.text");
@@ -103,7 +106,7 @@ export function deviceReason(d, alerts) {
   const since = open.length ? open.reduce((m, a) => Math.min(m, Date.parse(a.started_at)), Infinity) : 0;
   const r = d.last_reading || {};
   if (d.status === "no_data") {
-    return { text: d.last_seen ? t("reason.no_data") : t("reason.never"), since: d.last_seen ? Date.parse(d.last_seen) : 0, next: t("step.offline") };
+    return { text: d.last_seen ? t("reason.no_data") : t("reason.never"), since: d.last_seen ? Date.parse(d.last_seen) : 0, next: t("step.offline"), tone: "no_data" };
   }
   const words = readingReasons(d, r);
   if (!words.length && top) words.push(alertHeadline(top, d));
@@ -114,7 +117,21 @@ export function deviceReason(d, alerts) {
   let next = top ? nextStep(top, d) : "";
   if (!next && r.alarms && r.alarms.length) next = alarmStep(r.alarms[0]);
   if (!next && (r.power === "none" || r.power === "battery")) next = t("step.power_loss");
-  return { text: words.slice(0, 2).join(" · "), since, next };
+  // The colour of the words: red when an open alert is critical, else the
+  // status's (amber for an operational device with an open warning).
+  const tone = top && top.severity === "critical" ? "down" : d.status === "operational" ? "degraded" : d.status;
+  return { text: words.slice(0, 2).join(" · "), since, next, tone };
+}
+
+// shortReason is the few words a device chip has room for.
+export function shortReason(d) {
+  const r = d.last_reading || {};
+  if (d.status === "no_data") return statusWord(d.status);
+  const alarms = (r.alarms || []).filter((a) => a !== "low_purity");
+  if (alarms.length) return alarmWord(alarms[0]);
+  if (r.power === "none") return t("reason.power_none");
+  if (r.power === "battery") return t("power.battery");
+  return statusWord(d.status);
 }
 
 function readingReasons(d, r) {

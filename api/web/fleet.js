@@ -4,7 +4,7 @@
 import { t } from "./strings.js";
 import { el, all, optional, num, when, liveAge } from "./core.js";
 import {
-  STATUS_ORDER, statusRank, kindRank, statusWord, kindWord, deviceReason, alertHeadline, nextStep, silencesFor,
+  STATUS_ORDER, statusRank, kindRank, statusWord, kindWord, deviceReason, shortReason, alertHeadline, nextStep, silencesFor,
 } from "./explain.js";
 
 export const fleetFilters = { region: "", facility: "", status: "" };
@@ -30,8 +30,19 @@ export async function fleetView(ctx) {
       : el("p", { class: "muted" }, t("fleet.none")));
 }
 
+// How much of a device's rated flow each status puts at risk: a plant
+// below its purity standard still gives oxygen, one that is down or unseen
+// may give none.
+const RISK = { down: 1, no_data: 0.9, degraded: 0.5 };
+const rated = (d) => d.rated_flow_lpm || 0;
+// risk is the oxygen at risk, in L/min (at least a token amount for a
+// device without a rated flow, so its status still counts).
+export const risk = (d) => (RISK[d.status] || 0) * Math.max(rated(d), 1);
+
 // groupByFacility returns facility groups in the order an engineer should
-// look at them, each with its devices in that order too.
+// look at them: the most oxygen at risk first, then the worst status, then
+// the largest; each with its devices in that order too (plants before
+// concentrators among equals).
 export function groupByFacility(devices, facilities) {
   const meta = new Map(facilities.map((f) => [f.id, f]));
   const groups = new Map();
@@ -40,16 +51,15 @@ export function groupByFacility(devices, facilities) {
     if (!groups.has(id)) groups.set(id, { id, region: (meta.get(id) || {}).region || d.region, devices: [] });
     groups.get(id).devices.push(d);
   }
-  const rated = (d) => d.rated_flow_lpm || 0;
   for (const g of groups.values()) {
-    g.devices.sort((a, b) => statusRank(a.status) - statusRank(b.status) || kindRank(a.kind) - kindRank(b.kind) ||
+    g.devices.sort((a, b) => risk(b) - risk(a) || statusRank(a.status) - statusRank(b.status) || kindRank(a.kind) - kindRank(b.kind) ||
       rated(b) - rated(a) || a.id.localeCompare(b.id));
-    g.worst = statusRank(g.devices[0].status);
+    g.worst = Math.min(...g.devices.map((d) => statusRank(d.status)));
     g.total = g.devices.reduce((s, d) => s + rated(d), 0);
     g.available = g.devices.filter((d) => d.status === "operational").reduce((s, d) => s + rated(d), 0);
-    g.atRisk = g.devices.filter((d) => ["down", "degraded", "no_data"].includes(d.status)).reduce((s, d) => s + rated(d), 0);
+    g.atRisk = g.devices.reduce((s, d) => s + risk(d), 0);
   }
-  return [...groups.values()].sort((a, b) => a.worst - b.worst || b.atRisk - a.atRisk || b.total - a.total ||
+  return [...groups.values()].sort((a, b) => b.atRisk - a.atRisk || a.worst - b.worst || b.total - a.total ||
     (a.id ? 0 : 1) - (b.id ? 0 : 1) || a.id.localeCompare(b.id));
 }
 
@@ -122,7 +132,7 @@ export function deviceCard(d, c) {
       el("h3", {}, d.id),
       el("span", { class: "tag bg-" + d.status }, statusWord(d.status))),
     el("div", { class: "kind" }, kindWord(d.kind), d.rated_flow_lpm ? " · " + t("unit.lpm", { v: num(d.rated_flow_lpm, 0) }) : null),
-    why ? el("p", { class: "reason t-" + (d.status === "operational" ? "degraded" : d.status) }, why.text) : null,
+    why ? el("p", { class: "reason t-" + why.tone }, why.text) : null,
     why && why.since ? el("p", { class: "since" }, t("fleet.since", { time: when(why.since) }), " · ", liveAge(why.since, "time.for")) : null,
     why && why.next ? el("p", { class: "next" }, el("strong", {}, t("next.label")), " ", why.next) : null,
     d.last_reading ? el("div", { class: "values" }, d.status === "no_data" ? t("value.last", { values: readingValues(r) }) : readingValues(r)) : null,
@@ -135,10 +145,11 @@ export function deviceCard(d, c) {
 
 function deviceChip(d) {
   const r = d.last_reading || {};
+  const producing = d.status !== "no_data" && (r.state === "running" || !r.state);
   return el("a", { class: "device chip s-" + d.status, href: "#/device/" + encodeURIComponent(d.id), "data-device": d.id, "data-status": d.status },
     el("span", { class: "chip-id" }, d.id),
-    typeof r.purity_pct === "number" ? el("span", { class: "chip-val" }, num(r.purity_pct) + " %") : null,
-    d.status !== "operational" ? el("span", { class: "chip-val t-" + d.status }, statusWord(d.status)) : null);
+    producing && typeof r.purity_pct === "number" ? el("span", { class: "chip-val" }, num(r.purity_pct) + " %") : null,
+    d.status !== "operational" ? el("span", { class: "chip-val t-" + d.status }, shortReason(d)) : null);
 }
 
 export function readingValues(r) {
