@@ -64,8 +64,8 @@ function signed(form, text) {
   return text ? person + ": " + text : person;
 }
 
-export function ackDialog(a, done) {
-  dialog("ack-dialog", t("ack.title", { what: ruleWord(a.rule), device: a.device || a.facility }), [
+export function ackDialog(a, facName, done) {
+  dialog("ack-dialog", t("ack.title", { what: ruleWord(a.rule), device: a.device || facName }), [
     personField(),
     field(t("form.note"), el("input", { name: "note", maxlength: "500" }), t("ack.note_hint")),
   ], t("action.ack"), async (form) => {

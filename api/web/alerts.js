@@ -57,10 +57,12 @@ export function foldOutages(list) {
   return { top, folded };
 }
 
-// sortAlerts: critical before warning before info, the oldest first (the
+// sortAlerts: critical before warning before info, those nobody has
+// acknowledged before those someone is on, the oldest first (the
 // longest-standing problem is the most urgent); resolved ones newest first.
 export function sortAlerts(list, resolved) {
-  list.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) ||
+  const handled = (a) => (a.state === "acknowledged" ? 1 : 0);
+  list.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || handled(a) - handled(b) ||
     (resolved ? Date.parse(b.resolved_at) - Date.parse(a.resolved_at) : Date.parse(a.started_at) - Date.parse(b.started_at)) || a.id - b.id);
 }
 
@@ -187,7 +189,7 @@ function actions(a, c, dev, facName, muted) {
   if (!can("engineer") || a.state === "resolved") return null;
   const box = el("div", { class: "actions" });
   if (a.state === "firing") {
-    box.append(el("button", { type: "button", class: "ack primary", "data-alert": a.id, onclick: () => ackDialog(a, c.refresh) }, t("action.ack")));
+    box.append(el("button", { type: "button", class: "ack primary", "data-alert": a.id, onclick: () => ackDialog(a, facName, c.refresh) }, t("action.ack")));
   }
   if (!muted) {
     box.append(el("button", { type: "button", class: "silence secondary", "data-alert": a.id,

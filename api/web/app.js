@@ -35,6 +35,7 @@ async function login(token) {
     [me.name || me.id, t("role." + me.role), me.regions.length ? me.regions.join(", ") : ""].filter(Boolean).join(" · ");
   $("login").hidden = true; $("app").hidden = false; $("nav").hidden = false; $("phone-footer").hidden = false;
   $("nav-contacts").hidden = !can("engineer");
+  document.body.classList.add("signed-in");
   await loadZone();
   route();
 }
@@ -56,6 +57,8 @@ async function loadZone() {
 
 function logout(msg) {
   closeDialogs();
+  conn.failingSince = 0;
+  conn.lastRender = 0;
   session.token = "";
   session.me = null;
   sessionStorage.removeItem("oxywatch-zone");
@@ -67,6 +70,7 @@ function logout(msg) {
 
 function showLogin() {
   $("app").hidden = true; $("nav").hidden = true; $("phone-footer").hidden = true; $("login").hidden = false;
+  document.body.classList.remove("signed-in", "stale");
   $("token").value = "";
   $("token").focus();
 }

@@ -1,7 +1,7 @@
 // Silences and planned maintenance: what is muted or planned, until when,
 // why and by whom, with a way to end each; and the service-due list.
 import { t, has } from "./strings.js";
-import { el, all, optional, can, num } from "./core.js";
+import { el, all, optional, can, num, fold } from "./core.js";
 import { alertContext, silenceRow } from "./alerts.js";
 import { silenceDialog, ENDING_MS } from "./actions.js";
 
@@ -28,13 +28,18 @@ export async function maintenanceView(ctx) {
   const c = alertContext(ctx, [], [], null);
   const planned = current(silences.items).filter((s) => s.maintenance);
   due.sort((a, b) => b.runtime_h / (b.interval_h || 1) - a.runtime_h / (a.interval_h || 1));
+  // Hours "since service" of a part never serviced on record are the hours
+  // since OxyWatch first saw it: not an overdue service, a missing record.
+  const recorded = due.filter((m) => m.last_done), unrecorded = due.filter((m) => !m.last_done);
   return el("div", {},
     el("h2", {}, t("maint.planned_title")),
     planned.length ? el("ul", { class: "silences", id: "planned" }, planned.map((s) => silenceRow(s, c)))
       : el("p", { class: "muted" }, t("maint.planned_none")),
     can("engineer") ? planForFacility(facilities, ctx) : null,
     el("h2", {}, t("maint.due_title")),
-    due.length ? dueTable(due, ctx.facName) : el("p", { class: "muted" }, t("maint.due_none")));
+    recorded.length ? dueTable(recorded, ctx.facName, "due") : el("p", { class: "muted" }, t("maint.due_none")),
+    unrecorded.length ? fold("unrecorded", { class: "service", id: "unrecorded" }, t("maint.unrecorded", { n: unrecorded.length }),
+      el("p", { class: "muted" }, t("maint.unrecorded_help")), dueTable(unrecorded, ctx.facName, "unrecorded-table")) : null);
 }
 
 function planForFacility(facilities, ctx) {
@@ -48,8 +53,8 @@ function planForFacility(facilities, ctx) {
     el("span", { class: "muted" }, t("maint.plan_hint")));
 }
 
-function dueTable(due, facName) {
-  return el("table", { id: "due", class: "due" },
+function dueTable(due, facName, id) {
+  return el("table", { id, class: "due" },
     el("thead", {}, el("tr", {}, ["maint.col.device", "maint.col.component", "maint.col.hours", "maint.col.facility"].map((k) => el("th", {}, t(k))))),
     el("tbody", {}, due.map((m) => {
       const pct = m.interval_h ? Math.round(100 * m.runtime_h / m.interval_h) : 0;

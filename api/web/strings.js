@@ -287,7 +287,7 @@ export const S = {
   "silence.by": "by {by}",
 
   "silences.title": "Silences and planned maintenance",
-  "silences.help": "A silence stops messages about matching alerts until it ends; the alerts still show here. Silence an alert from its card, or plan maintenance from a device's page.",
+  "silences.help": "A silence stops messages about matching alerts until it ends; the alerts still show in the alert list. Silence an alert from its card, or plan maintenance from a device's page.",
   "silences.none": "Nothing is silenced.",
 
   "maint.planned_title": "Planned maintenance",
@@ -298,7 +298,9 @@ export const S = {
   "maint.reason_example": "e.g. sieve bed replacement by the regional team",
   "maint.ended_early": "(ended early at {time})",
   "maint.due_title": "Service due",
-  "maint.due_none": "Nothing is due.",
+  "maint.due_none": "No recorded service is due.",
+  "maint.unrecorded": "No service on record ({n} parts)",
+  "maint.unrecorded_help": "OxyWatch has no record of when these parts were last serviced, so the hours shown are all the hours it has seen them run. Record the last service of each on the device's page; the clock then counts from it.",
   "maint.due_line": "{component}: {h} h of {interval} h ({pct} %)",
   "maint.hours": "{h} h of {interval} h ({pct} %)",
   "maint.col.device": "Device",
