@@ -8,7 +8,7 @@ import {
 } from "./explain.js";
 import { ackDialog, silenceDialog, endSilence } from "./actions.js";
 
-export const alertFilters = { region: "", facility: "", severity: "", rule: "", state: "active" };
+const alertFilters = { region: "", facility: "", severity: "", rule: "", state: "active" };
 const STATES = ["active", "firing", "acknowledged", "resolved"];
 
 // isService tells service reminders from faults.
@@ -199,7 +199,7 @@ function actions(a, c, dev, facName, muted) {
   return box;
 }
 
-export function endButton(s, c) {
+function endButton(s, c) {
   const msg = el("span", { class: "error" });
   return el("span", {}, el("button", { type: "button", class: "end-silence secondary small", "data-silence": s.id, onclick: async (e) => {
     e.target.disabled = true;

@@ -111,8 +111,8 @@ function context() {
   const names = new Map();
   return {
     refresh,
-    activeAlerts: () => (alerts ||= all("/alerts?state=active")),
-    facilities: () => (facilities ||= all("/facilities").then((list) => {
+    activeAlerts: () => alerts || (alerts = all("/alerts?state=active")),
+    facilities: () => facilities || (facilities = all("/facilities").then((list) => {
       for (const f of list) names.set(f.id, f.name || f.id);
       return list;
     })),

@@ -134,7 +134,7 @@ function nearest(pts, x, px) {
 }
 
 // niceTicks covers [lo, hi] with 4 to 6 round values.
-export function niceTicks(lo, hi) {
+function niceTicks(lo, hi) {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) { lo = 0; hi = 1; }
   if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
   const raw = (hi - lo) / 5;

@@ -63,7 +63,7 @@ export const can = (role) => session.me && ROLES[session.me.role] >= ROLES[role]
 
 // ---- API ----
 
-export class HTTPError extends Error {
+class HTTPError extends Error {
   constructor(status, detail, requestID) {
     super(detail);
     this.status = status;
@@ -224,10 +224,9 @@ export function zoneLabel() {
   return zoneFromServer ? name : t("zone.browser", { zone: name });
 }
 
-export const zoneName = () => zone;
 export const clock = (ts) => fmt({ hour: "2-digit", minute: "2-digit" }).format(ms(ts));
 const clockSeconds = (ts) => fmt({ hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(ms(ts));
-export const dayMonth = (ts) => fmt({ day: "numeric", month: "short" }).format(ms(ts));
+const dayMonth = (ts) => fmt({ day: "numeric", month: "short" }).format(ms(ts));
 const weekday = (ts) => fmt({ weekday: "short", day: "numeric" }).format(ms(ts));
 
 // when is a clock time for today, with the date otherwise.

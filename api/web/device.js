@@ -11,7 +11,7 @@ import { silenceDialog, serviceDialog, ENDING_MS } from "./actions.js";
 import { chart, chartMessage, ranges } from "./chart.js";
 
 const HOUR = 36e5, DAY = 864e5;
-export const RANGES = { "1h": HOUR, "6h": 6 * HOUR, "24h": DAY, "7d": 7 * DAY, "30d": 30 * DAY };
+const RANGES = { "1h": HOUR, "6h": 6 * HOUR, "24h": DAY, "7d": 7 * DAY, "30d": 30 * DAY };
 // How long a drawn history stays before it is read again.
 const REFRESH = { "1h": 30e3, "6h": 30e3, "24h": 60e3, "7d": 300e3, "30d": 300e3 };
 

@@ -7,7 +7,7 @@ import {
   STATUS_ORDER, statusRank, kindRank, statusWord, kindWord, deviceReason, shortReason, alertHeadline, nextStep, silencesFor,
 } from "./explain.js";
 
-export const fleetFilters = { region: "", facility: "", status: "" };
+const fleetFilters = { region: "", facility: "", status: "" };
 
 export async function fleetView(ctx) {
   const [devices, facilities, alerts, silences] = await Promise.all([
@@ -37,13 +37,13 @@ const RISK = { down: 1, no_data: 0.9, degraded: 0.5 };
 const rated = (d) => d.rated_flow_lpm || 0;
 // risk is the oxygen at risk, in L/min (at least a token amount for a
 // device without a rated flow, so its status still counts).
-export const risk = (d) => (RISK[d.status] || 0) * Math.max(rated(d), 1);
+const risk = (d) => (RISK[d.status] || 0) * Math.max(rated(d), 1);
 
 // groupByFacility returns facility groups in the order an engineer should
 // look at them: the most oxygen at risk first, then the worst status, then
 // the largest; each with its devices in that order too (plants before
 // concentrators among equals).
-export function groupByFacility(devices, facilities) {
+function groupByFacility(devices, facilities) {
   const meta = new Map(facilities.map((f) => [f.id, f]));
   const groups = new Map();
   for (const d of devices) {
@@ -121,7 +121,7 @@ function outageCard(a, name) {
     el("p", { class: "next" }, el("strong", {}, t("next.label")), " ", nextStep(a)));
 }
 
-export function deviceCard(d, c) {
+function deviceCard(d, c) {
   const r = d.last_reading || {};
   const alerts = c.byDevice.get(d.id) || [];
   const why = deviceReason(d, alerts);
@@ -152,7 +152,7 @@ function deviceChip(d) {
     d.status !== "operational" ? el("span", { class: "chip-val t-" + d.status }, shortReason(d)) : null);
 }
 
-export function readingValues(r) {
+function readingValues(r) {
   const parts = [];
   if (typeof r.purity_pct === "number") parts.push(t("value.purity", { v: num(r.purity_pct) }));
   if (typeof r.pressure_bar === "number") parts.push(t("value.pressure", { v: num(r.pressure_bar) }));
