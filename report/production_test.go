@@ -87,7 +87,13 @@ func checkSupplyFromInflux(t *testing.T, src ProductionSource, q ProductionQuery
 		},
 		facilities: []plant.Facility{{ID: "mulago", Name: "Mulago", Region: "central", Country: "UG", Beds: 10}},
 	}
-	r := New(reg, mapTimelines{}, src, Options{Loc: q.Loc, Now: fixedNow(q.To.AddDate(0, 1, 0)), LitresPerBed: 2.5, MaxReadingGap: q.MaxGap})
+	// available capacity comes from the period's own timelines: the plant
+	// ran the whole two days, the concentrator was down
+	tls := mapTimelines{
+		"psa-1":  {{Device: "psa-1", Status: plant.StatusOperational, Start: q.From, End: q.To}},
+		"conc-2": {{Device: "conc-2", Status: plant.StatusDown, Start: q.From, End: q.To, Cause: "state:fault"}},
+	}
+	r := New(reg, tls, src, Options{Loc: q.Loc, Now: fixedNow(q.To.AddDate(0, 1, 0)), LitresPerBed: 2.5, MaxReadingGap: q.MaxGap})
 	rep, err := r.Supply(context.Background(), Query{Period: Period{From: q.From, To: q.To, Loc: q.Loc}, Group: GroupFacility})
 	if err != nil {
 		t.Fatal(err)
