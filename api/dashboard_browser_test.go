@@ -54,6 +54,21 @@ func texts(t *testing.T, ctx context.Context, what, js string) []string {
 // before concentrators; a faulted plant's card names its fault and the
 // next step. Changing view starts at the top of the page.
 func TestDashboardFleetGroupsByFacility(t *testing.T) {
+	for _, sc := range screens {
+		t.Run(sc.name, func(t *testing.T) { fleetGroupsByFacility(t, sc) })
+	}
+}
+
+// screen is a window size the dashboard must work at.
+type screen struct {
+	name string
+	w, h int64
+}
+
+// screens: a district engineer's laptop and phone.
+var screens = []screen{{"desktop", 1366, 900}, {"phone", 390, 844}}
+
+func fleetGroupsByFacility(t *testing.T, sc screen) {
 	f := newFixture(t)
 	ctx := context.Background()
 	seed(t, f, plant.Device{ID: "n-psa-1", Kind: plant.KindPSA, Facility: "f-north", Region: "north", RatedFlowLPM: 500}, plant.StateFault, 71, "compressor_fault")
@@ -66,6 +81,7 @@ func TestDashboardFleetGroupsByFacility(t *testing.T) {
 		seed(t, f, plant.Device{ID: plant.DeviceID(fmt.Sprintf("e-psa-%d", i)), Kind: plant.KindPSA, Facility: "f-east", Region: "east", RatedFlowLPM: 900}, plant.StateRunning, 94)
 	}
 	bctx, url := browser(t, f)
+	do(t, bctx, "window size", chromedp.EmulateViewport(sc.w, sc.h))
 	logIn(t, bctx, url, f.tok["engineer"])
 	do(t, bctx, "see the fleet", chromedp.WaitVisible(chromedp.CSS(`#fleet section.facility[data-facility="f-north"] a.device`)))
 
@@ -87,7 +103,7 @@ func TestDashboardFleetGroupsByFacility(t *testing.T) {
 			t.Errorf("the faulted plant's card says %q, want %q in it", first, want)
 		}
 	}
-	screenshot(t, bctx, "fleet-grouped.png")
+	screenshot(t, bctx, sc.name+"-fleet-grouped.png")
 
 	do(t, bctx, "scroll down, then change view",
 		chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 600)`),
@@ -180,8 +196,15 @@ func TestDashboardAlertsSortedFilteredExplained(t *testing.T) {
 // with a reason, find it in the list and end it; plan maintenance of a
 // device and end it early without erasing it from history.
 func TestDashboardSilencesAndMaintenance(t *testing.T) {
+	for _, sc := range screens {
+		t.Run(sc.name, func(t *testing.T) { silencesAndMaintenance(t, sc) })
+	}
+}
+
+func silencesAndMaintenance(t *testing.T, sc screen) {
 	f := newFixture(t)
 	ctx, url := browser(t, f)
+	do(t, ctx, "window size", chromedp.EmulateViewport(sc.w, sc.h))
 	logIn(t, ctx, url, f.tok["engineer"])
 	do(t, ctx, "silence alert 2 for 4 hours",
 		chromedp.Navigate(url+"/#/alerts"),
@@ -209,7 +232,7 @@ func TestDashboardSilencesAndMaintenance(t *testing.T) {
 	if text := run(t, ctx, "silence row", chromedp.Text(chromedp.CSS(row))); !strings.Contains(text, "generator being repaired") || !strings.Contains(text, "left") {
 		t.Errorf("the silence row says %q, want the reason and the time left", text)
 	}
-	screenshot(t, ctx, "silences.png")
+	screenshot(t, ctx, sc.name+"-silences.png")
 	do(t, ctx, "end the silence",
 		chromedp.Click(chromedp.CSS(row+` button.end-silence`)),
 		chromedp.WaitNotPresent(chromedp.CSS(row)),
@@ -232,7 +255,7 @@ func TestDashboardSilencesAndMaintenance(t *testing.T) {
 	if m.Device != "n-psa-1" || !m.Maintenance || m.Rule != "" || m.Comment != "Jane Banda: sieve bed change" || m.EndsAt.Sub(m.StartsAt) != 4*time.Hour {
 		t.Fatalf("maintenance from the dashboard: got %+v, want n-psa-1, maintenance, 4 h, with the reason", m)
 	}
-	screenshot(t, ctx, "device-maintenance.png")
+	screenshot(t, ctx, sc.name+"-device-maintenance.png")
 	do(t, ctx, "end the maintenance early",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#device-silences li[data-silence="%d"] button.end-silence`, m.ID))),
 		chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf(`#device-silences li[data-silence="%d"]`, m.ID))),

@@ -101,7 +101,7 @@ function serviceSection(d, due, reminders, ctx) {
   const components = [...new Set([...(COMPONENTS[d.kind] || []), ...due.map((m) => m.component)])];
   return el("section", { class: "service-log" },
     el("h3", {}, t("device.service")),
-    due.length ? el("ul", {}, due.map((m) => el("li", {}, t("maint.due_line", {
+    due.length ? el("ul", {}, due.map((m) => el("li", {}, t(m.last_done ? "maint.due_line" : "maint.unrecorded_line", {
       component: has("component." + m.component) ? t("component." + m.component) : m.component,
       h: num(m.runtime_h, 0), interval: num(m.interval_h, 0), pct: m.interval_h ? Math.round(100 * m.runtime_h / m.interval_h) : 0,
     })))) : reminders.length ? null : el("p", { class: "muted" }, t("device.service_none")),

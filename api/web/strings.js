@@ -302,6 +302,7 @@ export const S = {
   "maint.unrecorded": "No service on record ({n} parts)",
   "maint.unrecorded_help": "OxyWatch has no record of when these parts were last serviced, so the hours shown are all the hours it has seen them run. Record the last service of each on the device's page; the clock then counts from it.",
   "maint.due_line": "{component}: {h} h of {interval} h ({pct} %)",
+  "maint.unrecorded_line": "{component}: no service on record ({h} h seen running; due every {interval} h)",
   "maint.hours": "{h} h of {interval} h ({pct} %)",
   "maint.col.device": "Device",
   "maint.col.component": "Part",
