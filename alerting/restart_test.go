@@ -129,8 +129,8 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 		t.Errorf("A critical_purity id %d, want %d", a.ID, before["A/critical_purity"].ID)
 	}
 	h.wantTransitions("low_pressure/B/firing")
-	if tl := h.timeline("A", 0, 10*time.Minute); tl != "degraded@0-" { // 75 %: still producing, below spec (CONTRACT §6)
-		t.Errorf("A's timeline after SIGKILL %s, want one open degraded interval from 0", tl)
+	if tl := h.timeline("A", 0, 10*time.Minute); tl != "down@0-" { // 75 %: below critical_purity
+		t.Errorf("A's timeline after SIGKILL %s, want one open down interval from 0", tl)
 	}
 	keys := outboxKeys(t, h.db)
 	want := []string{

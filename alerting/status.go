@@ -22,11 +22,11 @@ type look struct {
 
 // statusOf judges one instant by the device's compiled rules:
 //   - maintenance when the device says so;
-//   - down on state fault or off, power none, or a critical device alarm;
-//   - degraded below low_purity's level (the purity spec): CONTRACT §6 calls
-//     a device that produces below spec degraded, also under
-//     critical_purity's level (not medical oxygen, WHO: 82 %), where the
-//     cause says so and the critical alert is open beside it;
+//   - down on state fault or off, power none, a critical device alarm, or
+//     purity below critical_purity's level (not medical oxygen, WHO: 82 %),
+//     unless the device is still warming up;
+//   - degraded below low_purity's level (the purity spec), or below the
+//     critical level while warming up;
 //   - operational otherwise. A device in standby produces nothing to judge.
 //
 // A rule that is off judges nothing. Warning alarms (a dryer or temperature
@@ -54,7 +54,7 @@ func statusOf(rs *ruleSet, l look) (plant.Status, string) {
 		if l.warm {
 			return plant.StatusDegraded, "purity:warming_up"
 		}
-		return plant.StatusDegraded, "purity:below_critical"
+		return plant.StatusDown, "purity:below_critical"
 	}
 	if c := rs.r[slotLowPurity]; c.on && l.purity < c.level {
 		return plant.StatusDegraded, "purity:below_spec"

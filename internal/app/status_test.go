@@ -20,9 +20,9 @@ import (
 
 // TestStatusAgrees: the API's device status, the timeline's status at the
 // same instant and the open alerts tell one story (CONTRACT §6). The API
-// and the timeline once had two implementations that disagreed (one with
-// a critical device alarm showed green). A plant at 78 % O2 still produces,
-// so it is degraded by the contract, with its critical alert open beside.
+// and the timeline once had two implementations that disagreed: a PSA
+// plant at 78 % O2 with a critical alert showed amber, one with a critical
+// device alarm showed green.
 func TestStatusAgrees(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
@@ -63,7 +63,7 @@ func TestStatusAgrees(t *testing.T) {
 	}{
 		{"healthy plant", good, false, plant.StatusOperational, ""},
 		{"plant at 88 %", reading{plant.StateRunning, plant.PowerMains, 88, nil}, false, plant.StatusDegraded, ""},
-		{"plant at 78 %", reading{plant.StateRunning, plant.PowerMains, 78, nil}, false, plant.StatusDegraded, alerting.RuleCriticalPurity},
+		{"plant at 78 %", reading{plant.StateRunning, plant.PowerMains, 78, nil}, false, plant.StatusDown, alerting.RuleCriticalPurity},
 		{"critical device alarm", reading{plant.StateRunning, plant.PowerMains, 93, []string{"compressor_trip"}}, false, plant.StatusDown, alerting.RuleDeviceFault},
 		{"warning device alarm", reading{plant.StateRunning, plant.PowerMains, 93, []string{"dryer_fault"}}, false, plant.StatusOperational, ""},
 		{"no power", reading{plant.StateRunning, plant.PowerNone, 93, nil}, false, plant.StatusDown, ""},
