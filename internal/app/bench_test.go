@@ -244,17 +244,25 @@ func BenchmarkIngest(b *testing.B) {
 
 	for range b.N {
 		spec.Broker, spec.TSBase = mq.URL, epoch.Add(-12*time.Hour)
-		bare := benchBare(b, spec)
+		bare := benchBare(b, spec, mq)
 		stored := 0
 		spec.TSBase = epoch.Add(-11 * time.Hour)
+		m0 := mq.CPU()
 		external := benchFull(b, spec, in, mq.URL, &stored)
+		external.brokerPer = perReading(mq.CPU()-m0, spec.Total)
 		spec.TSBase = epoch.Add(-10 * time.Hour)
 		embedded := benchFull(b, spec, in, "", &stored)
 
 		fmt.Printf("\ningest benchmark: %d devices on one connection each, %d readings each run, QoS 1, influxd 1.8\n", devices, total)
 		for _, r := range []benchRun{bare, external, embedded} {
-			fmt.Printf("  %-38s %8.0f readings/s   CPU %5.1f µs/reading   peak RSS %4d MiB\n", r.name, r.rate, r.cpuPer, r.peakMiB)
+			fmt.Printf("  %-38s %8.0f readings/s   CPU %5.1f µs/reading   peak RSS %4d MiB", r.name, r.rate, r.cpuPer, r.peakMiB)
+			if r.brokerPer > 0 {
+				fmt.Printf("   + Mosquitto %4.1f µs = %5.1f µs", r.brokerPer, r.cpuPer+r.brokerPer)
+			}
+			fmt.Println()
 		}
+		fmt.Printf("  CPU per reading, broker included: embedded %.1f µs vs bare subscriber + Mosquitto %.1f µs (%.2f ×)\n",
+			embedded.cpuPer, bare.cpuPer+bare.brokerPer, embedded.cpuPer/(bare.cpuPer+bare.brokerPer))
 		fmt.Printf("  ingester via Mosquitto / bare    %6.1f %%   (target ≥ 80 %%)\n", 100*external.rate/bare.rate)
 		fmt.Printf("  embedded / bare                  %6.1f %%   (target ≥ 80 %%)\n", 100*embedded.rate/bare.rate)
 		fmt.Printf("  embedded / via Mosquitto         %6.2f ×   (target ≥ 1)\n", embedded.rate/external.rate)
@@ -271,15 +279,16 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 type benchRun struct {
-	name    string
-	rate    float64
-	cpuPer  float64
-	peakMiB int64
-	lat     *arrivals
+	name      string
+	rate      float64
+	cpuPer    float64 // this process
+	brokerPer float64 // the external broker's CPU, when there is one
+	peakMiB   int64
+	lat       *arrivals
 }
 
 // benchBare measures the ceiling: a paho subscriber that only counts.
-func benchBare(b *testing.B, spec pubSpec) benchRun {
+func benchBare(b *testing.B, spec pubSpec, mq *testenv.Mosquitto) benchRun {
 	bare := &arrivals{epoch: time.Unix(0, spec.Epoch)}
 	bare.reset(spec.Total)
 	o := mqtt.NewClientOptions().AddBroker(spec.Broker).SetClientID("bench-bare").SetOrderMatters(false)
@@ -293,11 +302,12 @@ func benchBare(b *testing.B, spec pubSpec) benchRun {
 		b.Fatal(tok.Error())
 	}
 	resetPeakRSS()
-	u0 := measure()
+	u0, m0 := measure(), mq.CPU()
 	publish(b, spec)
 	waitArrivals(b, bare, spec.Total, 2*time.Minute)
-	u1 := measure()
-	return benchRun{name: "bare paho subscriber (tuned Mosquitto)", rate: bare.rate(), cpuPer: perReading(u1.cpu-u0.cpu, spec.Total), peakMiB: u1.peakKB / 1024}
+	u1, m1 := measure(), mq.CPU()
+	return benchRun{name: "bare paho subscriber (tuned Mosquitto)", rate: bare.rate(), cpuPer: perReading(u1.cpu-u0.cpu, spec.Total),
+		brokerPer: perReading(m1-m0, spec.Total), peakMiB: u1.peakKB / 1024}
 }
 
 // benchFull runs the whole app in this process, behind the external broker

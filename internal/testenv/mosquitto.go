@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Mosquitto is a real mosquitto broker on a loopback port.
@@ -76,3 +79,28 @@ func (m *Mosquitto) Stop() { m.proc.stop(syscall.SIGTERM) }
 
 // Log returns the broker's log.
 func (m *Mosquitto) Log() string { return m.proc.Log() }
+
+// CPU is the CPU time the broker process has used so far (user + system),
+// read from /proc; 0 when it is not running or /proc cannot tell.
+func (m *Mosquitto) CPU() time.Duration {
+	if m.proc.cmd == nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", m.proc.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// fields after the command name, which is in parentheses: state is
+	// field 3, utime 14 and stime 15 (proc(5)), in clock ticks of 1/100 s
+	_, rest, ok := strings.Cut(string(b), ") ")
+	if !ok {
+		return 0
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
