@@ -46,6 +46,31 @@ type RowError struct {
 }
 
 func (s *server) importDevices(w http.ResponseWriter, r *http.Request) {
+	s.importRows(w, r, csvColumns, func(fields []string, cols map[string]int) (bool, error) {
+		d, beds, err := rowDevice(fields, cols)
+		if err != nil {
+			return false, badRow{err}
+		}
+		created, err := s.saveDevice(r, d)
+		if err == nil && beds >= 0 {
+			err = s.saveBeds(r, d, beds)
+		}
+		return created, err
+	})
+}
+
+// saveRow reads one row and saves it; what is wrong with the row itself
+// comes back as a badRow.
+type saveRow func(fields []string, cols map[string]int) (created bool, err error)
+
+// badRow is a row that cannot be read; the import reports it and goes on.
+type badRow struct{ err error }
+
+func (b badRow) Error() string { return b.err.Error() }
+
+// importRows is a CSV import: the body read and parsed against columns,
+// each row saved, the answer counting rows created, updated and rejected.
+func (s *server) importRows(w http.ResponseWriter, r *http.Request, columns []string, save saveRow) {
 	if s.opt.Registry == nil {
 		notConfigured(w, r, "the device registry")
 		return
@@ -54,7 +79,7 @@ func (s *server) importDevices(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows, cols, ignored, err := parseInventory(body, csvColumns)
+	rows, cols, ignored, err := parseInventory(body, columns)
 	if err != nil {
 		problem(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -65,14 +90,10 @@ func (s *server) importDevices(w http.ResponseWriter, r *http.Request) {
 			res.reject(row.line, row.id, row.err)
 			continue
 		}
-		d, beds, err := rowDevice(row.fields, cols)
-		if err != nil {
-			res.reject(row.line, row.id, err.Error())
+		created, err := save(row.fields, cols)
+		if bad := (badRow{}); errors.As(err, &bad) {
+			res.reject(row.line, row.id, bad.Error())
 			continue
-		}
-		created, err := s.saveDevice(r, d)
-		if err == nil && beds >= 0 {
-			err = s.saveBeds(r, d, beds)
 		}
 		if err := res.record(row.line, row.id, created, err); err != nil {
 			s.fail(w, r, err)

@@ -136,37 +136,13 @@ var facilityColumns = []string{"id", "name", "region", "country", "lat", "lon", 
 // importFacilities is POST /facilities/import: a CSV of facilities, one a
 // row, created or replaced; the answer counts them as the device import does.
 func (s *server) importFacilities(w http.ResponseWriter, r *http.Request) {
-	if s.opt.Registry == nil {
-		notConfigured(w, r, "the device registry")
-		return
-	}
-	body, ok := s.importBody(w, r)
-	if !ok {
-		return
-	}
-	rows, cols, ignored, err := parseInventory(body, facilityColumns)
-	if err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
-		return
-	}
-	res := ImportResult{Errors: []RowError{}, IgnoredColumns: ignored}
-	for _, row := range rows {
-		if row.err != "" {
-			res.reject(row.line, row.id, row.err)
-			continue
-		}
-		f, err := rowFacility(row.fields, cols)
+	s.importRows(w, r, facilityColumns, func(fields []string, cols map[string]int) (bool, error) {
+		f, err := rowFacility(fields, cols)
 		if err != nil {
-			res.reject(row.line, row.id, err.Error())
-			continue
+			return false, badRow{err}
 		}
-		created, err := s.saveFacility(r, f)
-		if err := res.record(row.line, row.id, created, err); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	writeJSON(w, http.StatusOK, res)
+		return s.saveFacility(r, f)
+	})
 }
 
 // rowFacility builds a facility from one row; an empty number is zero.

@@ -377,35 +377,31 @@ func (a *App) scheduleDHIS2(ctx context.Context) {
 // trackRegistry hands alerting every registered device each minute, so a
 // device registered while running that never reports still goes offline.
 func (a *App) trackRegistry(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, time.Minute, func() {
 		devs, err := a.devs.Devices(ctx)
 		if err != nil {
 			a.log.Warn("listing the registry for alerting failed", "err", err)
-			continue
+			return
 		}
 		for _, d := range devs {
 			a.engine.Track(d.ID)
 		}
-	}
+	})
 }
 
 // flushStates saves per-device live state every 10 s.
-func (a *App) flushStates(ctx context.Context) {
-	t := time.NewTicker(10 * time.Second)
+func (a *App) flushStates(ctx context.Context) { every(ctx, 10*time.Second, a.saveStates) }
+
+// every calls fn each period until ctx is done.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			a.saveStates()
+			fn()
 		}
 	}
 }

@@ -78,18 +78,7 @@ func (w *dbFile) err() error {
 }
 
 // watch checks the file every dbCheckEvery until ctx ends.
-func (w *dbFile) watch(ctx context.Context) {
-	t := time.NewTicker(dbCheckEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			w.check()
-		}
-	}
-}
+func (w *dbFile) watch(ctx context.Context) { every(ctx, dbCheckEvery, w.check) }
 
 func (w *dbFile) check() {
 	w.mu.Lock()
