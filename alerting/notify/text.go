@@ -141,7 +141,7 @@ func ackHint(tr *i18n.Printer, p pending) string {
 func (s *Service) smsText(ps []pending) string { return s.smsTextIn(i18n.New(s.defaultLanguage()), ps) }
 
 // smsTextIn is smsText in the reader's language; in French:
-// "CRITIQUE Mulago PSA psa-003 purete O2 78,2 % depuis 02:14 - repondez RECU 4821".
+// "CRITIQUE Mulago PSA psa-003 purete O2 78,2 % depuis 02:14 - repondez REÇU 4821".
 func (s *Service) smsTextIn(tr *i18n.Printer, ps []pending) string {
 	if len(ps) == 1 {
 		p := ps[0]

@@ -98,8 +98,8 @@ func TestSMSSamples(t *testing.T) {
 			"OK Hopital régional de Thiès PSA psa-003 purity 78.2% resolved 03:14",
 		},
 		i18n.French: {
-			"CRITIQUE Hopital régional de Thiès PSA psa-003 pureté O2 78,2 % depuis 02:14 - répondez RECU 4821",
-			"CRITIQUE Hopital régional de Thiès PSA psa-003 aucune donnée (hors ligne) depuis 02:14, sans réponse - répondez RECU 4822",
+			"CRITIQUE Hopital régional de Thiès PSA psa-003 pureté O2 78,2 % depuis 02:14 - répondez REÇU 4821",
+			"CRITIQUE Hopital régional de Thiès PSA psa-003 aucune donnée (hors ligne) depuis 02:14, sans réponse - répondez REÇU 4822",
 			"RÉSOLU Hopital régional de Thiès PSA psa-003 pureté O2 78,2 % résolu à 03:14",
 		},
 		i18n.Portuguese: {
@@ -137,7 +137,7 @@ func TestContactLanguage(t *testing.T) {
 	h.enqueue(firing(7, "mulago", "psa-3", h.clock.Now()))
 	h.step()
 	s, m := sms.got(), mail.got()
-	if len(s) != 1 || !strings.Contains(s[0].Text, "pureté O2 78,2 %") || !strings.Contains(s[0].Text, "RECU 4807") {
+	if len(s) != 1 || !strings.Contains(s[0].Text, "pureté O2 78,2 %") || !strings.Contains(s[0].Text, "REÇU 4807") {
 		t.Fatalf("got SMS %q, want it in French", s)
 	}
 	if len(m) != 1 || !strings.Contains(m[0].Subject, "pureté O2 78,2 %") || !strings.Contains(m[0].Text, "règle pureté critique") ||

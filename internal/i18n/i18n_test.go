@@ -244,7 +244,7 @@ func TestParse(t *testing.T) {
 	if got := Match("sw, de"); got != English {
 		t.Errorf("got %q, want en", got)
 	}
-	if ReplyKeyword(French) != "RECU" || !IsReplyKeyword("reçu") || !IsReplyKeyword("Ciente") || IsReplyKeyword("no") {
+	if ReplyKeyword(French) != "REÇU" || !IsReplyKeyword("reçu") || !IsReplyKeyword("Ciente") || IsReplyKeyword("no") {
 		t.Error("reply keywords")
 	}
 }

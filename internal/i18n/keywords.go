@@ -11,7 +11,7 @@ import (
 // language is accepted from anyone, whatever language they were told in.
 var replyKeywords = map[Lang][]string{
 	English:    {"ACK", "OK"},
-	French:     {"RECU", "REÇU", "VU", "ACQ"},
+	French:     {"REÇU", "RECU", "VU", "ACQ"}, // Ç is in GSM-7; read aloud, RECU is "requ"
 	Portuguese: {"CIENTE", "RECEBIDO", "VISTO"},
 }
 
