@@ -105,6 +105,21 @@ if [ -s "$token_file" ]; then
   curl -fsS -o /dev/null -XPOST -H "Authorization: Bearer $(cat "$token_file")" -H "Content-Type: text/csv" \
     --data-binary @"$fleet" "http://$http_addr/api/v1/devices/import" ||
     say "could not register the demo fleet; the devices show as kind unknown"
+  # The demo's facilities by name ("zomba-dh" is Zomba District Hospital),
+  # with a bed count so the supply view has a demand to compare with.
+  facilities=$var/demo-facilities.csv
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; print "id,name,region,country,beds"; next }
+    !seen[$col["facility"]]++ {
+      id = $col["facility"]; n = split(id, w, "-"); name = ""
+      for (i = 1; i <= n; i++) {
+        word = (w[i] == "dh") ? "District Hospital" : toupper(substr(w[i], 1, 1)) substr(w[i], 2)
+        name = name (i > 1 ? " " : "") word
+      }
+      print id "," name "," $col["region"] "," $col["country"] ",200"
+    }' "$fleet" >"$facilities"
+  curl -fsS -o /dev/null -XPOST -H "Authorization: Bearer $(cat "$token_file")" -H "Content-Type: text/csv" \
+    --data-binary @"$facilities" "http://$http_addr/api/v1/facilities/import" ||
+    say "could not register the demo facilities; they show by id"
 fi
 say "starting firmware-sim: $devices devices, demo scenario, a reading every 15 s (log: var/firmware-sim.log)"
 "$root/bin/firmware-sim" --broker "tcp://$mqtt_listen" --fleet "$fleet" --scenario demo --interval 15s >"$var/firmware-sim.log" 2>&1 &
