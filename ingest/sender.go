@@ -53,11 +53,9 @@ type SenderOptions struct {
 // (but disk). When InfluxDB refuses lines it splits the batch to find them
 // and parks only those in the dead-letter file, with the reason.
 type Sender struct {
-	opts    SenderOptions
-	log     *slog.Logger
-	m       senderMetrics
-	healthy chan bool
-	lastOK  time.Time
+	opts SenderOptions
+	log  *slog.Logger
+	m    senderMetrics
 }
 
 type senderMetrics struct {

@@ -118,12 +118,6 @@ func TestDeviceLifespanCuts(t *testing.T) {
 	}
 }
 
-type noProduction struct{}
-
-func (noProduction) Production(context.Context, ProductionQuery) (map[plant.DeviceID]Production, error) {
-	return map[plant.DeviceID]Production{}, nil
-}
-
 // TestSupplyPastPeriodCapacity (issue 17): a past month's available
 // capacity comes from that month's timeline, weighted by time, not from the
 // status when the report is run; a LOX tank's rated flow is not production

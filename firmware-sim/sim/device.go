@@ -54,7 +54,6 @@ type Device struct {
 	patient     bool
 	setting     float64
 	nextPatient time.Time
-	outageFrom  time.Time
 	silent      bool // the controller has no power at all: no readings
 	stuck       float64
 	offset      time.Duration

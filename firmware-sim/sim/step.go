@@ -7,19 +7,19 @@ import (
 
 // cond is what the active faults impose on a device at one instant.
 type cond struct {
-	mains, generator    bool
-	compressorFault     bool
-	dryerFault          bool
-	codes               []string
-	maintenance         bool
-	overload            float64 // demand as a fraction of rated flow; 0: normal
-	purityCap           float64 // 0: none
-	stuck, noisy        bool
-	offline, rebooting  bool
-	malformed           bool
-	sieveRate           float64 // purity points lost per hour of running
-	dewTarget           float64
-	clogTarget, clogAdd float64
+	mains, generator   bool
+	compressorFault    bool
+	dryerFault         bool
+	codes              []string
+	maintenance        bool
+	overload           float64 // demand as a fraction of rated flow; 0: normal
+	purityCap          float64 // 0: none
+	stuck, noisy       bool
+	offline, rebooting bool
+	malformed          bool
+	sieveRate          float64 // purity points lost per hour of running
+	dewTarget          float64
+	clogTarget         float64
 }
 
 func (d *Device) conditions(t time.Time) cond {
