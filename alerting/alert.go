@@ -119,11 +119,15 @@ func (e *Engine) close1Locked(oa *openAlert, now int64) {
 	e.persist(oa, from, now)
 }
 
-// persist queues the alert's row and, when announced, its transition.
-func (e *Engine) persist(oa *openAlert, from plant.AlertState, now int64) {
+// persist queues the alert's row and, when announced, its transition;
+// audit, when not nil, is the change's audit entry, written with the row.
+func (e *Engine) persist(oa *openAlert, from plant.AlertState, now int64, audit ...*auditNote) {
 	o := op{kind: opAlert, alert: oa.a, comp: oa.comp, notified: oa.notified}
 	if oa.notified {
 		o.tr, o.from, o.to, o.at = true, from, oa.a.State, now
+	}
+	if len(audit) > 0 {
+		o.audit = audit[0]
 	}
 	e.w.add(o)
 }

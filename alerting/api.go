@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
 )
 
 // Errors the API maps to statuses: ErrNotFound 404, ErrInvalid 400,
@@ -124,8 +126,21 @@ func (e *Engine) Alert(ctx context.Context, id int64) (plant.Alert, error) {
 
 // Ack acknowledges a firing alert in by's name and returns it once stored.
 // Acknowledging an acknowledged alert changes nothing; a resolved one is a
-// conflict.
+// conflict. The audit entry ctx carries (store.WithAudit) is written in the
+// acknowledgement's transaction; if it alone fails, the acknowledgement
+// stands and the error wraps store.ErrAudit.
 func (e *Engine) Ack(ctx context.Context, id int64, by, note string) (plant.Alert, error) {
+	var audit *auditNote
+	if entry, ok := store.AuditOf(ctx); ok {
+		if entry.Target == "" {
+			entry.Target = strconv.FormatInt(id, 10)
+		}
+		audit = &auditNote{entry: entry}
+	}
+	return e.ackAudited(ctx, id, by, note, audit)
+}
+
+func (e *Engine) ackAudited(ctx context.Context, id int64, by, note string, audit *auditNote) (plant.Alert, error) {
 	if by == "" {
 		return plant.Alert{}, fmt.Errorf("%w: ack needs who acknowledged", ErrInvalid)
 	}
@@ -139,18 +154,22 @@ func (e *Engine) Ack(ctx context.Context, id int64, by, note string) (plant.Aler
 		}
 		return a, fmt.Errorf("alert %d is %s: %w", id, a.State, ErrConflict)
 	}
-	a, ok := e.ack(oa, by, note)
+	a, changed, ok := e.ack(oa, by, note, audit)
 	if !ok {
-		return e.Ack(ctx, id, by, note) // resolved meanwhile
+		return e.ackAudited(ctx, id, by, note, audit) // resolved meanwhile
 	}
 	if err := e.Sync(ctx); err != nil {
 		return a, err
 	}
+	if p := audit.lost(); changed && p != nil {
+		return a, fmt.Errorf("alert %d was acknowledged, but %w", id, p)
+	}
 	return a, nil
 }
 
-// ack changes the alert under the lock its fields live under.
-func (e *Engine) ack(oa *openAlert, by, note string) (plant.Alert, bool) {
+// ack changes the alert under the lock its fields live under; changed is
+// false when it was already acknowledged.
+func (e *Engine) ack(oa *openAlert, by, note string, audit *auditNote) (a plant.Alert, changed, ok bool) {
 	dev := oa.a.Device // set at creation, never changed
 	if dev != "" {
 		sh := e.shardOf(dev)
@@ -160,16 +179,16 @@ func (e *Engine) ack(oa *openAlert, by, note string) (plant.Alert, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.open[oa.a.ID] != oa {
-		return plant.Alert{}, false
+		return plant.Alert{}, false, false
 	}
 	if oa.a.State == plant.AlertAcknowledged {
-		return oa.a, true
+		return oa.a, false, true
 	}
 	now := e.now()
 	oa.a.State, oa.a.AckedBy, oa.a.AckedAt, oa.a.AckNote = plant.AlertAcknowledged, by, unixUTC(now), note
 	e.m.move(oa.a.Rule, plant.AlertFiring, plant.AlertAcknowledged)
-	e.persist(oa, plant.AlertFiring, now)
-	return oa.a, true
+	e.persist(oa, plant.AlertFiring, now, audit)
+	return oa.a, true, true
 }
 
 // AckByCode acknowledges the open alert carrying an SMS ack code.
@@ -222,14 +241,20 @@ func (e *Engine) CreateSilence(ctx context.Context, s Silence) (Silence, error) 
 		return s, err
 	}
 	s.StartsAt, s.EndsAt, s.CreatedAt = s.StartsAt.UTC(), s.EndsAt.UTC(), now
-	res, err := e.opt.DB.ExecContext(ctx, `INSERT INTO alerting_silences (device, facility, region, rule,
-		starts_at, ends_at, comment, maintenance, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.Device, s.Facility, s.Region, s.Rule, s.StartsAt.UnixNano(), s.EndsAt.UnixNano(), s.Comment,
-		s.Maintenance, s.CreatedBy, s.CreatedAt.UnixNano())
+	err := store.InTx(ctx, e.opt.DB, func(tx *sql.Tx) (string, error) {
+		res, err := tx.ExecContext(ctx, `INSERT INTO alerting_silences (device, facility, region, rule,
+			starts_at, ends_at, comment, maintenance, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.Device, s.Facility, s.Region, s.Rule, s.StartsAt.UnixNano(), s.EndsAt.UnixNano(), s.Comment,
+			s.Maintenance, s.CreatedBy, s.CreatedAt.UnixNano())
+		if err != nil {
+			return "", err
+		}
+		s.ID, err = res.LastInsertId()
+		return strconv.FormatInt(s.ID, 10), err
+	})
 	if err != nil {
 		return s, fmt.Errorf("create silence: %w", err)
 	}
-	s.ID, _ = res.LastInsertId()
 	e.sil.add(s)
 	return s, nil
 }
@@ -256,12 +281,19 @@ func knownRule(name string) bool {
 // DeleteSilence removes a silence; alerts it kept quiet are announced at
 // once if nothing else mutes them.
 func (e *Engine) DeleteSilence(ctx context.Context, id int64) error {
-	res, err := e.opt.DB.ExecContext(ctx, `DELETE FROM alerting_silences WHERE id = ?`, id)
+	err := store.InTx(ctx, e.opt.DB, func(tx *sql.Tx) (string, error) {
+		target := strconv.FormatInt(id, 10)
+		res, err := tx.ExecContext(ctx, `DELETE FROM alerting_silences WHERE id = ?`, id)
+		if err != nil {
+			return target, fmt.Errorf("delete silence %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return target, fmt.Errorf("silence %d: %w", id, ErrNotFound)
+		}
+		return target, nil
+	})
 	if err != nil {
-		return fmt.Errorf("delete silence %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("silence %d: %w", id, ErrNotFound)
+		return err
 	}
 	e.sil.remove(id)
 	e.sweep(e.now())

@@ -3,6 +3,7 @@ package alerting
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
 )
 
 // maintenance runs each component's clock: maintenance_due fires (info) when
@@ -125,12 +127,18 @@ func (e *Engine) RecordService(ctx context.Context, r plant.ServiceRecord) (plan
 	if i < 0 {
 		return r, fmt.Errorf("%w: component %q is not one of %s's (%s)", ErrInvalid, r.Component, r.Device, strings.Join(names, ", "))
 	}
-	res, err := e.opt.DB.ExecContext(ctx, `INSERT INTO alerting_service (device, component, done_at, runtime_h, note, done_by)
-		VALUES (?, ?, ?, ?, ?, ?)`, r.Device, r.Component, r.DoneAt.UnixNano(), r.RuntimeH, r.Note, r.By)
+	err := store.InTx(ctx, e.opt.DB, func(tx *sql.Tx) (string, error) {
+		res, err := tx.ExecContext(ctx, `INSERT INTO alerting_service (device, component, done_at, runtime_h, note, done_by)
+			VALUES (?, ?, ?, ?, ?, ?)`, r.Device, r.Component, r.DoneAt.UnixNano(), r.RuntimeH, r.Note, r.By)
+		if err != nil {
+			return "", err
+		}
+		r.ID, err = res.LastInsertId()
+		return string(r.Device), err
+	})
 	if err != nil {
 		return r, fmt.Errorf("record service: %w", err)
 	}
-	r.ID, _ = res.LastInsertId()
 	sh.mu.Lock()
 	e.serviced(d, r, e.now())
 	sh.mu.Unlock()

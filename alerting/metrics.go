@@ -17,6 +17,7 @@ type metrics struct {
 	evaluated   prometheus.Counter
 	evalSeconds prometheus.Histogram
 	writeErrors prometheus.Counter
+	auditLost   prometheus.Counter
 	alerts      map[string]*[len(gaugeStates)]prometheus.Gauge
 }
 
@@ -35,6 +36,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "oxywatch_alerting_write_errors_total",
 			Help: "Failed alert state transactions (they are retried).",
 		}),
+		auditLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "oxywatch_alerting_audit_entries_lost_total",
+			Help: "Acknowledgements stored whose audit entry could not be written (each is logged in full).",
+		}),
 		alerts: map[string]*[len(gaugeStates)]prometheus.Gauge{},
 	}
 	vec := prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -48,7 +53,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 		m.alerts[r] = &gs
 	}
-	for _, c := range []prometheus.Collector{m.evaluated, m.evalSeconds, m.writeErrors, vec} {
+	for _, c := range []prometheus.Collector{m.evaluated, m.evalSeconds, m.writeErrors, m.auditLost, vec} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register alerting metrics: %w", err)
 		}

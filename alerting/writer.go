@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
@@ -119,6 +120,17 @@ type op struct {
 	status plant.Status
 	cause  string
 	blob   []byte
+
+	audit *auditNote // opAlert: the change's audit entry, written in its transaction
+}
+
+// auditNote is the audit entry of an acknowledgement. An acknowledgement
+// lives in the engine's memory before its row is written, so it cannot be
+// rolled back: if its entry alone fails, the row still commits, the entry
+// is logged in full and counted, and failed tells the caller.
+type auditNote struct {
+	entry  store.AuditEntry
+	failed atomic.Pointer[error]
 }
 
 // writer commits queued ops in transactions of up to BatchSize, handing
@@ -258,29 +270,71 @@ func (w *writer) commit(ctx context.Context, ops []op) error {
 	}
 	defer tx.Rollback()
 	var trs []plant.Transition
+	var lost []*auditNote
 	for i := range ops {
 		o := &ops[i]
 		if err := w.apply(ctx, tx, o); err != nil {
 			return fmt.Errorf("op %d on %s: %w", o.kind, o.dev+o.alert.Device, err)
+		}
+		if o.audit != nil && w.writeAudit(ctx, tx, o.audit) != nil {
+			lost = append(lost, o.audit)
 		}
 		if o.tr {
 			trs = append(trs, plant.Transition{Alert: o.alert, From: o.from, To: o.to, At: unixUTC(o.at)})
 		}
 	}
 	n := w.e.opt.Notifier
-	if len(trs) == 0 || n == nil {
-		return tx.Commit()
-	}
-	if err := n.Enqueue(ctx, tx, trs); err != nil {
-		return fmt.Errorf("enqueue notifications: %w", err)
+	if len(trs) > 0 && n != nil {
+		if err := n.Enqueue(ctx, tx, trs); err != nil {
+			return fmt.Errorf("enqueue notifications: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	if c, ok := n.(Committer); ok {
+	w.reportLost(lost)
+	if c, ok := n.(Committer); ok && len(trs) > 0 {
 		c.Committed()
 	}
 	return nil
+}
+
+// lost is the error of an entry that could not be written, nil if it was
+// (or for no note).
+func (n *auditNote) lost() error {
+	if n == nil {
+		return nil
+	}
+	if p := n.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// writeAudit records a note's entry in tx. A failed insert leaves the
+// transaction usable (SQLite undoes only that statement).
+func (w *writer) writeAudit(ctx context.Context, tx *sql.Tx, n *auditNote) error {
+	err := store.AuditTx(store.WithAudit(ctx, n.entry), tx, n.entry.Target)
+	n.failed.Store(nil)
+	if err != nil {
+		n.failed.Store(&err)
+	}
+	return err
+}
+
+// reportLost logs and counts entries that failed in a transaction that
+// then committed; each is logged whole so it can be entered by hand.
+func (w *writer) reportLost(lost []*auditNote) {
+	for _, n := range lost {
+		p := n.failed.Load()
+		if p == nil {
+			continue
+		}
+		e := n.entry
+		w.e.m.auditLost.Inc()
+		w.e.log.Error("alerting: audit entry not written; the change was stored", "actor", e.Actor, "action", e.Action,
+			"target", e.Target, "detail", e.Detail, "request_id", e.RequestID, "err", *p)
+	}
 }
 
 // exec runs one of the frequent statements, prepared once per writer.

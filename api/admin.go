@@ -85,8 +85,8 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	entry := s.inTx(r, "token.create", "", map[string]any{"name": in.Name, "role": in.Role, "regions": in.Regions})
-	secret, tok, err := s.opt.Tokens.Create(r.Context(), in.Name, in.Role, in.Regions, principal(r).Actor(), entry...)
+	ctx := s.withAudit(r, "token.create", "", map[string]any{"name": in.Name, "role": in.Role, "regions": in.Regions})
+	secret, tok, err := s.opt.Tokens.Create(ctx, in.Name, in.Role, in.Regions, principal(r).Actor())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -101,7 +101,7 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := chiParam(r, "id")
-	if err := s.opt.Tokens.Revoke(r.Context(), id, s.inTx(r, "token.revoke", id, nil)...); err != nil {
+	if err := s.opt.Tokens.Revoke(s.withAudit(r, "token.revoke", id, nil), id); err != nil {
 		s.fail(w, r, err)
 		return
 	}

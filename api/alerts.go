@@ -110,12 +110,10 @@ func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusConflict, "the alert is resolved")
 		return
 	}
-	acked, err := s.opt.Alerts.Ack(r.Context(), a.ID, principal(r).Actor(), in.Note)
+	ctx := s.withAudit(r, "alert.ack", itoa(a.ID), map[string]string{"note": in.Note, "rule": a.Rule, "device": string(a.Device)})
+	acked, err := s.opt.Alerts.Ack(ctx, a.ID, principal(r).Actor(), in.Note)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if !s.audited(w, r, "alert.ack", itoa(a.ID), map[string]string{"note": in.Note, "rule": a.Rule, "device": string(a.Device)}) {
 		return
 	}
 	writeJSON(w, http.StatusOK, acked)

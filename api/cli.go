@@ -34,7 +34,7 @@ func TokenCLI(ctx context.Context, args []string, db *sql.DB, stdout, stderr io.
 	}
 	// The audit log shares the database: each token change writes its entry
 	// in its own transaction.
-	if _, err := store.OpenAudit(ctx, db, nil); err != nil {
+	if _, err := store.OpenAudit(ctx, db); err != nil {
 		return err
 	}
 	switch args[0] {
@@ -47,7 +47,7 @@ func TokenCLI(ctx context.Context, args []string, db *sql.DB, stdout, stderr io.
 			fmt.Fprintln(stderr, tokenUsage)
 			return errors.New("token revoke: give one token id")
 		}
-		if err := toks.Revoke(ctx, args[1], store.AuditEntry{Actor: "cli", Action: "token.revoke", Target: args[1]}); err != nil {
+		if err := toks.Revoke(store.WithAudit(ctx, store.AuditEntry{Actor: "cli", Action: "token.revoke"}), args[1]); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "revoked %s\n", args[1])
@@ -80,7 +80,7 @@ func tokenCreate(ctx context.Context, args []string, toks *store.Tokens, stdout,
 	}
 	entry := store.AuditEntry{Actor: "cli", Action: "token.create",
 		Detail: fmt.Sprintf(`{"name":%q,"role":%q,"regions":%q}`, *name, *role, strings.Join(regs, ","))}
-	secret, tok, err := toks.Create(ctx, *name, *role, regs, "cli", entry)
+	secret, tok, err := toks.Create(store.WithAudit(ctx, entry), *name, *role, regs, "cli")
 	if err != nil {
 		return err
 	}

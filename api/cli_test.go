@@ -50,7 +50,7 @@ func TestTokenCLI(t *testing.T) {
 			t.Errorf("token %v: got no error", bad)
 		}
 	}
-	audit, _ := store.OpenAudit(ctx, db, nil)
+	audit, _ := store.OpenAudit(ctx, db)
 	entries, _ := audit.List(ctx, 0, 10)
 	if len(entries) != 2 || entries[0].Action != "token.revoke" || entries[1].Actor != "cli" {
 		t.Errorf("audit: %+v", entries)

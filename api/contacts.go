@@ -86,12 +86,10 @@ func (s *server) createContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.ID = 0
-	saved, err := s.opt.Contacts.Create(r.Context(), c)
+	ctx := s.withAudit(r, "contact.create", "", map[string]any{"name": c.Name, "regions": c.Regions, "facilities": c.Facilities})
+	saved, err := s.opt.Contacts.Create(ctx, c)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if !s.audited(w, r, "contact.create", itoa(saved.ID), map[string]any{"name": saved.Name, "regions": saved.Regions, "facilities": saved.Facilities}) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, saved)
@@ -111,12 +109,10 @@ func (s *server) updateContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.ID = old.ID
-	saved, err := s.opt.Contacts.Update(r.Context(), c)
+	ctx := s.withAudit(r, "contact.update", itoa(c.ID), map[string]any{"name": c.Name, "regions": c.Regions, "facilities": c.Facilities})
+	saved, err := s.opt.Contacts.Update(ctx, c)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if !s.audited(w, r, "contact.update", itoa(saved.ID), map[string]any{"name": saved.Name, "regions": saved.Regions, "facilities": saved.Facilities}) {
 		return
 	}
 	writeJSON(w, http.StatusOK, saved)
@@ -127,11 +123,8 @@ func (s *server) deleteContact(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.opt.Contacts.Delete(r.Context(), c.ID); err != nil {
+	if err := s.opt.Contacts.Delete(s.withAudit(r, "contact.delete", itoa(c.ID), map[string]string{"name": c.Name}), c.ID); err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if !s.audited(w, r, "contact.delete", itoa(c.ID), map[string]string{"name": c.Name}) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

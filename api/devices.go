@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -270,17 +271,15 @@ func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
 		return false, err
 	}
 	d.Status, d.LastSeen, d.LastReading, d.LastError = "", time.Time{}, nil, ""
-	created, err := s.opt.Registry.Put(r.Context(), d)
-	if err != nil {
-		return false, err
-	}
-	s.devices.invalidate()
 	action := "device.update"
-	if created {
+	if _, err := s.opt.Registry.Get(r.Context(), d.ID); errors.Is(err, store.ErrNotFound) {
 		action = "device.create"
 	}
-	d.CreatedAt = time.Time{}
-	return created, s.audit(r, action, string(d.ID), d)
+	entry := d
+	entry.CreatedAt = time.Time{}
+	created, err := s.opt.Registry.Put(s.withAudit(r, action, string(d.ID), entry), d)
+	s.devices.invalidate()
+	return created, err
 }
 
 func (s *server) deleteDevice(w http.ResponseWriter, r *http.Request) {
@@ -292,12 +291,10 @@ func (s *server) deleteDevice(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.opt.Registry.Delete(r.Context(), d.ID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	err := s.opt.Registry.Delete(s.withAudit(r, "device.delete", string(d.ID), nil), d.ID)
 	s.devices.invalidate()
-	if !s.audited(w, r, "device.delete", string(d.ID), nil) {
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

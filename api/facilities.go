@@ -118,14 +118,14 @@ func (s *server) saveFacility(r *http.Request, f plant.Facility) (created bool, 
 	if err := s.allow(r, facilityEntry(f)); err != nil {
 		return false, err
 	}
-	if err := s.opt.Registry.PutFacility(r.Context(), f); err != nil {
-		return false, err
-	}
 	action := "facility.update"
 	if !existed {
 		action = "facility.create"
 	}
-	return !existed, s.audit(r, action, f.ID, f)
+	if err := s.opt.Registry.PutFacility(s.withAudit(r, action, f.ID, f), f); err != nil {
+		return false, err
+	}
+	return !existed, nil
 }
 
 // facilityColumns are the facility CSV's columns, in export order; the

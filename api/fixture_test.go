@@ -62,6 +62,7 @@ func newFixture(t testing.TB, tweak ...func(*Options)) *fixture {
 	f := &fixture{t: t, db: db, fleet: ingest.NewFleet(), alerts: newFakeAlerts(), silences: &fakeSilences{},
 		maint: &fakeMaintenance{}, contacts: newFakeContacts(), reports: &fakeReports{}, readings: &fakeReadings{},
 		logs: &syncBuffer{}, tok: map[string]string{}, tokIDs: map[string]string{}}
+	f.alerts.db, f.silences.db, f.maint.db, f.contacts.db = db, db, db, db
 	clock := func() time.Time { return testNow }
 	if f.reg, err = store.OpenRegistry(ctx, db, clock); err != nil {
 		t.Fatal(err)
@@ -70,7 +71,7 @@ func newFixture(t testing.TB, tweak ...func(*Options)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit, err := store.OpenAudit(ctx, db, clock)
+	audit, err := store.OpenAudit(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,13 +229,25 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// Fakes of the components the API reads through interfaces.
+// Fakes of the components the API reads through interfaces. Those that
+// change things write the audit entry the context carries in the fixture's
+// database first, as the real stores do in the change's transaction: a
+// failed entry means no change.
+
+// auditIn writes ctx's audit entry (none: nothing) in db.
+func auditIn(ctx context.Context, db *sql.DB, target string) error {
+	if db == nil {
+		return nil
+	}
+	return store.InTx(ctx, db, func(*sql.Tx) (string, error) { return target, nil })
+}
 
 type fakeAlerts struct {
 	mu    sync.Mutex
 	list  []plant.Alert
 	seen  AlertFilter
 	onAck func() // called while acknowledging, when set
+	db    *sql.DB
 }
 
 func newFakeAlerts() *fakeAlerts { return &fakeAlerts{} }
@@ -264,11 +277,14 @@ func (a *fakeAlerts) Get(_ context.Context, id int64) (plant.Alert, error) {
 	return plant.Alert{}, fmt.Errorf("alert %d: %w", id, ErrNotFound)
 }
 
-func (a *fakeAlerts) Ack(_ context.Context, id int64, by, note string) (plant.Alert, error) {
+func (a *fakeAlerts) Ack(ctx context.Context, id int64, by, note string) (plant.Alert, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.onAck != nil {
 		a.onAck()
+	}
+	if err := auditIn(context.WithoutCancel(ctx), a.db, ""); err != nil { // the engine's writer: not the request's
+		return plant.Alert{}, err
 	}
 	for i, x := range a.list {
 		if x.ID == id {
@@ -283,6 +299,7 @@ func (a *fakeAlerts) Ack(_ context.Context, id int64, by, note string) (plant.Al
 type fakeSilences struct {
 	mu   sync.Mutex
 	list []Silence
+	db   *sql.DB
 }
 
 func (s *fakeSilences) List(context.Context) ([]Silence, error) {
@@ -291,20 +308,26 @@ func (s *fakeSilences) List(context.Context) ([]Silence, error) {
 	return slices.Clone(s.list), nil
 }
 
-func (s *fakeSilences) Create(_ context.Context, x Silence) (Silence, error) {
+func (s *fakeSilences) Create(ctx context.Context, x Silence) (Silence, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	x.ID = int64(len(s.list) + 10)
+	if err := auditIn(ctx, s.db, itoa(x.ID)); err != nil {
+		return Silence{}, err
+	}
 	s.list = append(s.list, x)
 	return x, nil
 }
 
-func (s *fakeSilences) Delete(_ context.Context, id int64) error {
+func (s *fakeSilences) Delete(ctx context.Context, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i := slices.IndexFunc(s.list, func(x Silence) bool { return x.ID == id })
 	if i < 0 {
 		return ErrNotFound
+	}
+	if err := auditIn(ctx, s.db, ""); err != nil {
+		return err
 	}
 	s.list = slices.Delete(s.list, i, i+1)
 	return nil
@@ -314,11 +337,15 @@ type fakeMaintenance struct {
 	mu      sync.Mutex
 	due     []MaintenanceDue
 	records []plant.ServiceRecord
+	db      *sql.DB
 }
 
-func (m *fakeMaintenance) Record(_ context.Context, r plant.ServiceRecord) (plant.ServiceRecord, error) {
+func (m *fakeMaintenance) Record(ctx context.Context, r plant.ServiceRecord) (plant.ServiceRecord, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := auditIn(ctx, m.db, ""); err != nil {
+		return r, err
+	}
 	r.ID = int64(len(m.records) + 1)
 	m.records = append(m.records, r)
 	return r, nil
@@ -333,6 +360,7 @@ func (m *fakeMaintenance) Due(context.Context) ([]MaintenanceDue, error) {
 type fakeContacts struct {
 	mu   sync.Mutex
 	list []Contact
+	db   *sql.DB
 }
 
 func newFakeContacts() *fakeContacts { return &fakeContacts{} }
@@ -359,21 +387,27 @@ func (c *fakeContacts) Get(_ context.Context, id int64) (Contact, error) {
 	return Contact{}, ErrNotFound
 }
 
-func (c *fakeContacts) Create(_ context.Context, x Contact) (Contact, error) {
+func (c *fakeContacts) Create(ctx context.Context, x Contact) (Contact, error) {
 	if x.Name == "" || (x.Phone == "" && x.Email == "") {
 		return Contact{}, fmt.Errorf("%w contact: name and phone or email are required", ErrInvalid)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := auditIn(ctx, c.db, itoa(int64(len(c.list)+1))); err != nil {
+		return Contact{}, err
+	}
 	c.add(x)
 	return c.list[len(c.list)-1], nil
 }
 
-func (c *fakeContacts) Update(_ context.Context, x Contact) (Contact, error) {
+func (c *fakeContacts) Update(ctx context.Context, x Contact) (Contact, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range c.list {
 		if c.list[i].ID == x.ID {
+			if err := auditIn(ctx, c.db, ""); err != nil {
+				return Contact{}, err
+			}
 			c.list[i] = x
 			return x, nil
 		}
@@ -381,12 +415,15 @@ func (c *fakeContacts) Update(_ context.Context, x Contact) (Contact, error) {
 	return Contact{}, ErrNotFound
 }
 
-func (c *fakeContacts) Delete(_ context.Context, id int64) error {
+func (c *fakeContacts) Delete(ctx context.Context, id int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	i := slices.IndexFunc(c.list, func(x Contact) bool { return x.ID == id })
 	if i < 0 {
 		return ErrNotFound
+	}
+	if err := auditIn(ctx, c.db, ""); err != nil {
+		return err
 	}
 	c.list = slices.Delete(c.list, i, i+1)
 	return nil

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -109,16 +108,15 @@ func (s *server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return false
 }
 
-// auditTimeout bounds writing one audit entry.
-const auditTimeout = 10 * time.Second
-
-// errAuditFailed: a change was made but its audit entry could not be
-// written, so the API must not report the change as a success.
-var errAuditFailed = errors.New("the change was made, but its audit entry could not be written, so it is not reported as done; see the server log with this request id")
-
-// auditEntry describes a change the caller makes; detail is a string or a
-// value written as JSON.
-func (s *server) auditEntry(r *http.Request, action, target string, detail any) store.AuditEntry {
+// withAudit returns r's context carrying the audit entry of the change the
+// handler is about to make (store.WithAudit): the store writes it in the
+// change's own transaction, so the change and its entry commit together or
+// neither does. detail is a string or a value written as JSON. Without an
+// audit log the context is r's own.
+func (s *server) withAudit(r *http.Request, action, target string, detail any) context.Context {
+	if s.opt.Audit == nil {
+		return r.Context()
+	}
 	var d string
 	switch v := detail.(type) {
 	case nil:
@@ -128,47 +126,8 @@ func (s *server) auditEntry(r *http.Request, action, target string, detail any) 
 		b, _ := json.Marshal(v)
 		d = string(b)
 	}
-	return store.AuditEntry{Actor: principal(r).Actor(), Action: action, Target: target, Detail: d, RequestID: middleware.GetReqID(r.Context())}
-}
-
-// inTx is the audit entry for a store that writes it in the change's own
-// transaction (store.Tokens): none when there is no audit log.
-func (s *server) inTx(r *http.Request, action, target string, detail any) []store.AuditEntry {
-	if s.opt.Audit == nil {
-		return nil
-	}
-	return []store.AuditEntry{s.auditEntry(r, action, target, detail)}
-}
-
-// audit records a change already made in a store that cannot take the
-// entry in its own transaction (the registry, alerting, notify). The write
-// does not end with the request: a client that hangs up after the change
-// does not cancel its entry. On failure it logs the whole entry, so it can
-// be entered by hand, and returns errAuditFailed: the caller answers 500,
-// not success.
-func (s *server) audit(r *http.Request, action, target string, detail any) error {
-	if s.opt.Audit == nil {
-		return nil
-	}
-	e := s.auditEntry(r, action, target, detail)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
-	defer cancel()
-	if err := s.opt.Audit.Record(ctx, e); err != nil {
-		s.log.Error("audit log write failed after the change was made", "request_id", e.RequestID, "actor", e.Actor,
-			"action", e.Action, "target", e.Target, "detail", e.Detail, "err", err)
-		return fmt.Errorf("%w: %v", errAuditFailed, err)
-	}
-	return nil
-}
-
-// audited records a change already made, answering 500 and returning false
-// when its entry could not be written.
-func (s *server) audited(w http.ResponseWriter, r *http.Request, action, target string, detail any) bool {
-	if err := s.audit(r, action, target, detail); err != nil {
-		s.fail(w, r, err)
-		return false
-	}
-	return true
+	return store.WithAudit(r.Context(), store.AuditEntry{At: s.opt.Now(), Actor: principal(r).Actor(), Action: action, Target: target,
+		Detail: d, RequestID: middleware.GetReqID(r.Context())})
 }
 
 func parseID(w http.ResponseWriter, r *http.Request) (int64, bool) {

@@ -61,12 +61,9 @@ func (s *server) recordMaintenance(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, "invalid service record", errs...)
 		return
 	}
-	saved, err := s.opt.Maintenance.Record(r.Context(), rec)
+	saved, err := s.opt.Maintenance.Record(s.withAudit(r, "maintenance.record", string(d.ID), rec), rec)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if !s.audited(w, r, "maintenance.record", string(d.ID), saved) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, saved)

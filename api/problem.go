@@ -61,8 +61,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		problem(w, r, http.StatusForbidden, err.Error())
 	case errors.Is(err, ErrConflict):
 		problem(w, r, http.StatusConflict, err.Error())
-	case errors.Is(err, errAuditFailed):
-		problem(w, r, http.StatusInternalServerError, errAuditFailed.Error())
+	case errors.Is(err, store.ErrAudit):
+		s.log.Error("audit entry not written", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path, "err", err)
+		problem(w, r, http.StatusInternalServerError, err.Error()+"; see the server log with this request id")
 	case errors.As(err, &maxErr):
 		problem(w, r, http.StatusRequestEntityTooLarge, "request body too large")
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:

@@ -61,12 +61,9 @@ func (s *server) createSilence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.ID, in.CreatedBy, in.CreatedAt = 0, principal(r).Actor(), now
-	created, err := s.opt.Silences.Create(r.Context(), in)
+	created, err := s.opt.Silences.Create(s.withAudit(r, "silence.create", "", in), in)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if !s.audited(w, r, "silence.create", itoa(created.ID), created) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, created)
@@ -120,11 +117,8 @@ func (s *server) deleteSilence(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.opt.Silences.Delete(r.Context(), id); err != nil {
+	if err := s.opt.Silences.Delete(s.withAudit(r, "silence.delete", itoa(id), list[i]), id); err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if !s.audited(w, r, "silence.delete", itoa(id), list[i]) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

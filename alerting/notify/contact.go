@@ -8,8 +8,11 @@ import (
 	"net/mail"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oxywatch/oxywatch/internal/store"
 )
 
 // Contact is a person who may be told about alerts. Facilities and Regions
@@ -92,7 +95,9 @@ func (c *Contact) normalise() {
 	}
 }
 
-// CreateContact stores a new contact and returns it with its id.
+// CreateContact stores a new contact and returns it with its id. The audit
+// entry ctx carries (store.WithAudit) commits with the change; so for
+// UpdateContact and DeleteContact.
 func (s *Service) CreateContact(ctx context.Context, c Contact) (Contact, error) {
 	c.normalise()
 	if err := c.Validate(); err != nil {
@@ -101,17 +106,24 @@ func (s *Service) CreateContact(ctx context.Context, c Contact) (Contact, error)
 	now := s.now().UTC()
 	c.CreatedAt, c.UpdatedAt = now, now
 	regions, facilities := jsonList(c.Regions), jsonList(c.Facilities)
-	res, err := s.db.ExecContext(ctx, `INSERT INTO notify_contacts
-		(name, phone, email, role, regions, facilities, on_call, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Name, c.Phone, c.Email, c.Role, regions, facilities, c.OnCall, ms(now), ms(now))
+	err := store.InTx(ctx, s.db, func(tx *sql.Tx) (string, error) {
+		res, err := tx.ExecContext(ctx, `INSERT INTO notify_contacts
+			(name, phone, email, role, regions, facilities, on_call, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Name, c.Phone, c.Email, c.Role, regions, facilities, c.OnCall, ms(now), ms(now))
+		if err != nil {
+			return "", contactWriteError(err, c.Phone)
+		}
+		c.ID, err = res.LastInsertId()
+		return strconv.FormatInt(c.ID, 10), err
+	})
 	if err != nil {
-		return Contact{}, contactWriteError(err, c.Phone)
+		return Contact{}, err
 	}
-	c.ID, err = res.LastInsertId()
 	c.CreatedAt, c.UpdatedAt = fromMS(ms(now)), fromMS(ms(now))
-	return c, err
+	return c, nil
 }
+
 
 // UpdateContact replaces the contact with c.ID.
 func (s *Service) UpdateContact(ctx context.Context, c Contact) (Contact, error) {
@@ -120,28 +132,36 @@ func (s *Service) UpdateContact(ctx context.Context, c Contact) (Contact, error)
 		return Contact{}, err
 	}
 	now := ms(s.now())
-	res, err := s.db.ExecContext(ctx, `UPDATE notify_contacts SET name = ?, phone = ?, email = ?,
-		role = ?, regions = ?, facilities = ?, on_call = ?, updated_at = ? WHERE id = ?`,
-		c.Name, c.Phone, c.Email, c.Role, jsonList(c.Regions), jsonList(c.Facilities), c.OnCall, now, c.ID)
+	err := store.InTx(ctx, s.db, func(tx *sql.Tx) (string, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE notify_contacts SET name = ?, phone = ?, email = ?,
+			role = ?, regions = ?, facilities = ?, on_call = ?, updated_at = ? WHERE id = ?`,
+			c.Name, c.Phone, c.Email, c.Role, jsonList(c.Regions), jsonList(c.Facilities), c.OnCall, now, c.ID)
+		if err != nil {
+			return "", contactWriteError(err, c.Phone)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return "", fmt.Errorf("contact %d: %w", c.ID, ErrNotFound)
+		}
+		return strconv.FormatInt(c.ID, 10), nil
+	})
 	if err != nil {
-		return Contact{}, contactWriteError(err, c.Phone)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Contact{}, fmt.Errorf("contact %d: %w", c.ID, ErrNotFound)
+		return Contact{}, err
 	}
 	return s.Contact(ctx, c.ID)
 }
 
 // DeleteContact removes a contact. Its delivery log stays.
 func (s *Service) DeleteContact(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM notify_contacts WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("delete contact %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("contact %d: %w", id, ErrNotFound)
-	}
-	return nil
+	return store.InTx(ctx, s.db, func(tx *sql.Tx) (string, error) {
+		res, err := tx.ExecContext(ctx, `DELETE FROM notify_contacts WHERE id = ?`, id)
+		if err != nil {
+			return "", fmt.Errorf("delete contact %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return "", fmt.Errorf("contact %d: %w", id, ErrNotFound)
+		}
+		return strconv.FormatInt(id, 10), nil
+	})
 }
 
 // Contact returns one contact.

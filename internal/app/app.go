@@ -158,7 +158,7 @@ func (a *App) buildAccess(ctx context.Context) error {
 	if a.tokens, err = store.OpenTokens(ctx, a.db, nil); err != nil {
 		return err
 	}
-	if a.audit, err = store.OpenAudit(ctx, a.db, nil); err != nil {
+	if a.audit, err = store.OpenAudit(ctx, a.db); err != nil {
 		return err
 	}
 	if a.cfg.AdminToken == "" {

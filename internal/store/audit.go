@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -20,6 +21,10 @@ var auditMigrations = []string{
 	CREATE INDEX audit_log_at ON audit_log(at);`,
 }
 
+// ErrAudit marks a change refused because its audit entry could not be
+// written: the change was rolled back with it.
+var ErrAudit = errors.New("the change was not made: its audit entry could not be written")
+
 // AuditEntry is one change: who did what to which thing, and when. Detail is
 // a short JSON or text description of the change; it never holds secrets.
 type AuditEntry struct {
@@ -34,47 +39,81 @@ type AuditEntry struct {
 
 // Audit is the append-only audit log in SQLite.
 type Audit struct {
-	db  *sql.DB
-	now func() time.Time
+	db *sql.DB
 }
 
 // OpenAudit migrates the audit table.
-func OpenAudit(ctx context.Context, db *sql.DB, now func() time.Time) (*Audit, error) {
-	if now == nil {
-		now = time.Now
-	}
+func OpenAudit(ctx context.Context, db *sql.DB) (*Audit, error) {
 	if err := Migrate(ctx, db, "audit", auditMigrations); err != nil {
 		return nil, err
 	}
-	return &Audit{db: db, now: now}, nil
+	return &Audit{db: db}, nil
 }
 
-// Record appends an entry; At is set to now when zero. It is for a change
-// made outside this database (or already committed); a change made in this
-// database records its entry in its own transaction (see RecordTx).
-func (a *Audit) Record(ctx context.Context, e AuditEntry) error {
-	return recordAudit(ctx, a.db, a.now, e)
+type auditKey struct{}
+
+// WithAudit returns a context that carries e, the audit entry of the change
+// about to be made with it. Every store write of this database that takes
+// such a context records e inside the change's own transaction (see
+// AuditTx), so the change and its entry commit together or neither does.
+// This is how a request's actor reaches the stores without each method
+// growing an audit parameter.
+func WithAudit(ctx context.Context, e AuditEntry) context.Context {
+	return context.WithValue(ctx, auditKey{}, e)
 }
 
-// RecordTx appends an entry inside tx, the transaction that makes the
-// change it records, so both commit or neither does. tx must be of the
-// audit log's database.
-func (a *Audit) RecordTx(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
-	return recordAudit(ctx, tx, a.now, e)
+// AuditOf returns the entry ctx carries, if any.
+func AuditOf(ctx context.Context) (AuditEntry, bool) {
+	e, ok := ctx.Value(auditKey{}).(AuditEntry)
+	return e, ok
+}
+
+// AuditTx records the entry ctx carries (none: nothing) inside tx, the
+// transaction making the change. target fills an entry whose Target is
+// empty (the id of a thing being created). The audit log's table must be
+// in tx's database (OpenAudit on the same *sql.DB).
+func AuditTx(ctx context.Context, tx *sql.Tx, target string) error {
+	e, ok := AuditOf(ctx)
+	if !ok {
+		return nil
+	}
+	if e.Target == "" {
+		e.Target = target
+	}
+	return recordAudit(ctx, tx, e)
+}
+
+// InTx runs change in a transaction of db and records ctx's audit entry
+// before committing; change returns the id of what it changed, the entry's
+// Target when the entry has none.
+func InTx(ctx context.Context, db *sql.DB, change func(*sql.Tx) (target string, err error)) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	target, err := change(tx)
+	if err != nil {
+		return err
+	}
+	if err := AuditTx(ctx, tx, target); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func recordAudit(ctx context.Context, db execer, now func() time.Time, e AuditEntry) error {
+func recordAudit(ctx context.Context, db execer, e AuditEntry) error {
 	if e.At.IsZero() {
-		e.At = now()
+		e.At = time.Now()
 	}
 	_, err := db.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, detail, request_id) VALUES (?, ?, ?, ?, ?, ?)`,
 		e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Action, e.Target, e.Detail, e.RequestID)
 	if err != nil {
-		return fmt.Errorf("audit %s %s: %w", e.Action, e.Target, err)
+		return fmt.Errorf("%w: %s %s: %w", ErrAudit, e.Action, e.Target, err)
 	}
 	return nil
 }

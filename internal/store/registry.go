@@ -227,25 +227,28 @@ func (r *Registry) insertUnknown(ctx context.Context, ds []plant.Device) error {
 	return nil
 }
 
-// Put creates or replaces a device. It reports whether it was created.
+// Put creates or replaces a device. It reports whether it was created. The
+// audit entry ctx carries (WithAudit) commits with the change.
 func (r *Registry) Put(ctx context.Context, d plant.Device) (bool, error) {
 	if err := ValidateDevice(d); err != nil {
 		return false, err
 	}
 	now := r.now().UTC().Format(time.RFC3339Nano)
-	res, err := r.db.ExecContext(ctx, `INSERT INTO devices (id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s,
+	err := InTx(ctx, r.db, func(tx *sql.Tx) (string, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO devices (id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s,
 			created_at, updated_at, commissioned_at, decommissioned_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, model=excluded.model, facility=excluded.facility,
 			region=excluded.region, country=excluded.country, rated_flow_lpm=excluded.rated_flow_lpm,
 			report_interval_s=excluded.report_interval_s, updated_at=excluded.updated_at,
 			commissioned_at=excluded.commissioned_at, decommissioned_at=excluded.decommissioned_at`,
-		d.ID, d.Kind, d.Model, d.Facility, d.Region, d.Country, d.RatedFlowLPM, d.ReportIntervalS, now, now,
-		formatTime(d.CommissionedAt), formatTime(d.DecommissionedAt))
+			d.ID, d.Kind, d.Model, d.Facility, d.Region, d.Country, d.RatedFlowLPM, d.ReportIntervalS, now, now,
+			formatTime(d.CommissionedAt), formatTime(d.DecommissionedAt))
+		return string(d.ID), err
+	})
 	if err != nil {
 		return false, fmt.Errorf("save device %s: %w", d.ID, err)
 	}
-	_ = res
 	stored, err := r.get(ctx, d.ID)
 	if err != nil {
 		return false, err
@@ -303,7 +306,8 @@ func (r *Registry) Get(ctx context.Context, id plant.DeviceID) (plant.Device, er
 	return r.get(ctx, id)
 }
 
-// Delete removes a device (its readings stay in InfluxDB).
+// Delete removes a device (its readings stay in InfluxDB). The audit entry
+// ctx carries commits with the change.
 func (r *Registry) Delete(ctx context.Context, id plant.DeviceID) error {
 	_ = r.Flush(ctx) // else a queued device would come back after its deletion
 	tx, err := r.db.BeginTx(ctx, nil)
@@ -325,6 +329,9 @@ func (r *Registry) Delete(ctx context.Context, id plant.DeviceID) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("device %s: %w", id, ErrNotFound)
+	}
+	if err := AuditTx(ctx, tx, string(id)); err != nil {
+		return fmt.Errorf("delete device %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("delete device %s: %w", id, err)
@@ -368,16 +375,20 @@ func (r *Registry) Retired(ctx context.Context, from, to time.Time) ([]RetiredDe
 	return out, rows.Err()
 }
 
-// PutFacility creates or replaces a facility.
+// PutFacility creates or replaces a facility. The audit entry ctx carries
+// commits with the change.
 func (r *Registry) PutFacility(ctx context.Context, f plant.Facility) error {
 	if f.ID == "" {
 		return errors.New("facility id must not be empty")
 	}
-	_, err := r.db.ExecContext(ctx, `INSERT INTO facilities (id, name, region, country, lat, lon, beds, demand_lpm, dhis2_org_unit)
+	err := InTx(ctx, r.db, func(tx *sql.Tx) (string, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO facilities (id, name, region, country, lat, lon, beds, demand_lpm, dhis2_org_unit)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET name=excluded.name, region=excluded.region, country=excluded.country,
 			lat=excluded.lat, lon=excluded.lon, beds=excluded.beds, demand_lpm=excluded.demand_lpm, dhis2_org_unit=excluded.dhis2_org_unit`,
-		f.ID, f.Name, f.Region, f.Country, f.Lat, f.Lon, f.Beds, f.DemandLPM, f.OrgUnit)
+			f.ID, f.Name, f.Region, f.Country, f.Lat, f.Lon, f.Beds, f.DemandLPM, f.OrgUnit)
+		return f.ID, err
+	})
 	if err != nil {
 		return fmt.Errorf("save facility %s: %w", f.ID, err)
 	}

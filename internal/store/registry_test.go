@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -121,5 +122,73 @@ func TestCommissioningDates(t *testing.T) {
 	bad := plant.Device{ID: "psa-002", Kind: plant.KindPSA, CommissionedAt: later, DecommissionedAt: commissioned}
 	if _, err := reg.Put(t.Context(), bad); err == nil || !strings.Contains(err.Error(), "decommissioned_at") {
 		t.Errorf("decommissioned before commissioned: %v, want an error naming decommissioned_at", err)
+	}
+}
+
+// TestRegistryChangesCommitWithTheirAuditEntry: a device or facility change
+// and the audit entry its context carries commit together or not at all
+// (issue 13 finding 7).
+func TestRegistryChangesCommitWithTheirAuditEntry(t *testing.T) {
+	ctx := t.Context()
+	db, err := OpenSQLite(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	reg, err := OpenRegistry(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := OpenAudit(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := func(action string) context.Context {
+		return WithAudit(ctx, AuditEntry{Actor: "token:ab", Action: action})
+	}
+	dev := plant.Device{ID: "psa-1", Kind: plant.KindPSA, Region: "east"}
+	if _, err := reg.Put(as("device.create"), dev); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.PutFacility(as("facility.create"), plant.Facility{ID: "mbale", Name: "Mbale RRH"}); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := audit.List(ctx, 0, 10)
+	if len(entries) != 2 || entries[1].Target != "psa-1" || entries[0].Target != "mbale" {
+		t.Fatalf("got %+v, want the two changes with their targets", entries)
+	}
+
+	if _, err := db.Exec(`CREATE TRIGGER audit_broken BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unwritable'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Put(as("device.create"), plant.Device{ID: "psa-2", Kind: plant.KindPSA}); !errors.Is(err, ErrAudit) {
+		t.Errorf("put: got %v, want ErrAudit", err)
+	}
+	moved := dev
+	moved.Region = "west"
+	if _, err := reg.Put(as("device.update"), moved); !errors.Is(err, ErrAudit) {
+		t.Errorf("update: got %v, want ErrAudit", err)
+	}
+	if err := reg.Delete(as("device.delete"), "psa-1"); !errors.Is(err, ErrAudit) {
+		t.Errorf("delete: got %v, want ErrAudit", err)
+	}
+	if err := reg.PutFacility(as("facility.update"), plant.Facility{ID: "mbale", Name: "renamed"}); !errors.Is(err, ErrAudit) {
+		t.Errorf("facility: got %v, want ErrAudit", err)
+	}
+	if _, err := reg.Get(ctx, "psa-2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("psa-2 was created without its audit entry (%v)", err)
+	}
+	if d, err := reg.Get(ctx, "psa-1"); err != nil || d.Region != "east" {
+		t.Errorf("psa-1 is %+v (%v), want it unchanged in east", d, err)
+	}
+	if d, ok := reg.Device("psa-1"); !ok || d.Region != "east" {
+		t.Errorf("the cache holds %+v, want psa-1 unchanged", d)
+	}
+	if fs, _ := reg.Facilities(ctx); len(fs) != 1 || fs[0].Name != "Mbale RRH" {
+		t.Errorf("facilities: %+v, want Mbale RRH unchanged", fs)
+	}
+	// No entry asked (internal writes): nothing to fail.
+	if _, err := reg.Put(ctx, plant.Device{ID: "psa-3", Kind: plant.KindPSA}); err != nil {
+		t.Errorf("put without an audit entry: %v", err)
 	}
 }

@@ -103,11 +103,10 @@ func (t *Tokens) reload(ctx context.Context) error {
 }
 
 // Create makes a token and returns its secret, which is never stored and
-// cannot be shown again. audit, when given, is the change's audit entry
-// (its Target becomes the new token's id): it is written in the same
-// transaction as the token, so both exist or neither does. The audit log
-// (OpenAudit) must be in the tokens' database.
-func (t *Tokens) Create(ctx context.Context, name, role string, regions []string, by string, audit ...AuditEntry) (string, Token, error) {
+// cannot be shown again. The audit entry ctx carries (WithAudit; its
+// Target becomes the new token's id) is written in the same transaction as
+// the token, so both exist or neither does.
+func (t *Tokens) Create(ctx context.Context, name, role string, regions []string, by string) (string, Token, error) {
 	secret, err := newSecret()
 	if err != nil {
 		return "", Token{}, err
@@ -118,14 +117,11 @@ func (t *Tokens) Create(ctx context.Context, name, role string, regions []string
 	}
 	h := HashToken(secret)
 	tok := Token{ID: id, Name: name, Role: role, Regions: regions, CreatedBy: by, CreatedAt: t.now().UTC().Truncate(time.Second), hash: h[:]}
-	for i := range audit {
-		audit[i].Target = tok.ID
-	}
-	err = t.write(ctx, func(tx *sql.Tx) error {
+	err = InTx(ctx, t.db, func(tx *sql.Tx) (string, error) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, name, role, regions, hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			tok.ID, tok.Name, tok.Role, strings.Join(regions, ","), tok.hash, by, tok.CreatedAt.Format(time.RFC3339))
-		return err
-	}, audit)
+		return tok.ID, err
+	})
 	if err != nil {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
@@ -200,42 +196,24 @@ func (t *Tokens) list(ctx context.Context) ([]Token, error) {
 	return out, rows.Err()
 }
 
-// Revoke marks a token revoked; it stops working at once. audit, when
-// given, is written in the same transaction (see Create).
-func (t *Tokens) Revoke(ctx context.Context, id string, audit ...AuditEntry) error {
-	err := t.write(ctx, func(tx *sql.Tx) error {
+// Revoke marks a token revoked; it stops working at once. The audit entry
+// ctx carries is written in the same transaction (see Create).
+func (t *Tokens) Revoke(ctx context.Context, id string) error {
+	err := InTx(ctx, t.db, func(tx *sql.Tx) (string, error) {
 		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at = ''`,
 			t.now().UTC().Format(time.RFC3339), id)
 		if err != nil {
-			return err
+			return id, err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("token %s: %w", id, ErrNotFound)
+			return id, fmt.Errorf("token %s: %w", id, ErrNotFound)
 		}
-		return nil
-	}, audit)
+		return id, nil
+	})
 	if err != nil {
 		return fmt.Errorf("revoke token %s: %w", id, err)
 	}
 	return t.reload(ctx)
-}
-
-// write runs change and appends the audit entries in one transaction.
-func (t *Tokens) write(ctx context.Context, change func(*sql.Tx) error, audit []AuditEntry) error {
-	tx, err := t.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := change(tx); err != nil {
-		return err
-	}
-	for _, e := range audit {
-		if err := recordAudit(ctx, tx, t.now, e); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
 }
 
 // CountActive returns how many unrevoked tokens hold role.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -71,12 +72,13 @@ func TestAuditNewestFirstAndPaged(t *testing.T) {
 	}
 	defer db.Close()
 	now := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
-	a, err := OpenAudit(ctx, db, func() time.Time { return now })
+	a, err := OpenAudit(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, action := range []string{"device.put", "device.delete", "token.create"} {
-		if err := a.Record(ctx, AuditEntry{Actor: "token:ab", Action: action, Target: "x"}); err != nil {
+		c := WithAudit(ctx, AuditEntry{At: now, Actor: "token:ab", Action: action})
+		if err := InTx(c, db, func(*sql.Tx) (string, error) { return "x", nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -136,16 +138,16 @@ func TestTokenAndAuditCommitTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit, err := OpenAudit(ctx, db, nil)
+	audit, err := OpenAudit(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	entry := AuditEntry{Actor: "test", Action: "token.create", Detail: `{"role":"viewer"}`}
-	secret, tok, err := toks.Create(ctx, "ok", "viewer", nil, "test", entry)
+	secret, tok, err := toks.Create(WithAudit(ctx, entry), "ok", "viewer", nil, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := toks.Revoke(ctx, tok.ID, AuditEntry{Actor: "test", Action: "token.revoke", Target: tok.ID}); err != nil {
+	if err := toks.Revoke(WithAudit(ctx, AuditEntry{Actor: "test", Action: "token.revoke", Target: tok.ID}), tok.ID); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := audit.List(ctx, 0, 10)
@@ -156,14 +158,14 @@ func TestTokenAndAuditCommitTogether(t *testing.T) {
 	if _, err := db.Exec(`CREATE TRIGGER audit_broken BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unwritable'); END`); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := toks.Create(ctx, "ghost", "admin", nil, "test", entry); err == nil {
+	if _, _, err := toks.Create(WithAudit(ctx, entry), "ghost", "admin", nil, "test"); err == nil {
 		t.Error("create with a failing audit entry: got no error")
 	}
 	_, live, err := toks.Create(ctx, "live", "viewer", nil, "test") // no entry asked: no audit write
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := toks.Revoke(ctx, live.ID, AuditEntry{Actor: "test", Action: "token.revoke"}); err == nil {
+	if err := toks.Revoke(WithAudit(ctx, AuditEntry{Actor: "test", Action: "token.revoke"}), live.ID); err == nil {
 		t.Error("revoke with a failing audit entry: got no error")
 	}
 	list, _ := toks.List(ctx)
