@@ -203,8 +203,10 @@ func (e *Engine) AckByCode(ctx context.Context, code, by string) (plant.Alert, e
 }
 
 // Silences lists every silence, past ones included, newest first.
-func (e *Engine) Silences(ctx context.Context) ([]Silence, error) {
-	rows, err := e.opt.DB.QueryContext(ctx, `SELECT id, device, facility, region, rule, starts_at, ends_at,
+func (e *Engine) Silences(ctx context.Context) ([]Silence, error) { return querySilences(ctx, e.opt.DB) }
+
+func querySilences(ctx context.Context, db *sql.DB) ([]Silence, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, device, facility, region, rule, starts_at, ends_at,
 		comment, maintenance, created_by, created_at FROM alerting_silences ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list silences: %w", err)

@@ -65,13 +65,8 @@ type Options struct {
 	// resolve) instead of going offline. Ingest lists every reporting
 	// device in the registry, so only removed devices are affected.
 	RegisteredOnly bool
-	// ReadOnly makes an engine that only reads the stored state (alerts,
-	// timelines, maintenance), beside a server that owns it: whatever
-	// restoring or observing would write is dropped. Used by the report
-	// command.
-	ReadOnly  bool
-	BatchSize int    // operations per transaction; default 1024
-	Seed      uint64 // ack code generator; 0 picks one
+	BatchSize      int    // operations per transaction; default 1024
+	Seed           uint64 // ack code generator; 0 picks one
 }
 
 func (o *Options) defaults() error {

@@ -196,21 +196,37 @@ func fillPiece(ctx context.Context, tx *sql.Tx, o *op, a, b int64) error {
 // every device. Time no reading covers between and after the recorded
 // intervals is no_data (an open no_data interval when the device is quiet
 // now); active and past maintenance silences turn what they cover into
-// maintenance. It implements report.TimelineSource.
+// maintenance. It implements report.TimelineSource. The engine commits
+// what it holds first and knows to the nanosecond how far each device's
+// newest reading reaches; TimelineReader reads the same from the tables
+// alone, for a process beside the server.
 func (e *Engine) Timelines(ctx context.Context, devices []plant.DeviceID, from, to time.Time) (map[plant.DeviceID][]plant.StatusInterval, error) {
 	if err := e.Sync(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := e.timelineRows(ctx, devices, from.UnixNano(), to.UnixNano())
+	rows, err := timelineRows(ctx, e.opt.DB, devices, from.UnixNano(), to.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("read timelines: %w", err)
 	}
-	out := make(map[plant.DeviceID][]plant.StatusInterval, len(rows))
 	now := e.now()
+	sils := e.sil.all()
+	return assemble(rows, from, to,
+		func(id plant.DeviceID, ivs []plant.StatusInterval) []plant.StatusInterval { return e.withOpen(id, ivs, now) },
+		func(id plant.DeviceID) devInfo { return e.infoOf(id) }, sils), nil
+}
+
+// assemble completes each device's stored rows: open settles the open
+// row's end, time no row covers becomes no_data, maintenance silences
+// (matched with info) lie over the rest; it keeps what overlaps [from, to).
+func assemble(rows map[plant.DeviceID][]plant.StatusInterval, from, to time.Time,
+	open func(plant.DeviceID, []plant.StatusInterval) []plant.StatusInterval,
+	info func(plant.DeviceID) devInfo, sils []Silence) map[plant.DeviceID][]plant.StatusInterval {
+	out := make(map[plant.DeviceID][]plant.StatusInterval, len(rows))
 	for id, ivs := range rows {
-		ivs = e.withOpen(id, ivs, now)
-		ivs = withNoData(ivs)
-		ivs = e.withMaintenance(id, ivs)
+		ivs = withNoData(open(id, ivs))
+		if len(sils) > 0 {
+			ivs = withMaintenance(ivs, id, info(id), sils)
+		}
 		ivs = slices.DeleteFunc(ivs, func(iv plant.StatusInterval) bool {
 			return !iv.Start.Before(to) || (!iv.End.IsZero() && !iv.End.After(from))
 		})
@@ -218,12 +234,12 @@ func (e *Engine) Timelines(ctx context.Context, devices []plant.DeviceID, from, 
 			out[id] = ivs
 		}
 	}
-	return out, nil
+	return out
 }
 
 // timelineRows reads the stored rows that may matter for [from, to), the
 // open row of every device included.
-func (e *Engine) timelineRows(ctx context.Context, devices []plant.DeviceID, from, to int64) (map[plant.DeviceID][]plant.StatusInterval, error) {
+func timelineRows(ctx context.Context, db *sql.DB, devices []plant.DeviceID, from, to int64) (map[plant.DeviceID][]plant.StatusInterval, error) {
 	q := `SELECT device, start_at, end_at, status, cause, open FROM alerting_timeline
 		WHERE start_at < ? AND (end_at >= ? OR open = 1)`
 	args := []any{to, from}
@@ -233,7 +249,7 @@ func (e *Engine) timelineRows(ctx context.Context, devices []plant.DeviceID, fro
 			args = append(args, string(d))
 		}
 	}
-	rows, err := e.opt.DB.QueryContext(ctx, q+` ORDER BY device, start_at`, args...)
+	rows, err := db.QueryContext(ctx, q+` ORDER BY device, start_at`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -293,14 +309,10 @@ func withNoData(ivs []plant.StatusInterval) []plant.StatusInterval {
 	return out
 }
 
-// withMaintenance lays the device's maintenance silences over its intervals.
-func (e *Engine) withMaintenance(id plant.DeviceID, ivs []plant.StatusInterval) []plant.StatusInterval {
-	list := e.sil.all()
-	if len(list) == 0 {
-		return ivs
-	}
-	info := e.infoOf(id)
-	for _, s := range list {
+// withMaintenance lays the maintenance silences matching a device over
+// its intervals.
+func withMaintenance(ivs []plant.StatusInterval, id plant.DeviceID, info devInfo, sils []Silence) []plant.StatusInterval {
+	for _, s := range sils {
 		if s.Maintenance && s.matchesDevice(id, info.facility, info.region) {
 			ivs = overlay(ivs, plant.StatusInterval{
 				Device: id, Status: plant.StatusMaintenance, Start: s.StartsAt.UTC(), End: s.EndsAt.UTC(),

@@ -151,9 +151,6 @@ func newWriter(e *Engine) *writer {
 }
 
 func (w *writer) add(o op) {
-	if w.e.opt.ReadOnly {
-		return
-	}
 	w.mu.Lock()
 	if !w.merge(o) {
 		w.q = append(w.q, o)

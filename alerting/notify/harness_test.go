@@ -234,8 +234,6 @@ func poll(t *testing.T, d time.Duration, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up after %s waiting for %s", d, what)
 		}
-		select {
-		case <-time.After(5 * time.Millisecond):
-		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -369,7 +369,8 @@ func (a *App) scheduleDHIS2(ctx context.Context) {
 		return
 	}
 	exp.Log = a.log.With("component", "dhis2")
-	if err := exp.RunMonthly(ctx, sched); err != nil && !errors.Is(err, context.Canceled) {
+	// It returns only when ctx ends, with ctx's error; anything else is a fault.
+	if err := exp.RunMonthly(ctx, sched); !errors.Is(err, context.Canceled) {
 		a.log.Error("DHIS2 schedule stopped", "err", err)
 	}
 }

@@ -33,20 +33,16 @@ func ReportDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (deps 
 	if err != nil {
 		return deps, release, err
 	}
-	// A read-only engine: the server owns the alerting state; this process
-	// never runs the engine and drops anything it would write.
-	if a.engine, err = alerting.New(ctx, alerting.Options{
-		DB: a.db, Registerer: a.reg, Logger: log, Rules: rules, Lookup: a.devs.Device,
-		RegisteredOnly: true, ReadOnly: true,
-	}); err != nil {
-		return deps, release, err
-	}
+	// The server owns the alerting state; this process reads its tables.
+	tables := alerting.Reader{DB: a.db, Lookup: a.devs.Device, Rules: rules}
 	a.influx = newInflux(cfg.Influx)
 	return report.CLIDeps{
-		Config:      cfg.Report,
-		Registry:    registryForReports{a.devs},
-		Timelines:   a.engine,
-		Production:  &report.InfluxProduction{Query: a.influx, Bucket: a.influx.Bucket()},
-		Maintenance: a.maintenanceDue,
+		Config:     cfg.Report,
+		Registry:   registryForReports{a.devs},
+		Timelines:  tables,
+		Production: &report.InfluxProduction{Query: a.influx, Bucket: a.influx.Bucket()},
+		Maintenance: func(ctx context.Context) ([]report.MaintenanceDue, error) {
+			return dueItems(tables.MaintenanceDue(ctx))
+		},
 	}, release, nil
 }
