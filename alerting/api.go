@@ -22,15 +22,16 @@ var (
 )
 
 // AlertFilter narrows Alerts; empty fields match all. State "" lists firing,
-// acknowledged and resolved alerts (pending ones are never listed). Regions,
+// acknowledged and resolved alerts (pending ones are never listed), State
+// "active" firing and acknowledged ones. Regions,
 // when not empty, limits the answer to those regions (a token's limit).
-// Alerts come newest first (id descending); AfterID > 0 continues a list
+// Alerts come newest first (id descending); BeforeID > 0 continues a list
 // after that id (ids below it); Limit 0 means no limit.
 type AlertFilter struct {
 	State, Device, Facility, Region, Severity, Rule string
 
 	Regions []string
-	AfterID int64
+	BeforeID int64
 	Limit   int
 }
 
@@ -69,7 +70,14 @@ func (e *Engine) Alerts(ctx context.Context, f AlertFilter) ([]plant.Alert, erro
 			args = append(args, v)
 		}
 	}
-	eq("state", f.State)
+	switch f.State {
+	case "":
+		where = append(where, "state != 'pending'")
+	case "active":
+		where = append(where, "state IN ('firing', 'acknowledged')")
+	default:
+		eq("state", f.State)
+	}
 	eq("device", f.Device)
 	eq("facility", f.Facility)
 	eq("region", f.Region)
@@ -81,9 +89,9 @@ func (e *Engine) Alerts(ctx context.Context, f AlertFilter) ([]plant.Alert, erro
 			args = append(args, r)
 		}
 	}
-	if f.AfterID > 0 {
+	if f.BeforeID > 0 {
 		where = append(where, "id < ?")
-		args = append(args, f.AfterID)
+		args = append(args, f.BeforeID)
 	}
 	q := "SELECT " + alertColumns + " FROM alerting_alerts"
 	if len(where) > 0 {
@@ -300,4 +308,19 @@ func (e *Engine) DeleteSilence(ctx context.Context, id int64) error {
 	e.sil.remove(id)
 	e.sweep(e.now())
 	return nil
+}
+
+// pruneResolved deletes alerts resolved more than KeepResolved before now.
+// Uptime reports read the status timeline, which is kept; the alert list is
+// what engineers page through, and it must not grow without end.
+func (e *Engine) pruneResolved(ctx context.Context, now int64) {
+	cut := now - e.opt.KeepResolved.Nanoseconds()
+	res, err := e.opt.DB.ExecContext(ctx, `DELETE FROM alerting_alerts WHERE state = 'resolved' AND resolved_at > 0 AND resolved_at < ?`, cut)
+	if err != nil {
+		e.log.Error("alerting: delete old resolved alerts", "err", err)
+		return
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		e.log.Info("alerting: deleted old resolved alerts", "alerts", n, "resolved_before", unixUTC(cut))
+	}
 }

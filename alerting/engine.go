@@ -60,6 +60,7 @@ type Options struct {
 	Checkpoint      time.Duration // how often device state is saved; default 1m
 	Sweep           time.Duration // how often muted alerts are re-checked; default 30s
 	RegistryRefresh time.Duration // how long a registry lookup is reused; default 1m
+	KeepResolved    time.Duration // resolved alerts older than this are deleted, hourly; 0 keeps them
 	// RegisteredOnly gives no rules to a device the Lookup does not know:
 	// one removed from the registry stops alerting (its open alerts
 	// resolve) instead of going offline. Ingest lists every reporting
@@ -225,7 +226,7 @@ func (e *Engine) Stop() {
 func (e *Engine) loop(ctx context.Context) {
 	tick := time.NewTicker(e.opt.Tick)
 	defer tick.Stop()
-	lastCheckpoint, lastSweep := e.now(), e.now()
+	lastCheckpoint, lastSweep, lastPrune := e.now(), e.now(), int64(0)
 	for {
 		select {
 		case <-ctx.Done():
@@ -241,6 +242,10 @@ func (e *Engine) loop(ctx context.Context) {
 		if now-lastCheckpoint >= int64(e.opt.Checkpoint) {
 			lastCheckpoint = now
 			e.checkpoint()
+		}
+		if e.opt.KeepResolved > 0 && now-lastPrune >= int64(time.Hour) {
+			lastPrune = now
+			e.pruneResolved(ctx, now)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -359,7 +360,7 @@ func TestAlertsFilterAndPaging(t *testing.T) {
 		t.Fatalf("all alerts %+v, %v: want 3, newest first", all, err)
 	}
 	page, _ := h.e.Alerts(h.ctx, AlertFilter{Limit: 2})
-	next, _ := h.e.Alerts(h.ctx, AlertFilter{Limit: 2, AfterID: page[1].ID})
+	next, _ := h.e.Alerts(h.ctx, AlertFilter{Limit: 2, BeforeID: page[1].ID})
 	if len(page) != 2 || len(next) != 1 || next[0].ID != all[2].ID {
 		t.Fatalf("pages %v then %v", page, next)
 	}
@@ -375,6 +376,64 @@ func TestAlertsFilterAndPaging(t *testing.T) {
 	h.read("p1", running(purity(70)))
 	if l, _ := h.e.Alerts(h.ctx, AlertFilter{Rule: RuleCriticalPurity}); len(l) != 0 {
 		t.Fatalf("pending alert listed: %+v", l)
+	}
+	// "active" is firing and acknowledged, never resolved.
+	h.read("c1", running(state(plant.StateFault), pressure(0.5), flow(5)))
+	if _, err := h.e.Ack(h.ctx, all[0].ID, "amos", ""); err != nil {
+		t.Fatal(err)
+	}
+	everything, _ := h.e.Alerts(h.ctx, AlertFilter{})
+	var want []int64
+	for _, a := range everything {
+		if a.State == plant.AlertFiring || a.State == plant.AlertAcknowledged {
+			want = append(want, a.ID)
+		}
+	}
+	active, _ := h.e.Alerts(h.ctx, AlertFilter{State: "active"})
+	var got []int64
+	for _, a := range active {
+		got = append(got, a.ID)
+	}
+	if len(want) == 0 || len(want) == len(everything) || !slices.Equal(got, want) {
+		t.Fatalf("active %v, want %v of %+v", got, want, everything)
+	}
+}
+
+// Resolved alerts older than KeepResolved are deleted; open ones and
+// recent ones stay, whatever their age.
+func TestPruneResolved(t *testing.T) {
+	h := newHarness(t, Rules{}, psa("p1", "f1"), psa("p2", "f1"))
+	h.e.opt.KeepResolved = 24 * time.Hour
+	h.at(0)
+	h.read("p1", running(state(plant.StateFault)))
+	h.read("p2", running(state(plant.StateFault)))
+	h.at(time.Minute)
+	h.read("p1", running()) // p1's fault resolves now; p2's stays open
+	for m := 2; m <= 30*60; m += 2 {
+		h.at(time.Duration(m) * time.Minute)
+		h.read("p1", running())
+		h.read("p2", running(state(plant.StateFault)))
+	}
+	h.read("p1", running(state(plant.StateFault))) // a new one, resolved at once
+	h.at(30*time.Hour + time.Minute)
+	h.read("p1", running())
+	h.sync()
+	list := func() (out []string) {
+		all, err := h.e.Alerts(h.ctx, AlertFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range all {
+			out = append(out, string(a.Device)+"/"+a.Rule+"/"+string(a.State))
+		}
+		return out
+	}
+	before := list()
+	h.e.pruneResolved(h.ctx, h.clk.Now().UnixNano())
+	after := list()
+	if want := []string{"p1/device_fault/resolved", "p2/device_fault/firing"}; !slices.Equal(after, want) ||
+		len(before) != 3 {
+		t.Errorf("before pruning %v, after %v; want %v (p1's first fault, resolved 30 h ago, gone)", before, after, want)
 	}
 }
 

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
@@ -16,7 +18,8 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := AlertFilter{State: q.Get("state"), Device: q.Get("device"), Facility: q.Get("facility"), Region: q.Get("region"), Severity: q.Get("severity")}
+	f := AlertFilter{State: q.Get("state"), Device: q.Get("device"), Facility: q.Get("facility"), Region: q.Get("region"),
+		Severity: q.Get("severity"), Rule: q.Get("rule"), Regions: principal(r).Regions}
 	if f.State != "" && !slices.Contains([]string{"firing", "acknowledged", "resolved", "active"}, f.State) {
 		problem(w, r, http.StatusBadRequest, "state must be firing, acknowledged, resolved or active (firing and acknowledged)")
 		return
@@ -25,11 +28,17 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, "severity must be critical, warning or info")
 		return
 	}
-	engine := f
-	if f.State == "active" {
-		engine.State = ""
+	limit, after, err := pageParams(r)
+	if err != nil {
+		problem(w, r, http.StatusBadRequest, err.Error())
+		return
 	}
-	list, err := s.opt.Alerts.List(r.Context(), engine)
+	if f.BeforeID, err = alertCursorID(after); err != nil {
+		problem(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	f.Limit = limit + 1 // one more says whether there is a next page
+	list, err := s.opt.Alerts.List(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -42,7 +51,21 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortFunc(out, func(a, b plant.Alert) int { return strings.Compare(alertKey(a), alertKey(b)) })
-	writePage(w, r, out, alertKey)
+	items, next := page(out, alertKey, limit, after)
+	writeJSON(w, http.StatusOK, List[plant.Alert]{Items: items, Next: next})
+}
+
+// alertCursorID turns a page cursor's key (descKey) back into the alert id
+// the next page starts below.
+func alertCursorID(after string) (int64, error) {
+	if after == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(after, 10, 64)
+	if err != nil || n < 0 || n >= 1<<62 {
+		return 0, fmt.Errorf("cursor does not belong to the alert list")
+	}
+	return int64(1<<62) - n, nil
 }
 
 // alertMatches applies the filter again, so an engine that ignores part of
@@ -54,7 +77,8 @@ func alertMatches(a plant.Alert, f AlertFilter) bool {
 	state := f.State == "" || string(a.State) == f.State ||
 		(f.State == "active" && (a.State == plant.AlertFiring || a.State == plant.AlertAcknowledged))
 	return state && (f.Device == "" || string(a.Device) == f.Device) && (f.Facility == "" || a.Facility == f.Facility) &&
-		(f.Region == "" || a.Region == f.Region) && (f.Severity == "" || string(a.Severity) == f.Severity)
+		(f.Region == "" || a.Region == f.Region) && (f.Severity == "" || string(a.Severity) == f.Severity) &&
+		(f.Rule == "" || a.Rule == f.Rule)
 }
 
 // alert loads one alert the caller may see.

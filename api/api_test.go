@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -248,6 +249,24 @@ func TestAlertsRoutes(t *testing.T) {
 	if len(list.Items) != 1 || list.Items[0].State != plant.AlertResolved {
 		t.Errorf("by device: got %+v", list.Items)
 	}
+	// The filter, the token's regions and the page go down to the store.
+	f.ok("north-viewer", "GET", "/api/v1/alerts?limit=1&rule=device_fault", nil, &list)
+	if s := f.alerts.seen; s.Limit != 2 || s.Rule != "device_fault" || !slices.Equal(s.Regions, []string{"north"}) || s.BeforeID != 0 {
+		t.Errorf("store asked %+v, want limit 2 (one more than the page), the rule and region north", s)
+	}
+	if len(list.Items) != 1 || list.Items[0].Region != "north" {
+		t.Errorf("north device_fault: got %+v", list.Items)
+	}
+	f.ok("viewer", "GET", "/api/v1/alerts?limit=1", nil, &list)
+	if list.Next == "" || len(list.Items) != 1 {
+		t.Fatalf("first page %+v: want one alert and a cursor", list)
+	}
+	newest := list.Items[0].ID
+	f.ok("viewer", "GET", "/api/v1/alerts?limit=1&cursor="+list.Next, nil, &list)
+	if f.alerts.seen.BeforeID != newest || len(list.Items) != 1 || list.Items[0].ID >= newest {
+		t.Errorf("second page: store asked before id %d, got %+v; want below %d", f.alerts.seen.BeforeID, list.Items, newest)
+	}
+	wantProblem(t, f.do("viewer", "GET", "/api/v1/alerts?cursor=eHl6", nil), 400)
 	wantProblem(t, f.do("viewer", "GET", "/api/v1/alerts?state=sleeping", nil), 400)
 	wantProblem(t, f.do("viewer", "GET", "/api/v1/alerts?severity=meh", nil), 400)
 	wantProblem(t, f.do("viewer", "GET", "/api/v1/alerts/99", nil), 404)

@@ -71,15 +71,22 @@ type Readings interface {
 // AlertFilter narrows an alert list; empty fields match all. State "" means
 // every state the engine shows (firing, acknowledged, resolved).
 type AlertFilter struct {
-	State    string
+	State    string // "" every listed state, "active" firing and acknowledged
 	Device   string
 	Facility string
 	Region   string
 	Severity string
+	Rule     string
+
+	Regions  []string // the token's regions; empty: all
+	BeforeID int64    // newest first: only ids below this; 0: from the newest
+	Limit    int      // at most this many; 0: no limit
 }
 
-// Alerts is the alert engine's view for the API. The API applies the token's
-// regions itself, after List, so an implementation need not.
+// Alerts is the alert engine's view for the API. List filters and pages in
+// the store (newest first); the API applies the filter and the token's
+// regions again to what it gets, so an implementation that ignores part of
+// it still answers only what was asked.
 type Alerts interface {
 	List(ctx context.Context, f AlertFilter) ([]plant.Alert, error)
 	Get(ctx context.Context, id int64) (plant.Alert, error)

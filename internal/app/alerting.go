@@ -30,7 +30,8 @@ func (a *App) buildAlerting(ctx context.Context) error {
 			}
 			return list
 		},
-		Notifier: a.notify,
+		Notifier:     a.notify,
+		KeepResolved: a.cfg.Alerting.KeepResolved,
 	})
 	return err
 }
@@ -86,7 +87,8 @@ type alerts struct{ e *alerting.Engine }
 
 func (x alerts) List(ctx context.Context, f api.AlertFilter) ([]plant.Alert, error) {
 	list, err := x.e.Alerts(ctx, alerting.AlertFilter{
-		State: f.State, Device: f.Device, Facility: f.Facility, Region: f.Region, Severity: f.Severity,
+		State: f.State, Device: f.Device, Facility: f.Facility, Region: f.Region, Severity: f.Severity, Rule: f.Rule,
+		Regions: f.Regions, BeforeID: f.BeforeID, Limit: f.Limit,
 	})
 	return list, alertingError(err)
 }
