@@ -39,9 +39,12 @@ func (c *compiledRule) forCount(interval int64) int {
 	return int((c.forNs+interval-1)/interval) + 1
 }
 
+// component is a part with a service interval in running hours and,
+// optionally, in calendar time (whichever comes first).
 type component struct {
-	name  string
-	hours float64
+	name           string
+	hours          float64
+	months, days   int
 }
 
 // ruleSet is every rule resolved for one device profile. Devices of the same
@@ -52,16 +55,20 @@ type ruleSet struct {
 	maintOn   bool
 	maintWarn float64 // share of the interval past which maintenance_due warns
 	comps     []component
+	calendar  bool // a component has a calendar interval
 }
 
-// builtinMaintenance holds DOMAIN.md's service intervals in running hours.
+// builtinMaintenance holds DOMAIN.md's service intervals in running hours,
+// and in calendar time where the guidance gives one: PSA filter elements
+// every 6 months (4,380 h is 6 months at 24/7; a plant run 12 h a day
+// still needs them), a concentrator's preventive service yearly.
 var builtinMaintenance = map[plant.Kind][]component{
 	plant.KindPSA: {
-		{"filter_elements", 4380}, {"air_compressor", 4000}, {"zeolite", 40000},
+		{name: "filter_elements", hours: 4380, months: 6}, {name: "air_compressor", hours: 4000}, {name: "zeolite", hours: 40000},
 	},
 	plant.KindConcentrator: {
-		{"inlet_filter_clean", 168}, {"inlet_filter", 4000},
-		{"preventive_service", 8760}, {"sieve_beds", 20000},
+		{name: "inlet_filter_clean", hours: 168}, {name: "inlet_filter", hours: 4000},
+		{name: "preventive_service", hours: 8760, months: 12}, {name: "sieve_beds", hours: 20000},
 	},
 }
 
@@ -119,7 +126,7 @@ func builtin(kind plant.Kind) ruleSet {
 }
 
 // apply overlays the settings a rules file gives.
-func (rs *ruleSet) apply(specs map[string]RuleSpec, maint map[string]float64) {
+func (rs *ruleSet) apply(specs map[string]RuleSpec, maint map[string]Interval) {
 	for name, s := range specs {
 		if name == RuleMaintenanceDue {
 			rs.applyMaintenance(s)
@@ -132,9 +139,10 @@ func (rs *ruleSet) apply(specs map[string]RuleSpec, maint map[string]float64) {
 			}
 		}
 	}
-	for name, h := range maint {
-		rs.setComponent(name, h)
+	for name, iv := range maint {
+		rs.setComponent(name, iv)
 	}
+	rs.calendar = slices.ContainsFunc(rs.comps, func(c component) bool { return c.months > 0 || c.days > 0 })
 }
 
 func (rs *ruleSet) applyMaintenance(s RuleSpec) {
@@ -146,15 +154,17 @@ func (rs *ruleSet) applyMaintenance(s RuleSpec) {
 	}
 }
 
-func (rs *ruleSet) setComponent(name string, hours float64) {
+// setComponent sets a component's interval; all zero removes it.
+func (rs *ruleSet) setComponent(name string, iv Interval) {
+	c := component{name: name, hours: iv.Hours, months: iv.Months, days: iv.Days}
 	i := slices.IndexFunc(rs.comps, func(c component) bool { return c.name == name })
 	switch {
-	case i >= 0 && hours == 0:
+	case i >= 0 && iv.zero():
 		rs.comps = slices.Delete(rs.comps, i, i+1)
 	case i >= 0:
-		rs.comps[i].hours = hours
-	case hours > 0:
-		rs.comps = append(rs.comps, component{name, hours})
+		rs.comps[i] = c
+	case !iv.zero():
+		rs.comps = append(rs.comps, c)
 	}
 }
 

@@ -28,8 +28,15 @@
 // purity repeats exactly for 10 running readings. clock_skew warns when the
 // device clock is more than 120 s off (see Device clocks). maintenance_due
 // runs one clock per component from runtime_h since its last service
-// record; a device with no record for any component has one "service
-// history missing" item instead. purity_declining fits a line through the
+// record and, where the component has a calendar interval, from the date of
+// that record (whichever comes first; PSA filter elements every 6 months,
+// a concentrator's preventive service yearly; a calendar clock runs for
+// devices that send no runtime_h too); a device with no record for any
+// component has one "service history missing" item instead. In the rules
+// file an interval is hours (`inlet_filter: 4000`) or a mapping
+// (`filter_elements: {hours: 4380, months: 6}`, `battery: {days: 90}`).
+// Service history comes in one record at a time or as a CSV
+// (POST /api/v1/maintenance/import). purity_declining fits a line through the
 // daily mean purity of the last 7 complete days (UTC) at steady flow.
 // facility_outage fires when every device of a facility (at least
 // min_devices) is offline, on battery or on power none: at once when they

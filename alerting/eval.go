@@ -69,8 +69,11 @@ func (e *Engine) evaluate(d *device, r *plant.Reading, now int64) {
 		off := math.Abs(float64(d.clk.skew) / 1e9)
 		e.step(d, slotClockSkew, off > c.level, off <= c.clear, float64(d.clk.skew)/1e9, now)
 	}
-	if r.Runtime != nil {
+	switch {
+	case r.Runtime != nil:
 		e.maintenance(d, *r.Runtime, now)
+	case d.rs.calendar:
+		e.maintenance(d, d.values.runtime, now) // calendar clocks run without runtime_h
 	}
 	e.trendCheck(d, now)
 }

@@ -8,7 +8,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
@@ -59,32 +58,39 @@ func (e *Engine) historyMissing(d *device, runtime float64, now int64) bool {
 }
 
 func (e *Engine) maintOne(d *device, i int, runtime float64, now int64) {
-	m, c := &d.maint[i], d.rs.comps[i]
-	if math.IsNaN(runtime) || c.hours <= 0 {
-		return
+	m := &d.maint[i]
+	it := d.rs.comps[i].item(m.base, m.done, runtime, now)
+	if !it.Known && it.DueAt.IsZero() {
+		return // nothing to judge by
 	}
-	since := runtime - m.base
-	due := since >= c.hours
+	since := it.RuntimeH
 	sev := plant.SeverityInfo
-	if since >= c.hours*d.rs.maintWarn && m.done != 0 {
+	if m.done != 0 && it.Past(d.rs.maintWarn, unixUTC(now)) {
 		sev = plant.SeverityWarning
 	}
 	switch {
-	case due && m.alert == nil:
-		e.fireMaint(d, i, sev, since, now)
-	case due && severityRank(sev) > severityRank(m.alert.a.Severity):
+	case it.Due && m.alert == nil:
+		e.fireMaint(d, i, it, sev, now)
+	case it.Due && severityRank(sev) > severityRank(m.alert.a.Severity):
 		e.resolveMaint(d, i, since, now)
-		e.fireMaint(d, i, sev, since, now)
-	case !due && m.alert != nil:
+		e.fireMaint(d, i, it, sev, now)
+	case !it.Due && m.alert != nil:
 		e.resolveMaint(d, i, since, now)
 	}
 }
 
-func (e *Engine) fireMaint(d *device, i int, sev plant.Severity, since float64, now int64) {
+func (e *Engine) fireMaint(d *device, i int, it MaintenanceItem, sev plant.Severity, now int64) {
 	m, c := &d.maint[i], d.rs.comps[i]
-	summary := fmt.Sprintf("%s: %.0f running hours since service, interval %.0f h", c.name, since, c.hours)
-	if m.done == 0 {
+	since := it.RuntimeH
+	var summary string
+	switch {
+	case it.DueBy == DueByCalendar:
+		summary = fmt.Sprintf("%s: last service %s, due by the calendar on %s", c.name,
+			it.LastDone.Format("2006-01-02"), it.DueAt.Format("2006-01-02"))
+	case m.done == 0:
 		summary = fmt.Sprintf("%s: no service on record, %.0f running hours, interval %.0f h: record the last service", c.name, since, c.hours)
+	default:
+		summary = fmt.Sprintf("%s: %.0f running hours since service, interval %.0f h", c.name, since, c.hours)
 	}
 	oa := e.newAlert(d, RuleMaintenanceDue, sev, since, summary, now)
 	oa.comp = c.name
@@ -185,17 +191,34 @@ func (e *Engine) ServiceRecords(ctx context.Context, device plant.DeviceID) ([]p
 }
 
 // MaintenanceItem is one component of one device and its maintenance clock.
-// Its first fields are those of report.MaintenanceDue.
-type MaintenanceItem struct {
-	Device    plant.DeviceID `json:"device"`
-	Facility  string         `json:"facility"`
-	Region    string         `json:"region"`
-	Component string         `json:"component"`
-	RuntimeH  float64        `json:"runtime_h"`  // running hours since the last service
-	IntervalH float64        `json:"interval_h"` // service interval
-	LastDone  time.Time      `json:"last_done,omitzero"`
-	Due       bool           `json:"due"` // RuntimeH ≥ IntervalH
-	Known     bool           `json:"known"`
+type MaintenanceItem = plant.MaintenanceItem
+
+// Due reasons in MaintenanceItem.DueBy.
+const (
+	DueByHours    = "running_hours"
+	DueByCalendar = "calendar"
+)
+
+// item is c's clock: serviced at done (unix ns; 0 never) with runtime_h
+// base, the device's newest runtime_h runtime (NaN: unknown), at now.
+// Running hours count when known; a calendar interval counts from the
+// last service (a component never serviced has the history-missing item).
+func (c component) item(base float64, done int64, runtime float64, now int64) MaintenanceItem {
+	it := MaintenanceItem{Component: c.name, IntervalH: c.hours, IntervalMonths: c.months, IntervalDays: c.days,
+		LastDone: fromNanos(done)}
+	if !math.IsNaN(runtime) {
+		it.RuntimeH, it.Known = runtime-base, true
+		if c.hours > 0 && it.RuntimeH >= c.hours {
+			it.Due, it.DueBy = true, DueByHours
+		}
+	}
+	if done != 0 && (c.months > 0 || c.days > 0) {
+		it.DueAt = unixUTC(done).AddDate(0, c.months, c.days)
+		if !it.Due && now >= it.DueAt.UnixNano() {
+			it.Due, it.DueBy = true, DueByCalendar
+		}
+	}
+	return it
 }
 
 // MaintenanceDue lists every component of every device that reported
@@ -203,6 +226,7 @@ type MaintenanceItem struct {
 // 0) for devices whose runtime was never reported.
 func (e *Engine) MaintenanceDue(ctx context.Context) ([]MaintenanceItem, error) {
 	var out []MaintenanceItem
+	now := e.now()
 	for i := range e.shards {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -211,15 +235,8 @@ func (e *Engine) MaintenanceDue(ctx context.Context) ([]MaintenanceItem, error) 
 		sh.mu.Lock()
 		for _, d := range sh.devs {
 			for j, m := range d.maint {
-				c := d.rs.comps[j]
-				it := MaintenanceItem{
-					Device: d.id, Facility: d.info.facility, Region: d.info.region, Component: c.name,
-					IntervalH: c.hours, LastDone: fromNanos(m.done),
-				}
-				if !math.IsNaN(d.values.runtime) {
-					it.RuntimeH, it.Known = d.values.runtime-m.base, true
-					it.Due = it.RuntimeH >= c.hours
-				}
+				it := d.rs.comps[j].item(m.base, m.done, d.values.runtime, now)
+				it.Device, it.Facility, it.Region = d.id, d.info.facility, d.info.region
 				out = append(out, it)
 			}
 		}

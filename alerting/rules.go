@@ -74,7 +74,7 @@ func slotByName(name string) (slot, bool) {
 // defaults of DOMAIN.md.
 type Rules struct {
 	Rules       map[string]RuleSpec           `yaml:"rules"`
-	Maintenance map[string]map[string]float64 `yaml:"maintenance"` // kind → component → running hours
+	Maintenance map[string]map[string]Interval `yaml:"maintenance"` // kind → component → interval
 	Overrides   []Override                    `yaml:"overrides"`
 	Flapping    Flapping                      `yaml:"flapping"`
 }
@@ -109,7 +109,35 @@ type Override struct {
 	Model       string              `yaml:"model"`
 	Device      string              `yaml:"device"`
 	Rules       map[string]RuleSpec `yaml:"rules"`
-	Maintenance map[string]float64  `yaml:"maintenance"`
+	Maintenance map[string]Interval `yaml:"maintenance"`
+}
+
+// Interval is a component's service interval: running hours, calendar
+// time, or both (whichever comes first). In the rules file it is a number
+// of hours (`inlet_filter: 4000`) or a mapping
+// (`filter_elements: {hours: 4380, months: 6}`, `battery: {days: 90}`).
+// All zero removes the component.
+type Interval struct {
+	Hours  float64 `yaml:"hours"`
+	Months int     `yaml:"months"`
+	Days   int     `yaml:"days"`
+}
+
+func (iv Interval) zero() bool { return iv.Hours == 0 && iv.Months == 0 && iv.Days == 0 }
+
+// UnmarshalYAML reads a number of hours or a mapping.
+func (iv *Interval) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*iv = Interval{}
+		return n.Decode(&iv.Hours)
+	}
+	type plain Interval
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*iv = Interval(p)
+	return nil
 }
 
 // Flapping damps alerts that flip too often: an alert whose condition
@@ -235,13 +263,19 @@ func (o Override) validate(key string, bad func(string, string, ...any)) {
 	validateIntervals(key+".maintenance", o.Maintenance, bad)
 }
 
-func validateIntervals(key string, comps map[string]float64, bad func(string, string, ...any)) {
-	for c, h := range comps {
+func validateIntervals(key string, comps map[string]Interval, bad func(string, string, ...any)) {
+	for c, iv := range comps {
 		if !componentName.MatchString(c) {
 			bad(key+"."+c, "component names are lower-case letters, digits and _")
 		}
-		if math.IsNaN(h) || h < 0 || h > 1e6 {
+		if h := iv.Hours; math.IsNaN(h) || h < 0 || h > 1e6 {
 			bad(key+"."+c, "%g hours is outside 0 to 1000000 (0 disables)", h)
+		}
+		if iv.Months < 0 || iv.Months > 120 {
+			bad(key+"."+c+".months", "%d is outside 0 to 120", iv.Months)
+		}
+		if iv.Days < 0 || iv.Days > 3650 {
+			bad(key+"."+c+".days", "%d is outside 0 to 3650", iv.Days)
 		}
 	}
 }

@@ -47,10 +47,7 @@ func (r Reader) Timelines(ctx context.Context, devices []plant.DeviceID, from, t
 	if err != nil {
 		return nil, fmt.Errorf("read timelines: %w", err)
 	}
-	now, grace := time.Now(), r.Grace
-	if r.Now != nil {
-		now = r.Now()
-	}
+	now, grace := r.now(), r.Grace
 	if grace <= 0 {
 		grace = 2 * time.Minute
 	}
@@ -134,6 +131,7 @@ func (r Reader) MaintenanceDue(ctx context.Context) ([]MaintenanceItem, error) {
 		return nil, fmt.Errorf("read service records: %w", err)
 	}
 	rules := newCompiler(r.Rules)
+	now := r.now().UnixNano()
 	var out []MaintenanceItem
 	for id, rt := range runtimes {
 		dev, ok := r.lookup(id)
@@ -142,12 +140,8 @@ func (r Reader) MaintenanceDue(ctx context.Context) ([]MaintenanceItem, error) {
 		}
 		for _, c := range rules.forDevice(dev).comps {
 			s := service[[2]string{string(id), c.name}]
-			it := MaintenanceItem{Device: id, Facility: dev.Facility, Region: dev.Region, Component: c.name,
-				IntervalH: c.hours, LastDone: fromNanos(s.done)}
-			if !math.IsNaN(rt) {
-				it.RuntimeH, it.Known = rt-s.base, true
-				it.Due = it.RuntimeH >= c.hours
-			}
+			it := c.item(s.base, s.done, rt, now)
+			it.Device, it.Facility, it.Region = id, dev.Facility, dev.Region
 			out = append(out, it)
 		}
 	}
@@ -189,4 +183,11 @@ func (r Reader) runtimes(ctx context.Context) (map[plant.DeviceID]float64, error
 		out[id] = rt
 	}
 	return out, rows.Err()
+}
+
+func (r Reader) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
 }

@@ -154,6 +154,7 @@ func (s *server) routes(r chi.Router) {
 	r.With(need(RoleViewer)).Get("/devices/{id}/readings", s.readings)
 	r.With(need(RoleEngineer)).Post("/devices/{id}/maintenance", s.recordMaintenance)
 	r.With(need(RoleViewer)).Get("/maintenance/due", s.maintenanceDue)
+	r.With(need(RoleEngineer)).Post("/maintenance/import", s.importService)
 
 	r.With(need(RoleViewer)).Get("/facilities", s.listFacilities)
 	r.With(need(RoleAdmin)).Post("/facilities/import", s.importFacilities)

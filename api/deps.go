@@ -117,17 +117,8 @@ type Silences interface {
 	Delete(ctx context.Context, id int64) error
 }
 
-// MaintenanceDue is one component at or near its service interval. Its
-// fields are those of report.MaintenanceDue.
-type MaintenanceDue struct {
-	Device    plant.DeviceID `json:"device"`
-	Facility  string         `json:"facility"`
-	Region    string         `json:"region"`
-	Component string         `json:"component"`
-	RuntimeH  float64        `json:"runtime_h"`
-	IntervalH float64        `json:"interval_h"`
-	LastDone  time.Time      `json:"last_done,omitzero"`
-}
+// MaintenanceDue is a component due or nearly due for service.
+type MaintenanceDue = plant.MaintenanceItem
 
 // Maintenance logs service and lists what is due.
 type Maintenance interface {

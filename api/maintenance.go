@@ -1,11 +1,15 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
 )
 
 // ServiceRequest is the body of POST /devices/{id}/maintenance.
@@ -91,4 +95,71 @@ func (s *server) maintenanceDue(w http.ResponseWriter, r *http.Request) {
 	}
 	sortBy(out, dueKey)
 	writePage(w, r, out, dueKey)
+}
+
+// serviceColumns are the columns of a service history import: id is the
+// device's id (as in the device CSV), done_at a date or RFC 3339 time,
+// runtime_h the running hours at that service (empty: the device's newest),
+// by who did it (empty: the importing token).
+var serviceColumns = []string{"id", "component", "done_at", "runtime_h", "note", "by"}
+
+// importService takes a service history CSV: one service record a row,
+// each checked and stored like POST /devices/{id}/maintenance, so a fleet
+// that connects for the first time starts from its real clocks.
+func (s *server) importService(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Maintenance == nil {
+		notConfigured(w, r, "maintenance tracking")
+		return
+	}
+	now := s.opt.Now().UTC()
+	s.importRows(w, r, serviceColumns, func(fields []string, cols map[string]int) (bool, error) {
+		rec, err := rowService(fields, cols, now)
+		if err != nil {
+			return false, badRow{err}
+		}
+		d, err := s.opt.Registry.Get(r.Context(), rec.Device)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, store.ErrNotFound) {
+			return false, badRow{fmt.Errorf("device %s is not registered; import it first (POST /api/v1/devices/import)", rec.Device)}
+		}
+		if err != nil {
+			return false, err
+		}
+		if err := s.allow(r, registered(d)); err != nil {
+			return false, badRow{err}
+		}
+		if rec.By == "" {
+			rec.By = principal(r).Actor()
+		}
+		_, err = s.opt.Maintenance.Record(s.withAudit(r, "maintenance.record", string(d.ID), rec), rec)
+		if errors.Is(err, ErrInvalid) {
+			return false, badRow{err}
+		}
+		return err == nil, err
+	})
+}
+
+// rowService reads one service record; done_at is required and not in the
+// future.
+func rowService(rec []string, cols map[string]int, now time.Time) (plant.ServiceRecord, error) {
+	c := cells{rec, cols}
+	r := plant.ServiceRecord{Device: plant.DeviceID(c.get("id")), Component: strings.ToLower(c.get("component")),
+		Note: c.get("note"), By: c.get("by")}
+	err := errors.Join(c.time("done_at", &r.DoneAt), c.float("runtime_h", &r.RuntimeH))
+	switch {
+	case err != nil:
+		return r, err
+	case !plant.ValidDeviceID(string(r.Device)):
+		return r, fmt.Errorf("id %q is not a device id", r.Device)
+	case r.Component == "" || len(r.Component) > 64:
+		return r, errors.New("component is required, at most 64 characters (e.g. filter_elements, air_compressor)")
+	case r.DoneAt.IsZero():
+		return r, errors.New("done_at is required (a date such as 2026-05-14)")
+	case r.DoneAt.After(now.Add(maxClockSkew)):
+		return r, fmt.Errorf("done_at %s is in the future", r.DoneAt.Format(time.DateOnly))
+	case r.RuntimeH < 0:
+		return r, fmt.Errorf("runtime_h %g is negative", r.RuntimeH)
+	case len(r.Note) > 2000 || len(r.By) > 200:
+		return r, errors.New("note is at most 2000 characters and by at most 200")
+	}
+	return r, nil
 }

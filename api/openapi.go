@@ -46,6 +46,7 @@ func operations() []op {
 		{method: "GET", path: "/api/v1/maintenance/due", summary: "Components at or near their service interval", role: RoleViewer,
 			query: append([]string{"region", "facility", "device"}, pageQuery...), answer: MaintenanceDue{}, list: true},
 		{method: "GET", path: "/api/v1/facilities", summary: "Facilities (format=csv for a spreadsheet the import takes back)", role: RoleViewer, query: append([]string{"region", "country", "format"}, pageQuery...), answer: fac, list: true},
+		{method: "POST", path: "/api/v1/maintenance/import", summary: "Import service history from CSV (columns id (the device), component, done_at, runtime_h, note, by), one service record a row, as POST /api/v1/devices/{id}/maintenance; bad rows are reported, good rows kept", role: RoleEngineer, body: "text/csv", answer: ImportResult{}},
 		{method: "POST", path: "/api/v1/facilities/import", summary: "Import facilities from CSV (the columns of GET /api/v1/facilities?format=csv: id, name, region, country, beds, demand_lpm, …); bad rows are reported, good rows kept", role: RoleAdmin, body: "text/csv", answer: ImportResult{}},
 		{method: "GET", path: "/api/v1/facilities/{id}", summary: "One facility", role: RoleViewer, answer: fac},
 		{method: "PUT", path: "/api/v1/facilities/{id}", summary: "Create (201) or replace (200) a facility", role: RoleAdmin, body: fac, answer: fac},

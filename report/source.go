@@ -70,25 +70,8 @@ type DayProduction struct {
 	Cylinders float64 `json:"cylinders"`
 }
 
-// MaintenanceDue is a component whose service is due or overdue; the caller
-// (alerting's maintenance clocks) supplies them for the HTML report.
-type MaintenanceDue struct {
-	Device    plant.DeviceID `json:"device"`
-	Facility  string         `json:"facility"`
-	Region    string         `json:"region"`
-	Component string         `json:"component"`
-	RuntimeH  float64        `json:"runtime_h"`  // running hours since the last service
-	IntervalH float64        `json:"interval_h"` // service interval
-	LastDone  time.Time      `json:"last_done,omitzero"`
-}
-
-// OverduePct is the running time since service as a share of the interval.
-func (m MaintenanceDue) OverduePct() float64 {
-	if m.IntervalH <= 0 {
-		return 0
-	}
-	return 100 * m.RuntimeH / m.IntervalH
-}
+// MaintenanceDue is a component due for service (plant.MaintenanceItem).
+type MaintenanceDue = plant.MaintenanceItem
 
 // ProductionFunc adapts a function to ProductionSource.
 type ProductionFunc func(ctx context.Context, q ProductionQuery) (map[plant.DeviceID]Production, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/oxywatch/oxywatch/alerting"
 	"github.com/oxywatch/oxywatch/api"
@@ -62,7 +63,7 @@ func dueItems(items []alerting.MaintenanceItem, err error) ([]report.Maintenance
 	out := make([]report.MaintenanceDue, 0, len(items))
 	for _, it := range items {
 		if it.Due {
-			out = append(out, toReportDue(it))
+			out = append(out, it)
 		}
 	}
 	return out, nil
@@ -135,19 +136,13 @@ func (x maintenance) Record(ctx context.Context, r plant.ServiceRecord) (plant.S
 func (x maintenance) Due(ctx context.Context) ([]api.MaintenanceDue, error) {
 	items, err := x.e.MaintenanceDue(ctx)
 	out := make([]api.MaintenanceDue, 0, len(items))
+	now := time.Now()
 	for _, it := range items {
-		if it.Due || (it.IntervalH > 0 && it.RuntimeH >= 0.9*it.IntervalH) { // due, or within 10 %
-			out = append(out, api.MaintenanceDue(toReportDue(it)))
+		if it.Due || it.Past(0.9, now) { // due, or within 10 %
+			out = append(out, it)
 		}
 	}
 	return out, alertingError(err)
-}
-
-func toReportDue(it alerting.MaintenanceItem) report.MaintenanceDue {
-	return report.MaintenanceDue{
-		Device: it.Device, Facility: it.Facility, Region: it.Region, Component: it.Component,
-		RuntimeH: it.RuntimeH, IntervalH: it.IntervalH, LastDone: it.LastDone,
-	}
 }
 
 // registryForAPI is the registry as the API changes it: alerting re-reads

@@ -112,3 +112,43 @@ type Facility struct {
 	DemandLPM float64 `json:"demand_lpm,omitempty"`
 	OrgUnit   string  `json:"dhis2_org_unit,omitempty"`
 }
+
+// MaintenanceItem is one component's service clock on one device: running
+// hours since its last service against its interval, and, for components
+// with a calendar interval, the date it falls due whatever the hours.
+// Alerting computes it; the API, the dashboard and reports show it.
+type MaintenanceItem struct {
+	Device         DeviceID  `json:"device"`
+	Facility       string    `json:"facility"`
+	Region         string    `json:"region"`
+	Component      string    `json:"component"`
+	RuntimeH       float64   `json:"runtime_h"`  // running hours since the last service
+	IntervalH      float64   `json:"interval_h"` // service interval in running hours; 0: none
+	IntervalMonths int       `json:"interval_months,omitempty"`
+	IntervalDays   int       `json:"interval_days,omitempty"`
+	LastDone       time.Time `json:"last_done,omitzero"`
+	DueAt          time.Time `json:"due_at,omitzero"` // calendar: last service + the calendar interval
+	Due            bool      `json:"due"`
+	DueBy          string    `json:"due_by,omitempty"` // running_hours or calendar, when Due
+	Known          bool      `json:"known"`            // runtime_h was reported
+}
+
+// Past reports whether the clock has run share of its interval (1.1: 10 %
+// past it; 0.9: within 10 % of it), by running hours or by calendar.
+func (m MaintenanceItem) Past(share float64, now time.Time) bool {
+	if m.IntervalH > 0 && m.Known && m.RuntimeH >= m.IntervalH*share {
+		return true
+	}
+	if m.DueAt.IsZero() || m.LastDone.IsZero() {
+		return false
+	}
+	return float64(now.Sub(m.LastDone)) >= float64(m.DueAt.Sub(m.LastDone))*share
+}
+
+// OverduePct is the running time since service as a share of the interval.
+func (m MaintenanceItem) OverduePct() float64 {
+	if m.IntervalH <= 0 {
+		return 0
+	}
+	return 100 * m.RuntimeH / m.IntervalH
+}

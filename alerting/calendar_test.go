@@ -1,0 +1,100 @@
+package alerting
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// A component with a calendar interval falls due by date even when its
+// running hours are far from the interval (a plant run 8 hours a day), and
+// without runtime_h at all; a service record resets it.
+func TestCalendarMaintenance(t *testing.T) {
+	h := newHarness(t, Rules{}, psa("p1", "f1"), psa("p2", "f1"))
+	h.at(0)
+	h.read("p1", running(runtime(1000)))
+	h.read("p2", running()) // a monitor without runtime_h
+	for _, dev := range []plant.DeviceID{"p1", "p2"} {
+		for _, c := range []string{"filter_elements", "air_compressor", "zeolite"} {
+			if _, err := h.e.RecordService(h.ctx, plant.ServiceRecord{Device: dev, Component: c,
+				DoneAt: t0.AddDate(0, -5, 0), RuntimeH: 100}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	h.read("p1", running(runtime(1000)))
+	h.read("p2", running())
+	h.wantOpen("p1", RuleMaintenanceDue, false)
+	h.wantOpen("p2", RuleMaintenanceDue, false)
+
+	// One month later the filter elements are six months old: 900 h of
+	// 4,380 h run, due by the calendar.
+	h.at(31 * 24 * time.Hour)
+	h.read("p1", running(runtime(1200)))
+	h.read("p2", running())
+	for _, dev := range []string{"p1", "p2"} {
+		a := h.wantOpen(dev, RuleMaintenanceDue, true)
+		if !strings.Contains(a.Summary, "filter_elements") || !strings.Contains(a.Summary, "calendar") || a.Severity != plant.SeverityInfo {
+			t.Errorf("%s: %s %q, want an info item naming filter_elements due by the calendar", dev, a.Severity, a.Summary)
+		}
+	}
+	items, err := h.e.MaintenanceDue(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		wantDue := it.Component == "filter_elements"
+		if it.Due != wantDue || (wantDue && (it.DueBy != DueByCalendar || it.DueAt.IsZero() || it.IntervalMonths != 6)) {
+			t.Errorf("%s/%s: due %v by %q at %s, months %d", it.Device, it.Component, it.Due, it.DueBy, it.DueAt, it.IntervalMonths)
+		}
+	}
+
+	// 10 % past the interval (about 18 days) it warns; a service ends it.
+	h.at(50 * 24 * time.Hour)
+	h.read("p1", running(runtime(1400)))
+	if a := h.wantOpen("p1", RuleMaintenanceDue, true); a.Severity != plant.SeverityWarning {
+		t.Errorf("19 days past the calendar interval: %s, want warning", a.Severity)
+	}
+	if _, err := h.e.RecordService(h.ctx, plant.ServiceRecord{Device: "p1", Component: "filter_elements"}); err != nil {
+		t.Fatal(err)
+	}
+	h.wantOpen("p1", RuleMaintenanceDue, false)
+}
+
+// The rules file takes an interval as hours or as a mapping with calendar
+// time, and names a bad one.
+func TestRulesCalendarIntervals(t *testing.T) {
+	r, err := ParseRules([]byte(`
+maintenance:
+  psa:
+    filter_elements: {hours: 2000, days: 45}
+    dryer_service: {months: 3}
+  concentrator:
+    inlet_filter: 3000
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCompiler(r)
+	comps := map[string]component{}
+	for _, x := range c.forDevice(psa("p1", "")).comps {
+		comps[x.name] = x
+	}
+	if f := comps["filter_elements"]; f.hours != 2000 || f.days != 45 || f.months != 0 {
+		t.Errorf("filter_elements %+v, want 2000 h or 45 days", f)
+	}
+	if d := comps["dryer_service"]; d.hours != 0 || d.months != 3 {
+		t.Errorf("dryer_service %+v, want every 3 months", d)
+	}
+	for _, x := range c.forDevice(concentrator("c1", "")).comps {
+		if x.name == "inlet_filter" && (x.hours != 3000 || x.months != 0) {
+			t.Errorf("inlet_filter %+v, want 3000 h", x)
+		}
+	}
+	if _, err := ParseRules([]byte("maintenance:\n  psa:\n    filter_elements: {months: -1}\n")); err == nil ||
+		!strings.Contains(err.Error(), "maintenance.psa.filter_elements.months") {
+		t.Errorf("negative months: got %v, want an error naming maintenance.psa.filter_elements.months", err)
+	}
+}
