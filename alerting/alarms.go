@@ -8,8 +8,9 @@ import "github.com/oxywatch/oxywatch/internal/plant"
 // purity alert was a second alert for one problem); other codes raise
 // device_fault at their severity. Unknown codes are critical.
 type alarmCode struct {
-	rule string         // the rule that covers it; "" device_fault
-	sev  plant.Severity // device_fault's severity for it
+	rule   string         // the rule that covers it; "" device_fault
+	sev    plant.Severity // device_fault's severity for it
+	ignore bool           // the rules file says it means nothing
 }
 
 var alarmCodes = map[string]alarmCode{
@@ -42,9 +43,9 @@ func (e *Engine) deviceFault(d *device, r *plant.Reading) bool {
 // take the rule's severity.
 func alarmFault(rs *ruleSet, alarms []string) (code string, sev plant.Severity) {
 	for _, a := range alarms {
-		c, known := alarmCodes[a]
+		c, known := rs.alarms[a]
 		switch {
-		case known && c.rule != "":
+		case known && (c.rule != "" || c.ignore):
 			continue
 		case !known:
 			c.sev = rs.r[slotDeviceFault].sev

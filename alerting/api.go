@@ -30,9 +30,9 @@ var (
 type AlertFilter struct {
 	State, Device, Facility, Region, Severity, Rule string
 
-	Regions []string
+	Regions  []string
 	BeforeID int64
-	Limit   int
+	Limit    int
 }
 
 const alertColumns = `id, rule, device, facility, region, country, severity, state, started_at, resolved_at,
@@ -211,7 +211,9 @@ func (e *Engine) AckByCode(ctx context.Context, code, by string) (plant.Alert, e
 }
 
 // Silences lists every silence, past ones included, newest first.
-func (e *Engine) Silences(ctx context.Context) ([]Silence, error) { return querySilences(ctx, e.opt.DB) }
+func (e *Engine) Silences(ctx context.Context) ([]Silence, error) {
+	return querySilences(ctx, e.opt.DB)
+}
 
 func querySilences(ctx context.Context, db *sql.DB) ([]Silence, error) {
 	rows, err := db.QueryContext(ctx, `SELECT id, device, facility, region, rule, starts_at, ends_at,

@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -42,9 +43,9 @@ func (c *compiledRule) forCount(interval int64) int {
 // component is a part with a service interval in running hours and,
 // optionally, in calendar time (whichever comes first).
 type component struct {
-	name           string
-	hours          float64
-	months, days   int
+	name         string
+	hours        float64
+	months, days int
 }
 
 // ruleSet is every rule resolved for one device profile. Devices of the same
@@ -55,7 +56,8 @@ type ruleSet struct {
 	maintOn   bool
 	maintWarn float64 // share of the interval past which maintenance_due warns
 	comps     []component
-	calendar  bool // a component has a calendar interval
+	calendar  bool                 // a component has a calendar interval
+	alarms    map[string]alarmCode // device alarm codes the rules know
 }
 
 // builtinMaintenance holds DOMAIN.md's service intervals in running hours,
@@ -122,6 +124,7 @@ func builtin(kind plant.Kind) ruleSet {
 		rs.r[slotLowPurity].warmUp = int64(warm)
 	}
 	rs.comps = slices.Clone(builtinMaintenance[kind])
+	rs.alarms = maps.Clone(alarmCodes)
 	return rs
 }
 
@@ -151,6 +154,13 @@ func (rs *ruleSet) applyMaintenance(s RuleSpec) {
 	}
 	if s.Above != nil {
 		rs.maintWarn = *s.Above / 100
+	}
+}
+
+// applyAlarms overlays alarm codes' meanings.
+func (rs *ruleSet) applyAlarms(alarms map[string]AlarmSpec) {
+	for code, a := range alarms {
+		rs.alarms[code] = alarmCode{rule: a.Rule, sev: plant.Severity(a.Severity), ignore: a.Ignore}
 	}
 }
 
@@ -241,6 +251,7 @@ func (c *compiler) forDevice(d plant.Device) *ruleSet {
 func (c *compiler) compile(kind plant.Kind, model, device string) *ruleSet {
 	rs := builtin(kind)
 	rs.apply(c.rules.Rules, c.rules.Maintenance[string(kind)])
+	rs.applyAlarms(c.rules.Alarms)
 	for _, pass := range []func(Override) bool{
 		func(o Override) bool { return o.Kind != "" && o.Kind == string(kind) },
 		func(o Override) bool { return o.Model != "" && o.Model == model },
@@ -249,6 +260,7 @@ func (c *compiler) compile(kind plant.Kind, model, device string) *ruleSet {
 		for _, o := range c.rules.Overrides {
 			if pass(o) {
 				rs.apply(o.Rules, o.Maintenance)
+				rs.applyAlarms(o.Alarms)
 			}
 		}
 	}

@@ -91,7 +91,7 @@ func (d *device) merge(r *plant.Reading) {
 	}
 	d.alarm = ""
 	for _, a := range r.Alarms {
-		if alarmCodes[a].rule == "" {
+		if c := d.rs.alarms[a]; c.rule == "" && !c.ignore {
 			d.alarm = a
 			break
 		}

@@ -19,7 +19,10 @@
 // ended early once purity reaches spec) and fire at its end if purity is
 // still below. device_fault follows state fault and the alarm codes: a code
 // another rule covers (low_purity) is folded into it, dryer_fault and
-// high_temp are warnings, others critical. power_loss fires after 2 min on
+// high_temp are warnings, others critical; the rules file maps a vendor's
+// codes, for all devices (`alarms:`) or per kind, model or device
+// (`overrides: [{model: OX-500, alarms: {E12: {rule: critical_purity},
+// E07: {severity: warning}, DOOR: {ignore: true}}}]`). power_loss fires after 2 min on
 // battery or none, so a generator that takes over does not page. offline
 // fires at a deadline of `intervals` report intervals (3 by default) after
 // the last live reading, or two intervals after an "offline" status message

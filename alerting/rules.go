@@ -73,10 +73,11 @@ func slotByName(name string) (slot, bool) {
 // and overrides per kind, model or device. Unset fields keep the built-in
 // defaults of DOMAIN.md.
 type Rules struct {
-	Rules       map[string]RuleSpec           `yaml:"rules"`
+	Rules       map[string]RuleSpec            `yaml:"rules"`
 	Maintenance map[string]map[string]Interval `yaml:"maintenance"` // kind → component → interval
-	Overrides   []Override                    `yaml:"overrides"`
-	Flapping    Flapping                      `yaml:"flapping"`
+	Alarms      map[string]AlarmSpec           `yaml:"alarms"`      // device alarm code → meaning, for every device
+	Overrides   []Override                     `yaml:"overrides"`
+	Flapping    Flapping                       `yaml:"flapping"`
 }
 
 // RuleSpec sets one rule. Which keys a rule accepts is listed in ruleKeys.
@@ -105,11 +106,56 @@ type RuleSpec struct {
 // Model and Device is set; device overrides beat model overrides, which beat
 // kind overrides.
 type Override struct {
-	Kind        string              `yaml:"kind"`
-	Model       string              `yaml:"model"`
-	Device      string              `yaml:"device"`
-	Rules       map[string]RuleSpec `yaml:"rules"`
-	Maintenance map[string]Interval `yaml:"maintenance"`
+	Kind        string               `yaml:"kind"`
+	Model       string               `yaml:"model"`
+	Device      string               `yaml:"device"`
+	Rules       map[string]RuleSpec  `yaml:"rules"`
+	Maintenance map[string]Interval  `yaml:"maintenance"`
+	Alarms      map[string]AlarmSpec `yaml:"alarms"`
+}
+
+// AlarmSpec says what a device's alarm code means, e.g. for one model:
+// `E12: {rule: critical_purity}` folds the code into that rule (which
+// judges the same condition from the values, so one problem makes one
+// alert); `E07: {severity: warning}` raises device_fault at that severity;
+// `DOOR_OPEN: {ignore: true}` drops it. Codes match exactly; a code no
+// rule file or built-in names raises a critical device_fault.
+type AlarmSpec struct {
+	Rule     string `yaml:"rule"`
+	Severity string `yaml:"severity"`
+	Ignore   bool   `yaml:"ignore"`
+}
+
+func (a AlarmSpec) validate(key string, bad func(string, string, ...any)) {
+	set := 0
+	for _, b := range []bool{a.Rule != "", a.Severity != "", a.Ignore} {
+		if b {
+			set++
+		}
+	}
+	if set != 1 {
+		bad(key, "set exactly one of rule, severity and ignore")
+	}
+	if a.Rule != "" {
+		if sl, ok := slotByName(a.Rule); !ok || !(sl.threshold() || sl == slotPowerLoss) {
+			bad(key+".rule", "%q is not a rule an alarm can fold into (critical_purity, low_purity, low_pressure, high_pressure, no_flow, overload, power_loss)", a.Rule)
+		}
+	}
+	switch a.Severity {
+	case "", string(plant.SeverityCritical), string(plant.SeverityWarning), string(plant.SeverityInfo):
+	default:
+		bad(key+".severity", "%q is not critical, warning or info", a.Severity)
+	}
+}
+
+func validateAlarms(key string, alarms map[string]AlarmSpec, bad func(string, string, ...any)) {
+	for code, a := range alarms {
+		if code == "" || len(code) > 64 {
+			bad(key, "alarm codes are 1 to 64 characters")
+			continue
+		}
+		a.validate(key+"."+code, bad)
+	}
 }
 
 // Interval is a component's service interval: running hours, calendar
@@ -225,6 +271,7 @@ func (r *Rules) Validate() error {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 	}
 	validateSpecs("rules", r.Rules, bad)
+	validateAlarms("alarms", r.Alarms, bad)
 	for kind, comps := range r.Maintenance {
 		if _, err := plant.ParseKind(kind); err != nil {
 			bad("maintenance."+kind, "%v", err)
@@ -261,6 +308,7 @@ func (o Override) validate(key string, bad func(string, string, ...any)) {
 	}
 	validateSpecs(key+".rules", o.Rules, bad)
 	validateIntervals(key+".maintenance", o.Maintenance, bad)
+	validateAlarms(key+".alarms", o.Alarms, bad)
 }
 
 func validateIntervals(key string, comps map[string]Interval, bad func(string, string, ...any)) {

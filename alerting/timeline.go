@@ -211,7 +211,9 @@ func (e *Engine) Timelines(ctx context.Context, devices []plant.DeviceID, from, 
 	now := e.now()
 	sils := e.sil.all()
 	return assemble(rows, from, to,
-		func(id plant.DeviceID, ivs []plant.StatusInterval) []plant.StatusInterval { return e.withOpen(id, ivs, now) },
+		func(id plant.DeviceID, ivs []plant.StatusInterval) []plant.StatusInterval {
+			return e.withOpen(id, ivs, now)
+		},
 		func(id plant.DeviceID) devInfo { return e.infoOf(id) }, sils), nil
 }
 
