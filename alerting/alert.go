@@ -135,7 +135,7 @@ func (e *Engine) persist(oa *openAlert, from plant.AlertState, now int64, audit 
 // setPending records (since > 0) or clears a rule's pending-since time, so a
 // restart resumes the `for` timer.
 func (e *Engine) setPending(d *device, s slot, since int64) {
-	e.w.add(op{kind: opPending, dev: d.id, rule: slotNames[s], t1: since})
+	e.w.add(op{kind: opPending, dev: d.id, rule: slotNames[s], since: since})
 	if since > 0 {
 		e.m.move(slotNames[s], "", plant.AlertPending)
 	} else {

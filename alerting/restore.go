@@ -85,7 +85,7 @@ func (e *Engine) checkpoint() {
 			e.w.add(op{kind: opDevice, dev: d.id, blob: b})
 			if d.seg.status != "" && d.seg.cover != d.coverSaved {
 				d.coverSaved = d.seg.cover
-				e.w.add(op{kind: opCover, dev: d.id, t1: d.seg.cover})
+				e.w.add(op{kind: opCover, dev: d.id, end: d.seg.cover})
 			}
 		}
 		sh.mu.Unlock()

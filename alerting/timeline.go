@@ -69,7 +69,7 @@ func (e *Engine) openSegment(d *device, st plant.Status, cause string, closeAt, 
 	}
 	seen := d.seg.seen
 	d.seg = segment{status: st, cause: cause, start: start, cover: start}
-	e.w.add(op{kind: opSegment, dev: d.id, t1: closeAt, t2: start, status: st, cause: cause, seen: seen})
+	e.w.add(op{kind: opSegment, dev: d.id, closeAt: closeAt, start: start, status: st, cause: cause, seen: seen})
 }
 
 func ptrOr(p *float64) float64 {
@@ -90,7 +90,7 @@ func (e *Engine) lateReading(d *device, r *plant.Reading, ts int64) {
 	if d.seg.status != "" && ts >= d.seg.start {
 		return // inside the open segment: covered already
 	}
-	e.w.add(op{kind: opFill, dev: d.id, t1: ts, t2: end, status: st, cause: cause})
+	e.w.add(op{kind: opFill, dev: d.id, start: ts, end: end, status: st, cause: cause})
 }
 
 // cutCoverage ends the device's coverage at `at` (the status topic said
@@ -101,7 +101,7 @@ func (e *Engine) cutCoverage(d *device, at int64) {
 		return
 	}
 	s.cover = max(at, s.start)
-	e.w.add(op{kind: opCover, dev: d.id, t1: s.cover})
+	e.w.add(op{kind: opCover, dev: d.id, end: s.cover})
 }
 
 // fill writes a late reading's coverage into the gaps among the device's
@@ -111,7 +111,7 @@ func (e *Engine) cutCoverage(d *device, at int64) {
 // shows the plant stopped moves the stop to when it happened.
 func fill(ctx context.Context, tx *sql.Tx, o *op) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id, start_at, end_at, open, seen_end, status, cause FROM alerting_timeline
-		WHERE device = ? AND start_at < ? AND (end_at > ? OR open = 1) ORDER BY start_at`, o.dev, o.t2, o.t1)
+		WHERE device = ? AND start_at < ? AND (end_at > ? OR open = 1) ORDER BY start_at`, o.dev, o.end, o.start)
 	if err != nil {
 		return err
 	}
@@ -130,8 +130,8 @@ func fill(ctx context.Context, tx *sql.Tx, o *op) error {
 		}
 		if open {
 			c.b = math.MaxInt64
-		} else if seen > 0 && o.t1 >= seen && o.t1 > c.a && o.t1 < c.b && (status != o.status || cause != o.cause) {
-			c.b = o.t1
+		} else if seen > 0 && o.start >= seen && o.start > c.a && o.start < c.b && (status != o.status || cause != o.cause) {
+			c.b = o.start
 			trim = &c
 		}
 		covered = append(covered, c)
@@ -145,19 +145,19 @@ func fill(ctx context.Context, tx *sql.Tx, o *op) error {
 			return err
 		}
 	}
-	cur := o.t1
+	cur := o.start
 	for _, c := range covered {
 		if c.a > cur {
-			if err := fillPiece(ctx, tx, o, cur, min(c.a, o.t2)); err != nil {
+			if err := fillPiece(ctx, tx, o, cur, min(c.a, o.end)); err != nil {
 				return err
 			}
 		}
 		cur = max(cur, c.b)
-		if cur >= o.t2 {
+		if cur >= o.end {
 			return nil
 		}
 	}
-	return fillPiece(ctx, tx, o, cur, o.t2)
+	return fillPiece(ctx, tx, o, cur, o.end)
 }
 
 func fillPiece(ctx context.Context, tx *sql.Tx, o *op, a, b int64) error {

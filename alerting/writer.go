@@ -93,35 +93,40 @@ func migrate(ctx context.Context, db *sql.DB) error {
 
 type opKind uint8
 
+// The kinds of queued write, and the op fields each one reads (times are
+// unix ns):
 const (
-	opAlert   opKind = iota + 1 // upsert an alert row, maybe with a transition
-	opPending                   // set (t1 > 0) or clear a rule's pending-since
-	opSegment                   // close the open timeline row at t1 (if > 0), open one at t2
-	opCover                     // move the open timeline row's covered end to t1
-	opFill                      // a late reading covers [t1, t2) where no data was
-	opDevice                    // checkpoint of one device's state
+	opAlert   opKind = iota + 1 // upsert alert (comp, notified); with tr, hand from→to at `at` to the Notifier; audit
+	opPending                   // set rule's pending-since to since on dev; since 0 clears it
+	opSegment                   // close dev's open timeline row at closeAt (0: none open; seen its newest reading), open one at start with status and cause
+	opCover                     // move dev's open timeline row's covered end to end
+	opFill                      // a late reading of status and cause covers [start, end) of dev where no data was
+	opDevice                    // checkpoint dev's state (blob)
 )
 
-// op is one queued write. Ops of one device are queued under its shard's
-// lock, so they commit in the order they happened.
+// op is one queued write; its kind says which fields it uses. Ops of one
+// device are queued under its shard's lock, so they commit in the order
+// they happened.
 type op struct {
-	kind     opKind
+	kind opKind
+	dev  plant.DeviceID
+
 	alert    plant.Alert
 	comp     string
 	notified bool
-	tr       bool // hand a transition from→to at `at` to the Notifier
+	tr       bool
 	from, to plant.AlertState
 	at       int64
+	audit    *auditNote
 
-	dev    plant.DeviceID
-	rule   string
-	t1, t2 int64
-	seen   int64 // opSegment: the newest reading the closed row saw
-	status plant.Status
-	cause  string
-	blob   []byte
+	rule  string
+	since int64
 
-	audit *auditNote // opAlert: the change's audit entry, written in its transaction
+	closeAt, start, end, seen int64
+	status                    plant.Status
+	cause                     string
+
+	blob []byte
 }
 
 // auditNote is the audit entry of an acknowledgement. An acknowledgement
@@ -179,10 +184,10 @@ func (w *writer) merge(o op) bool {
 		if q.dev != o.dev && q.alert.Device != o.dev {
 			continue
 		}
-		if q.kind != opFill || q.status != o.status || q.cause != o.cause || o.t1 > q.t2 || o.t2 < q.t1 {
+		if q.kind != opFill || q.status != o.status || q.cause != o.cause || o.start > q.end || o.end < q.start {
 			return false
 		}
-		q.t1, q.t2 = min(q.t1, o.t1), max(q.t2, o.t2)
+		q.start, q.end = min(q.start, o.start), max(q.end, o.end)
 		return true
 	}
 	return false
@@ -352,24 +357,24 @@ func (w *writer) apply(ctx context.Context, tx *sql.Tx, o *op) error {
 	case opAlert:
 		return w.putAlert(ctx, tx, &o.alert, o.comp, o.notified)
 	case opPending:
-		if o.t1 > 0 {
-			_, err := w.exec(ctx, tx, `INSERT OR REPLACE INTO alerting_pending (device, rule, since) VALUES (?, ?, ?)`, o.dev, o.rule, o.t1)
+		if o.since > 0 {
+			_, err := w.exec(ctx, tx, `INSERT OR REPLACE INTO alerting_pending (device, rule, since) VALUES (?, ?, ?)`, o.dev, o.rule, o.since)
 			return err
 		}
 		_, err := w.exec(ctx, tx, `DELETE FROM alerting_pending WHERE device = ? AND rule = ?`, o.dev, o.rule)
 		return err
 	case opSegment:
-		if _, err := w.exec(ctx, tx, `UPDATE alerting_timeline SET end_at = ?, open = 0, seen_end = ? WHERE device = ? AND open = 1`, o.t1, min(o.seen, o.t1), o.dev); err != nil {
+		if _, err := w.exec(ctx, tx, `UPDATE alerting_timeline SET end_at = ?, open = 0, seen_end = ? WHERE device = ? AND open = 1`, o.closeAt, min(o.seen, o.closeAt), o.dev); err != nil {
 			return err
 		}
 		if _, err := w.exec(ctx, tx, `DELETE FROM alerting_timeline WHERE device = ? AND open = 0 AND end_at <= start_at`, o.dev); err != nil {
 			return err
 		}
 		_, err := w.exec(ctx, tx, `INSERT INTO alerting_timeline (device, start_at, end_at, status, cause, open) VALUES (?, ?, ?, ?, ?, 1)`,
-			o.dev, o.t2, o.t2, o.status, o.cause)
+			o.dev, o.start, o.start, o.status, o.cause)
 		return err
 	case opCover:
-		_, err := w.exec(ctx, tx, `UPDATE alerting_timeline SET end_at = ? WHERE device = ? AND open = 1`, o.t1, o.dev)
+		_, err := w.exec(ctx, tx, `UPDATE alerting_timeline SET end_at = ? WHERE device = ? AND open = 1`, o.end, o.dev)
 		return err
 	case opFill:
 		return fill(ctx, tx, o)
