@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"slices"
-	"strings"
 )
 
 func contactKey(c Contact) string { return descKey(-c.ID) } // ascending id
@@ -62,13 +61,7 @@ func (s *server) readContact(w http.ResponseWriter, r *http.Request) (Contact, b
 	if !s.decode(w, r, &c) {
 		return c, false
 	}
-	c.Name = strings.TrimSpace(c.Name)
-	if c.Regions == nil {
-		c.Regions = []string{}
-	}
-	if c.Facilities == nil {
-		c.Facilities = []string{}
-	}
+	c.Normalise()
 	if err := s.allow(r, contactReach(c)); err != nil {
 		s.fail(w, r, err)
 		return c, false

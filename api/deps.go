@@ -126,20 +126,8 @@ type Maintenance interface {
 	Due(ctx context.Context) ([]MaintenanceDue, error)
 }
 
-// Contact is a person told about alerts. Its fields are those of
-// notify.Contact in the same order (a type conversion turns one into the other).
-type Contact struct {
-	ID         int64     `json:"id"`
-	Name       string    `json:"name"`
-	Phone      string    `json:"phone,omitempty"`
-	Email      string    `json:"email,omitempty"`
-	Role       string    `json:"role,omitempty"`
-	Regions    []string  `json:"regions"`
-	Facilities []string  `json:"facilities"`
-	OnCall     string    `json:"on_call,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-}
+// Contact is a person told about alerts, in their language.
+type Contact = plant.Contact
 
 // Contacts stores contacts. Validation errors must wrap ErrInvalid.
 type Contacts interface {

@@ -105,7 +105,7 @@ func (s *Service) tellTier(ctx context.Context, tx *sql.Tx, e event, step, ev st
 	n := 0
 	for _, c := range contacts {
 		for _, ch := range tierChannels(t) {
-			if c.address(ch) == "" || !s.hasSender(ch) {
+			if address(&c, ch) == "" || !s.hasSender(ch) {
 				continue
 			}
 			row := s.contactRow(e, step, ev, tier, c, ch)
@@ -142,7 +142,7 @@ func (r outRow) key() string {
 func (s *Service) contactRow(e event, step, ev string, tier int, c Contact, ch Channel) outRow {
 	return outRow{
 		step: step, event: ev, e: e, contactID: sql.NullInt64{Int64: c.ID, Valid: true},
-		recipient: c.Name, channel: ch, address: c.address(ch), tier: tier,
+		recipient: c.Name, channel: ch, address: address(&c, ch), tier: tier,
 		notBefore: s.now().Add(s.cfg.GroupWindow),
 	}
 }

@@ -72,9 +72,9 @@ func inScope(c *Contact, t config.Tier, a plant.Alert) bool {
 	case config.ScopeRegion:
 		return region
 	case config.ScopeNational:
-		return c.national()
+		return c.National()
 	default:
-		return facility || region || c.national()
+		return facility || region || c.National()
 	}
 }
 
@@ -92,7 +92,7 @@ func (s *Service) tierContacts(ctx context.Context, q querier, t config.Tier, a 
 			continue
 		}
 		in = append(in, c)
-		if c.onCallAt(local) {
+		if c.OnCallAt(local) {
 			onCall = append(onCall, c)
 		}
 	}
@@ -115,7 +115,7 @@ func tierChannels(t config.Tier) []Channel {
 }
 
 // address returns the contact's address on channel ch, or "".
-func (c *Contact) address(ch Channel) string {
+func address(c *Contact, ch Channel) string {
 	switch ch {
 	case SMS:
 		return c.Phone

@@ -125,13 +125,15 @@ func TestContactLanguage(t *testing.T) {
 	sms, mail := &recorder{}, &recorder{}
 	h := newHarness(t, testConfig(), map[Channel]Sender{SMS: sms, Email: mail})
 	c := h.contact(Contact{Name: "Aïssatou", Phone: "+221770000111", Email: "a@thies.example", Facilities: []string{"mulago"}})
-	if err := h.s.SetContactLanguage(t.Context(), c.ID, "fr-SN"); err != nil {
+	c.Language = "fr-SN"
+	if _, err := h.s.UpdateContact(t.Context(), c); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := h.s.ContactLanguage(t.Context(), c.ID); err != nil || got != i18n.French {
 		t.Fatalf("got %q, %v; want fr", got, err)
 	}
-	if err := h.s.SetContactLanguage(t.Context(), c.ID, "klingon"); !errors.Is(err, ErrInvalid) {
+	c.Language = "klingon"
+	if _, err := h.s.UpdateContact(t.Context(), c); !errors.Is(err, ErrInvalid) {
 		t.Errorf("an unknown language: got %v, want ErrInvalid", err)
 	}
 	h.enqueue(firing(7, "mulago", "psa-3", h.clock.Now()))

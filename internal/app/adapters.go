@@ -46,26 +46,22 @@ type contacts struct{ s *notify.Service }
 
 func (c contacts) List(ctx context.Context) ([]api.Contact, error) {
 	list, err := c.s.Contacts(ctx, notify.ContactFilter{})
-	out := make([]api.Contact, len(list))
-	for i, x := range list {
-		out[i] = api.Contact(x)
-	}
-	return out, apiError(err)
+	return list, apiError(err)
 }
 
 func (c contacts) Get(ctx context.Context, id int64) (api.Contact, error) {
 	x, err := c.s.Contact(ctx, id)
-	return api.Contact(x), apiError(err)
+	return x, apiError(err)
 }
 
 func (c contacts) Create(ctx context.Context, x api.Contact) (api.Contact, error) {
-	y, err := c.s.CreateContact(ctx, notify.Contact(x))
-	return api.Contact(y), apiError(err)
+	y, err := c.s.CreateContact(ctx, x)
+	return y, apiError(err)
 }
 
 func (c contacts) Update(ctx context.Context, x api.Contact) (api.Contact, error) {
-	y, err := c.s.UpdateContact(ctx, notify.Contact(x))
-	return api.Contact(y), apiError(err)
+	y, err := c.s.UpdateContact(ctx, x)
+	return y, apiError(err)
 }
 
 func (c contacts) Delete(ctx context.Context, id int64) error {

@@ -126,6 +126,18 @@ func TestFaultToSMSToAck(t *testing.T) {
 		t.Fatalf("create contact: %d", code)
 	}
 
+	// A French-speaking engineer, set through the API, is written to in French.
+	const frPhone = "+221770000111"
+	var fr plant.Contact
+	if code := c.do("POST", "/api/v1/contacts", map[string]any{
+		"name": "Aïssatou (biomed)", "phone": frPhone, "facilities": []string{"mbale-rrh"}, "language": "fr-SN",
+	}, &fr); code != http.StatusCreated || fr.Language != "fr" {
+		t.Fatalf("create French contact: %d %+v, want language fr", code, fr)
+	}
+	if code := c.do("POST", "/api/v1/contacts", map[string]any{"name": "X", "phone": "+256772000009", "language": "klingon"}, nil); code != http.StatusBadRequest {
+		t.Errorf("a contact in an unknown language: %d, want 400", code)
+	}
+
 	p := newPublisher(t, s.mq.URL, "psa-007")
 	pub(t, p, "o2/psa-007/telemetry", fmt.Sprintf(`{"ts":%d,"purity_pct":71.5,"pressure_bar":0.4,"flow_lpm":0,"runtime_h":8123,"state":"fault","power":"mains","alarms":["compressor_fault"]}`,
 		time.Now().UnixMilli()))
@@ -149,6 +161,11 @@ func TestFaultToSMSToAck(t *testing.T) {
 	sms := gw.to(phone)[0]
 	if fault.AckCode == "" || !strings.Contains(sms, fault.AckCode) || len([]rune(sms)) > 160 {
 		t.Errorf("SMS %q (%d chars): want the ack code %q in one 160-character segment", sms, len([]rune(sms)), fault.AckCode)
+	}
+
+	testenv.Eventually(t, 20*time.Second, "an SMS to the French-speaking engineer", func() bool { return len(gw.to(frPhone)) > 0 })
+	if frSMS := gw.to(frPhone)[0]; !strings.Contains(frSMS, "REÇU "+fault.AckCode) {
+		t.Errorf("SMS to the French contact %q: want it in French, asking REÇU %s", frSMS, fault.AckCode)
 	}
 
 	var acked plant.Alert
