@@ -3,7 +3,6 @@ package alerting
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,9 +15,9 @@ import (
 // Errors the API maps to statuses: ErrNotFound 404, ErrInvalid 400,
 // ErrConflict 409. Returned errors wrap them.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrInvalid  = errors.New("invalid")
-	ErrConflict = errors.New("conflict")
+	ErrNotFound = plant.ErrNotFound
+	ErrInvalid  = plant.ErrInvalid
+	ErrConflict = plant.ErrConflict
 )
 
 // AlertFilter narrows Alerts; empty fields match all. State "" lists firing,

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
 
@@ -16,14 +15,14 @@ import (
 //
 // Errors: implementations wrap ErrNotFound (404), ErrInvalid (400) or
 // ErrConflict (409) so the API can answer with the right status; anything
-// else is a 500 whose text is logged, not shown. store.ErrNotFound is also
-// understood as 404.
+// else is a 500 whose text is logged, not shown.
 
-// Sentinel errors an implementation wraps to choose the HTTP status.
+// Sentinel errors an implementation wraps to choose the HTTP status: the
+// domain's (plant), which alerting, notify and store wrap too.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrInvalid  = errors.New("invalid")
-	ErrConflict = errors.New("conflict")
+	ErrNotFound = plant.ErrNotFound
+	ErrInvalid  = plant.ErrInvalid
+	ErrConflict = plant.ErrConflict
 )
 
 // Registry is the device and facility inventory. *store.Registry satisfies it.

@@ -272,7 +272,7 @@ func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
 	}
 	d.Status, d.LastSeen, d.LastReading, d.LastError = "", time.Time{}, nil, ""
 	action := "device.update"
-	if _, err := s.opt.Registry.Get(r.Context(), d.ID); errors.Is(err, store.ErrNotFound) {
+	if _, err := s.opt.Registry.Get(r.Context(), d.ID); errors.Is(err, ErrNotFound) {
 		action = "device.create"
 	}
 	entry := d

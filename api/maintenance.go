@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
-	"github.com/oxywatch/oxywatch/internal/store"
 )
 
 // ServiceRequest is the body of POST /devices/{id}/maintenance.
@@ -118,7 +117,7 @@ func (s *server) importService(w http.ResponseWriter, r *http.Request) {
 			return false, badRow{err}
 		}
 		d, err := s.opt.Registry.Get(r.Context(), rec.Device)
-		if errors.Is(err, ErrNotFound) || errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, ErrNotFound) {
 			return false, badRow{fmt.Errorf("device %s is not registered; import it first (POST /api/v1/devices/import)", rec.Device)}
 		}
 		if err != nil {

@@ -51,7 +51,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var maxErr *http.MaxBytesError
 	var fields invalidFields
 	switch {
-	case errors.Is(err, ErrNotFound), errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, ErrNotFound):
 		problem(w, r, http.StatusNotFound, "not found")
 	case errors.As(err, &fields):
 		problem(w, r, http.StatusBadRequest, fields.Error(), fields...)

@@ -10,7 +10,6 @@ package notify
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -62,9 +61,9 @@ type LookupFunc func(ctx context.Context, a plant.Alert) (facilityName string, k
 
 // Errors the API layer maps to statuses.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrInvalid  = errors.New("invalid")
-	ErrConflict = errors.New("conflict")
+	ErrNotFound = plant.ErrNotFound
+	ErrInvalid  = plant.ErrInvalid
+	ErrConflict = plant.ErrConflict
 )
 
 // Options builds a Service.

@@ -18,17 +18,12 @@ import (
 // The API reads every part through its own small interfaces; these
 // adapters are the only place that knows both sides.
 
-// apiError maps a part's sentinel errors to the API's.
+// apiError maps the one error that does not wrap a domain sentinel: a bad
+// report query is the request's fault (400). Every other part wraps
+// plant.ErrNotFound, ErrInvalid and ErrConflict, which the API reads.
 func apiError(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, notify.ErrNotFound), errors.Is(err, store.ErrNotFound):
-		return fmt.Errorf("%w: %w", api.ErrNotFound, err)
-	case errors.Is(err, notify.ErrInvalid), errors.Is(err, report.ErrBadQuery):
-		return fmt.Errorf("%w: %w", api.ErrInvalid, err)
-	case errors.Is(err, notify.ErrConflict):
-		return fmt.Errorf("%w: %w", api.ErrConflict, err)
+	if errors.Is(err, report.ErrBadQuery) && !errors.Is(err, plant.ErrInvalid) {
+		return fmt.Errorf("%w: %w", plant.ErrInvalid, err)
 	}
 	return err
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -69,20 +68,6 @@ func dueItems(items []alerting.MaintenanceItem, err error) ([]report.Maintenance
 	return out, nil
 }
 
-func alertingError(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, alerting.ErrNotFound):
-		return fmt.Errorf("%w: %w", api.ErrNotFound, err)
-	case errors.Is(err, alerting.ErrInvalid):
-		return fmt.Errorf("%w: %w", api.ErrInvalid, err)
-	case errors.Is(err, alerting.ErrConflict):
-		return fmt.Errorf("%w: %w", api.ErrConflict, err)
-	}
-	return apiError(err)
-}
-
 // alerts serves api.Alerts from the engine.
 type alerts struct{ e *alerting.Engine }
 
@@ -91,17 +76,17 @@ func (x alerts) List(ctx context.Context, f api.AlertFilter) ([]plant.Alert, err
 		State: f.State, Device: f.Device, Facility: f.Facility, Region: f.Region, Severity: f.Severity, Rule: f.Rule,
 		Regions: f.Regions, BeforeID: f.BeforeID, Limit: f.Limit,
 	})
-	return list, alertingError(err)
+	return list, apiError(err)
 }
 
 func (x alerts) Get(ctx context.Context, id int64) (plant.Alert, error) {
 	al, err := x.e.Alert(ctx, id)
-	return al, alertingError(err)
+	return al, apiError(err)
 }
 
 func (x alerts) Ack(ctx context.Context, id int64, by, note string) (plant.Alert, error) {
 	al, err := x.e.Ack(ctx, id, by, note)
-	return al, alertingError(err)
+	return al, apiError(err)
 }
 
 // silences serves api.Silences from the engine.
@@ -113,16 +98,16 @@ func (x silences) List(ctx context.Context) ([]api.Silence, error) {
 	for i, s := range list {
 		out[i] = api.Silence(s)
 	}
-	return out, alertingError(err)
+	return out, apiError(err)
 }
 
 func (x silences) Create(ctx context.Context, s api.Silence) (api.Silence, error) {
 	c, err := x.e.CreateSilence(ctx, alerting.Silence(s))
-	return api.Silence(c), alertingError(err)
+	return api.Silence(c), apiError(err)
 }
 
 func (x silences) Delete(ctx context.Context, id int64) error {
-	return alertingError(x.e.DeleteSilence(ctx, id))
+	return apiError(x.e.DeleteSilence(ctx, id))
 }
 
 // maintenance serves api.Maintenance from the engine's maintenance clocks.
@@ -130,7 +115,7 @@ type maintenance struct{ e *alerting.Engine }
 
 func (x maintenance) Record(ctx context.Context, r plant.ServiceRecord) (plant.ServiceRecord, error) {
 	rec, err := x.e.RecordService(ctx, r)
-	return rec, alertingError(err)
+	return rec, apiError(err)
 }
 
 func (x maintenance) Due(ctx context.Context) ([]api.MaintenanceDue, error) {
@@ -142,7 +127,7 @@ func (x maintenance) Due(ctx context.Context) ([]api.MaintenanceDue, error) {
 			out = append(out, it)
 		}
 	}
-	return out, alertingError(err)
+	return out, apiError(err)
 }
 
 // registryForAPI is the registry as the API changes it: alerting re-reads

@@ -13,7 +13,7 @@ import (
 )
 
 // ErrNotFound is returned for a device or facility that does not exist.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = plant.ErrNotFound
 
 var registryMigrations = []string{
 	`CREATE TABLE devices (
