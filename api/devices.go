@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -271,6 +272,9 @@ func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
 	}
 	d.Status, d.LastSeen, d.LastReading, d.LastError = "", time.Time{}, nil, ""
 	created, err := s.opt.Registry.Put(r.Context(), d)
+	if errors.Is(err, store.ErrSMSNumberTaken) {
+		return false, fmt.Errorf("%w: %v", ErrConflict, err)
+	}
 	if err != nil {
 		return false, err
 	}
