@@ -132,3 +132,18 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// The example file under deploy/ loads and reads its own examples.
+func TestDeployExample(t *testing.T) {
+	s, err := LoadFile("../../deploy/sms-patterns.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := s.Read("ogsi-og15", "PLANT A O2 LOW 84,5 CHECK")
+	if err != nil || ev.Values[plant.FieldPurity] != 84.5 || !slices.Equal(ev.Alarms, []string{"low_purity"}) {
+		t.Errorf("model pattern: %+v %v", ev, err)
+	}
+	if ev, err := s.Read("other", "PSA1 ALARM LOW PURITY 85%"); err != nil || ev.Values[plant.FieldPurity] != 85 {
+		t.Errorf("built-in pattern: %+v %v", ev, err)
+	}
+}
