@@ -304,5 +304,9 @@ func (s *server) deleteDevice(w http.ResponseWriter, r *http.Request) {
 	if !s.audited(w, r, "device.delete", string(d.ID), nil) {
 		return
 	}
+	if err := s.revokeTokensOf(r, d.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -119,6 +119,12 @@ func TestIngestRoutes(t *testing.T) {
 		t.Fatalf("revoke: %d %s", rec.Code, rec.Body)
 	}
 	wantProblem(t, f.do(gw, "POST", "/api/v1/ingest/s-psa-1", `{"purity_pct":93}`), http.StatusUnauthorized)
+
+	// Deleting a device revokes the tokens made for it alone.
+	if rec := f.do("admin", "DELETE", "/api/v1/devices/n-psa-1", nil); rec.Code != http.StatusNoContent {
+		t.Fatalf("delete device: %d %s", rec.Code, rec.Body)
+	}
+	wantProblem(t, f.do(tok, "POST", "/api/v1/ingest/n-psa-1", `{"purity_pct":93}`), http.StatusUnauthorized)
 	if strings.Contains(f.logs.String(), tok) || strings.Contains(f.logs.String(), gw) {
 		t.Error("the log shows a device token")
 	}

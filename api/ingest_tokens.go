@@ -220,3 +220,26 @@ func deviceStrings(ds []plant.DeviceID) []string {
 	}
 	return out
 }
+
+// revokeTokensOf revokes the device tokens made for device alone, once it
+// left the registry: no one posts for a device that is gone. A gateway's
+// token covering other devices too stays (its readings for this device are
+// then those of an unknown device).
+func (s *server) revokeTokensOf(r *http.Request, device plant.DeviceID) error {
+	if s.opt.DeviceTokens == nil {
+		return nil
+	}
+	list, err := s.opt.DeviceTokens.List(r.Context(), device)
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		if t.Revoked() || len(t.Devices) != 1 {
+			continue
+		}
+		if err := s.opt.DeviceTokens.Revoke(r.Context(), t.ID, s.inTx(r, "device_token.revoke", t.ID, map[string]any{"reason": "device deleted"})...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
