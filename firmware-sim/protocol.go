@@ -50,6 +50,16 @@ func (d *deviceOptions) check() error {
 	return nil
 }
 
+// endpoint names where --protocol http or sms sends, for the log (never
+// the webhook's token).
+func (d *deviceOptions) endpoint() string {
+	if d.protocol == "sms" {
+		u, _, _ := strings.Cut(d.smsURL, "?")
+		return u
+	}
+	return d.url
+}
+
 // devicePublisher is the publisher of --protocol http or sms; ok is false
 // for MQTT.
 func (r *runner) devicePublisher() (pub sim.Publisher, ok bool, err error) {

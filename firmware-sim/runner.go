@@ -224,6 +224,9 @@ func (r *runner) announce(cfg *sim.Config) {
 	if r.o.dryRun {
 		args[1] = "(dry run)"
 	}
+	if d := r.o.dev; d.protocol != "mqtt" {
+		args[0], args[1] = d.protocol, d.endpoint()
+	}
 	if r.o.rate > 0 {
 		args = append(args, "target_rate", r.o.rate)
 	}
