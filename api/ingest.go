@@ -91,7 +91,7 @@ type IngestBatchResult struct {
 	Devices  []IngestResult `json:"devices"`
 }
 
-// ingestMetrics counts HTTP ingest requests by outcome.
+// newIngestRequests counts HTTP ingest requests by outcome.
 func newIngestRequests(reg prometheus.Registerer) *prometheus.CounterVec {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "oxywatch_http_ingest_requests_total",

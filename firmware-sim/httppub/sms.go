@@ -45,7 +45,7 @@ type SMSPublisher struct {
 func NewSMS(opts SMSOptions) (*SMSPublisher, error) {
 	u, err := url.Parse(opts.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--sms-url %q is not the inbound-SMS webhook URL, e.g. http://127.0.0.1:8080/api/v1/notify/sms/inbound?token=...", opts.URL)
+		return nil, fmt.Errorf("--sms-url %q is not the inbound-SMS webhook URL (e.g. http://127.0.0.1:8080/api/v1/notify/sms/inbound?token=SECRET)", opts.URL)
 	}
 	if len(opts.Numbers) == 0 {
 		return nil, errors.New("no SMS numbers: give --sms-numbers (CSV lines DEVICE,+E164)")
