@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -34,6 +35,11 @@ func (r realIngest) Ingest(ctx context.Context, dev plant.DeviceID, payload []by
 // ingestFixture is the API fixture with HTTP ingest wired to a real
 // ingester and buffer, and device tokens in its SQLite database.
 func ingestFixture(t *testing.T, burst int) (*fixture, *buffer.Buffer) {
+	t.Helper()
+	return ingestFixtureTB(t, burst)
+}
+
+func ingestFixtureTB(t testing.TB, burst int) (*fixture, *buffer.Buffer) {
 	t.Helper()
 	buf, err := buffer.Open(t.TempDir(), buffer.Options{})
 	if err != nil {
@@ -220,5 +226,34 @@ func TestCSVImportSMSNumber(t *testing.T) {
 	rec := f.do("admin", "GET", "/api/v1/devices?format=csv", nil)
 	if !strings.Contains(rec.Body.String(), ",+265991000111,") {
 		t.Errorf("export lacks the number as it is:\n%s", rec.Body)
+	}
+}
+
+// BenchmarkHTTPIngest posts single readings and 100-reading backlogs
+// through the handler into a real buffer (each request fsync'd before its
+// answer): requests/s and readings/s.
+func BenchmarkHTTPIngest(b *testing.B) {
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("readings=%d", n), func(b *testing.B) {
+			f, _ := ingestFixtureTB(b, 1<<30)
+			tok := f.deviceToken("n-psa-1")
+			var body strings.Builder
+			body.WriteString("[")
+			for i := range n {
+				if i > 0 {
+					body.WriteString(",")
+				}
+				fmt.Fprintf(&body, `{"ts":%d,"purity_pct":93.%d,"flow_lpm":300}`, testNow.Add(-time.Hour).Unix()+int64(i), i%10)
+			}
+			body.WriteString("]")
+			payload := body.String()
+			b.ResetTimer()
+			for b.Loop() {
+				if rec := f.do(tok, "POST", "/api/v1/ingest/n-psa-1", payload); rec.Code != http.StatusOK {
+					b.Fatalf("%d %s", rec.Code, rec.Body)
+				}
+			}
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "readings/s")
+		})
 	}
 }
