@@ -31,6 +31,8 @@ fuzz: ## fuzz everything that reads device or user bytes, FUZZTIME (default 2m) 
 	go test ./api -run '^$$' -fuzz '^FuzzParseInventory$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./alerting/notify -run '^$$' -fuzz '^FuzzInboundText$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./alerting/notify -run '^$$' -fuzz '^FuzzSMSText$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./api -run '^$$' -fuzz '^FuzzParseIngestBatch$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./internal/smsalarm -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $${FUZZTIME:-2m}
 
 score: ## alerts against the simulator's ground truth: recall, precision, latency per fault kind
 	go run ./firmware-sim/score/cmd/score

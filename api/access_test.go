@@ -23,6 +23,8 @@ func concrete(f *fixture, o op) (string, any) {
 		path = strings.Replace(path, "{id}", "1", 1)
 	case strings.HasPrefix(path, "/api/v1/facilities/{id}"):
 		path = strings.Replace(path, "{id}", "f-north", 1)
+	case strings.HasPrefix(path, "/api/v1/device-tokens/{id}"):
+		path = strings.Replace(path, "{id}", "no-such-token", 1)
 	case strings.HasPrefix(path, "/api/v1/tokens/{id}"):
 		path = strings.Replace(path, "{id}", f.tokIDs["viewer"], 1)
 	}
@@ -44,6 +46,8 @@ func concrete(f *fixture, o op) (string, any) {
 		body = map[string]any{"name": "Grace", "phone": "+256772000001", "regions": []string{"north"}}
 	case "POST /api/v1/tokens":
 		body = map[string]any{"role": "viewer", "name": "x"}
+	case "POST /api/v1/device-tokens":
+		body = map[string]any{"devices": []string{"n-psa-1"}, "name": "x"}
 	}
 	return path, body
 }
@@ -67,7 +71,7 @@ func TestAccessMatrix(t *testing.T) {
 				if who == configAdmin {
 					role = RoleAdmin
 				}
-				systemWide := strings.HasPrefix(o.path, "/api/v1/tokens") || o.path == "/api/v1/audit"
+				systemWide := strings.HasPrefix(o.path, "/api/v1/tokens") || strings.HasPrefix(o.path, "/api/v1/device-tokens") || o.path == "/api/v1/audit"
 				allowed := role.rank() >= o.role.rank() && !(systemWide && limited)
 				switch {
 				case !allowed && rec.Code != http.StatusForbidden:

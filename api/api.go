@@ -50,6 +50,13 @@ type Options struct {
 	Deliveries  DeliveriesFunc
 	Reports     Reports
 
+	// HTTP ingest (POST /api/v1/ingest): readings posted by devices with
+	// a device token. Both nil: the routes answer 501.
+	Ingest       Ingest
+	DeviceTokens *store.DeviceTokens
+	IngestRate   float64 // requests per second per device; 0: 1; negative: no limit
+	IngestBurst  int     // 0: 60
+
 	Now func() time.Time // nil: time.Now
 
 	RateLimit      float64       // requests per second per token; 0: 20; negative: no limit
@@ -82,6 +89,12 @@ func (o *Options) defaults() {
 	if o.RateBurst == 0 {
 		o.RateBurst = 100
 	}
+	if o.IngestRate == 0 {
+		o.IngestRate = 1
+	}
+	if o.IngestBurst == 0 {
+		o.IngestBurst = 60
+	}
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
@@ -103,6 +116,9 @@ type server struct {
 	limiter *limiter
 	logins  *loginLimiter
 	devices *deviceCache
+
+	ingestLimit *limiter // per device
+	ingestReq   *prometheus.CounterVec
 }
 
 // New returns the HTTP handler.
@@ -111,6 +127,7 @@ func New(opts Options) http.Handler {
 	s := &server{opt: opts, log: opts.Logger, limiter: newLimiter(opts.RateLimit, opts.RateBurst, opts.Now),
 		logins: newLoginLimiter(opts.Now, opts.Logger, opts.Registerer)}
 	s.devices = newDeviceCache(opts.Registry, opts.RegistryTTL, opts.Now)
+	s.ingestLimit, s.ingestReq = newLimiter(opts.IngestRate, opts.IngestBurst, opts.Now), newIngestRequests(opts.Registerer)
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.logRequests, s.recoverer)
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -126,6 +143,7 @@ func New(opts Options) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
+	s.ingestRoutes(r) // device tokens, not API tokens
 	r.Route("/api/v1", s.routes)
 	s.dashboard(r)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
@@ -182,6 +200,9 @@ func (s *server) routes(r chi.Router) {
 	r.With(needUnlimited(RoleAdmin)).Post("/tokens", s.createToken)
 	r.With(needUnlimited(RoleAdmin)).Delete("/tokens/{id}", s.revokeToken)
 	r.With(needUnlimited(RoleAdmin)).Get("/audit", s.listAudit)
+	r.With(needUnlimited(RoleAdmin)).Get("/device-tokens", s.listDeviceTokens)
+	r.With(needUnlimited(RoleAdmin)).Post("/device-tokens", s.createDeviceToken)
+	r.With(needUnlimited(RoleAdmin)).Delete("/device-tokens/{id}", s.revokeDeviceToken)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -21,9 +21,11 @@ import (
 // them in any order (case-insensitive), needs id, and ignores others.
 // commissioned_at and decommissioned_at are dates (2024-03-15, midnight UTC)
 // or RFC 3339 times; beds is the device's facility's bed count (the facility
-// is created, or its beds updated).
+// is created, or its beds updated); sms_number is the E.164 number its alarm
+// module texts from (spaces, dashes and a spreadsheet's leading ' are
+// dropped).
 var csvColumns = []string{"id", "kind", "model", "facility", "region", "country", "rated_flow_lpm", "report_interval_s",
-	"commissioned_at", "decommissioned_at", "beds"}
+	"commissioned_at", "decommissioned_at", "beds", "sms_number"}
 
 // maxImportRows bounds one import.
 const maxImportRows = 100000
@@ -314,7 +316,7 @@ func (c cells) time(name string, dst *time.Time) error {
 func rowDevice(rec []string, cols map[string]int) (d plant.Device, beds int, err error) {
 	c := cells{rec, cols}
 	d = plant.Device{ID: plant.DeviceID(c.get("id")), Kind: plant.Kind(strings.ToLower(c.get("kind"))), Model: c.get("model"),
-		Facility: c.get("facility"), Region: c.get("region"), Country: c.get("country")}
+		Facility: c.get("facility"), Region: c.get("region"), Country: c.get("country"), SMSNumber: phoneCell(c.get("sms_number"))}
 	if d.Kind == "" {
 		d.Kind = plant.KindUnknown
 	}
@@ -375,7 +377,7 @@ func (s *server) exportCSV(w http.ResponseWriter, r *http.Request, devs []plant.
 		}
 		_ = cw.Write([]string{t(string(d.ID)), t(string(d.Kind)), t(d.Model), t(d.Facility), t(d.Region), t(d.Country),
 			strconv.FormatFloat(d.RatedFlowLPM, 'f', -1, 64), strconv.Itoa(d.ReportIntervalS),
-			csvTime(d.CommissionedAt), csvTime(d.DecommissionedAt), bedCell,
+			csvTime(d.CommissionedAt), csvTime(d.DecommissionedAt), bedCell, d.SMSNumber, // E.164 (validated): + and digits only
 			t(string(d.Status)), csvTime(d.LastSeen)})
 	}
 	cw.Flush()
@@ -392,6 +394,18 @@ func (s *server) facilityBeds(r *http.Request) map[string]int {
 		out[f.ID] = f.Beds
 	}
 	return out
+}
+
+// phoneCell reads a phone number cell as a person types it ("+265 991-000
+// 111") or a spreadsheet keeps it ("'+265991000111").
+func phoneCell(s string) string {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "'")
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' || r == '(' || r == ')' || r == '.' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // csvTime is an RFC 3339 UTC cell, empty for the zero time.

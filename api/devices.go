@@ -279,6 +279,9 @@ func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
 	entry.CreatedAt = time.Time{}
 	created, err := s.opt.Registry.Put(s.withAudit(r, action, string(d.ID), entry), d)
 	s.devices.invalidate()
+	if errors.Is(err, store.ErrSMSNumberTaken) {
+		return false, fmt.Errorf("%w: %v", ErrConflict, err)
+	}
 	return created, err
 }
 
@@ -294,6 +297,10 @@ func (s *server) deleteDevice(w http.ResponseWriter, r *http.Request) {
 	err := s.opt.Registry.Delete(s.withAudit(r, "device.delete", string(d.ID), nil), d.ID)
 	s.devices.invalidate()
 	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.revokeTokensOf(r, d.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

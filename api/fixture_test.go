@@ -86,6 +86,10 @@ func newFixture(t testing.TB, tweak ...func(*Options)) *fixture {
 		}
 		f.tok[name], f.tokIDs[name] = secret, tok.ID
 	}
+	devToks, err := store.OpenDeviceTokens(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.seed()
 	f.opt = Options{
 		Gatherer: prometheus.NewRegistry(), Ready: func(context.Context) error { return nil },
@@ -93,7 +97,7 @@ func newFixture(t testing.TB, tweak ...func(*Options)) *fixture {
 		Tokens: toks, AdminToken: configAdmin, Audit: audit,
 		Registry: f.reg, Live: f.fleet, Readings: f.readings, Alerts: f.alerts, Silences: f.silences,
 		Maintenance: f.maint, Contacts: f.contacts, Deliveries: fakeDeliveries, Reports: f.reports,
-		Status: fakeStatus, Now: clock, RateLimit: -1,
+		Status: fakeStatus, Now: clock, RateLimit: -1, DeviceTokens: devToks,
 	}
 	for _, fn := range tweak {
 		fn(&f.opt)

@@ -22,6 +22,7 @@ type op struct {
 	answer                any // 2xx body type; nil: 204; string for a media type
 	status                int
 	list                  bool // answer is {"items": [answer...], "next"}
+	deviceToken           bool // authenticated by a device token, not an API token
 }
 
 var pageQuery = []string{"limit", "cursor"}
@@ -72,6 +73,11 @@ func operations() []op {
 		{method: "POST", path: "/api/v1/tokens", summary: "Create a token; the answer holds its secret, shown once", role: RoleAdmin, body: TokenRequest{}, answer: NewToken{}, status: 201},
 		{method: "DELETE", path: "/api/v1/tokens/{id}", summary: "Revoke a token", role: RoleAdmin, status: 204},
 		{method: "GET", path: "/api/v1/audit", summary: "Audit log of every change, newest first; unlimited admin only", role: RoleAdmin, query: pageQuery, answer: store.AuditEntry{}, list: true},
+		{method: "GET", path: "/api/v1/device-tokens", summary: "Device ingest tokens (never their secrets), device=ID narrows; unlimited admin only", role: RoleAdmin, query: []string{"device"}, answer: store.DeviceToken{}, list: true},
+		{method: "POST", path: "/api/v1/device-tokens", summary: "Create a device token for registered devices (one device, or a gateway's several); the answer holds its secret, shown once", role: RoleAdmin, body: DeviceTokenRequest{}, answer: NewDeviceToken{}, status: 201},
+		{method: "DELETE", path: "/api/v1/device-tokens/{id}", summary: "Revoke a device token", role: RoleAdmin, status: 204},
+		{method: "POST", path: "/api/v1/ingest/{device}", summary: "A device posts one reading (JSON object) or a backlog (array, at most 1000) as on MQTT o2/DEVICE/telemetry (CONTRACT §3), with its device token. 200 with counts once the accepted readings are durable; 400 (reasons in errors) when none was accepted; 401 bad token; 403 token of another device; 413 over 64 KiB; 429 and 503 with Retry-After (send again)", deviceToken: true, body: map[string]any{}, answer: IngestResult{}},
+		{method: "POST", path: "/api/v1/ingest", summary: "A gateway posts readings of several devices: {\"devices\": [{\"device\": ID, \"readings\": object or array}]}, at most 100 entries and 1 MiB; the device token must cover every device named (else 403, nothing stored). 200 with counts per device; 400 when none was accepted; 503 with Retry-After: send the whole batch again (duplicates are harmless)", deviceToken: true, body: IngestBatch{}, answer: IngestBatchResult{}},
 	}
 }
 
@@ -100,9 +106,10 @@ func buildSpec(ops []op) map[string]any {
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "OxyWatch API", "version": "1",
 			"description": "Monitoring of medical oxygen equipment. Errors are application/problem+json (RFC 9457). Collections answer {\"items\": [...], \"next\": cursor}; pass next back as cursor. Region-limited tokens see and act on nothing outside their regions."},
-		"servers":    []any{map[string]any{"url": "/"}},
-		"paths":      paths,
-		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
+		"servers": []any{map[string]any{"url": "/"}},
+		"paths":   paths,
+		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"},
+			"deviceToken": map[string]any{"type": "http", "scheme": "bearer", "description": "a device token (oxd_…) from POST /api/v1/device-tokens or oxywatch device-token create; it posts readings of its devices and nothing else"}}},
 	}
 }
 
@@ -111,6 +118,9 @@ func (o op) describe(schemas map[string]any) map[string]any {
 	var params []any
 	if strings.Contains(o.path, "{id}") {
 		params = append(params, map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	if strings.Contains(o.path, "{device}") {
+		params = append(params, map[string]any{"name": "device", "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 	}
 	for _, q := range o.query {
 		params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
@@ -121,6 +131,9 @@ func (o op) describe(schemas map[string]any) map[string]any {
 	if o.role != "" {
 		d["security"] = []any{map[string]any{"bearer": []any{}}}
 		d["x-oxywatch-role"] = string(o.role)
+	}
+	if o.deviceToken {
+		d["security"] = []any{map[string]any{"deviceToken": []any{}}}
 	}
 	if o.body != nil {
 		d["requestBody"] = map[string]any{"required": true, "content": content(o.body, false, schemas)}

@@ -37,6 +37,7 @@ type options struct {
 	truth                 string
 	logLevel              slog.Level
 	progress              time.Duration
+	dev                   deviceOptions // --protocol http|sms (protocol.go)
 }
 
 const usageHead = `firmware-sim simulates OxyWatch devices (PSA plants, oxygen concentrators,
@@ -118,6 +119,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.truth, "truth", "", "append every injected fault as a JSON line to `FILE` (ground truth)")
 	fs.DurationVar(&o.progress, "progress", 0, "progress line period (0: 1s on a terminal or in load mode, else 10s)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	o.dev.flags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
 		fs.PrintDefaults()
@@ -140,6 +142,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 }
 
 func (o *options) check() error {
+	if err := o.dev.check(); err != nil {
+		return err
+	}
 	switch {
 	case o.devices < 1 && o.fleet == "":
 		return fmt.Errorf("--devices %d: want at least 1", o.devices)

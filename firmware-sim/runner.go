@@ -146,6 +146,9 @@ func (r *runner) publisher() (sim.Publisher, func(), error) {
 		p := &dryRun{w: bufio.NewWriter(r.stdout), prefix: r.o.prefix}
 		return &sim.Recorder{OnMessage: p.print}, p.flush, nil
 	}
+	if pub, ok, err := r.devicePublisher(); ok {
+		return pub, func() {}, err
+	}
 	pub, err := mqttpub.New(mqttpub.Options{
 		Broker: r.o.broker, Prefix: r.o.prefix, Username: r.o.username, Password: r.o.password,
 		DevicePassword: r.o.devicePassword, QueueLen: r.o.queue, OnResult: r.results.record, Log: r.log,
@@ -220,6 +223,9 @@ func (r *runner) announce(cfg *sim.Config) {
 		"interval", cfg.Fleet[0].ReportInterval, "sim_start", cfg.Start.UTC().Format(time.RFC3339)}
 	if r.o.dryRun {
 		args[1] = "(dry run)"
+	}
+	if d := r.o.dev; d.protocol != "mqtt" {
+		args[0], args[1] = d.protocol, d.endpoint()
 	}
 	if r.o.rate > 0 {
 		args = append(args, "target_rate", r.o.rate)

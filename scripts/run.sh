@@ -74,9 +74,13 @@ fi
 curl -fsS -o /dev/null -XPOST "$influx_url/query" --data-urlencode "q=CREATE DATABASE oxywatch"
 
 # 2. OxyWatch with its embedded broker.
+# The inbound-SMS webhook needs a secret in its URL; the demo's SMS alarm
+# module (step 4) posts with it.
+sms_token_file=$var/sms-inbound-token
+[ -s "$sms_token_file" ] || (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$sms_token_file")
 say "starting oxywatch serve on http://$http_addr, MQTT on $mqtt_listen (log: var/oxywatch.log)"
 OXYWATCH_DATA_DIR="$var/oxywatch" OXYWATCH_HTTP_ADDR="$http_addr" OXYWATCH_MQTT_LISTEN="$mqtt_listen" \
-  OXYWATCH_INFLUX_URL="$influx_url" \
+  OXYWATCH_INFLUX_URL="$influx_url" OXYWATCH_NOTIFY_SMS_INBOUND_TOKEN="$(cat "$sms_token_file")" \
   "$root/bin/oxywatch" serve >"$var/oxywatch.out" 2>"$var/oxywatch.log" &
 pids+=($!)
 wait_for "http://$http_addr/readyz" oxywatch "$var/oxywatch.log"
@@ -125,6 +129,41 @@ say "starting firmware-sim: $devices devices, demo scenario, a reading every 15 
 "$root/bin/firmware-sim" --broker "tcp://$mqtt_listen" --fleet "$fleet" --scenario demo --interval 15s >"$var/firmware-sim.log" 2>&1 &
 pids+=($!)
 
+# 4. Devices without MQTT (issue 19): three GPRS concentrator monitors that
+# post over HTTP with a gateway's device token, and a PSA plant whose alarm
+# module only sends SMS (to the inbound webhook, as the SMS provider would).
+if [ -s "$token_file" ]; then
+  offgrid=$var/demo-offgrid.csv
+  cat >"$offgrid" <<CSV
+id,kind,model,facility,region,country,rated_flow_lpm,report_interval_s,sms_number
+gprs-conc-1,concentrator,Nuvo 8,zomba-dh,north,MW,8,30,
+gprs-conc-2,concentrator,Nuvo 8,zomba-dh,north,MW,8,30,
+gprs-conc-3,concentrator,Nuvo 8,zomba-dh,north,MW,8,30,
+sms-psa-1,psa,PSA-40,zomba-dh,north,MW,667,86400,+265991000001
+CSV
+  curl -fsS -o /dev/null -XPOST -H "Authorization: Bearer $(cat "$token_file")" -H "Content-Type: text/csv" \
+    --data-binary @"$offgrid" "http://$http_addr/api/v1/devices/import" || say "could not register the HTTP and SMS devices"
+  dev_token_file=$var/device-token
+  if [ ! -s "$dev_token_file" ]; then
+    OXYWATCH_DATA_DIR="$var/oxywatch" "$root/bin/oxywatch" device-token create --name "make run GPRS gateway" \
+      gprs-conc-1 gprs-conc-2 gprs-conc-3 2>/dev/null | (umask 077 && cat >"$dev_token_file")
+  fi
+  grep -v '^sms-' "$offgrid" >"$var/demo-http.csv"
+  say "starting firmware-sim --protocol http: 3 concentrator monitors posting to /api/v1/ingest (log: var/firmware-sim-http.log)"
+  "$root/bin/firmware-sim" --protocol http --url "http://$http_addr" --device-token-file "$dev_token_file" \
+    --fleet "$var/demo-http.csv" --scenario demo --seed 2 >"$var/firmware-sim-http.log" 2>&1 &
+  pids+=($!)
+  # The simulated plant measures every 15 s; its module texts only changes
+  # (the registry's interval of a day keeps it from counting as offline).
+  { head -n 1 "$offgrid"; grep '^sms-' "$offgrid" | sed 's/,86400,/,15,/'; } >"$var/demo-sms.csv"
+  echo "sms-psa-1,+265991000001" >"$var/demo-sms-numbers.csv"
+  say "starting firmware-sim --protocol sms: a PSA alarm module texting its faults (log: var/firmware-sim-sms.log)"
+  "$root/bin/firmware-sim" --protocol sms --sms-url "http://$http_addr/api/v1/notify/sms/inbound?token=$(cat "$sms_token_file")" \
+    --sms-numbers "$var/demo-sms-numbers.csv" --fleet "$var/demo-sms.csv" --scenario demo --interval 15s --seed 3 \
+    --random-faults 96 >"$var/firmware-sim-sms.log" 2>&1 &
+  pids+=($!)
+fi
+
 cat >&2 <<EOF
 
   OxyWatch is running.
@@ -133,9 +172,10 @@ cat >&2 <<EOF
     API          curl -H "Authorization: Bearer \$(cat var/admin-token)" http://$http_addr/api/v1/devices
     metrics      http://$http_addr/metrics
     InfluxDB     $influx_url  (database oxywatch, measurement o2_reading)
-    logs         var/oxywatch.log  var/firmware-sim.log  var/influxd.log
+    logs         var/oxywatch.log  var/firmware-sim*.log  var/influxd.log
 
   A few devices fail in the first minutes (demo scenario); watch their alerts.
+  gprs-conc-1..3 post over HTTP; sms-psa-1's alarm module texts its faults.
   Ctrl-C stops everything.
 
 EOF

@@ -62,7 +62,12 @@ const maxCodes = 20
 // Replies that authenticate but cannot ack (unknown number, no code, unknown
 // code) get 200 so the provider does not retry them; the metric
 // oxywatch_notify_inbound_sms_total{result} counts each outcome.
-func (s *Service) InboundSMS(a Acker) http.Handler {
+func (s *Service) InboundSMS(a Acker) http.Handler { return s.InboundSMSFrom(a, nil) }
+
+// InboundSMSFrom is InboundSMS that first offers each authenticated SMS to
+// devices (alarm modules, see DeviceSMS); what devices does not take is
+// handled as a reply.
+func (s *Service) InboundSMSFrom(a Acker, devices DeviceSMS) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -86,17 +91,25 @@ func (s *Service) InboundSMS(a Acker) http.Handler {
 		if twilio {
 			from, text = r.PostForm.Get("From"), r.PostForm.Get("Body")
 		}
+		if devices != nil && s.inboundDevice(w, r, devices, normalisePhone(from), text) {
+			return
+		}
 		for _, result := range s.inboundAck(r.Context(), a, normalisePhone(from), text) {
 			s.m.inbound.WithLabelValues(result).Inc()
 		}
-		if twilio {
-			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Response></Response>`))
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
+		inboundOK(w, twilio)
 	})
+}
+
+// inboundOK answers an inbound SMS the provider need not send again.
+func inboundOK(w http.ResponseWriter, twilio bool) {
+	if twilio {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Response></Response>`))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
 }
 
 // authInbound returns "" when r passes every configured check, else why not.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/oxywatch/oxywatch/alerting"
 	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/internal/smsalarm"
 	"github.com/oxywatch/oxywatch/report"
 	"github.com/oxywatch/oxywatch/report/dhis2"
 )
@@ -30,6 +31,9 @@ Usage:
   oxywatch check-config FILE                validate a configuration file (and the
                                             rules, routes and mappings it names) and exit
   oxywatch token [--config FILE] COMMAND    create, list or revoke API tokens
+  oxywatch device-token [--config FILE] COMMAND
+                                            create, list or revoke device tokens
+                                            (HTTP ingest: POST /api/v1/ingest/DEVICE)
   oxywatch report [--config FILE] COMMAND   uptime, supply, monthly and DHIS2 reports
   oxywatch buffer [--config FILE] COMMAND   the ingest buffer: replay-dead-letters resends
                                             the readings InfluxDB refused
@@ -62,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "token":
 		return token(ctx, args[1:], stdout, stderr)
+	case "device-token":
+		return deviceToken(ctx, args[1:], stdout, stderr)
 	case "report":
 		return reportCmd(ctx, args[1:], stdout, stderr)
 	case "buffer":
@@ -113,6 +119,13 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 			bad = append(bad, fmt.Sprintf("report.dhis2.mapping_file %s: %v", f, err))
 		} else {
 			fmt.Fprintf(stdout, "%s: DHIS2 mapping is valid\n", f)
+		}
+	}
+	if f := cfg.Ingest.SMS.PatternsFile; f != "" {
+		if _, err := smsalarm.LoadFile(f); err != nil {
+			bad = append(bad, fmt.Sprintf("ingest.sms.patterns_file %s: %v", f, err))
+		} else {
+			fmt.Fprintf(stdout, "%s: SMS patterns are valid\n", f)
 		}
 	}
 	if len(bad) > 0 {

@@ -25,6 +25,7 @@ import (
 	"github.com/oxywatch/oxywatch/ingest/buffer"
 	"github.com/oxywatch/oxywatch/internal/config"
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/smsalarm"
 	"github.com/oxywatch/oxywatch/internal/store"
 	"github.com/oxywatch/oxywatch/report"
 )
@@ -52,6 +53,9 @@ type App struct {
 	engine   *alerting.Engine
 	reporter *report.Reporter
 	newAdmin string // admin token created on this first start
+
+	devTokens   *store.DeviceTokens // HTTP ingest (ingest_device.go)
+	smsPatterns *smsalarm.Set       // alarm SMS from devices
 
 	// HTTPAddr is the address the API listens on (useful with port 0).
 	HTTPAddr string
@@ -141,6 +145,9 @@ func (a *App) build(ctx context.Context) error {
 		Logger:        a.log,
 		Registerer:    a.reg,
 	})
+	if err := a.buildDeviceIngest(ctx); err != nil {
+		return err
+	}
 	a.sender = ingest.NewSender(ingest.SenderOptions{
 		Buffer: a.buf, Writer: a.influx, BatchLines: a.cfg.Influx.BatchSize,
 		MaxRetryWait: a.cfg.Influx.MaxRetryWait, Logger: a.log, Registerer: a.reg,
@@ -204,10 +211,12 @@ func (a *App) handler() http.Handler {
 		Status: engineStatus(a.engine), Alerts: alerts{a.engine}, Silences: silences{a.engine}, Maintenance: maintenance{a.engine},
 		Contacts: contacts{a.notify}, Deliveries: deliveries(a.notify),
 		Reports: reports{a.reporter},
+		Ingest:  httpIngest{a.ingest}, DeviceTokens: a.devTokens,
+		IngestRate: a.cfg.Ingest.HTTP.Rate, IngestBurst: a.cfg.Ingest.HTTP.Burst,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/", apiHandler)
-	mux.Handle("POST "+InboundSMSPath, a.notify.InboundSMS(a.engine))
+	mux.Handle("POST "+InboundSMSPath, a.notify.InboundSMSFrom(a.engine, a.deviceSMS()))
 	return mux
 }
 

@@ -79,7 +79,9 @@ type Influx struct {
 
 // Ingest controls decoding and the durable buffer.
 type Ingest struct {
-	UnknownDevices string `yaml:"unknown_devices" doc:"accept (listed with kind unknown) or reject"`
+	UnknownDevices string     `yaml:"unknown_devices" doc:"accept (listed with kind unknown) or reject"`
+	HTTP           IngestHTTP `yaml:"http"` // POST /api/v1/ingest (ingest_device.go)
+	SMS            IngestSMS  `yaml:"sms"`  // alarm SMS from devices (ingest_device.go)
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -102,7 +104,7 @@ func Defaults() Config {
 			CreateDB:     true,
 			MaxRetryWait: 30 * time.Second,
 		},
-		Ingest:   Ingest{UnknownDevices: "accept"},
+		Ingest:   Ingest{UnknownDevices: "accept", HTTP: defaultIngestHTTP()},
 		Alerting: defaultAlerting(),
 		Notify:   defaultNotify(),
 		Report:   defaultReport(),
@@ -221,6 +223,7 @@ func (c *Config) Validate() error {
 	default:
 		bad("ingest.unknown_devices", "%q is neither accept nor reject", c.Ingest.UnknownDevices)
 	}
+	c.Ingest.validateDevices(bad)
 	c.Alerting.validate(bad)
 	c.Notify.validate(bad)
 	c.Report.validate(bad)

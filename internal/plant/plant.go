@@ -182,6 +182,10 @@ type Device struct {
 	CommissionedAt time.Time `json:"commissioned_at,omitzero"`
 	// DecommissionedAt is when it left service; reports stop counting it then.
 	DecommissionedAt time.Time `json:"decommissioned_at,omitzero"`
+	// SMSNumber is the E.164 number the device's alarm module sends SMS
+	// from (+254711000111); empty when it sends none. An inbound SMS from
+	// it is read with the model's text patterns (issue 19).
+	SMSNumber string `json:"sms_number,omitempty"`
 }
 
 // InService is when the registry says the device went into service: its

@@ -88,6 +88,9 @@ func OpenRegistry(ctx context.Context, db *sql.DB, now func() time.Time) (*Regis
 	if err := Migrate(ctx, db, "registry", registryMigrations); err != nil {
 		return nil, err
 	}
+	if err := Migrate(ctx, db, "registry_sms", smsNumberMigrations); err != nil {
+		return nil, err
+	}
 	r := &Registry{db: db, now: now, cache: map[plant.DeviceID]plant.Device{}}
 	r.unknown.insert, r.unknown.background = r.insertUnknown, r.flushUnknown
 	devices, err := r.listFromDB(ctx)
@@ -100,13 +103,13 @@ func OpenRegistry(ctx context.Context, db *sql.DB, now func() time.Time) (*Regis
 	return r, nil
 }
 
-const deviceColumns = `id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, commissioned_at, decommissioned_at`
+const deviceColumns = `id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, commissioned_at, decommissioned_at, sms_number`
 
 func scanDevice(sc interface{ Scan(...any) error }, extra ...any) (plant.Device, error) {
 	var d plant.Device
 	var created, commissioned, decommissioned string
 	dest := append([]any{&d.ID, &d.Kind, &d.Model, &d.Facility, &d.Region, &d.Country, &d.RatedFlowLPM, &d.ReportIntervalS,
-		&created, &commissioned, &decommissioned}, extra...)
+		&created, &commissioned, &decommissioned, &d.SMSNumber}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return d, err
 	}
@@ -236,16 +239,20 @@ func (r *Registry) Put(ctx context.Context, d plant.Device) (bool, error) {
 	now := r.now().UTC().Format(time.RFC3339Nano)
 	err := InTx(ctx, r.db, func(tx *sql.Tx) (string, error) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO devices (id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s,
-			created_at, updated_at, commissioned_at, decommissioned_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			created_at, updated_at, commissioned_at, decommissioned_at, sms_number)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, model=excluded.model, facility=excluded.facility,
 			region=excluded.region, country=excluded.country, rated_flow_lpm=excluded.rated_flow_lpm,
 			report_interval_s=excluded.report_interval_s, updated_at=excluded.updated_at,
-			commissioned_at=excluded.commissioned_at, decommissioned_at=excluded.decommissioned_at`,
+			commissioned_at=excluded.commissioned_at, decommissioned_at=excluded.decommissioned_at,
+			sms_number=excluded.sms_number`,
 			d.ID, d.Kind, d.Model, d.Facility, d.Region, d.Country, d.RatedFlowLPM, d.ReportIntervalS, now, now,
-			formatTime(d.CommissionedAt), formatTime(d.DecommissionedAt))
+			formatTime(d.CommissionedAt), formatTime(d.DecommissionedAt), d.SMSNumber)
 		return string(d.ID), err
 	})
+	if isUniqueViolation(err) {
+		return false, fmt.Errorf("save device %s: sms_number %s: %w", d.ID, d.SMSNumber, ErrSMSNumberTaken)
+	}
 	if err != nil {
 		return false, fmt.Errorf("save device %s: %w", d.ID, err)
 	}
@@ -273,6 +280,9 @@ func ValidateDevice(d plant.Device) error {
 	}
 	if d.ReportIntervalS < 0 || d.ReportIntervalS > 86400 {
 		return fmt.Errorf("report_interval_s %d is outside 0 to 86400", d.ReportIntervalS)
+	}
+	if d.SMSNumber != "" && !ValidE164(d.SMSNumber) {
+		return fmt.Errorf("sms_number %q must be an E.164 number: + then 8 to 15 digits, e.g. +254711000111", d.SMSNumber)
 	}
 	if !d.CommissionedAt.IsZero() && !d.DecommissionedAt.IsZero() && !d.DecommissionedAt.After(d.CommissionedAt) {
 		return fmt.Errorf("decommissioned_at %s is not after commissioned_at %s",
@@ -317,9 +327,9 @@ func (r *Registry) Delete(ctx context.Context, id plant.DeviceID) error {
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO retired_devices
 			(id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, retired_at,
-			commissioned_at, decommissioned_at)
+			commissioned_at, decommissioned_at, sms_number)
 		SELECT id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, ?,
-			commissioned_at, decommissioned_at
+			commissioned_at, decommissioned_at, sms_number
 		FROM devices WHERE id = ?`, r.now().UTC().Format(time.RFC3339Nano), id); err != nil {
 		return fmt.Errorf("retire device %s: %w", id, err)
 	}

@@ -1,0 +1,368 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/store"
+)
+
+// HTTP ingest (issue 19): devices without MQTT post the readings they
+// would publish on o2/DEVICE/telemetry, authenticated by a device token
+// (store.DeviceTokens), not an API token. The application implements
+// Ingest with the ingester, so the answer is 2xx only once the readings
+// are durable in the buffer, exactly as an MQTT acknowledgement.
+
+// Limits of HTTP ingest. One device's payload has the MQTT limit (CONTRACT
+// §3: 64 KiB, at most 1000 readings); a batch carries at most
+// MaxIngestBatchDevices of them in at most MaxIngestBatchBytes.
+const (
+	MaxIngestPayloadBytes = 64 << 10
+	MaxIngestBatchBytes   = 1 << 20
+	MaxIngestBatchDevices = 100
+)
+
+// Ingest takes device telemetry posted over HTTP.
+type Ingest interface {
+	// Ingest decodes payload (one CONTRACT §3 reading or a backlog array)
+	// of device with the MQTT decoder and returns once its accepted
+	// readings are durable. err is not nil only when they could not be
+	// made durable (disk full): nothing may be acknowledged then.
+	Ingest(ctx context.Context, device plant.DeviceID, payload []byte) (IngestResult, error)
+}
+
+// IngestResult is the answer for one device's payload.
+type IngestResult struct {
+	Device   plant.DeviceID `json:"device,omitempty"`
+	Accepted int            `json:"accepted"`
+	Rejected int            `json:"rejected"`
+	// Errors says why each rejected reading was rejected; Index is its
+	// position in the array (0 for a single reading, -1 for the payload).
+	Errors []IngestError `json:"errors"`
+}
+
+// IngestError is one rejected reading, with the reason counted in
+// oxywatch_ingest_rejected_total{reason}.
+type IngestError struct {
+	Index  int    `json:"index"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail"`
+}
+
+// tooBig reports whether the whole payload was refused for its size.
+func (r IngestResult) tooBig() bool {
+	for _, e := range r.Errors {
+		if e.Index < 0 && e.Reason == "too_big" {
+			return true
+		}
+	}
+	return false
+}
+
+// IngestBatch is the body of POST /api/v1/ingest: readings of several
+// devices, e.g. from a gateway, each entry naming its device.
+type IngestBatch struct {
+	Devices []IngestBatchEntry `json:"devices"`
+}
+
+// IngestBatchEntry is one device's part of a batch: Readings is what the
+// device would publish on o2/DEVICE/telemetry (an object or an array).
+type IngestBatchEntry struct {
+	Device   plant.DeviceID  `json:"device"`
+	Readings json.RawMessage `json:"readings"`
+}
+
+// IngestBatchResult is the answer of POST /api/v1/ingest.
+type IngestBatchResult struct {
+	Accepted int            `json:"accepted"`
+	Rejected int            `json:"rejected"`
+	Devices  []IngestResult `json:"devices"`
+}
+
+// newIngestRequests counts HTTP ingest requests by outcome.
+func newIngestRequests(reg prometheus.Registerer) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "oxywatch_http_ingest_requests_total",
+		Help: "HTTP ingest requests (POST /api/v1/ingest...), by result: ok, partial (some readings rejected), rejected (400), too_big, bad_batch, unauthorized, forbidden, rate_limited, unavailable (not durable, 503).",
+	}, []string{"result"})
+	for _, r := range []string{"ok", "partial", "rejected", "too_big", "bad_batch", "unauthorized", "forbidden", "rate_limited", "unavailable"} {
+		c.WithLabelValues(r)
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			c = are.ExistingCollector.(*prometheus.CounterVec)
+		}
+	}
+	return c
+}
+
+// ingestRoutes mounts the ingest routes outside the API token group: they
+// take device tokens.
+func (s *server) ingestRoutes(r chi.Router) {
+	r.With(s.timeout).Post("/api/v1/ingest/{device}", s.ingestOne)
+	r.With(s.timeout).Post("/api/v1/ingest", s.ingestBatch)
+}
+
+// deviceToken authenticates a device token, answering 401 or 429 itself.
+func (s *server) deviceToken(w http.ResponseWriter, r *http.Request) (store.DeviceToken, bool) {
+	secret, ok := bearer(r)
+	if !ok {
+		s.ingestReq.WithLabelValues("unauthorized").Inc()
+		s.logins.failures.WithLabelValues("missing_token").Inc()
+		w.Header().Set("WWW-Authenticate", `Bearer realm="oxywatch-ingest"`)
+		problem(w, r, http.StatusUnauthorized, "missing device token (Authorization: Bearer TOKEN; an admin makes one with: oxywatch device-token create DEVICE)")
+		return store.DeviceToken{}, false
+	}
+	addr := clientAddr(r)
+	if s.refuseLimited(w, r, addr) {
+		s.ingestReq.WithLabelValues("rate_limited").Inc()
+		return store.DeviceToken{}, false
+	}
+	tok, ok := s.opt.DeviceTokens.Lookup(secret)
+	if !ok {
+		s.ingestReq.WithLabelValues("unauthorized").Inc()
+		s.logins.failures.WithLabelValues("invalid_token").Inc()
+		s.logins.failed(addr)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="oxywatch-ingest", error="invalid_token"`)
+		problem(w, r, http.StatusUnauthorized, "unknown or revoked device token")
+		return store.DeviceToken{}, false
+	}
+	if h, _ := r.Context().Value(holderKey{}).(*principalHolder); h != nil {
+		h.p = &Principal{ID: tok.ID, Name: "device token"} // the request log names the token id, never the secret
+	}
+	return tok, true
+}
+
+// ingestReady answers 501 when HTTP ingest is not wired.
+func (s *server) ingestReady(w http.ResponseWriter, r *http.Request) bool {
+	if s.opt.Ingest == nil || s.opt.DeviceTokens == nil {
+		notConfigured(w, r, "HTTP ingest")
+		return false
+	}
+	return true
+}
+
+// allowDevices takes one request from each device's rate limit.
+func (s *server) allowDevices(w http.ResponseWriter, r *http.Request, devs []plant.DeviceID) bool {
+	for _, d := range devs {
+		if ok, wait := s.ingestLimit.allow(string(d)); !ok {
+			s.ingestReq.WithLabelValues("rate_limited").Inc()
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			problem(w, r, http.StatusTooManyRequests, fmt.Sprintf("device %s posts too often (limit %g requests/s, burst %d); send readings as an array, or retry later", d, s.opt.IngestRate, s.opt.IngestBurst))
+			return false
+		}
+	}
+	return true
+}
+
+// ingestOne is POST /api/v1/ingest/{device}.
+func (s *server) ingestOne(w http.ResponseWriter, r *http.Request) {
+	if !s.ingestReady(w, r) {
+		return
+	}
+	dev := plant.DeviceID(chi.URLParam(r, "device"))
+	tok, ok := s.deviceToken(w, r)
+	if !ok {
+		return
+	}
+	if !plant.ValidDeviceID(string(dev)) {
+		s.ingestReq.WithLabelValues("rejected").Inc()
+		problem(w, r, http.StatusBadRequest, fmt.Sprintf("device id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", dev))
+		return
+	}
+	if !tok.Covers(dev) {
+		s.ingestReq.WithLabelValues("forbidden").Inc()
+		problem(w, r, http.StatusForbidden, fmt.Sprintf("this device token is not for device %s", dev))
+		return
+	}
+	if !s.allowDevices(w, r, []plant.DeviceID{dev}) {
+		return
+	}
+	// Read one byte past the limit: the ingester then rejects the payload
+	// as too_big, counted and recorded for the device as over MQTT.
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxIngestPayloadBytes+1))
+	if err != nil {
+		s.ingestReq.WithLabelValues("rejected").Inc()
+		problem(w, r, http.StatusBadRequest, "reading the body: "+err.Error())
+		return
+	}
+	res, err := s.opt.Ingest.Ingest(r.Context(), dev, body)
+	if err != nil {
+		s.notDurable(w, r, err)
+		return
+	}
+	res.Device = ""
+	s.answerIngest(w, r, res)
+}
+
+// answerIngest answers for one device's payload: 413 when it was too big,
+// 400 with the reasons when nothing was accepted, else 200 with the counts.
+func (s *server) answerIngest(w http.ResponseWriter, r *http.Request, res IngestResult) {
+	switch {
+	case res.tooBig():
+		s.ingestReq.WithLabelValues("too_big").Inc()
+		problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("too_big: a payload is at most %d bytes (CONTRACT §3); send the backlog in several arrays", MaxIngestPayloadBytes))
+	case res.Accepted == 0 && res.Rejected > 0:
+		s.ingestReq.WithLabelValues("rejected").Inc()
+		errs := make([]FieldError, len(res.Errors))
+		for i, e := range res.Errors {
+			errs[i] = FieldError{Field: ingestField(e.Index), Detail: e.Reason + ": " + e.Detail}
+		}
+		problem(w, r, http.StatusBadRequest, errs[0].Detail, errs...)
+	default:
+		result := "ok"
+		if res.Rejected > 0 {
+			result = "partial"
+		}
+		s.ingestReq.WithLabelValues(result).Inc()
+		writeJSON(w, http.StatusOK, res)
+	}
+}
+
+func ingestField(index int) string {
+	if index < 0 {
+		return "body"
+	}
+	return "readings[" + strconv.Itoa(index) + "]"
+}
+
+// notDurable answers 503 with Retry-After: the readings were not made
+// durable and the device must send them again.
+func (s *server) notDurable(w http.ResponseWriter, r *http.Request, err error) {
+	s.ingestReq.WithLabelValues("unavailable").Inc()
+	s.log.Error("HTTP ingest: readings could not be made durable; the device was told to retry", "path", r.URL.Path, "err", err)
+	w.Header().Set("Retry-After", "30")
+	problem(w, r, http.StatusServiceUnavailable, "the readings could not be stored durably (server disk full?); nothing was kept: send them again later")
+}
+
+// ingestBatch is POST /api/v1/ingest.
+func (s *server) ingestBatch(w http.ResponseWriter, r *http.Request) {
+	if !s.ingestReady(w, r) {
+		return
+	}
+	tok, ok := s.deviceToken(w, r)
+	if !ok {
+		return
+	}
+	batch, status, err := readIngestBatch(io.LimitReader(r.Body, MaxIngestBatchBytes+1))
+	if err != nil {
+		result := "bad_batch"
+		if status == http.StatusRequestEntityTooLarge {
+			result = "too_big"
+		}
+		s.ingestReq.WithLabelValues(result).Inc()
+		problem(w, r, status, err.Error())
+		return
+	}
+	devs := make([]plant.DeviceID, len(batch.Devices))
+	for i, e := range batch.Devices {
+		if !tok.Covers(e.Device) {
+			s.ingestReq.WithLabelValues("forbidden").Inc()
+			problem(w, r, http.StatusForbidden, fmt.Sprintf("devices[%d]: this device token is not for device %s; nothing was stored", i, e.Device))
+			return
+		}
+		devs[i] = e.Device
+	}
+	if !s.allowDevices(w, r, uniqueDevices(devs)) {
+		return
+	}
+	out := IngestBatchResult{Devices: make([]IngestResult, 0, len(batch.Devices))}
+	for _, e := range batch.Devices {
+		res, err := s.opt.Ingest.Ingest(r.Context(), e.Device, e.Readings)
+		if err != nil {
+			s.notDurable(w, r, err)
+			return
+		}
+		res.Device = e.Device
+		out.Accepted += res.Accepted
+		out.Rejected += res.Rejected
+		out.Devices = append(out.Devices, res)
+	}
+	result := "ok"
+	status = http.StatusOK
+	switch {
+	case out.Accepted == 0 && out.Rejected > 0:
+		result, status = "rejected", http.StatusBadRequest
+	case out.Rejected > 0:
+		result = "partial"
+	}
+	s.ingestReq.WithLabelValues(result).Inc()
+	// A batch that was wholly rejected still answers with the per-device
+	// reasons, so a gateway can log which device sent what.
+	writeJSON(w, status, out)
+}
+
+// readIngestBatch parses a batch body, with the status to answer when it
+// is not one.
+func readIngestBatch(body io.Reader) (IngestBatch, int, error) {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return IngestBatch{}, http.StatusBadRequest, fmt.Errorf("reading the body: %w", err)
+	}
+	return parseIngestBatch(b)
+}
+
+// parseIngestBatch reads {"devices": [{"device": ID, "readings": ...}]}.
+// Each entry's readings stay raw bytes for the ingester's decoder.
+func parseIngestBatch(b []byte) (IngestBatch, int, error) {
+	var batch IngestBatch
+	if len(b) > MaxIngestBatchBytes {
+		return batch, http.StatusRequestEntityTooLarge, fmt.Errorf("too_big: a batch is at most %d bytes; split it", MaxIngestBatchBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&batch); err != nil {
+		return batch, http.StatusBadRequest, fmt.Errorf(`not_json: the body must be {"devices": [{"device": "ID", "readings": {...} or [...]}]}: %v`, clipText(err.Error(), 200))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return batch, http.StatusBadRequest, errors.New("not_json: unexpected data after the JSON value")
+	}
+	if len(batch.Devices) == 0 {
+		return batch, http.StatusBadRequest, errors.New(`no_values: "devices" is empty or missing`)
+	}
+	if len(batch.Devices) > MaxIngestBatchDevices {
+		return batch, http.StatusRequestEntityTooLarge, fmt.Errorf("too_big: a batch holds at most %d device entries, got %d; split it", MaxIngestBatchDevices, len(batch.Devices))
+	}
+	for i, e := range batch.Devices {
+		if !plant.ValidDeviceID(string(e.Device)) {
+			return batch, http.StatusBadRequest, fmt.Errorf("bad_device_id: devices[%d].device %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", i, clipText(string(e.Device), 70))
+		}
+		if len(e.Readings) == 0 {
+			return batch, http.StatusBadRequest, fmt.Errorf("no_values: devices[%d].readings is missing", i)
+		}
+	}
+	return batch, 0, nil
+}
+
+func uniqueDevices(devs []plant.DeviceID) []plant.DeviceID {
+	seen := make(map[plant.DeviceID]bool, len(devs))
+	out := devs[:0:0]
+	for _, d := range devs {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// clipText shortens s to n bytes for an error message.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
