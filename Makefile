@@ -3,9 +3,10 @@ SHELL := /bin/bash
 GOBIN := $(shell go env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 INFLUXD_VERSION := v1.8.10
+STATICCHECK_VERSION := v0.8.2
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help deps build test test-short fuzz bench score run clean
+.PHONY: help deps build test test-short lint fuzz bench score run clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -18,6 +19,11 @@ build: ## build bin/oxywatch and bin/firmware-sim
 
 test: deps ## run every test, integration tests against real mosquitto and influxd included
 	OXYWATCH_REQUIRE_INTEGRATION=1 OXYWATCH_SCREENSHOT_DIR=$(CURDIR)/var/screenshots go test -race -count=1 -timeout 30m ./...
+
+lint: ## go vet and staticcheck (installed with go install when missing); CI runs it before the tests
+	go vet ./...
+	@command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	staticcheck ./...
 
 test-short: ## unit tests only (no servers)
 	go test -short -race ./...
