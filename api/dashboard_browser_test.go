@@ -302,7 +302,7 @@ func (z zoneReports) Uptime(context.Context, ReportQuery) (Report, error) {
 // under the pointer, text drawn at its real size, times in the
 // deployment's zone.
 func TestDashboardChartRanges(t *testing.T) {
-	f := newFixture(t, func(o *Options) { o.Reports = zoneReports{&fakeReports{}, "Africa/Kampala"} })
+	f := newFixture(t, func(o *Options) { o.TimeZone = "Africa/Kampala" })
 	f.alerts.add(plant.Alert{Rule: "low_pressure", Device: "n-con-2", Facility: "f-north", Region: "north", Severity: plant.SeverityWarning,
 		State: plant.AlertFiring, StartedAt: time.Now().Add(-5 * time.Minute), Value: plant.Float(0.21)})
 	ctx, url := browser(t, f)

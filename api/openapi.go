@@ -33,6 +33,7 @@ func operations() []op {
 		{method: "GET", path: "/readyz", summary: "Readiness: broker connected and store writable (503 otherwise)", answer: map[string]string{}},
 		{method: "GET", path: "/metrics", summary: "Prometheus metrics, all prefixed oxywatch_", answer: "text/plain"},
 		{method: "GET", path: "/api/v1/me", summary: "The calling token's role and regions", role: RoleViewer, answer: Me{}},
+		{method: "GET", path: "/api/v1/settings", summary: "The deployment's time zone (report.time_zone) and default language (notify.language)", role: RoleViewer, answer: Settings{}},
 		{method: "GET", path: "/api/v1/openapi.json", summary: "This document", role: RoleViewer, answer: map[string]any{}},
 		{method: "GET", path: "/api/v1/devices", summary: "Devices with live status; format=csv exports every match without paging", role: RoleViewer,
 			query: append([]string{"region", "facility", "country", "kind", "status", "format"}, pageQuery...), answer: dev, list: true},

@@ -204,6 +204,9 @@ func (a *App) handler() http.Handler {
 		Status: engineStatus(a.engine), Alerts: alerts{a.engine}, Silences: silences{a.engine}, Maintenance: maintenance{a.engine},
 		Contacts: contacts{a.notify}, Deliveries: deliveries(a.notify),
 		Reports: reports{a.reporter},
+		// The deployment's language and zone, for the dashboard and report
+		// routes: notify.language and report.time_zone.
+		Language: a.cfg.Notify.Language, TimeZone: a.cfg.Report.TimeZone,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/", apiHandler)

@@ -1,0 +1,187 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/oxywatch/oxywatch/internal/i18n"
+	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/testenv"
+)
+
+// TestWebCatalogue: /ui/i18n/{lang}.json serves the catalogue's dashboard
+// texts without a token; "auto" follows Accept-Language, else the
+// deployment's language.
+func TestWebCatalogue(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Language = "fr" })
+	srv := httptest.NewServer(f.h)
+	t.Cleanup(srv.Close)
+	get := func(path, accept string) (int, WebCatalogue) {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if accept != "" {
+			req.Header.Set("Accept-Language", accept)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var c WebCatalogue
+		_ = json.NewDecoder(res.Body).Decode(&c)
+		return res.StatusCode, c
+	}
+	for _, tc := range []struct{ path, accept, lang, navAlerts string }{
+		{"/ui/i18n/fr.json", "", "fr", "Alertes"},
+		{"/ui/i18n/pt.json", "fr", "pt", "Alertas"},
+		{"/ui/i18n/en.json", "", "en", "Alerts"},
+		{"/ui/i18n/auto.json", "pt-MZ,pt;q=0.9,en;q=0.5", "pt", "Alertas"},
+		{"/ui/i18n/auto.json", "en-US,en;q=0.9", "en", "Alerts"},
+		{"/ui/i18n/auto.json", "de-DE,de;q=0.9", "fr", "Alertes"}, // the deployment's language
+	} {
+		code, c := get(tc.path, tc.accept)
+		if code != 200 || c.Lang != tc.lang || c.Messages["nav.alerts"] != tc.navAlerts || c.Default != "fr" {
+			t.Errorf("%s (%s): %d lang %q nav.alerts %q default %q; want %s %q", tc.path, tc.accept, code, c.Lang, c.Messages["nav.alerts"], c.Default, tc.lang, tc.navAlerts)
+		}
+	}
+	if code, _ := get("/ui/i18n/sw.json", ""); code != 404 {
+		t.Errorf("an unknown language: got %d, want 404", code)
+	}
+}
+
+// browserIn starts headless Chromium whose language is accept (what
+// navigator.languages and Accept-Language say).
+func browserIn(t *testing.T, srv *httptest.Server, accept string) context.Context {
+	t.Helper()
+	exe := testenv.Require(t, "chromium")
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.WindowSize(1100, 900), chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("lang", strings.Split(accept, ",")[0]), chromedp.Flag("accept-lang", accept))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// untranslated lists the visible text nodes that are a catalogue id
+// ("nav.fleet") or hold a raw code of the domain ("device_fault",
+// "state:off"), which a reader must never see.
+const untranslated = `(async () => {
+  const ids = new Set(Object.keys((await (await fetch("/ui/i18n/en.json")).json()).messages));
+  const bad = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const s = n.textContent.trim(), e = n.parentElement;
+    if (!s || !e || !e.checkVisibility() || e.closest("details:not([open])")) continue;
+    if (ids.has(s) || /\b[a-z]+_[a-z_]+\b/.test(s) || /\b(state|power|alarm):[a-z]/.test(s)) bad.push(s);
+  }
+  for (const e of document.querySelectorAll("[aria-label],[title]")) {
+    for (const v of [e.getAttribute("aria-label"), e.getAttribute("title")]) if (v && ids.has(v)) bad.push(v);
+  }
+  return bad;
+})()`
+
+// frenchWords and portugueseWords are what a reader must see in each.
+var dashboardWords = map[string]struct {
+	accept, nav, card, next, alerts, rule string
+}{
+	"fr": {"fr-FR,fr", "Parc", "Panne du compresseur", "Que faire :", "Alertes ouvertes", "Panne de l’appareil"},
+	"pt": {"pt-MZ,pt", "Equipamentos", "Avaria do compressor", "O que fazer:", "Alertas abertos", "Avaria do equipamento"},
+}
+
+// TestDashboardInFrenchAndPortuguese: with the browser in French (or
+// Portuguese) the dashboard is in it: <html lang>, headings, status words,
+// alert texts, numbers with a decimal comma, and no catalogue id or raw code
+// shows; on a desktop and a phone. Screenshots are kept for a look.
+func TestDashboardInFrenchAndPortuguese(t *testing.T) {
+	for _, l := range []string{"fr", "pt"} {
+		for _, sc := range screens {
+			t.Run(l+"-"+sc.name, func(t *testing.T) { dashboardIn(t, l, sc) })
+		}
+	}
+}
+
+func dashboardIn(t *testing.T, l string, sc screen) {
+	w := dashboardWords[l]
+	f := newFixture(t)
+	seed(t, f, plant.Device{ID: "n-psa-1", Kind: plant.KindPSA, Facility: "f-north", Region: "north", RatedFlowLPM: 500}, plant.StateFault, 71.4, "compressor_fault")
+	srv := httptest.NewServer(f.h)
+	t.Cleanup(srv.Close)
+	ctx := browserIn(t, srv, w.accept)
+	do(t, ctx, "window size", chromedp.EmulateViewport(sc.w, sc.h))
+	logIn(t, ctx, srv.URL, f.tok["engineer"])
+	do(t, ctx, "see the fleet", chromedp.WaitVisible(chromedp.CSS(`#fleet a.device[data-device="n-psa-1"]`)))
+	if got := run(t, ctx, "html lang", chromedp.Evaluate[string](`document.documentElement.lang`)); got != l {
+		t.Errorf("<html lang=%q>, want %q", got, l)
+	}
+	nav := run(t, ctx, "nav", chromedp.Text(chromedp.CSS(`nav a[data-view="fleet"]`)))
+	card := run(t, ctx, "plant card", chromedp.Text(chromedp.CSS(`#fleet a.device[data-device="n-psa-1"]`)))
+	if nav != w.nav {
+		t.Errorf("nav says %q, want %q", nav, w.nav)
+	}
+	for _, want := range []string{w.card, w.next, "71,4"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("the plant card says %q, want %q in it", card, want)
+		}
+	}
+	if bad := run(t, ctx, "untranslated text", chromedp.Evaluate[[]string](untranslated, chromedp.EvalAwaitPromise)); len(bad) > 0 {
+		t.Errorf("fleet: untranslated text on screen: %q", bad)
+	}
+	screenshot(t, ctx, l+"-"+sc.name+"-fleet.png")
+
+	do(t, ctx, "open the alerts", chromedp.Click(chromedp.CSS(`nav a[data-view="alerts"]`)), chromedp.WaitVisible(chromedp.CSS(`#alerts`)))
+	alerts := run(t, ctx, "alert list", chromedp.Text(chromedp.ID("view")))
+	for _, want := range []string{w.alerts, w.rule} {
+		if !strings.Contains(alerts, want) {
+			t.Errorf("the alert list says %q, want %q in it", alerts, want)
+		}
+	}
+	if bad := run(t, ctx, "untranslated text", chromedp.Evaluate[[]string](untranslated, chromedp.EvalAwaitPromise)); len(bad) > 0 {
+		t.Errorf("alerts: untranslated text on screen: %q", bad)
+	}
+	screenshot(t, ctx, l+"-"+sc.name+"-alerts.png")
+
+	do(t, ctx, "open the plant's page", chromedp.Navigate(srv.URL+"/#/device/n-psa-1"), chromedp.WaitVisible(chromedp.CSS(`.charts`)))
+	if bad := run(t, ctx, "untranslated text", chromedp.Evaluate[[]string](untranslated, chromedp.EvalAwaitPromise)); len(bad) > 0 {
+		t.Errorf("device page: untranslated text on screen: %q", bad)
+	}
+	screenshot(t, ctx, l+"-"+sc.name+"-device.png")
+}
+
+// TestDashboardLanguageSwitch: a browser in English switches to French with
+// the switch; the page changes at once and stays French after a reload.
+func TestDashboardLanguageSwitch(t *testing.T) {
+	f := newFixture(t)
+	srv := httptest.NewServer(f.h)
+	t.Cleanup(srv.Close)
+	ctx := browserIn(t, srv, "en-US,en")
+	logIn(t, ctx, srv.URL, f.tok["viewer"])
+	do(t, ctx, "see the fleet in English", chromedp.WaitVisible(chromedp.CSS(`#fleet a.device`)),
+		until(`document.querySelector('nav a[data-view="fleet"]').textContent === "Fleet"`))
+	do(t, ctx, "switch to French", choose("#lang-switch", "fr"),
+		until(`document.documentElement.lang === "fr" && document.querySelector('nav a[data-view="fleet"]').textContent === "Parc"`),
+		until(`document.getElementById("fleet") && /Centrale PSA/.test(document.getElementById("view").innerText)`))
+	do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#fleet a.device`)),
+		until(`document.documentElement.lang === "fr" && document.getElementById("lang-switch").value === "fr"`))
+	status := run(t, ctx, "status line", chromedp.Text(chromedp.ID("status-line")))
+	if !regexp.MustCompile(`^Mis à jour à \d\d:\d\d:\d\d`).MatchString(status) {
+		t.Errorf("status line %q, want it in French", status)
+	}
+	if bad := run(t, ctx, "untranslated text", chromedp.Evaluate[[]string](untranslated, chromedp.EvalAwaitPromise)); len(bad) > 0 {
+		t.Errorf("untranslated text on screen: %q", bad)
+	}
+	if l := i18n.Match(run(t, ctx, "navigator", chromedp.Evaluate[string](`navigator.languages.join(",")`))); l != i18n.English {
+		t.Errorf("the browser's languages are %q, want English for this test", l)
+	}
+}
