@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -183,5 +185,52 @@ func TestDashboardLanguageSwitch(t *testing.T) {
 	}
 	if l := i18n.Match(run(t, ctx, "navigator", chromedp.Evaluate[string](`navigator.languages.join(",")`))); l != i18n.English {
 		t.Errorf("the browser's languages are %q, want English for this test", l)
+	}
+}
+
+// langReports answer reports that write their HTML in the language asked.
+type langReports struct{ *fakeReports }
+
+type langReport struct{ fakeReport }
+
+func (r langReport) WriteHTMLIn(w io.Writer, l i18n.Lang) error {
+	_, err := fmt.Fprintf(w, `<html lang="%s">`, l)
+	return err
+}
+
+func (f langReports) Uptime(ctx context.Context, q ReportQuery) (Report, error) {
+	r, err := f.fakeReports.Uptime(ctx, q)
+	return langReport{r.(fakeReport)}, err
+}
+
+// TestReportLanguage: an HTML report is in ?lang=, else the best of
+// Accept-Language, else the deployment's language; a bad lang is a 400.
+func TestReportLanguage(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Reports = langReports{&fakeReports{}}; o.Language = "pt" })
+	for _, tc := range []struct{ query, accept, want string }{
+		{"&lang=fr", "", `<html lang="fr">`},
+		{"&lang=fr-SN", "pt", `<html lang="fr">`},
+		{"", "fr-FR,fr;q=0.9", `<html lang="fr">`},
+		{"", "en-GB", `<html lang="en">`},
+		{"", "", `<html lang="pt">`},
+		{"", "de", `<html lang="pt">`},
+	} {
+		req := httptest.NewRequest("GET", "/api/v1/reports/uptime?format=html"+tc.query, nil)
+		req.Header.Set("Authorization", "Bearer "+f.tok["viewer"])
+		if tc.accept != "" {
+			req.Header.Set("Accept-Language", tc.accept)
+		}
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, req)
+		if rec.Code != 200 || rec.Body.String() != tc.want {
+			t.Errorf("%q (Accept-Language %q): %d %q, want %q", tc.query, tc.accept, rec.Code, rec.Body.String(), tc.want)
+		}
+	}
+	req := httptest.NewRequest("GET", "/api/v1/reports/uptime?format=html&lang=sw", nil)
+	req.Header.Set("Authorization", "Bearer "+f.tok["viewer"])
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "en, fr, pt") {
+		t.Errorf("lang=sw: %d %s, want 400 naming en, fr, pt", rec.Code, rec.Body.String())
 	}
 }

@@ -15,12 +15,13 @@ func pl(arg int, one, other string) entry { return entry{one: one, other: other,
 
 // catalogue holds every message in every language: the texts of SMS,
 // e-mail and reports (en.go, fr.go, pt.go) and the dashboard's, keyed
-// "web." (web_en.go, web_fr.go, web_pt.go). The tests keep the three
+// "web." (web_en.go, web_fr.go, web_pt.go), and the HTML reports', keyed
+// "report." (report_en.go, ...). The tests keep the three
 // languages in step.
 var catalogue = map[Lang]map[Key]entry{
-	English:    merge(en, webEN),
-	French:     merge(fr, webFR),
-	Portuguese: merge(pt, webPT),
+	English:    merge(en, webEN, reportEN),
+	French:     merge(fr, webFR, reportFR),
+	Portuguese: merge(pt, webPT, reportPT),
 }
 
 // merge returns one map of every entry of ms; a key twice is a mistake.

@@ -12,6 +12,7 @@ package i18n
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -273,4 +274,17 @@ func Locale(l Lang) string {
 		return "pt-PT"
 	}
 	return "en-GB"
+}
+
+// Keys lists the catalogue's keys that start with prefix, sorted; tests use
+// it to check that a page holds no English left in another language.
+func Keys(prefix string) []string {
+	var ks []string
+	for k := range catalogue[English] {
+		if strings.HasPrefix(string(k), prefix) {
+			ks = append(ks, string(k))
+		}
+	}
+	slices.Sort(ks)
+	return ks
 }

@@ -106,8 +106,8 @@ func TestEveryCodeHasAName(t *testing.T) {
 }
 
 // TestEveryKeyUsed: each key outside the code families is written as a
-// string literal somewhere in the module's non-test Go code, and every
-// literal given to T exists.
+// string literal somewhere in the module's non-test Go code or templates
+// (.tmpl), and every literal given to T exists.
 func TestEveryKeyUsed(t *testing.T) {
 	lits := map[string]bool{}
 	root := filepath.Join("..", "..")
@@ -117,6 +117,17 @@ func TestEveryKeyUsed(t *testing.T) {
 		}
 		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != root {
 			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".tmpl") {
+			// Templates ask for keys as {{T "report.summary"}}.
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range regexp.MustCompile(`"([a-z0-9_.]+)"`).FindAllStringSubmatch(string(b), -1) {
+				lits[m[1]] = true
+			}
+			return nil
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || filepath.Dir(path) == "." {
 			return nil
@@ -294,7 +305,7 @@ func TestEveryWebKeyUsed(t *testing.T) {
 	// Ids built in code: t("rule." + r + ".name"), t(`step.${r}`),
 	// "silence.scope" + m: a literal followed by + is a prefix.
 	var prefixes []string
-	for _, m := range regexp.MustCompile(`"([a-z0-9_.]+)"\s*\+|` + "`" + `([a-z0-9_.]+[._])\$\{`).FindAllStringSubmatch(all, -1) {
+	for _, m := range regexp.MustCompile(`"([a-z0-9_.]+)"\s*\+|`+"`"+`([a-z0-9_.]+[._])\$\{`).FindAllStringSubmatch(all, -1) {
 		prefixes = append(prefixes, m[1]+m[2])
 	}
 	if len(prefixes) < 5 {
