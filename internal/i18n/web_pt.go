@@ -73,7 +73,7 @@ var webPT = map[Key]entry{
 	"web.kind.psa":           s("Central PSA"),
 	"web.kind.concentrator":  s("Concentrador"),
 	"web.kind.lox_tank":      s("Tanque de oxigénio líquido"),
-	"web.kind.cylinder_bank": s("Bateria de cilindros"),
+	"web.kind.cylinder_bank": s("Central de cilindros"),
 	"web.kind.unknown":       s("Equipamento"),
 
 	"web.state.running":     s("a funcionar"),
