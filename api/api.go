@@ -175,6 +175,7 @@ func (s *server) routes(r chi.Router) {
 	r.With(need(RoleViewer)).Get("/silences", s.listSilences)
 	r.With(need(RoleEngineer)).Post("/silences", s.createSilence)
 	r.With(need(RoleEngineer)).Delete("/silences/{id}", s.deleteSilence)
+	r.With(need(RoleEngineer)).Post("/silences/{id}/end", s.endSilence)
 
 	r.With(need(RoleEngineer)).Get("/contacts", s.listContacts)
 	r.With(need(RoleAdmin)).Post("/contacts", s.createContact)

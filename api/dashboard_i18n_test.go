@@ -234,3 +234,36 @@ func TestReportLanguage(t *testing.T) {
 		t.Errorf("lang=sw: %d %s, want 400 naming en, fr, pt", rec.Code, rec.Body.String())
 	}
 }
+
+// TestEndSilence: POST /silences/{id}/end ends a silence in one call;
+// started planned maintenance keeps the time it ran (reports count it as
+// maintenance), anything else is removed; an ended one is a 409; a viewer
+// or an engineer of another region may not.
+func TestEndSilence(t *testing.T) {
+	f := newFixture(t)
+	f.silences.list = append(f.silences.list,
+		Silence{ID: 4, Device: "n-psa-1", Maintenance: true, Comment: "sieve change", CreatedBy: "Jane", StartsAt: testNow.Add(-2 * time.Hour), EndsAt: testNow.Add(2 * time.Hour)},
+		Silence{ID: 5, Device: "n-psa-1", Maintenance: true, Comment: "next week", StartsAt: testNow.Add(7 * 24 * time.Hour), EndsAt: testNow.Add(8 * 24 * time.Hour)},
+		Silence{ID: 6, Device: "n-psa-1", Comment: "old", StartsAt: testNow.Add(-3 * time.Hour), EndsAt: testNow.Add(-time.Hour)},
+	)
+	wantProblem(t, f.do("viewer", "POST", "/api/v1/silences/4/end", nil), http.StatusForbidden)
+	wantProblem(t, f.do("north-engineer", "POST", "/api/v1/silences/2/end", nil), http.StatusForbidden) // s-psa-1 is south
+	var kept Silence
+	f.ok("engineer", "POST", "/api/v1/silences/4/end", nil, &kept)
+	if !kept.Maintenance || kept.Device != "n-psa-1" || !kept.StartsAt.Equal(testNow.Add(-2*time.Hour)) || !kept.EndsAt.Equal(testNow) || kept.Comment != "sieve change" || kept.CreatedBy != "Jane" {
+		t.Errorf("ended maintenance: got %+v, want it kept from its start to now", kept)
+	}
+	for _, id := range []string{"1", "5"} { // a running silence, a maintenance not begun
+		if rec := f.do("engineer", "POST", "/api/v1/silences/"+id+"/end", nil); rec.Code != http.StatusNoContent {
+			t.Errorf("end silence %s: got %d %s, want 204", id, rec.Code, rec.Body)
+		}
+	}
+	list, _ := f.silences.List(context.Background())
+	for _, id := range []int64{1, 4, 5} {
+		if containsSilence(list, id) {
+			t.Errorf("silence %d is still stored after /end", id)
+		}
+	}
+	wantProblem(t, f.do("engineer", "POST", "/api/v1/silences/6/end", nil), http.StatusConflict)
+	wantProblem(t, f.do("engineer", "POST", "/api/v1/silences/99/end", nil), http.StatusNotFound)
+}

@@ -97,35 +97,86 @@ func validateSilence(x Silence, now time.Time) []FieldError {
 }
 
 func (s *server) deleteSilence(w http.ResponseWriter, r *http.Request) {
+	x, ok := s.silenceFor(w, r)
+	if !ok {
+		return
+	}
+	if err := s.opt.Silences.Delete(r.Context(), x.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.audited(w, r, "silence.delete", itoa(x.ID), x) {
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// silenceFor finds the silence of the path's id that the caller may change,
+// answering 404 or 403 itself when there is none.
+func (s *server) silenceFor(w http.ResponseWriter, r *http.Request) (Silence, bool) {
 	if s.opt.Silences == nil {
 		notConfigured(w, r, "silences")
-		return
+		return Silence{}, false
 	}
 	id, ok := parseID(w, r)
 	if !ok {
-		return
+		return Silence{}, false
 	}
 	list, err := s.opt.Silences.List(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return Silence{}, false
 	}
 	i := slices.IndexFunc(list, func(x Silence) bool { return x.ID == id })
 	if i < 0 {
 		problem(w, r, http.StatusNotFound, "no such silence")
-		return
+		return Silence{}, false
 	}
 	sc := s.scope(r)
 	if err := sc.allow(sc.silenceReach(list[i])); err != nil {
 		s.fail(w, r, err)
+		return Silence{}, false
+	}
+	return list[i], true
+}
+
+// endSilence is POST /silences/{id}/end: the silence stops now, in one
+// call. One not yet started is deleted; a running silence that is not
+// maintenance is deleted too (it only muted messages). Planned maintenance
+// that has started keeps the time it ran, which uptime reports count as
+// maintenance: it is replaced by the same maintenance ending now, and the
+// answer is that replacement (200); otherwise 204.
+func (s *server) endSilence(w http.ResponseWriter, r *http.Request) {
+	x, ok := s.silenceFor(w, r)
+	if !ok {
 		return
 	}
-	if err := s.opt.Silences.Delete(r.Context(), id); err != nil {
+	now := s.opt.Now().UTC()
+	if !x.EndsAt.After(now) {
+		problem(w, r, http.StatusConflict, fmt.Sprintf("silence %d already ended at %s", x.ID, x.EndsAt.Format(time.RFC3339)))
+		return
+	}
+	var kept *Silence
+	if x.Maintenance && x.StartsAt.Before(now) {
+		y := x
+		y.ID, y.EndsAt, y.CreatedAt = 0, now, now
+		made, err := s.opt.Silences.Create(r.Context(), y)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		kept = &made
+	}
+	if err := s.opt.Silences.Delete(r.Context(), x.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if !s.audited(w, r, "silence.delete", itoa(id), list[i]) {
+	if !s.audited(w, r, "silence.end", itoa(x.ID), map[string]any{"ended": x, "ended_at": now, "kept_as": kept}) {
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	if kept == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeJSON(w, http.StatusOK, kept)
 }

@@ -291,7 +291,6 @@ var webEN = map[Key]entry{
 	"web.maint.plan_facility":   s("Plan maintenance of a whole facility:"),
 	"web.maint.plan_hint":       s("For one device, use its page."),
 	"web.maint.reason_example":  s("e.g. sieve bed replacement by the regional team"),
-	"web.maint.ended_early":     s("(ended early at {time})"),
 	"web.maint.due_title":       s("Service due"),
 	"web.maint.due_none":        s("No recorded service is due."),
 	"web.maint.unrecorded":      s("No service on record ({n} parts)"),

@@ -287,7 +287,6 @@ var webFR = map[Key]entry{
 	"web.maint.plan_facility":   s("Prévoir la maintenance de tout un établissement :"),
 	"web.maint.plan_hint":       s("Pour un seul appareil, passez par sa page."),
 	"web.maint.reason_example":  s("par ex. remplacement des tamis par l’équipe régionale"),
-	"web.maint.ended_early":     s("(finie plus tôt, à {time})"),
 	"web.maint.due_title":       s("Entretiens à faire"),
 	"web.maint.due_none":        s("Aucun entretien enregistré n’est à faire."),
 	"web.maint.unrecorded":      s("Aucun entretien enregistré ({n} pièces)"),

@@ -287,7 +287,6 @@ var webPT = map[Key]entry{
 	"web.maint.plan_facility":   s("Planear a manutenção de toda uma unidade:"),
 	"web.maint.plan_hint":       s("Para um só equipamento, use a sua página."),
 	"web.maint.reason_example":  s("p. ex. troca dos leitos de peneira pela equipa regional"),
-	"web.maint.ended_early":     s("(terminada mais cedo, às {time})"),
 	"web.maint.due_title":       s("Manutenção a fazer"),
 	"web.maint.due_none":        s("Nenhuma manutenção registada está por fazer."),
 	"web.maint.unrecorded":      s("Nenhuma manutenção registada ({n} peças)"),
