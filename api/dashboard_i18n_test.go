@@ -98,7 +98,7 @@ const untranslated = `(async () => {
 var dashboardWords = map[string]struct {
 	accept, nav, card, next, alerts, rule string
 }{
-	"fr": {"fr-FR,fr", "Parc", "Panne du compresseur", "Que faire :", "Alertes ouvertes", "Panne de l’appareil"},
+	"fr": {"fr-FR,fr", "Parc", "Panne du compresseur", "Que faire\u00a0:", "Alertes ouvertes", "Panne de l’appareil"},
 	"pt": {"pt-MZ,pt", "Equipamentos", "Avaria do compressor", "O que fazer:", "Alertas abertos", "Avaria do equipamento"},
 }
 

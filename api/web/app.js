@@ -175,10 +175,14 @@ function applyStatic() {
   for (const e of document.querySelectorAll("[data-s]")) e.textContent = t(e.dataset.s);
   for (const e of document.querySelectorAll("[data-s-label]")) e.setAttribute("aria-label", t(e.dataset.sLabel));
   document.title = S["app.title"];
+  // The switch names each language in itself; a phone shows its code (FR).
   const sw = $("lang-switch");
-  sw.replaceChildren(...LANGS.map((l) => el("option", { value: l, lang: l, selected: l === lang.code }, t("lang." + l))));
+  sw.replaceChildren(...LANGS.map((l) => el("option", { value: l, lang: l, title: t("lang." + l), selected: l === lang.code },
+    narrow.matches ? l.toUpperCase() : t("lang." + l))));
   sw.title = t("lang.label");
 }
+
+const narrow = matchMedia("(max-width: 600px)");
 
 // switchLanguage shows the page in code from now on, and on later visits.
 async function switchLanguage(code) {
@@ -197,6 +201,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   } catch (_) { /* the ids show; the server is likely down and the login says so */ }
   applyStatic();
   $("lang-switch").addEventListener("change", (e) => switchLanguage(e.target.value));
+  narrow.addEventListener("change", applyStatic);
   setUnauthorizedHandler(() => logout(t("login.expired")));
   $("login-form").addEventListener("submit", (e) => { e.preventDefault(); $("login-error").textContent = ""; login($("token").value.trim()); });
   $("logout").addEventListener("click", () => logout());

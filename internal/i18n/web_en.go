@@ -91,6 +91,7 @@ var webEN = map[Key]entry{
 	"web.power.solar":       s("on solar"),
 	"web.power.none":        s("no power"),
 
+	"web.unit.pct":       s("{v} %"),
 	"web.unit.lpm":       s("{v} L/min"),
 	"web.value.purity":   s("O₂ {v} %"),
 	"web.value.pressure": s("{v} bar"),

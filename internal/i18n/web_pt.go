@@ -87,6 +87,7 @@ var webPT = map[Key]entry{
 	"web.power.solar":       s("em solar"),
 	"web.power.none":        s("sem energia"),
 
+	"web.unit.pct":       s("{v}%"),
 	"web.unit.lpm":       s("{v} L/min"),
 	"web.value.purity":   s("O₂ {v}%"),
 	"web.value.pressure": s("{v} bar"),
