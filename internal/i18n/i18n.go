@@ -8,6 +8,17 @@
 // components, kinds, states, power sources, severities) are keys built from
 // the code: "rule.offline", "kind.concentrator"; a code without a name is
 // shown as it is.
+//
+// The catalogue has four parts, one file per language each, merged into one
+// (catalogue.go): notify's SMS and e-mail texts and the domain names (en.go,
+// fr.go, pt.go); the dashboard's texts, keyed "web." and served to the
+// browser as they are by Web, with {name} placeholders the browser fills
+// (web_*.go); the HTML reports' texts, keyed "report." (report_*.go); and
+// the CSV imports' messages (csv_msgs.go). Tests fail on a key missing in a
+// language, on differing format verbs or placeholders, and on a key nothing
+// uses (Go code, report templates, or the dashboard's files in api/web).
+// ParseName reads a code back from a name in any language ("concentrateur"
+// is concentrator).
 package i18n
 
 import (

@@ -233,8 +233,8 @@ var webFR = map[Key]entry{
 	"web.delivery.suppressed":     s("non envoyé\u00a0: budget SMS épuisé"),
 
 	"web.action.ack":             s("Acquitter"),
-	"web.action.silence":         s("Silence"),
-	"web.action.silence_more":    s("Silence…"),
+	"web.action.silence":         s("Mettre en silence"),
+	"web.action.silence_more":    s("Mettre en silence…"),
 	"web.action.plan":            s("Prévoir une maintenance"),
 	"web.action.plan_more":       s("Prévoir une maintenance…"),
 	"web.action.end_silence":     s("Finir le silence"),
