@@ -335,7 +335,7 @@ var webFR = map[Key]entry{
 	"web.device.facility":     s("Établissement"),
 	"web.device.rated":        s("Débit nominal"),
 	"web.device.last_seen":    s("Dernière mesure"),
-	"web.device.now":          s("Maintenant"),
+	"web.device.now":          s("En ce moment"),
 	"web.device.alarms":       s("Alarmes"),
 	"web.device.runtime":      s("Heures de marche"),
 	"web.device.hours":        s("{h} h"),
