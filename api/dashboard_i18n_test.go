@@ -77,8 +77,8 @@ func browserIn(t *testing.T, srv *httptest.Server, accept string) context.Contex
 }
 
 // untranslated lists the visible text nodes that are a catalogue id
-// ("nav.fleet") or hold a raw code of the domain ("device_fault",
-// "state:off"), which a reader must never see.
+// ("nav.fleet"), look like one, or hold a raw code of the domain
+// ("device_fault", "state:off"), which a reader must never see.
 const untranslated = `(async () => {
   const ids = new Set(Object.keys((await (await fetch("/ui/i18n/en.json")).json()).messages));
   const bad = [];
@@ -86,7 +86,7 @@ const untranslated = `(async () => {
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
     const s = n.textContent.trim(), e = n.parentElement;
     if (!s || !e || !e.checkVisibility() || e.closest("details:not([open])")) continue;
-    if (ids.has(s) || /\b[a-z]+_[a-z_]+\b/.test(s) || /\b(state|power|alarm):[a-z]/.test(s)) bad.push(s);
+    if (ids.has(s) || /^[a-z_]+(\.[a-z0-9_]+)+$/.test(s) || /\b[a-z]+_[a-z_]+\b/.test(s) || /\b(state|power|alarm):[a-z]/.test(s)) bad.push(s);
   }
   for (const e of document.querySelectorAll("[aria-label],[title]")) {
     for (const v of [e.getAttribute("aria-label"), e.getAttribute("title")]) if (v && ids.has(v)) bad.push(v);
