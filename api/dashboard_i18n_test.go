@@ -17,6 +17,7 @@ import (
 	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/testenv"
+	"github.com/oxywatch/oxywatch/report"
 )
 
 // TestWebCatalogue: /ui/i18n/{lang}.json serves the catalogue's dashboard
@@ -266,4 +267,39 @@ func TestEndSilence(t *testing.T) {
 	}
 	wantProblem(t, f.do("engineer", "POST", "/api/v1/silences/6/end", nil), http.StatusConflict)
 	wantProblem(t, f.do("engineer", "POST", "/api/v1/silences/99/end", nil), http.StatusNotFound)
+}
+
+// TestReportCSVHeaders: csv_headers=human names a real uptime report's
+// columns in the reader's words; machine (the default) keeps the stable
+// names; anything else is a 400.
+func TestReportCSVHeaders(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Reports = realReports{&fakeReports{}} })
+	get := func(query, accept string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/api/v1/reports/uptime?format=csv"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+f.tok["viewer"])
+		req.Header.Set("Accept-Language", accept)
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, tc := range []struct{ query, accept, head string }{
+		{"", "fr", "group,key,name,"},
+		{"&csv_headers=machine", "fr", "group,key,name,"},
+		{"&csv_headers=human", "fr", "regroupement,clé,nom,"},
+		{"&csv_headers=human&lang=pt", "fr", "agrupamento,chave,nome,"},
+		{"&csv_headers=human", "en", "group,key,name,facility,region,country,devices,hours in period,"},
+	} {
+		if rec := get(tc.query, tc.accept); rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), tc.head) {
+			t.Errorf("%q (%s): %d %.80q, want it to start %q", tc.query, tc.accept, rec.Code, rec.Body.String(), tc.head)
+		}
+	}
+	wantProblem(t, get("&csv_headers=pretty", ""), http.StatusBadRequest)
+}
+
+// realReports answers an empty report.UptimeReport, as report.Reporter
+// does for a fleet of no devices.
+type realReports struct{ *fakeReports }
+
+func (realReports) Uptime(context.Context, ReportQuery) (Report, error) {
+	return &report.UptimeReport{TimeZone: "UTC"}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/oxywatch/oxywatch/internal/i18n"
+	"github.com/oxywatch/oxywatch/report"
 )
 
 func (s *server) uptimeReport(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +48,15 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 		problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
+	headers := report.CSVHeaders{Lang: lang}
+	switch q.Get("csv_headers") {
+	case "", "machine":
+	case "human":
+		headers.Human = true
+	default:
+		problem(w, r, http.StatusBadRequest, "csv_headers must be machine or human")
+		return
+	}
 	regions, ok := s.reportRegions(w, r)
 	if !ok {
 		return
@@ -71,7 +81,7 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 		s.fail(w, r, err)
 		return
 	}
-	s.writeReport(w, r, rep, format, kind, lang, js.Bytes())
+	s.writeReport(w, r, rep, format, kind, headers, js.Bytes())
 }
 
 // reportLang is the language of an HTML report: ?lang=, else the best of
@@ -91,6 +101,11 @@ func (s *server) reportLang(r *http.Request) (i18n.Lang, error) {
 // UptimeReport and SupplyReport); others write theirs as they do.
 type htmlIn interface {
 	WriteHTMLIn(w io.Writer, l i18n.Lang) error
+}
+
+// csvWith is a report whose CSV can have human headers.
+type csvWith interface {
+	WriteCSVWith(w io.Writer, h report.CSVHeaders) error
 }
 
 // reportRegions is the regions a report covers: the region query parameter
@@ -140,7 +155,10 @@ func checkReportRegions(js []byte, p *Principal) error {
 	return nil
 }
 
-func (s *server) writeReport(w http.ResponseWriter, r *http.Request, rep Report, format, kind string, lang i18n.Lang, js []byte) {
+// writeReport writes rep in format: HTML in h.Lang, CSV with the headers
+// h asks for.
+func (s *server) writeReport(w http.ResponseWriter, r *http.Request, rep Report, format, kind string, h report.CSVHeaders, js []byte) {
+	lang := h.Lang
 	var buf bytes.Buffer
 	var err error
 	switch format {
@@ -150,7 +168,11 @@ func (s *server) writeReport(w http.ResponseWriter, r *http.Request, rep Report,
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="oxywatch-%s.csv"`, kind))
-		err = rep.WriteCSV(&buf)
+		if in, ok := rep.(csvWith); ok && h.Human {
+			err = in.WriteCSVWith(&buf, h)
+		} else {
+			err = rep.WriteCSV(&buf)
+		}
 	case "html":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Vary", "Accept-Language")

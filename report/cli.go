@@ -146,7 +146,7 @@ func (c *cli) productionError(err error) error {
 
 // periodFlags are the flags that choose a period and an output.
 type periodFlags struct {
-	from, to, month, group, format, out, regions, lang string
+	from, to, month, group, format, out, regions, lang, csvHeaders string
 }
 
 func (c *cli) flagSet(name, summary string, pf *periodFlags, formats string) *flag.FlagSet {
@@ -161,6 +161,7 @@ func (c *cli) flagSet(name, summary string, pf *periodFlags, formats string) *fl
 	if formats != "" {
 		fs.StringVar(&pf.group, "group", "facility", "device, facility, region or country")
 		fs.StringVar(&pf.format, "format", "json", formats)
+		fs.StringVar(&pf.csvHeaders, "csv-headers", "machine", "CSV column names: machine (stable names scripts read) or human (words in --lang)")
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(c.stdout, "Usage: oxywatch report %s [flags]\n\n%s\n\nFlags:\n", name, summary)
@@ -243,22 +244,38 @@ func (c *cli) uptime(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return c.write(pf.out, formatWriter(pf.format, l, rep))
+	h, err := csvHeaders(&pf, l)
+	if err != nil {
+		return err
+	}
+	return c.write(pf.out, formatWriter(pf.format, l, h, rep))
 }
 
-// formatWriter picks the writer of a report for --format; HTML is in l.
-func formatWriter(format string, l i18n.Lang, rep interface {
+// formatWriter picks the writer of a report for --format; HTML is in l,
+// CSV has the headers h asks for.
+func formatWriter(format string, l i18n.Lang, h CSVHeaders, rep interface {
 	WriteJSON(io.Writer) error
-	WriteCSV(io.Writer) error
+	WriteCSVWith(io.Writer, CSVHeaders) error
 	WriteHTMLIn(io.Writer, i18n.Lang) error
 }) func(io.Writer) error {
 	switch format {
 	case "csv":
-		return rep.WriteCSV
+		return func(w io.Writer) error { return rep.WriteCSVWith(w, h) }
 	case "html":
 		return func(w io.Writer) error { return rep.WriteHTMLIn(w, l) }
 	}
 	return rep.WriteJSON
+}
+
+// csvHeaders reads --csv-headers.
+func csvHeaders(pf *periodFlags, l i18n.Lang) (CSVHeaders, error) {
+	switch pf.csvHeaders {
+	case "", "machine":
+		return CSVHeaders{Lang: l}, nil
+	case "human":
+		return CSVHeaders{Human: true, Lang: l}, nil
+	}
+	return CSVHeaders{}, fmt.Errorf("%w: --csv-headers %q is not machine or human", ErrUsage, pf.csvHeaders)
 }
 
 // lang is the language --lang asks for, else the deployment's
@@ -288,7 +305,11 @@ func (c *cli) supply(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return c.write(pf.out, formatWriter(pf.format, l, rep))
+	h, err := csvHeaders(&pf, l)
+	if err != nil {
+		return err
+	}
+	return c.write(pf.out, formatWriter(pf.format, l, h, rep))
 }
 
 // common parses flags, the period, the group, the regions and the format.

@@ -328,6 +328,10 @@ func TestCLILang(t *testing.T) {
 		{cliDeps(t), []string{"uptime", "--month", "2026-11", "--format", "html", "--lang", "fr"}, []string{"OxyWatch – rapport de disponibilité", "Disponibilité par établissement"}},
 		{cliDeps(t), []string{"supply", "--month", "2026-11", "--format", "html", "--lang", "pt"}, []string{"Fornecimento de oxigénio por unidade sanitária"}},
 		{fr, []string{"uptime", "--month", "2026-11", "--format", "csv", "--group", "region"}, []string{"key,name,"}},
+		{fr, []string{"uptime", "--month", "2026-11", "--format", "csv", "--group", "region", "--csv-headers", "human"},
+			[]string{"regroupement,clé,nom,établissement,région,pays,appareils,heures de la période,", "disponibilité %", "coupure du secteur="}},
+		{cliDeps(t), []string{"supply", "--month", "2026-11", "--format", "csv", "--csv-headers", "human", "--lang", "pt"},
+			[]string{"capacidade nominal (L/min),capacidade disponível (L/min),oxigénio produzido (m³)"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out, _, err := runCLI(t, tc.deps, tc.args...)
@@ -340,6 +344,9 @@ func TestCLILang(t *testing.T) {
 				}
 			}
 		})
+	}
+	if _, _, err := runCLI(t, cliDeps(t), "uptime", "--format", "csv", "--csv-headers", "pretty"); !errors.Is(err, ErrUsage) {
+		t.Errorf("--csv-headers pretty: got %v, want a usage error", err)
 	}
 	if _, _, err := runCLI(t, cliDeps(t), "monthly", "--lang", "sw"); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "en, fr, pt") {
 		t.Errorf("--lang sw: got %v, want a usage error naming en, fr, pt", err)
