@@ -106,7 +106,8 @@ var dashboardWords = map[string]struct {
 // TestDashboardInFrenchAndPortuguese: with the browser in French (or
 // Portuguese) the dashboard is in it: <html lang>, headings, status words,
 // alert texts, numbers with a decimal comma, and no catalogue id or raw code
-// shows; on a desktop and a phone. Screenshots are kept for a look.
+// shows, on every view; on a desktop and a phone. Screenshots are kept for
+// a look.
 func TestDashboardInFrenchAndPortuguese(t *testing.T) {
 	for _, l := range []string{"fr", "pt"} {
 		for _, sc := range screens {
@@ -160,6 +161,15 @@ func dashboardIn(t *testing.T, l string, sc screen) {
 		t.Errorf("device page: untranslated text on screen: %q", bad)
 	}
 	screenshot(t, ctx, l+"-"+sc.name+"-device.png")
+
+	for _, view := range []string{"silences", "maintenance", "contacts"} {
+		do(t, ctx, "open "+view, chromedp.Navigate(srv.URL+"/#/"+view),
+			until(`document.querySelector('nav a[data-view="`+view+`"].active') && !document.querySelector("#view > p.muted")`))
+		if bad := run(t, ctx, "untranslated text", chromedp.Evaluate[[]string](untranslated, chromedp.EvalAwaitPromise)); len(bad) > 0 {
+			t.Errorf("%s: untranslated text on screen: %q", view, bad)
+		}
+		screenshot(t, ctx, l+"-"+sc.name+"-"+view+".png")
+	}
 }
 
 // TestDashboardLanguageSwitch: a browser in English switches to French with
