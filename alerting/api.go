@@ -325,3 +325,53 @@ func (e *Engine) pruneResolved(ctx context.Context, now int64) {
 		e.log.Info("alerting: deleted old resolved alerts", "alerts", n, "resolved_before", unixUTC(cut))
 	}
 }
+
+// EndSilence ends a silence now, in one transaction with the audit entry
+// ctx carries. One that has not started is deleted (kept false); one that
+// has keeps the time it ran, ending now, so planned maintenance still
+// counts as maintenance in uptime reports (kept true, the silence as it
+// is now). Alerts it kept quiet are announced at once if nothing else
+// mutes them. A silence already ended is a conflict.
+func (e *Engine) EndSilence(ctx context.Context, id int64) (s Silence, kept bool, err error) {
+	now := unixUTC(e.now())
+	i := -1
+	list := e.sil.all()
+	for j := range list {
+		if list[j].ID == id {
+			i = j
+		}
+	}
+	if i < 0 {
+		return s, false, fmt.Errorf("silence %d: %w", id, ErrNotFound)
+	}
+	s = list[i]
+	if !s.EndsAt.After(now) {
+		return s, false, fmt.Errorf("silence %d already ended at %s: %w", id, s.EndsAt.Format(time.RFC3339), ErrConflict)
+	}
+	kept = s.StartsAt.Before(now)
+	err = store.InTx(ctx, e.opt.DB, func(tx *sql.Tx) (string, error) {
+		target := strconv.FormatInt(id, 10)
+		q, args := `DELETE FROM alerting_silences WHERE id = ?`, []any{id}
+		if kept {
+			q, args = `UPDATE alerting_silences SET ends_at = ? WHERE id = ?`, []any{now.UnixNano(), id}
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return target, fmt.Errorf("end silence %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return target, fmt.Errorf("silence %d: %w", id, ErrNotFound)
+		}
+		return target, nil
+	})
+	if err != nil {
+		return s, false, err
+	}
+	e.sil.remove(id)
+	if kept {
+		s.EndsAt = now
+		e.sil.add(s)
+	}
+	e.sweep(e.now())
+	return s, kept, nil
+}

@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,44 @@ maintenance:
 	if _, err := ParseRules([]byte("maintenance:\n  psa:\n    filter_elements: {months: -1}\n")); err == nil ||
 		!strings.Contains(err.Error(), "maintenance.psa.filter_elements.months") {
 		t.Errorf("negative months: got %v, want an error naming maintenance.psa.filter_elements.months", err)
+	}
+}
+
+// EndSilence: a running silence ends now and stays (its time counts as
+// maintenance), one not begun is deleted, an ended one is a conflict; the
+// alert it kept quiet is announced at once.
+func TestEndSilence(t *testing.T) {
+	h := newHarness(t, Rules{}, psa("p1", "f1"))
+	h.at(0)
+	run, err := h.e.CreateSilence(h.ctx, Silence{Device: "p1", Maintenance: true, EndsAt: t0.Add(4 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, err := h.e.CreateSilence(h.ctx, Silence{Device: "p1", StartsAt: t0.Add(24 * time.Hour), EndsAt: t0.Add(25 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.read("p1", running(state(plant.StateFault)))
+	h.sync()
+	if len(h.rec.all()) != 0 {
+		t.Fatalf("announced under a silence: %v", h.rec.keys())
+	}
+	h.at(30 * time.Minute)
+	h.read("p1", running(state(plant.StateFault)))
+	s, kept, err := h.e.EndSilence(h.ctx, run.ID)
+	if err != nil || !kept || !s.EndsAt.Equal(t0.Add(30*time.Minute)) || !s.StartsAt.Equal(t0) {
+		t.Fatalf("end a running silence: %+v kept %v, %v; want it kept from t0 to now", s, kept, err)
+	}
+	h.sync()
+	h.wantTransitions("device_fault/p1/firing")
+	if _, kept, err := h.e.EndSilence(h.ctx, later.ID); err != nil || kept {
+		t.Errorf("end a silence not begun: kept %v, %v; want it deleted", kept, err)
+	}
+	if _, _, err := h.e.EndSilence(h.ctx, run.ID); !errors.Is(err, ErrConflict) {
+		t.Errorf("end an ended silence: %v, want ErrConflict", err)
+	}
+	list, _ := h.e.Silences(h.ctx)
+	if len(list) != 1 || list[0].ID != run.ID || !list[0].EndsAt.Equal(t0.Add(30*time.Minute)) {
+		t.Errorf("stored silences %+v, want the first, ending at 30 min", list)
 	}
 }

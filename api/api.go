@@ -59,6 +59,14 @@ type Options struct {
 
 	Now func() time.Time // nil: time.Now
 
+	// Language is the deployment's default language (config
+	// notify.language): the dashboard's when the browser asks for none of
+	// en, fr, pt, and reports' when the request names none. "": English.
+	Language string
+	// TimeZone is the deployment's IANA zone (config report.time_zone),
+	// which GET /settings gives the dashboard. "": UTC.
+	TimeZone string
+
 	RateLimit      float64       // requests per second per token; 0: 20; negative: no limit
 	RateBurst      int           // 0: 100
 	MaxBodyBytes   int64         // JSON bodies; 0: 1 MiB
@@ -162,6 +170,7 @@ func (s *server) routes(r chi.Router) {
 		problem(w, req, http.StatusNotFound, "no such route")
 	})
 	r.With(need(RoleViewer)).Get("/me", s.me)
+	r.With(need(RoleViewer)).Get("/settings", s.settings)
 	r.With(need(RoleViewer)).Get("/openapi.json", s.openAPI)
 
 	r.With(need(RoleViewer)).Get("/devices", s.listDevices)
@@ -185,6 +194,7 @@ func (s *server) routes(r chi.Router) {
 	r.With(need(RoleViewer)).Get("/silences", s.listSilences)
 	r.With(need(RoleEngineer)).Post("/silences", s.createSilence)
 	r.With(need(RoleEngineer)).Delete("/silences/{id}", s.deleteSilence)
+	r.With(need(RoleEngineer)).Post("/silences/{id}/end", s.endSilence)
 
 	r.With(need(RoleEngineer)).Get("/contacts", s.listContacts)
 	r.With(need(RoleAdmin)).Post("/contacts", s.createContact)

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/report"
 )
@@ -49,7 +50,7 @@ type RowError struct {
 
 func (s *server) importDevices(w http.ResponseWriter, r *http.Request) {
 	s.importRows(w, r, csvColumns, func(fields []string, cols map[string]int) (bool, error) {
-		d, beds, err := rowDevice(fields, cols)
+		d, beds, err := rowDevice(fields, cols, s.readerPrinter(r))
 		if err != nil {
 			return false, badRow{err}
 		}
@@ -312,16 +313,16 @@ func (c cells) time(name string, dst *time.Time) error {
 
 // rowDevice builds a device from one row; an empty kind is unknown and an
 // empty number is zero. beds is the row's beds for the device's facility,
-// -1 when the row gives none.
-func rowDevice(rec []string, cols map[string]int) (d plant.Device, beds int, err error) {
+// -1 when the row gives none. tr writes what is wrong in the reader's
+// language.
+func rowDevice(rec []string, cols map[string]int, tr *i18n.Printer) (d plant.Device, beds int, err error) {
 	c := cells{rec, cols}
-	d = plant.Device{ID: plant.DeviceID(c.get("id")), Kind: plant.Kind(strings.ToLower(c.get("kind"))), Model: c.get("model"),
+	d = plant.Device{ID: plant.DeviceID(c.get("id")), Model: c.get("model"),
 		Facility: c.get("facility"), Region: c.get("region"), Country: c.get("country"), SMSNumber: phoneCell(c.get("sms_number"))}
-	if d.Kind == "" {
-		d.Kind = plant.KindUnknown
-	}
+	kind, kindErr := parseKind(tr, c.get("kind"))
+	d.Kind = kind
 	beds = -1
-	err = errors.Join(c.float("rated_flow_lpm", &d.RatedFlowLPM), c.int("report_interval_s", &d.ReportIntervalS),
+	err = errors.Join(kindErr, c.float("rated_flow_lpm", &d.RatedFlowLPM), c.int("report_interval_s", &d.ReportIntervalS),
 		c.time("commissioned_at", &d.CommissionedAt), c.time("decommissioned_at", &d.DecommissionedAt), c.int("beds", &beds))
 	if err == nil && beds < -1 {
 		err = fmt.Errorf("beds %d is negative", beds)
@@ -330,6 +331,38 @@ func rowDevice(rec []string, cols map[string]int) (d plant.Device, beds int, err
 		err = errors.New("beds given without a facility")
 	}
 	return d, beds, err
+}
+
+// kindCodes are the kinds a CSV may name, as strings for i18n.ParseName.
+var kindCodes = func() []string {
+	var cs []string
+	for _, k := range plant.Kinds {
+		cs = append(cs, string(k))
+	}
+	return cs
+}()
+
+// parseKind reads a kind written as its code or its name in English,
+// French or Portuguese, any case, with or without accents ("psa",
+// "concentrateur", "Concentrador", "usine PSA", "réservoir d'oxygène
+// liquide"); empty is unknown. An unknown word is an error naming the
+// column and the words accepted, in tr's language.
+func parseKind(tr *i18n.Printer, word string) (plant.Kind, error) {
+	if strings.TrimSpace(word) == "" {
+		return plant.KindUnknown, nil
+	}
+	code, ok := i18n.ParseName("kind", word, kindCodes)
+	if !ok {
+		named := kindCodes[:len(kindCodes)-1] // not "unknown": leave it empty instead
+		return "", errors.New(tr.T("csv.unknown_kind", "kind", word, strings.Join(tr.Names("kind", named), ", "), strings.Join(named, ", ")))
+	}
+	return plant.Kind(code), nil
+}
+
+// readerPrinter writes in the language of the request's reader
+// (Accept-Language), else the deployment's.
+func (s *server) readerPrinter(r *http.Request) *i18n.Printer {
+	return i18n.New(i18n.MatchOr(s.defaultLang(), r.Header.Get("Accept-Language")))
 }
 
 // saveBeds sets the bed count of d's facility, creating the facility (named

@@ -3,7 +3,10 @@ package api
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -121,7 +124,7 @@ func FuzzParseInventory(f *testing.F) {
 				t.Fatalf("row without a line number: %+v", r)
 			}
 			if r.err == "" {
-				if _, _, err := rowDevice(r.fields, cols); err != nil && err.Error() == "" {
+				if _, _, err := rowDevice(r.fields, cols, i18n.New(i18n.French)); err != nil && err.Error() == "" {
 					t.Fatal("empty error")
 				}
 			}
@@ -151,5 +154,56 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 	f.ok("admin", "GET", "/api/v1/devices/x-1", nil, &d)
 	if res.Updated != 1 || d.Model != hyperlink || d.Facility != "@f-x" || d.Region != "+east" || d.Country != "-UG" {
 		t.Errorf("re-import: got %+v and %+v, want the values as they were", res, d)
+	}
+}
+
+// TestImportKindsInEveryLanguage: a ministry inventory may name kinds in
+// English, French or Portuguese, any case, with or without accents; an
+// unknown word is rejected with its row, its column and the words accepted,
+// in the reader's language (Accept-Language).
+func TestImportKindsInEveryLanguage(t *testing.T) {
+	f := newFixture(t)
+	body := "id;type;kind;region\n" +
+		"fr-1;;usine PSA;north\n" +
+		"fr-2;;Concentrateur;north\n" +
+		"fr-3;;réservoir d'oxygène liquide;north\n" +
+		"fr-4;;RAMPE DE BOUTEILLES;north\n" +
+		"pt-1;;concentrador;north\n" +
+		"pt-2;;Central PSA;north\n" +
+		"pt-3;;tanque de oxigenio liquido;north\n" +
+		"pt-4;;Bateria de Cilindros;north\n" +
+		"en-1;;Cylinder bank;north\n" +
+		"xx-1;;fusée;north\n"
+	for _, tc := range []struct{ accept, want string }{
+		{"fr-FR,fr;q=0.9", `colonne kind : "fusée" n’est pas un type d’équipement ; écrivez l’un de : centrale PSA, concentrateur, réservoir d’oxygène liquide, rampe de bouteilles (ou les codes psa, concentrator, lox_tank, cylinder_bank)`},
+		{"pt-MZ", `coluna kind: "fusée" não é um tipo de equipamento; escreva um de: central PSA, concentrador, tanque de oxigénio líquido, central de cilindros (ou os códigos`},
+		{"en", `column kind: "fusée" is not a kind of equipment; write one of: PSA plant, concentrator, LOX tank, cylinder bank (or the codes psa, concentrator, lox_tank, cylinder_bank)`},
+	} {
+		req := httptest.NewRequest("POST", "/api/v1/devices/import", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+f.tok["admin"])
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Accept-Language", tc.accept)
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, req)
+		var res ImportResult
+		if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil || rec.Code != 200 {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		if res.Created+res.Updated != 9 || res.Rejected != 1 || len(res.Errors) != 1 || res.Errors[0].Row != 11 || res.Errors[0].ID != "xx-1" {
+			t.Fatalf("%s: got %+v, want 9 saved and row 11 (xx-1) rejected", tc.accept, res)
+		}
+		if !strings.Contains(res.Errors[0].Error, tc.want) {
+			t.Errorf("%s: row 11 says %q, want %q in it", tc.accept, res.Errors[0].Error, tc.want)
+		}
+	}
+	for id, want := range map[string]plant.Kind{
+		"fr-1": plant.KindPSA, "fr-2": plant.KindConcentrator, "fr-3": plant.KindLOXTank, "fr-4": plant.KindCylinderBank,
+		"pt-1": plant.KindConcentrator, "pt-2": plant.KindPSA, "pt-3": plant.KindLOXTank, "pt-4": plant.KindCylinderBank, "en-1": plant.KindCylinderBank,
+	} {
+		var d plant.Device
+		f.ok("admin", "GET", "/api/v1/devices/"+id, nil, &d)
+		if d.Kind != want {
+			t.Errorf("%s: kind %q, want %q", id, d.Kind, want)
+		}
 	}
 }

@@ -27,6 +27,10 @@ func (s *server) dashboard(r chi.Router) {
 		secure(w)
 		http.ServeFileFS(w, req, sub, "index.html")
 	})
+	r.Get("/ui/i18n/{file}", func(w http.ResponseWriter, req *http.Request) {
+		secure(w)
+		s.webCatalogue(w, req)
+	})
 	r.Get("/ui/*", func(w http.ResponseWriter, req *http.Request) {
 		secure(w)
 		http.StripPrefix("/ui", files).ServeHTTP(w, req)

@@ -6,23 +6,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
 // TestDashboardStringsDefined: every text id the dashboard asks for is in
-// web/strings.js, the one place its texts live, including those built from
-// the API's values (statuses, kinds, states, rules).
+// the message catalogue (internal/i18n, served as /ui/i18n/{lang}.json),
+// including those built from the API's values (statuses, kinds, states,
+// rules); internal/i18n's tests keep it in English, French and Portuguese.
 func TestDashboardStringsDefined(t *testing.T) {
-	src, err := fs.ReadFile(webFiles, "web/strings.js")
-	if err != nil {
-		t.Fatal(err)
-	}
 	defined := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^\s*"([a-z0-9_.]+)":`).FindAllStringSubmatch(string(src), -1) {
-		if defined[m[1]] {
-			t.Errorf("strings.js defines %q twice", m[1])
-		}
-		defined[m[1]] = true
+	for id := range i18n.Web(i18n.English) {
+		defined[id] = true
 	}
 	used := map[string]string{} // id -> file
 	uses := regexp.MustCompile(`\b(?:t|has)\("([a-z0-9_.]+)"|data-s(?:-label)?="([a-z0-9_.]+)"|\bS\["([a-z0-9_.]+)"\]`)
@@ -47,7 +42,7 @@ func TestDashboardStringsDefined(t *testing.T) {
 	}
 	for id, file := range used {
 		if !defined[id] {
-			t.Errorf("%s asks for text %q, which strings.js does not define", file, id)
+			t.Errorf("%s asks for text %q, which the catalogue (internal/i18n/web_en.go) does not define", file, id)
 		}
 	}
 	// Ids built from what the API answers.
@@ -91,7 +86,7 @@ func TestDashboardStringsDefined(t *testing.T) {
 	}
 	for _, id := range built {
 		if !defined[id] {
-			t.Errorf("strings.js has no text %q for a value the API gives", id)
+			t.Errorf("the catalogue has no dashboard text %q for a value the API gives", id)
 		}
 	}
 }

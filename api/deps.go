@@ -114,6 +114,10 @@ type Silences interface {
 	List(ctx context.Context) ([]Silence, error)
 	Create(ctx context.Context, s Silence) (Silence, error)
 	Delete(ctx context.Context, id int64) error
+	// End ends a silence now: one not started is deleted (kept false), one
+	// running ends now and is kept (its history counts); ErrConflict when
+	// it already ended.
+	End(ctx context.Context, id int64) (s Silence, kept bool, err error)
 }
 
 // MaintenanceDue is a component due or nearly due for service.

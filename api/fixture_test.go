@@ -102,6 +102,7 @@ func newFixture(t testing.TB, tweak ...func(*Options)) *fixture {
 	for _, fn := range tweak {
 		fn(&f.opt)
 	}
+	f.silences.now = f.opt.Now
 	f.h = New(f.opt)
 	return f
 }
@@ -304,6 +305,7 @@ type fakeSilences struct {
 	mu   sync.Mutex
 	list []Silence
 	db   *sql.DB
+	now  func() time.Time // the fixture's clock
 }
 
 func (s *fakeSilences) List(context.Context) ([]Silence, error) {
@@ -335,6 +337,29 @@ func (s *fakeSilences) Delete(ctx context.Context, id int64) error {
 	}
 	s.list = slices.Delete(s.list, i, i+1)
 	return nil
+}
+
+// End behaves as the engine: a silence not started is deleted, a running
+// one ends now and is kept, an ended one is a conflict.
+func (s *fakeSilences) End(ctx context.Context, id int64) (Silence, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.list, func(x Silence) bool { return x.ID == id })
+	switch {
+	case i < 0:
+		return Silence{}, false, ErrNotFound
+	case !s.list[i].EndsAt.After(s.now()):
+		return Silence{}, false, fmt.Errorf("silence %d already ended: %w", id, ErrConflict)
+	}
+	if err := auditIn(ctx, s.db, ""); err != nil {
+		return Silence{}, false, err
+	}
+	if !s.list[i].StartsAt.Before(s.now()) {
+		s.list = slices.Delete(s.list, i, i+1)
+		return Silence{}, false, nil
+	}
+	s.list[i].EndsAt = s.now()
+	return s.list[i], true, nil
 }
 
 type fakeMaintenance struct {

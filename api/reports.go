@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/oxywatch/oxywatch/internal/i18n"
+	"github.com/oxywatch/oxywatch/report"
 )
 
 func (s *server) uptimeReport(w http.ResponseWriter, r *http.Request) {
@@ -39,13 +43,26 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 		problem(w, r, http.StatusBadRequest, "format must be json, csv or html")
 		return
 	}
+	lang, err := s.reportLang(r)
+	if err != nil {
+		problem(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	headers := report.CSVHeaders{Lang: lang}
+	switch q.Get("csv_headers") {
+	case "", "machine":
+	case "human":
+		headers.Human = true
+	default:
+		problem(w, r, http.StatusBadRequest, "csv_headers must be machine or human")
+		return
+	}
 	regions, ok := s.reportRegions(w, r)
 	if !ok {
 		return
 	}
 	rq.Regions = regions
 	var rep Report
-	var err error
 	if kind == "uptime" {
 		rep, err = s.opt.Reports.Uptime(r.Context(), rq)
 	} else {
@@ -64,7 +81,31 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 		s.fail(w, r, err)
 		return
 	}
-	s.writeReport(w, r, rep, format, kind, js.Bytes())
+	s.writeReport(w, r, rep, format, kind, headers, js.Bytes())
+}
+
+// reportLang is the language of an HTML report: ?lang=, else the best of
+// Accept-Language, else the deployment's default.
+func (s *server) reportLang(r *http.Request) (i18n.Lang, error) {
+	l, err := i18n.Parse(r.URL.Query().Get("lang"))
+	if err != nil {
+		return "", fmt.Errorf("lang: %w", err)
+	}
+	if l != "" {
+		return l, nil
+	}
+	return i18n.MatchOr(s.defaultLang(), r.Header.Get("Accept-Language")), nil
+}
+
+// htmlIn is a report that writes its HTML in a language (report's
+// UptimeReport and SupplyReport); others write theirs as they do.
+type htmlIn interface {
+	WriteHTMLIn(w io.Writer, l i18n.Lang) error
+}
+
+// csvWith is a report whose CSV can have human headers.
+type csvWith interface {
+	WriteCSVWith(w io.Writer, h report.CSVHeaders) error
 }
 
 // reportRegions is the regions a report covers: the region query parameter
@@ -114,7 +155,10 @@ func checkReportRegions(js []byte, p *Principal) error {
 	return nil
 }
 
-func (s *server) writeReport(w http.ResponseWriter, r *http.Request, rep Report, format, kind string, js []byte) {
+// writeReport writes rep in format: HTML in h.Lang, CSV with the headers
+// h asks for.
+func (s *server) writeReport(w http.ResponseWriter, r *http.Request, rep Report, format, kind string, h report.CSVHeaders, js []byte) {
+	lang := h.Lang
 	var buf bytes.Buffer
 	var err error
 	switch format {
@@ -124,10 +168,20 @@ func (s *server) writeReport(w http.ResponseWriter, r *http.Request, rep Report,
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="oxywatch-%s.csv"`, kind))
-		err = rep.WriteCSV(&buf)
+		if in, ok := rep.(csvWith); ok && h.Human {
+			err = in.WriteCSVWith(&buf, h)
+		} else {
+			err = rep.WriteCSV(&buf)
+		}
 	case "html":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		err = rep.WriteHTML(&buf)
+		w.Header().Set("Vary", "Accept-Language")
+		if in, ok := rep.(htmlIn); ok {
+			w.Header().Set("Content-Language", string(lang))
+			err = in.WriteHTMLIn(&buf, lang)
+		} else {
+			err = rep.WriteHTML(&buf)
+		}
 	}
 	if err != nil {
 		w.Header().Del("Content-Disposition")

@@ -94,32 +94,64 @@ func validateSilence(x Silence, now time.Time) []FieldError {
 }
 
 func (s *server) deleteSilence(w http.ResponseWriter, r *http.Request) {
-	if s.opt.Silences == nil {
-		notConfigured(w, r, "silences")
-		return
-	}
-	id, ok := parseID(w, r)
+	x, ok := s.silenceFor(w, r)
 	if !ok {
 		return
 	}
-	list, err := s.opt.Silences.List(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	i := slices.IndexFunc(list, func(x Silence) bool { return x.ID == id })
-	if i < 0 {
-		problem(w, r, http.StatusNotFound, "no such silence")
-		return
-	}
-	sc := s.scope(r)
-	if err := sc.allow(sc.silenceReach(list[i])); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.opt.Silences.Delete(s.withAudit(r, "silence.delete", itoa(id), list[i]), id); err != nil {
+	if err := s.opt.Silences.Delete(s.withAudit(r, "silence.delete", itoa(x.ID), x), x.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// silenceFor finds the silence of the path's id that the caller may change,
+// answering 404 or 403 itself when there is none.
+func (s *server) silenceFor(w http.ResponseWriter, r *http.Request) (Silence, bool) {
+	if s.opt.Silences == nil {
+		notConfigured(w, r, "silences")
+		return Silence{}, false
+	}
+	id, ok := parseID(w, r)
+	if !ok {
+		return Silence{}, false
+	}
+	list, err := s.opt.Silences.List(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return Silence{}, false
+	}
+	i := slices.IndexFunc(list, func(x Silence) bool { return x.ID == id })
+	if i < 0 {
+		problem(w, r, http.StatusNotFound, "no such silence")
+		return Silence{}, false
+	}
+	sc := s.scope(r)
+	if err := sc.allow(sc.silenceReach(list[i])); err != nil {
+		s.fail(w, r, err)
+		return Silence{}, false
+	}
+	return list[i], true
+}
+
+// endSilence is POST /silences/{id}/end: the silence stops now, in one
+// call and one transaction. One not yet started is deleted (204); one that
+// has started ends now and stays listed with the time it ran, so planned
+// maintenance still counts as maintenance in uptime reports (200, the
+// silence as it is now).
+func (s *server) endSilence(w http.ResponseWriter, r *http.Request) {
+	x, ok := s.silenceFor(w, r)
+	if !ok {
+		return
+	}
+	ended, kept, err := s.opt.Silences.End(s.withAudit(r, "silence.end", itoa(x.ID), x), x.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !kept {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeJSON(w, http.StatusOK, ended)
 }

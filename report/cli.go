@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/report/dhis2"
 )
 
@@ -31,6 +32,9 @@ type CLIDeps struct {
 	// and ProductionFrom where production is read ("InfluxDB at URL"),
 	// for messages.
 	DataDir, ProductionFrom string
+	// Language is the deployment's default language (config
+	// notify.language) of HTML reports; --lang overrides it. "": English.
+	Language string
 }
 
 // ErrEmptyRegistry is returned instead of a report of no devices: the data
@@ -67,6 +71,7 @@ Examples:
   oxywatch report uptime --from 2026-11-01 --to 2026-12-01 --group region --format csv
   oxywatch report supply --month 2026-11 --group facility --format json
   oxywatch report monthly --month 2026-11 --out uptime-2026-11.html
+  oxywatch report monthly --month 2026-11 --lang fr --out disponibilite-2026-11.html
   oxywatch report dhis2 --period 202611            # print the payload
   oxywatch report dhis2 --period 202611 --push     # send it and show the import summary
 
@@ -141,7 +146,7 @@ func (c *cli) productionError(err error) error {
 
 // periodFlags are the flags that choose a period and an output.
 type periodFlags struct {
-	from, to, month, group, format, out, regions string
+	from, to, month, group, format, out, regions, lang, csvHeaders string
 }
 
 func (c *cli) flagSet(name, summary string, pf *periodFlags, formats string) *flag.FlagSet {
@@ -152,9 +157,11 @@ func (c *cli) flagSet(name, summary string, pf *periodFlags, formats string) *fl
 	fs.StringVar(&pf.month, "month", "", "one calendar month, e.g. 2026-11 (instead of --from and --to)")
 	fs.StringVar(&pf.out, "out", "", "write to this file instead of standard output")
 	fs.StringVar(&pf.regions, "region", "", "only these regions, comma separated (default: all)")
+	fs.StringVar(&pf.lang, "lang", "", "language of the HTML report: en, fr or pt (default: notify.language, else en); CSV and JSON keep machine names")
 	if formats != "" {
 		fs.StringVar(&pf.group, "group", "facility", "device, facility, region or country")
 		fs.StringVar(&pf.format, "format", "json", formats)
+		fs.StringVar(&pf.csvHeaders, "csv-headers", "machine", "CSV column names: machine (stable names scripts read) or human (words in --lang)")
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(c.stdout, "Usage: oxywatch report %s [flags]\n\n%s\n\nFlags:\n", name, summary)
@@ -233,22 +240,53 @@ func (c *cli) uptime(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return c.write(pf.out, formatWriter(pf.format, rep))
+	l, err := c.lang(&pf)
+	if err != nil {
+		return err
+	}
+	h, err := csvHeaders(&pf, l)
+	if err != nil {
+		return err
+	}
+	return c.write(pf.out, formatWriter(pf.format, l, h, rep))
 }
 
-// formatWriter picks the writer of a report for --format.
-func formatWriter(format string, rep interface {
+// formatWriter picks the writer of a report for --format; HTML is in l,
+// CSV has the headers h asks for.
+func formatWriter(format string, l i18n.Lang, h CSVHeaders, rep interface {
 	WriteJSON(io.Writer) error
-	WriteCSV(io.Writer) error
-	WriteHTML(io.Writer) error
+	WriteCSVWith(io.Writer, CSVHeaders) error
+	WriteHTMLIn(io.Writer, i18n.Lang) error
 }) func(io.Writer) error {
 	switch format {
 	case "csv":
-		return rep.WriteCSV
+		return func(w io.Writer) error { return rep.WriteCSVWith(w, h) }
 	case "html":
-		return rep.WriteHTML
+		return func(w io.Writer) error { return rep.WriteHTMLIn(w, l) }
 	}
 	return rep.WriteJSON
+}
+
+// csvHeaders reads --csv-headers.
+func csvHeaders(pf *periodFlags, l i18n.Lang) (CSVHeaders, error) {
+	switch pf.csvHeaders {
+	case "", "machine":
+		return CSVHeaders{Lang: l}, nil
+	case "human":
+		return CSVHeaders{Human: true, Lang: l}, nil
+	}
+	return CSVHeaders{}, fmt.Errorf("%w: --csv-headers %q is not machine or human", ErrUsage, pf.csvHeaders)
+}
+
+// lang is the language --lang asks for, else the deployment's
+// (notify.language), else English.
+func (c *cli) lang(pf *periodFlags) (i18n.Lang, error) {
+	l, err := i18n.Parse(pf.lang)
+	if err != nil {
+		return "", fmt.Errorf("%w: --lang: %w", ErrUsage, err)
+	}
+	def, _ := i18n.Parse(c.deps.Language)
+	return l.Or(def).Or(i18n.English), nil
 }
 
 func (c *cli) supply(ctx context.Context, args []string) error {
@@ -263,7 +301,15 @@ func (c *cli) supply(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf(msgNoProductionErr, c.productionError(err))
 	}
-	return c.write(pf.out, formatWriter(pf.format, rep))
+	l, err := c.lang(&pf)
+	if err != nil {
+		return err
+	}
+	h, err := csvHeaders(&pf, l)
+	if err != nil {
+		return err
+	}
+	return c.write(pf.out, formatWriter(pf.format, l, h, rep))
 }
 
 // common parses flags, the period, the group, the regions and the format.
@@ -290,7 +336,7 @@ func (c *cli) common(fs *flag.FlagSet, args []string, pf *periodFlags) (Query, b
 func (c *cli) monthly(ctx context.Context, args []string) error {
 	var pf periodFlags
 	fs := c.flagSet("monthly", "The printable monthly ministry report, one self-contained HTML file (A4).", &pf, "")
-	title := fs.String("title", "National Oxygen Programme – equipment report", "report title, e.g. the ministry's name")
+	title := fs.String("title", "", "report title, e.g. the ministry's name (default: National Oxygen Programme – equipment report, in --lang)")
 	if done, err := c.parse(fs, args); done || err != nil {
 		return err
 	}
@@ -298,11 +344,19 @@ func (c *cli) monthly(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	l, err := c.lang(&pf)
+	if err != nil {
+		return err
+	}
+	if *title == "" {
+		*title = wordsIn(l).T("report.default_title")
+	}
 	c.warnProvisional(p)
 	page, err := c.monthlyPage(ctx, p, ParseRegions(pf.regions), *title)
 	if err != nil {
 		return err
 	}
+	page.Lang = l
 	return c.write(pf.out, page.WriteHTML)
 }
 

@@ -309,3 +309,46 @@ func TestCLIMonthInProgress(t *testing.T) {
 		t.Errorf("dhis2 of an unfinished month: got %v, want ErrUsage", err)
 	}
 }
+
+// TestCLILang: --lang writes HTML reports in French or Portuguese; the
+// deployment's language (notify.language) is the default; CSV headers stay
+// machine names; an unknown language is a usage error.
+func TestCLILang(t *testing.T) {
+	fr := cliDeps(t)
+	fr.Language = "fr"
+	for _, tc := range []struct {
+		deps CLIDeps
+		args []string
+		want []string
+	}{
+		{cliDeps(t), []string{"monthly", "--month", "2026-11", "--lang", "fr"}, []string{`<html lang="fr">`, "Programme national de l’oxygène", "novembre 2026", "Synthèse"}},
+		{cliDeps(t), []string{"monthly", "--month", "2026-11", "--lang", "pt-MZ"}, []string{`<html lang="pt">`, "Programa Nacional de Oxigénio", "novembro de 2026"}},
+		{fr, []string{"monthly", "--month", "2026-11"}, []string{`<html lang="fr">`, "Synthèse"}},
+		{fr, []string{"monthly", "--month", "2026-11", "--lang", "en"}, []string{`<html lang="en">`, "Summary"}},
+		{cliDeps(t), []string{"uptime", "--month", "2026-11", "--format", "html", "--lang", "fr"}, []string{"OxyWatch – rapport de disponibilité", "Disponibilité par établissement"}},
+		{cliDeps(t), []string{"supply", "--month", "2026-11", "--format", "html", "--lang", "pt"}, []string{"Fornecimento de oxigénio por unidade sanitária"}},
+		{fr, []string{"uptime", "--month", "2026-11", "--format", "csv", "--group", "region"}, []string{"key,name,"}},
+		{fr, []string{"uptime", "--month", "2026-11", "--format", "csv", "--group", "region", "--csv-headers", "human"},
+			[]string{"regroupement,clé,nom,établissement,région,pays,appareils,heures de la période,", "disponibilité %", "coupure du secteur="}},
+		{cliDeps(t), []string{"supply", "--month", "2026-11", "--format", "csv", "--csv-headers", "human", "--lang", "pt"},
+			[]string{"capacidade nominal (L/min),capacidade disponível (L/min),oxigénio produzido (m³)"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out, _, err := runCLI(t, tc.deps, tc.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%.400s", w, out)
+				}
+			}
+		})
+	}
+	if _, _, err := runCLI(t, cliDeps(t), "uptime", "--format", "csv", "--csv-headers", "pretty"); !errors.Is(err, ErrUsage) {
+		t.Errorf("--csv-headers pretty: got %v, want a usage error", err)
+	}
+	if _, _, err := runCLI(t, cliDeps(t), "monthly", "--lang", "sw"); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "en, fr, pt") {
+		t.Errorf("--lang sw: got %v, want a usage error naming en, fr, pt", err)
+	}
+}

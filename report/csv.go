@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
 // UptimeColumns is the CSV header of an uptime report, in its fixed order.
@@ -25,12 +28,88 @@ var SupplyColumns = []string{
 	"capacity_coverage_pct", "production_coverage_pct", "idle_device_days", "storage_devices", "from_storage_m3",
 }
 
+// CSVHeaders says how a report CSV names its columns: by their stable
+// machine names (the default, what scripts and imports read), or in words
+// in a language for a person opening it in a spreadsheet. Numbers stay
+// machine numbers (a dot before decimals) either way.
+type CSVHeaders struct {
+	Human bool
+	Lang  i18n.Lang // of human headings and of top_causes' words; "": English
+}
+
+// csvHeaderKeys are the catalogue keys of human CSV headings.
+var csvHeaderKeys = map[string]string{
+	"group":                   "report.csv.group",
+	"key":                     "report.csv.key",
+	"name":                    "report.csv.name",
+	"facility":                "report.csv.facility",
+	"region":                  "report.csv.region",
+	"country":                 "report.csv.country",
+	"devices":                 "report.csv.devices",
+	"period_h":                "report.csv.period_h",
+	"operational_h":           "report.csv.operational_h",
+	"degraded_h":              "report.csv.degraded_h",
+	"down_h":                  "report.csv.down_h",
+	"maintenance_h":           "report.csv.maintenance_h",
+	"no_data_h":               "report.csv.no_data_h",
+	"uptime_pct":              "report.csv.uptime_pct",
+	"data_coverage_pct":       "report.csv.data_coverage_pct",
+	"outages":                 "report.csv.outages",
+	"outage_h":                "report.csv.outage_h",
+	"longest_outage_h":        "report.csv.longest_outage_h",
+	"repairs":                 "report.csv.repairs",
+	"mttr_h":                  "report.csv.mttr_h",
+	"top_causes":              "report.csv.top_causes",
+	"retired":                 "report.csv.retired",
+	"uptime_min_pct":          "report.csv.uptime_min_pct",
+	"rated_lpm":               "report.csv.rated_lpm",
+	"available_lpm":           "report.csv.available_lpm",
+	"produced_m3":             "report.csv.produced_m3",
+	"cylinders_filled":        "report.csv.cylinders_filled",
+	"cylinders_per_day":       "report.csv.cylinders_per_day",
+	"demand_lpm":              "report.csv.demand_lpm",
+	"demand_m3":               "report.csv.demand_m3",
+	"capacity_coverage_pct":   "report.csv.capacity_coverage_pct",
+	"production_coverage_pct": "report.csv.production_coverage_pct",
+	"idle_device_days":        "report.csv.idle_device_days",
+	"storage_devices":         "report.csv.storage_devices",
+	"from_storage_m3":         "report.csv.from_storage_m3",
+}
+
+// names returns the header row of columns.
+func (h CSVHeaders) names(columns []string) []string {
+	if !h.Human {
+		return columns
+	}
+	p := i18n.New(h.Lang.Or(i18n.English))
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = c
+		if k, ok := csvHeaderKeys[c]; ok {
+			out[i] = p.T(k)
+		}
+	}
+	return out
+}
+
 // WriteUptimeCSV writes one row per group after a header row. Null
 // percentages are empty cells; top_causes reads "cause in words=hours; …".
 func WriteUptimeCSV(w io.Writer, r *UptimeReport) error {
+	return WriteUptimeCSVWith(w, r, CSVHeaders{})
+}
+
+// WriteUptimeCSVWith is WriteUptimeCSV with the headers h asks for; with
+// human headers, top_causes is in h's language too.
+func WriteUptimeCSVWith(w io.Writer, r *UptimeReport, h CSVHeaders) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write(UptimeColumns)
+	_ = cw.Write(h.names(UptimeColumns))
 	for _, row := range r.Items {
+		if h.Human {
+			row.TopCauses = slices.Clone(row.TopCauses)
+			for i, c := range row.TopCauses {
+				row.TopCauses[i].Label = causeIn(i18n.New(h.Lang.Or(i18n.English)), c.Cause)
+			}
+		}
 		_ = cw.Write(uptimeRecord(r.Group, row))
 	}
 	cw.Flush()
@@ -52,8 +131,13 @@ func uptimeRecord(g Group, r UptimeRow) []string {
 
 // WriteSupplyCSV writes one row per group after a header row.
 func WriteSupplyCSV(w io.Writer, r *SupplyReport) error {
+	return WriteSupplyCSVWith(w, r, CSVHeaders{})
+}
+
+// WriteSupplyCSVWith is WriteSupplyCSV with the headers h asks for.
+func WriteSupplyCSVWith(w io.Writer, r *SupplyReport, h CSVHeaders) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write(SupplyColumns)
+	_ = cw.Write(h.names(SupplyColumns))
 	t := CSVText
 	for _, row := range r.Items {
 		_ = cw.Write([]string{
@@ -116,8 +200,18 @@ func (r *UptimeReport) WriteJSON(w io.Writer) error { return WriteJSON(w, r) }
 // WriteCSV writes the report's rows as CSV (see WriteUptimeCSV).
 func (r *UptimeReport) WriteCSV(w io.Writer) error { return WriteUptimeCSV(w, r) }
 
+// WriteCSVWith writes the report's rows as CSV with the headers h asks for.
+func (r *UptimeReport) WriteCSVWith(w io.Writer, h CSVHeaders) error {
+	return WriteUptimeCSVWith(w, r, h)
+}
+
 // WriteJSON writes the report as indented JSON (the API's answer).
 func (r *SupplyReport) WriteJSON(w io.Writer) error { return WriteJSON(w, r) }
 
 // WriteCSV writes the report's rows as CSV (see WriteSupplyCSV).
 func (r *SupplyReport) WriteCSV(w io.Writer) error { return WriteSupplyCSV(w, r) }
+
+// WriteCSVWith writes the report's rows as CSV with the headers h asks for.
+func (r *SupplyReport) WriteCSVWith(w io.Writer, h CSVHeaders) error {
+	return WriteSupplyCSVWith(w, r, h)
+}

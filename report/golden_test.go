@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"html/template"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -101,4 +105,67 @@ func TestGoldenReportHTML(t *testing.T) {
 		}
 		golden(t, name, b.Bytes())
 	}
+}
+
+// TestGoldenMonthlyHTMLInEveryLanguage: the monthly report in French and
+// Portuguese, from the same deterministic fleet as monthly.html: every
+// heading, column, note, cause, month name and figure in the reader's
+// words and convention, and no English sentence of the catalogue left.
+func TestGoldenMonthlyHTMLInEveryLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		lang  i18n.Lang
+		title string
+		want  []string
+	}{
+		{i18n.French, "Ministère de la Santé – Programme national de l’oxygène", []string{
+			`<html lang="fr">`, "<b>novembre 2026</b>", "du 01/11/2026 au 30/11/2026 inclus", "Synthèse", "Disponibilité par région",
+			"Arrêts", "Entretiens à faire ou en retard", "coupure du secteur", " %", "éléments filtrants",
+		}},
+		{i18n.Portuguese, "Ministério da Saúde – Programa Nacional de Oxigénio", []string{
+			`<html lang="pt">`, "<b>novembro de 2026</b>", "de 01/11/2026 a 30/11/2026 inclusive", "Resumo", "Disponibilidade por região",
+			"Paragens", "Manutenção a fazer ou em atraso", "falta de energia da rede", "%", "elementos filtrantes",
+		}},
+	} {
+		t.Run(string(tc.lang), func(t *testing.T) {
+			html := monthlyIn(t, tc.lang, tc.title)
+			for _, w := range tc.want {
+				if !strings.Contains(html, w) {
+					t.Errorf("the %s report lacks %q", tc.lang, w)
+				}
+			}
+			if regexp.MustCompile(`<td class="n">\d+\.\d %</td>`).MatchString(html) {
+				t.Errorf("the %s report has a percentage with a decimal point", tc.lang)
+			}
+			// The words a reader sees: no style sheet, no tags (class names
+			// are English codes).
+			text := regexp.MustCompile(`(?s)<style>.*</style>|<[^>]*>`).ReplaceAllString(html, " ")
+			en, tr := i18n.New(i18n.English), i18n.New(tc.lang)
+			for _, k := range i18n.Keys("report.") {
+				e := en.T(k)
+				if len(e) > 6 && !strings.Contains(e, "%") && e != tr.T(k) && strings.Contains(text, template.HTMLEscapeString(e)) {
+					t.Errorf("the %s report holds the English %q (%s)", tc.lang, e, k)
+				}
+			}
+			golden(t, "monthly."+string(tc.lang)+".html", []byte(html))
+		})
+	}
+}
+
+func monthlyIn(t *testing.T, l i18n.Lang, title string) string {
+	t.Helper()
+	r := fixtureReporter()
+	f, err := r.Fleet(context.Background(), fixturePeriod(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.LoadProduction(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	page := MonthlyPage(title, f, fixtureDue())
+	page.Lang = l
+	var b bytes.Buffer
+	if err := page.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

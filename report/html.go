@@ -7,28 +7,18 @@ import (
 	"html/template"
 	"io"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var pageTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
-	"pct":  fmtPct,
-	"h":    fmtHours,
-	"n":    fmtNum,
-	"opt":  fmtOpt,
-	"date": func(t time.Time, loc *time.Location) string { return fmtTime(t, loc, "2006-01-02") },
-	"time": func(t time.Time, loc *time.Location) string { return fmtTime(t, loc, "2006-01-02 15:04") },
-	"dash": dash,
-	"lastday": func(end time.Time, loc *time.Location) string {
-		return end.Add(-time.Nanosecond).In(loc).Format("2006-01-02")
-	},
-	"bar":   statusBar,
-	"label": func(s string) string { return dash(s) },
-	"cause": func(code string) string { return dash(CauseLabel(code)) },
-}).ParseFS(templateFS, "templates/report.html.tmpl"))
+// pageTemplate is parsed once with placeholder functions; each render
+// clones it and binds the functions to the reader's language (words).
+var pageTemplate = template.Must(template.New("report.html.tmpl").Funcs(wordsIn(i18n.English).funcs()).
+	ParseFS(templateFS, "templates/report.html.tmpl"))
 
 // MaxListedOutages caps the outage list of the HTML report; the longest are kept.
 const MaxListedOutages = 100
@@ -55,6 +45,10 @@ type Page struct {
 	Provisional bool
 	// SupplyUnavailable says why the supply section is missing, when it is.
 	SupplyUnavailable string
+	// Lang is the language the page is written in; "" is English.
+	Lang i18n.Lang
+
+	tr *words // set by WriteHTML
 }
 
 // UnrecordedService is one component's due services that OxyWatch has no
@@ -100,14 +94,24 @@ func SupplyPage(title string, r *SupplyReport, loc *time.Location) *Page {
 }
 
 // WriteHTML renders the report as a printable HTML page with a status bar
-// per row and the outage list.
-func (r *UptimeReport) WriteHTML(w io.Writer) error {
-	return UptimePage("OxyWatch uptime report", r, reportLoc(r.loc, r.TimeZone)).WriteHTML(w)
+// per row and the outage list, in English.
+func (r *UptimeReport) WriteHTML(w io.Writer) error { return r.WriteHTMLIn(w, i18n.English) }
+
+// WriteHTMLIn is WriteHTML in language l.
+func (r *UptimeReport) WriteHTMLIn(w io.Writer, l i18n.Lang) error {
+	p := UptimePage(wordsIn(l).T("report.uptime_title"), r, reportLoc(r.loc, r.TimeZone))
+	p.Lang = l
+	return p.WriteHTML(w)
 }
 
-// WriteHTML renders the report as a printable HTML page.
-func (r *SupplyReport) WriteHTML(w io.Writer) error {
-	return SupplyPage("OxyWatch oxygen supply report", r, reportLoc(r.loc, r.TimeZone)).WriteHTML(w)
+// WriteHTML renders the report as a printable HTML page, in English.
+func (r *SupplyReport) WriteHTML(w io.Writer) error { return r.WriteHTMLIn(w, i18n.English) }
+
+// WriteHTMLIn is WriteHTML in language l.
+func (r *SupplyReport) WriteHTMLIn(w io.Writer, l i18n.Lang) error {
+	p := SupplyPage(wordsIn(l).T("report.supply_title"), r, reportLoc(r.loc, r.TimeZone))
+	p.Lang = l
+	return p.WriteHTML(w)
 }
 
 // reportLoc is loc, or the named zone of a report read back from JSON.
@@ -121,13 +125,22 @@ func reportLoc(loc *time.Location, name string) *time.Location {
 	return time.UTC
 }
 
-// WriteHTML renders the page as one self-contained HTML document.
+// WriteHTML renders the page as one self-contained HTML document in
+// p.Lang.
 func (p *Page) WriteHTML(w io.Writer) error {
-	if err := pageTemplate.Execute(w, p); err != nil {
+	p.tr = wordsIn(p.Lang.Or(i18n.English))
+	t, err := pageTemplate.Clone()
+	if err != nil {
+		return fmt.Errorf("render html report: %w", err)
+	}
+	if err := t.Funcs(p.tr.funcs()).Execute(w, p); err != nil {
 		return fmt.Errorf("render html report: %w", err)
 	}
 	return nil
 }
+
+// HTMLLang is the page's language for <html lang>.
+func (p *Page) HTMLLang() string { return string(p.Lang.Or(i18n.English)) }
 
 // Loc is the report zone, for the template.
 func (p *Page) Loc() *time.Location {
@@ -137,39 +150,34 @@ func (p *Page) Loc() *time.Location {
 	return p.Period.Loc
 }
 
-// GroupTitle names the main table's grouping.
-func (p *Page) GroupTitle() string { return groupTitle(p.Table.Group) }
+// groupKeys name a grouping: the main table's first column (plural), one
+// row (singular), and the headings of the uptime and supply sections.
+var groupKeys = map[Group][4]string{
+	GroupDevice:   {"report.group.device", "report.col.device", "report.uptime_by.device", ""},
+	GroupFacility: {"report.group.facility", "report.one.facility", "report.uptime_by.facility", "report.supply_by.facility"},
+	GroupRegion:   {"report.group.region", "report.one.region", "report.uptime_by.region", "report.supply_by.region"},
+	GroupCountry:  {"report.group.country", "report.one.country", "report.uptime_by.country", "report.supply_by.country"},
+}
+
+func (p *Page) group(g Group, i int) string {
+	ks, ok := groupKeys[g]
+	if !ok || ks[i] == "" {
+		ks = groupKeys[GroupFacility]
+	}
+	return p.tr.T(ks[i])
+}
+
+// GroupTitle names the main table's grouping: Facilities, Regions….
+func (p *Page) GroupTitle() string { return p.group(p.Table.Group, 0) }
 
 // SupplyTitle heads the supply table's first column: Facility, Region….
-func (p *Page) SupplyTitle() string {
-	n := groupNoun(p.Supply.Group)
-	return strings.ToUpper(n[:1]) + n[1:]
-}
+func (p *Page) SupplyTitle() string { return p.group(p.Supply.Group, 1) }
 
-// SupplyNoun names one row of the supply table, for its heading.
-func (p *Page) SupplyNoun() string { return groupNoun(p.Supply.Group) }
+// SupplyHeading is the supply section's heading.
+func (p *Page) SupplyHeading() string { return p.group(p.Supply.Group, 3) }
 
-func groupTitle(g Group) string {
-	switch g {
-	case GroupDevice:
-		return "Devices"
-	case GroupRegion:
-		return "Regions"
-	case GroupCountry:
-		return "Countries"
-	}
-	return "Facilities"
-}
-
-// GroupNoun names one row of the main table, for its heading.
-func (p *Page) GroupNoun() string { return groupNoun(p.Table.Group) }
-
-func groupNoun(g Group) string {
-	if g == "" {
-		return string(GroupFacility)
-	}
-	return string(g)
-}
+// UptimeHeading is the main table's heading: Uptime by facility….
+func (p *Page) UptimeHeading() string { return p.group(p.Table.Group, 2) }
 
 // longestOutages keeps the n longest of all; more counts those left out,
 // with notListed already left out of all.
@@ -213,36 +221,6 @@ func splitDue(due []MaintenanceDue) ([]MaintenanceDue, []UnrecordedService) {
 		return cmp.Or(cmp.Compare(b.Devices, a.Devices), cmp.Compare(a.Component, b.Component))
 	})
 	return listed, unrecorded
-}
-
-func fmtPct(v *float64) string {
-	if v == nil {
-		return "–"
-	}
-	return fmt.Sprintf("%.1f %%", *v)
-}
-
-func fmtHours(v float64) string { return fmt.Sprintf("%.1f", v) }
-
-func fmtNum(v float64) string {
-	if v == float64(int64(v)) {
-		return fmt.Sprintf("%d", int64(v))
-	}
-	return fmt.Sprintf("%.1f", v)
-}
-
-func fmtOpt(v *float64) string {
-	if v == nil {
-		return "–"
-	}
-	return fmtNum(*v)
-}
-
-func fmtTime(t time.Time, loc *time.Location, layout string) string {
-	if t.IsZero() {
-		return "open"
-	}
-	return t.In(loc).Format(layout)
 }
 
 func dash(s string) string {

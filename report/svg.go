@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"html/template"
 )
 
@@ -18,7 +17,7 @@ type barSegment struct {
 // region's label, how much of the time its uptime rests on.
 const lowCoveragePct = 90
 
-func statusBar(r UptimeRow) []barSegment {
+func statusBar(tr *words, r UptimeRow) []barSegment {
 	parts := []struct {
 		h     float64
 		class string
@@ -36,7 +35,7 @@ func statusBar(r UptimeRow) []barSegment {
 			continue
 		}
 		w := round(100*p.h/r.PeriodH, 2)
-		out = append(out, barSegment{X: x, W: w, Class: p.class, Title: p.class + " " + fmtHours(p.h) + " h"})
+		out = append(out, barSegment{X: x, W: w, Class: p.class, Title: tr.status(p.class) + " " + tr.hours(p.h) + " h"})
 		x = round(x+w, 2)
 	}
 	return out
@@ -87,9 +86,9 @@ func (p *Page) RegionChart() *regionChart {
 	c := &regionChart{}
 	for i, r := range p.Regions.Items {
 		y := float64(i*chartRowH) + 3
-		b := regionBar{Label: dash(r.Key), Y: y, TextY: y + 11, Uptime: fmtPct(r.UptimePct), Class: "no_data"}
+		b := regionBar{Label: dash(r.Key), Y: y, TextY: y + 11, Uptime: p.tr.pct(r.UptimePct), Class: "no_data"}
 		if c := r.DataCoveragePct; c != nil && *c < lowCoveragePct {
-			b.Label += fmt.Sprintf(" (data %.0f %%)", *c)
+			b.Label += p.tr.T("report.chart_data", p.tr.pctOf(*c, 0))
 		}
 		if r.UptimePct != nil {
 			b.W = round(*r.UptimePct*ChartPlotW/100, 2)
@@ -102,7 +101,7 @@ func (p *Page) RegionChart() *regionChart {
 	c.AxisY = c.PlotH + 12
 	c.Height = c.AxisY + 4
 	for _, v := range []float64{0, 50, 80, 100} {
-		c.Ticks = append(c.Ticks, chartTick{X: v * ChartPlotW / 100, Label: fmtNum(v)})
+		c.Ticks = append(c.Ticks, chartTick{X: v * ChartPlotW / 100, Label: p.tr.pctOf(v, 0)})
 	}
 	return c
 }

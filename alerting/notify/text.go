@@ -156,7 +156,9 @@ func (s *Service) smsTextIn(tr *i18n.Printer, ps []pending) string {
 
 // groupSMS lists as many alerts as fit: "Mulago 10 alerts: CRIT psa-003
 // purity 78.2% 02:14 #4821; ... +7 more. Reply ACK + codes". A reply may
-// carry several codes ("ACK 4821 4822").
+// carry several codes ("ACK 4821 4822"). Items are never cut at the end:
+// when even the first does not fit, its device and text are shortened so
+// that its time and ack code survive.
 func (s *Service) groupSMS(tr *i18n.Printer, ps []pending) string {
 	gsm := func(t string) string { return ToGSM7(smsSafe.Replace(t)) }
 	head := gsm(tr.T("sms.group_head", cutSeptets(ToGSM7(ps[0].e.FacilityName), 30), len(ps)))
@@ -166,34 +168,52 @@ func (s *Service) groupSMS(tr *i18n.Printer, ps []pending) string {
 	}
 	var items []string
 	for i, p := range ps {
-		item := gsm(s.groupItem(tr, p))
+		item := s.groupItem(tr, p, 0)
 		more := ""
 		if rest := len(ps) - i - 1; rest > 0 {
 			more = gsm(tr.T("sms.more", rest))
 		}
 		if Septets(joinParts([]string{head, strings.Join(append(items, item), "; "), more, tail})) > SMSSegment {
+			more = gsm(tr.T("sms.more", len(ps)-max(len(items), 1)))
 			if len(items) == 0 {
-				items = append(items, item)
+				// The room left beside head, "+n more." and tail, less
+				// the three spaces that join them.
+				room := SMSSegment - Septets(joinParts([]string{head, more, tail})) - 1
+				items = append(items, s.groupItem(tr, p, room))
 			}
-			return fitSMS([]string{head, strings.Join(items, "; "), gsm(tr.T("sms.more", len(ps)-len(items))), tail}, 1, 0)
+			return fitSMS([]string{head, strings.Join(items, "; "), more, tail}, 0)
 		}
 		items = append(items, item)
 	}
-	return fitSMS([]string{head, strings.Join(items, "; ") + ".", tail}, 1, 0)
+	return fitSMS([]string{head, strings.Join(items, "; ") + ".", tail}, 0)
 }
 
-// groupItem is one alert in a grouped SMS; device and what are cut so that
-// at least one item, its time and ack code fit beside the head and tail.
-func (s *Service) groupItem(tr *i18n.Printer, p pending) string {
-	device := cutSeptets(ToGSM7(string(p.e.Alert.Device)), 20)
-	item := joinParts([]string{ToGSM7(smsSafe.Replace(tag(tr, p))), device, cutSeptets(ToGSM7(smsSafe.Replace(whatIn(tr, p.e.Alert))), 36)})
+// groupItem is one alert in a grouped SMS: "CRIT psa-003 purity 78.2% 02:14
+// #4821". Device and what are cut to 20 and 36 septets; with room > 0 they
+// (then the tag) are cut further so that the item fits in room septets, but
+// the time and ack code are never cut.
+func (s *Service) groupItem(tr *i18n.Printer, p pending, room int) string {
+	parts := []string{
+		ToGSM7(smsSafe.Replace(tag(tr, p))),
+		cutSeptets(ToGSM7(string(p.e.Alert.Device)), 20),
+		cutSeptets(ToGSM7(smsSafe.Replace(whatIn(tr, p.e.Alert))), 36),
+	}
+	var keep []string
 	if isFiring(p.event) {
-		item += " " + s.clock(p.e.Alert.StartedAt)
+		keep = append(keep, s.clock(p.e.Alert.StartedAt))
 		if p.e.Alert.AckCode != "" {
-			item += " #" + p.e.Alert.AckCode
+			keep = append(keep, "#"+p.e.Alert.AckCode)
 		}
 	}
-	return item
+	item := func() string { return joinParts(append(slices.Clone(parts), keep...)) }
+	for _, i := range []int{2, 1, 0} {
+		over := Septets(item()) - room
+		if room <= 0 || over <= 0 {
+			break
+		}
+		parts[i] = cutSeptets(parts[i], Septets(parts[i])-over)
+	}
+	return item()
 }
 
 func firstCode(ps []pending) string {

@@ -54,7 +54,7 @@ func TestSMSEveryTemplateFitsOneSegment(t *testing.T) {
 					if n := Septets(text); n < 0 || n > SMSSegment {
 						t.Errorf("%s %s %s %s: got %d septets: %q", l, rule, ev, name, n, text)
 					}
-					if name == "single" && isFiring(ps[0].event) && !strings.Contains(text, "48071234") {
+					if isFiring(ps[0].event) && !strings.Contains(text, "48071234") {
 						t.Errorf("%s %s %s %s: lost the ack code: %q", l, rule, ev, name, text)
 					}
 				}
@@ -165,6 +165,38 @@ func TestAckInEveryLanguage(t *testing.T) {
 	for _, text := range []string{"recusado 4807", "okay", "vu", "ciente"} {
 		if ackText.MatchString(text) {
 			t.Errorf("%q read as an ack", text)
+		}
+	}
+}
+
+// TestGroupedSMSKeepsEveryAckCode: a grouped SMS about alerts with very
+// long facility and device names shortens the names, never an ack code:
+// each listed item ends with its whole code, in every language.
+func TestGroupedSMSKeepsEveryAckCode(t *testing.T) {
+	h := newHarness(t, testConfig(), nil)
+	facility := strings.Repeat("Centre hospitalier universitaire de Brazzaville ", 3)
+	for _, l := range i18n.Langs {
+		var ps []pending
+		for i, rule := range []string{"critical_purity", "device_fault", "power_loss"} {
+			p := alertRow(rule, 78.2, evFiring, facility, strings.Repeat("concentrateur-bloc-operatoire-", 3)+fmt.Sprint(i), plant.KindConcentrator)
+			p.id, p.e.Alert.AckCode = int64(i+1), fmt.Sprintf("9%07d", 1234567+i)
+			ps = append(ps, p)
+		}
+		text := h.s.smsTextIn(i18n.New(l), ps)
+		t.Logf("%s [%d septets] %s", l, Septets(text), text)
+		if Septets(text) > SMSSegment {
+			t.Errorf("%s: %d septets", l, Septets(text))
+		}
+		if !strings.Contains(text, "#91234567") {
+			t.Errorf("%s: the first alert's ack code is missing or cut: %q", l, text)
+		}
+		for _, item := range strings.Split(text, "; ") {
+			if i := strings.LastIndex(item, "#"); i >= 0 {
+				code := strings.TrimRight(strings.Fields(item[i+1:])[0], ".")
+				if len(code) != 8 {
+					t.Errorf("%s: cut ack code %q in %q", l, code, text)
+				}
+			}
 		}
 	}
 }

@@ -127,25 +127,11 @@ function zoneWallTime(v) {
   return wall - zoneOffset(guess);
 }
 
-// endSilence ends a silence now. A planned maintenance that has begun is
-// cut short rather than deleted: the server lays maintenance silences over
-// the device's history, so deleting one would turn service already done
-// into downtime in the uptime report. The API has no "end" yet, and takes
-// no end in the past, so the replacement ends a few seconds from now (two
-// minutes if the server's clock is ahead of this browser's).
+// endSilence ends a silence now with one call (POST /silences/{id}/end):
+// the server keeps the part of a planned maintenance that already ran, so
+// it still counts as maintenance in uptime reports.
 export async function endSilence(s) {
-  const now = Date.now();
-  if (s.maintenance && Date.parse(s.starts_at) < now) {
-    const body = { ...pick(s, ["device", "facility", "region", "rule"]), maintenance: true, starts_at: s.starts_at,
-      comment: (s.comment + " " + t("maint.ended_early", { time: when(now) })).slice(0, 1000) };
-    try {
-      await api("/silences", { method: "POST", body: { ...body, ends_at: iso(now + 3e3) } });
-    } catch (e) {
-      if (e.status !== 400) throw e;
-      await api("/silences", { method: "POST", body: { ...body, ends_at: iso(now + 120e3) } });
-    }
-  }
-  await api("/silences/" + s.id, { method: "DELETE" });
+  await api("/silences/" + s.id + "/end", { method: "POST" });
 }
 
 // ENDING_MS: a silence ending sooner than this is shown as ended (an

@@ -3,7 +3,7 @@
 // the API every POLL_MS, so the board stays live on a phone over GSM
 // without a push channel; when the server stops answering, the page says
 // so at once and greys what it shows.
-import { t, S } from "./strings.js";
+import { t, S, LANGS, lang, chosen, choose, loadStrings } from "./strings.js";
 import {
   $, el, api, all, can, session, conn, POLL_MS, setZone, tickAges, paintConnection, errorText, setUnauthorizedHandler,
 } from "./core.js";
@@ -30,9 +30,7 @@ async function login(token) {
     showLogin();
     return;
   }
-  const me = session.me;
-  $("who").textContent = $("who-phone").textContent =
-    [me.name || me.id, t("role." + me.role), me.regions.length ? me.regions.join(", ") : ""].filter(Boolean).join(" · ");
+  showWho();
   $("login").hidden = true; $("app").hidden = false; $("nav").hidden = false; $("phone-footer").hidden = false;
   $("nav-contacts").hidden = !can("engineer");
   document.body.classList.add("signed-in");
@@ -40,14 +38,20 @@ async function login(token) {
   route();
 }
 
-// loadZone asks the server for the deployment's time zone. The API has no
-// settings route yet; an uptime report names its zone, and one for an hour
-// in 2000 covers no device, so it costs nothing.
+function showWho() {
+  const me = session.me;
+  if (!me) return;
+  $("who").textContent = $("who-phone").textContent =
+    [me.name || me.id, t("role." + me.role), me.regions.length ? me.regions.join(", ") : ""].filter(Boolean).join(" · ");
+}
+
+// loadZone asks the server for the deployment's time zone (GET /settings),
+// so times read the same as in SMS and reports, with the zone named.
 async function loadZone() {
   const saved = sessionStorage.getItem("oxywatch-zone");
   if (saved) { setZone(saved, true); return; }
   try {
-    const r = await api("/reports/uptime?group=country&format=json&from=2000-01-01T00:00:00Z&to=2000-01-01T01:00:00Z");
+    const r = await api("/settings");
     if (r && r.time_zone) {
       setZone(r.time_zone, true);
       sessionStorage.setItem("oxywatch-zone", r.time_zone);
@@ -168,13 +172,36 @@ function showAlertCount(list) {
 
 // applyStatic fills the page's fixed text from the strings.
 function applyStatic() {
-  for (const e of document.querySelectorAll("[data-s]")) e.textContent = S[e.dataset.s];
-  for (const e of document.querySelectorAll("[data-s-label]")) e.setAttribute("aria-label", S[e.dataset.sLabel]);
+  for (const e of document.querySelectorAll("[data-s]")) e.textContent = t(e.dataset.s);
+  for (const e of document.querySelectorAll("[data-s-label]")) e.setAttribute("aria-label", t(e.dataset.sLabel));
   document.title = S["app.title"];
+  // The switch names each language in itself; a phone shows its code (FR).
+  const sw = $("lang-switch");
+  sw.replaceChildren(...LANGS.map((l) => el("option", { value: l, lang: l, title: t("lang." + l), selected: l === lang.code },
+    narrow.matches ? l.toUpperCase() : t("lang." + l))));
+  sw.title = t("lang.label");
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+const narrow = matchMedia("(max-width: 600px)");
+
+// switchLanguage shows the page in code from now on, and on later visits.
+async function switchLanguage(code) {
+  try {
+    await choose(code);
+  } catch (_) { return; }
   applyStatic();
+  showWho();
+  paintConnection();
+  if (session.me) route();
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  try {
+    await loadStrings(chosen());
+  } catch (_) { /* the ids show; the server is likely down and the login says so */ }
+  applyStatic();
+  $("lang-switch").addEventListener("change", (e) => switchLanguage(e.target.value));
+  narrow.addEventListener("change", applyStatic);
   setUnauthorizedHandler(() => logout(t("login.expired")));
   $("login-form").addEventListener("submit", (e) => { e.preventDefault(); $("login-error").textContent = ""; login($("token").value.trim()); });
   $("logout").addEventListener("click", () => logout());

@@ -30,7 +30,7 @@ function contactTable(list, facName) {
     el("thead", {}, el("tr", {}, ["contacts.col.name", "contacts.col.reach", "contacts.col.covers", "contacts.col.on_call"].map((k) => el("th", {}, t(k))))),
     el("tbody", {}, list.map((c) => el("tr", {},
       el("td", {}, c.name, c.role ? el("span", { class: "muted" }, " · " + c.role) : null),
-      el("td", {}, [c.phone, c.email].filter(Boolean).join(" · ")),
+      el("td", { class: "reach" }, [c.phone, c.email].filter(Boolean).join(" · ")),
       el("td", {}, !c.facilities.length && !c.regions.length ? t("contacts.national")
         : [...c.facilities.map(facName), ...c.regions.map((r) => t("contacts.region", { region: r }))].join(", ")),
       el("td", {}, c.on_call || t("contacts.always"))))));
@@ -42,6 +42,6 @@ function logTable(list, facName) {
     el("tbody", {}, list.map((d) => el("tr", { class: "d-" + d.state },
       el("td", {}, when(d.sent_at || d.created_at)),
       el("td", {}, t("contacts.alert", { id: d.alert_id, event: t("delivery_event." + d.event), facility: facName(d.facility) })),
-      el("td", {}, d.recipient, " · ", t("channel." + d.channel)),
+      el("td", { class: "to" }, d.recipient, " · ", t("channel." + d.channel)),
       el("td", {}, t("delivery." + d.state), d.last_error ? el("span", { class: "error" }, " " + d.last_error) : null)))));
 }

@@ -2,7 +2,7 @@
 // connection state behind the "no answer" banner, and times in the
 // deployment's time zone. Data is only ever put into the page with
 // textContent (never innerHTML).
-import { t } from "./strings.js";
+import { t, lang } from "./strings.js";
 
 export const $ = (id) => document.getElementById(id);
 export const POLL_MS = 10000;
@@ -209,9 +209,11 @@ export function setZone(name, fromServer) {
   formats.clear();
 }
 
+// fmt is a date format in the reader's convention (lang.locale) and the
+// deployment's zone, 24-hour in every language.
 function fmt(opts) {
-  const key = JSON.stringify(opts);
-  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat("en-GB", { timeZone: zone, hourCycle: "h23", ...opts }));
+  const key = lang.locale + JSON.stringify(opts);
+  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(lang.locale, { timeZone: zone, hourCycle: "h23", ...opts }));
   return formats.get(key);
 }
 
@@ -286,7 +288,9 @@ export const hoverLabel = (ts) => weekday(ts) + " " + clock(ts);
 
 // ---- numbers ----
 
+// num writes v in the reader's convention: 93.4 in English, 93,4 in French
+// and Portuguese; thousands grouped (4 380 in French).
 export function num(v, digits = 1) {
   if (v === undefined || v === null || Number.isNaN(v)) return "–";
-  return Number(v).toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return Number(v).toLocaleString(lang.locale, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }

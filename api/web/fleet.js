@@ -148,7 +148,7 @@ function deviceChip(d) {
   const producing = d.status !== "no_data" && (r.state === "running" || !r.state);
   return el("a", { class: "device chip s-" + d.status, href: "#/device/" + encodeURIComponent(d.id), "data-device": d.id, "data-status": d.status },
     el("span", { class: "chip-id" }, d.id),
-    producing && typeof r.purity_pct === "number" ? el("span", { class: "chip-val" }, num(r.purity_pct) + " %") : null,
+    producing && typeof r.purity_pct === "number" ? el("span", { class: "chip-val" }, t("unit.pct", { v: num(r.purity_pct) })) : null,
     d.status !== "operational" ? el("span", { class: "chip-val t-" + d.status }, shortReason(d)) : null);
 }
 

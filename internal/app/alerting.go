@@ -110,6 +110,11 @@ func (x silences) Delete(ctx context.Context, id int64) error {
 	return apiError(x.e.DeleteSilence(ctx, id))
 }
 
+func (x silences) End(ctx context.Context, id int64) (api.Silence, bool, error) {
+	s, kept, err := x.e.EndSilence(ctx, id)
+	return api.Silence(s), kept, apiError(err)
+}
+
 // maintenance serves api.Maintenance from the engine's maintenance clocks.
 type maintenance struct{ e *alerting.Engine }
 

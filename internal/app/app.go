@@ -213,6 +213,9 @@ func (a *App) handler() http.Handler {
 		Reports: reports{a.reporter},
 		Ingest:  httpIngest{a.ingest}, DeviceTokens: a.devTokens,
 		IngestRate: a.cfg.Ingest.HTTP.Rate, IngestBurst: a.cfg.Ingest.HTTP.Burst,
+		// The deployment's language and zone, for the dashboard and report
+		// routes: notify.language and report.time_zone.
+		Language: a.cfg.Notify.Language, TimeZone: a.cfg.Report.TimeZone,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/", apiHandler)

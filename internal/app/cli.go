@@ -38,6 +38,7 @@ func ReportDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (deps 
 	a.influx = newInflux(cfg.Influx)
 	return report.CLIDeps{
 		Config:     cfg.Report,
+		Language:   cfg.Notify.Language, // the deployment's default language
 		Registry:   registryForReports{a.devs},
 		Timelines:  tables,
 		Production: &report.InfluxProduction{Query: a.influx, Bucket: a.influx.Bucket()},

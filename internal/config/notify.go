@@ -12,7 +12,7 @@ import (
 // owns this file.
 type Notify struct {
 	TimeZone        string        `yaml:"time_zone" doc:"IANA zone for times written in messages and for the daily SMS budget, e.g. Africa/Kampala"`
-	Language        string        `yaml:"language" doc:"language of messages to contacts who chose none, and of webhook text: en, fr or pt"`
+	Language        string        `yaml:"language" doc:"the deployment's language: messages to contacts who chose none, webhook text, HTML reports without --lang or ?lang=, and the dashboard when the browser asks for none of en, fr, pt"`
 	GroupWindow     time.Duration `yaml:"group_window" doc:"transitions at one facility within this window go to a recipient as one message; 0 sends at once"`
 	RateLimit       int           `yaml:"rate_limit_per_hour" doc:"most messages per recipient and channel in an hour; later ones wait and are grouped; 0 is no limit"`
 	SMSDailyBudget  int           `yaml:"sms_daily_budget" doc:"most SMS a deployment sends a day; beyond it contacts are told by email only; 0 is no limit"`

@@ -8,10 +8,22 @@
 // components, kinds, states, power sources, severities) are keys built from
 // the code: "rule.offline", "kind.concentrator"; a code without a name is
 // shown as it is.
+//
+// The catalogue has four parts, one file per language each, merged into one
+// (catalogue.go): notify's SMS and e-mail texts and the domain names (en.go,
+// fr.go, pt.go); the dashboard's texts, keyed "web." and served to the
+// browser as they are by Web, with {name} placeholders the browser fills
+// (web_*.go); the HTML reports' texts, keyed "report." (report_*.go); and
+// the CSV imports' messages (csv_msgs.go). Tests fail on a key missing in a
+// language, on differing format verbs or placeholders, and on a key nothing
+// uses (Go code, report templates, or the dashboard's files in api/web).
+// ParseName reads a code back from a name in any language ("concentrateur"
+// is concentrator).
 package i18n
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +87,25 @@ func Match(prefs ...string) Lang {
 	return Langs[i]
 }
 
+// MatchOr is Match with def when none of prefs is one of our languages
+// (an Accept-Language of "sw, de", or none at all).
+func MatchOr(def Lang, prefs ...string) Lang {
+	var want []language.Tag
+	for _, p := range prefs {
+		if ts, _, err := language.ParseAcceptLanguage(p); err == nil {
+			want = append(want, ts...)
+		}
+	}
+	if len(want) == 0 {
+		return def.Or(English)
+	}
+	_, i, conf := matcher.Match(want...)
+	if conf == language.No {
+		return def.Or(English)
+	}
+	return Langs[i]
+}
+
 // Or returns l, or def when l is empty.
 func (l Lang) Or(def Lang) Lang {
 	if l == "" {
@@ -89,6 +120,9 @@ func build() *catalog.Builder {
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
 	for l, msgs := range catalogue {
 		for k, m := range msgs {
+			if strings.HasPrefix(string(k), webPrefix) {
+				continue // served as they are, never formatted here
+			}
 			var err error
 			if m.one != "" {
 				err = b.Set(tags[l], string(k), plural.Selectf(m.arg, "%d", plural.One, m.one, plural.Other, m.other))
@@ -207,3 +241,61 @@ func (p *Printer) Hours(h float64) string { return p.Num(h, 0) + " h" }
 
 // Code writes an identifier digit for digit, never grouped ("4821").
 func Code(n int64) string { return strconv.FormatInt(n, 10) }
+
+// webPrefix starts the keys of the dashboard's texts.
+const webPrefix = "web."
+
+// webFamilies are the families of domain names the dashboard shows from the
+// shared catalogue, under the same ids ("component.inlet_filter").
+var webFamilies = []string{"component."}
+
+// Web returns the dashboard's texts in l, keyed by the ids the dashboard
+// asks for ("nav.fleet", "rule.device_fault.name"): every "web." key
+// without its prefix, English where l lacks one, and the names of
+// components from the shared catalogue. The browser fills {name}
+// placeholders itself.
+func Web(l Lang) map[string]string {
+	if _, ok := catalogue[l]; !ok {
+		l = English
+	}
+	out := map[string]string{}
+	for _, from := range []Lang{English, l} {
+		for k, m := range catalogue[from] {
+			if id, ok := strings.CutPrefix(string(k), webPrefix); ok {
+				out[id] = m.other
+				continue
+			}
+			for _, f := range webFamilies {
+				if strings.HasPrefix(string(k), f) {
+					out[string(k)] = m.other
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Locale is the BCP 47 tag the browser's Intl formats numbers and dates
+// with for l: "en-GB" (day before month, 24-hour clock), "fr-FR", "pt-PT".
+func Locale(l Lang) string {
+	switch l {
+	case French:
+		return "fr-FR"
+	case Portuguese:
+		return "pt-PT"
+	}
+	return "en-GB"
+}
+
+// Keys lists the catalogue's keys that start with prefix, sorted; tests use
+// it to check that a page holds no English left in another language.
+func Keys(prefix string) []string {
+	var ks []string
+	for k := range catalogue[English] {
+		if strings.HasPrefix(string(k), prefix) {
+			ks = append(ks, string(k))
+		}
+	}
+	slices.Sort(ks)
+	return ks
+}

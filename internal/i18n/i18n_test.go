@@ -36,7 +36,17 @@ func verbs(s string) []string {
 	return v
 }
 
+// placeholder finds the {name} a dashboard text leaves to the browser.
+var placeholder = regexp.MustCompile(`\{\w+\}`)
+
+func placeholders(s string) []string {
+	p := placeholder.FindAllString(s, -1)
+	slices.Sort(p)
+	return p
+}
+
 func TestEveryKeyInEveryLanguage(t *testing.T) {
+	en := catalogue[English]
 	for _, l := range Langs[1:] {
 		for k := range en {
 			if _, ok := catalogue[l][k]; !ok {
@@ -51,6 +61,15 @@ func TestEveryKeyInEveryLanguage(t *testing.T) {
 	}
 	for _, l := range Langs {
 		for k, m := range catalogue[l] {
+			if strings.HasPrefix(string(k), webPrefix) {
+				if got, want := placeholders(m.other), placeholders(en[k].other); !slices.Equal(got, want) {
+					t.Errorf("%s %q: got placeholders %v, want %v as in English", l, k, got, want)
+				}
+				if strings.TrimSpace(m.other) == "" && k != "web.told.event.firing" {
+					t.Errorf("%s %q is empty", l, k)
+				}
+				continue
+			}
 			want := verbs(en[k].other)
 			if got := verbs(m.other); !slices.Equal(got, want) {
 				t.Errorf("%s %q: got verbs %v, want %v as in English", l, k, got, want)
@@ -78,7 +97,7 @@ func TestEveryCodeHasAName(t *testing.T) {
 			}
 		}
 	}
-	for k := range en {
+	for k := range catalogue[English] {
 		fam, c := family(k)
 		if fam != "" && !slices.Contains(codes[fam], c) {
 			t.Errorf("key %q: %q is not a %s code in the source (unused key)", k, c, fam)
@@ -87,8 +106,8 @@ func TestEveryCodeHasAName(t *testing.T) {
 }
 
 // TestEveryKeyUsed: each key outside the code families is written as a
-// string literal somewhere in the module's non-test Go code, and every
-// literal given to T exists.
+// string literal somewhere in the module's non-test Go code or templates
+// (.tmpl), and every literal given to T exists.
 func TestEveryKeyUsed(t *testing.T) {
 	lits := map[string]bool{}
 	root := filepath.Join("..", "..")
@@ -98,6 +117,17 @@ func TestEveryKeyUsed(t *testing.T) {
 		}
 		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != root {
 			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".tmpl") {
+			// Templates ask for keys as {{T "report.summary"}}.
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range regexp.MustCompile(`"([a-z0-9_.]+)"`).FindAllStringSubmatch(string(b), -1) {
+				lits[m[1]] = true
+			}
+			return nil
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || filepath.Dir(path) == "." {
 			return nil
@@ -122,7 +152,10 @@ func TestEveryKeyUsed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range slices.Sorted(maps.Keys(en)) {
+	for _, k := range slices.Sorted(maps.Keys(catalogue[English])) {
+		if strings.HasPrefix(string(k), webPrefix) {
+			continue // TestEveryWebKeyUsed
+		}
 		if fam, _ := family(k); fam == "" && !lits[string(k)] {
 			t.Errorf("key %q is never used", k)
 		}
@@ -246,5 +279,73 @@ func TestParse(t *testing.T) {
 	}
 	if ReplyKeyword(French) != "REÇU" || !IsReplyKeyword("reçu") || !IsReplyKeyword("Ciente") || IsReplyKeyword("no") {
 		t.Error("reply keywords")
+	}
+}
+
+// TestEveryWebKeyUsed: each dashboard text is asked for by the dashboard's
+// files (api/web): as a literal id, through data-s in the page, or by a
+// prefix the code completes from the API's values (t("status." + s)).
+func TestEveryWebKeyUsed(t *testing.T) {
+	dir := filepath.Join("..", "..", "api", "web")
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil || len(files) < 5 {
+		t.Fatalf("dashboard files in %s: %v %v", dir, files, err)
+	}
+	var src strings.Builder
+	for _, f := range files {
+		if strings.HasSuffix(f, ".js") || strings.HasSuffix(f, ".html") {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src.Write(b)
+		}
+	}
+	all := src.String()
+	// Ids built in code: t("rule." + r + ".name"), t(`step.${r}`),
+	// "silence.scope" + m: a literal followed by + is a prefix.
+	var prefixes []string
+	for _, m := range regexp.MustCompile(`"([a-z0-9_.]+)"\s*\+|`+"`"+`([a-z0-9_.]+[._])\$\{`).FindAllStringSubmatch(all, -1) {
+		prefixes = append(prefixes, m[1]+m[2])
+	}
+	if len(prefixes) < 5 {
+		t.Fatalf("found only %d id prefixes built in code (%v); is the pattern still right?", len(prefixes), prefixes)
+	}
+	for k := range catalogue[English] {
+		id, ok := strings.CutPrefix(string(k), webPrefix)
+		if !ok {
+			continue
+		}
+		used := strings.Contains(all, `"`+id+`"`)
+		for _, p := range prefixes {
+			used = used || strings.HasPrefix(id, p)
+		}
+		if !used {
+			t.Errorf("dashboard text %q is never asked for in api/web", id)
+		}
+	}
+	for _, l := range Langs {
+		w := Web(l)
+		if w["nav.fleet"] == "" || w["component.inlet_filter"] == "" {
+			t.Errorf("%s: Web lacks nav.fleet or component names", l)
+		}
+	}
+	if Web(French)["nav.alerts"] != "Alertes" || Web(Portuguese)["status.down"] != "Parado" {
+		t.Error("Web(fr/pt) is not in French/Portuguese")
+	}
+}
+
+func TestMatchOr(t *testing.T) {
+	for _, c := range []struct {
+		def  Lang
+		pref string
+		want Lang
+	}{
+		{French, "", French}, {French, "de, es;q=0.8", French}, {French, "sw", English}, {French, "en-US,en;q=0.9", English},
+		{English, "pt-MZ,pt;q=0.9", Portuguese}, {"", "de", English}, {Portuguese, "fr-SN", French},
+	} {
+		if got := MatchOr(c.def, c.pref); got != c.want {
+			t.Errorf("MatchOr(%q, %q) = %q, want %q", c.def, c.pref, got, c.want)
+		}
 	}
 }

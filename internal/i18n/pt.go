@@ -24,7 +24,7 @@ var pt = map[Key]entry{
 	"status.maintenance": s("em manutenção"),
 	"status.no_data":     s("sem dados"),
 
-	"kind.psa":                 s("usina PSA"),
+	"kind.psa":                 s("central PSA"),
 	"kind.concentrator":        s("concentrador"),
 	"kind.lox_tank":            s("tanque de oxigénio líquido"),
 	"kind.cylinder_bank":       s("central de cilindros"),
