@@ -232,10 +232,10 @@ func (e *Engine) flapping(st *ruleState, now int64) bool {
 }
 
 // severity is the rule's severity now; power_loss is critical while the
-// device is not running; device_fault takes the severity of its alarm codes.
+// device is not running (an unknown state is not taken as stopped); device_fault takes the severity of its alarm codes.
 func (e *Engine) severity(d *device, s slot) plant.Severity {
 	switch {
-	case s == slotPowerLoss && !d.running():
+	case s == slotPowerLoss && !d.running() && d.state != plant.StateUnknown:
 		return plant.SeverityCritical
 	case s == slotDeviceFault && d.faultSev != "":
 		return d.faultSev

@@ -1,0 +1,212 @@
+package sparkplug
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/oxywatch/oxywatch/ingest/sparkplug/sproto"
+)
+
+// metrics is what one device (or an edge node itself) declared and last
+// reported. Sparkplug reports by exception: a DATA message carries what
+// changed, so each reading is the last known value of every metric with
+// the message's values over them (an alarm flag stays raised until a DATA
+// clears it).
+type metrics struct {
+	born     bool
+	readings bool              // it has sent telemetry metrics
+	aliases  map[uint64]string // alias → metric name, from the BIRTH
+	byName   map[string]int    // index in vals
+	vals     []held
+}
+
+type held struct {
+	name string
+	json []byte // the value as JSON: a number, true/false or a string
+}
+
+func newMetrics() *metrics {
+	return &metrics{aliases: map[uint64]string{}, byName: map[string]int{}}
+}
+
+// skipped are metric names that are session plumbing, not telemetry.
+func skipped(name string) bool {
+	return name == "bdSeq" || name == "ts" || strings.HasPrefix(name, "Node Control/") || strings.HasPrefix(name, "Device Control/")
+}
+
+// values reads a message's metrics into readings, one per timestamp in
+// order of appearance, and reports whether it held any telemetry metric.
+// Historical metrics (is_historical) make readings of their own and leave
+// the last known values alone.
+func (s *session) values(m *metrics, list []*sproto.Payload_Metric) bool {
+	var groups []group
+	any := false
+	for _, mt := range list {
+		name, ok := s.name(m, mt)
+		if !ok || skipped(name) {
+			continue
+		}
+		v, ok := s.value(mt, name)
+		if !ok {
+			continue
+		}
+		any = true
+		ts := s.ts(mt)
+		g := find(&groups, ts, mt.GetIsHistorical())
+		g.metrics = append(g.metrics, held{name, v})
+	}
+	if !any {
+		return false
+	}
+	m.readings = true
+	var out []byte
+	n := 0
+	for i := range groups {
+		g := &groups[i]
+		if !g.historical {
+			m.set(g.metrics)
+			g.metrics = m.vals
+		}
+		if len(g.metrics) == 0 {
+			continue
+		}
+		if n == 0 {
+			out = append(out, '[')
+		} else {
+			out = append(out, ',')
+		}
+		out = g.appendJSON(out)
+		n++
+	}
+	if n > 0 {
+		out = append(out, ']')
+		if n == 1 {
+			out = out[1 : len(out)-1] // one reading: an object, taken as live
+		}
+		s.res.Data = append(s.res.Data, Data{Device: s.dev, JSON: out})
+	}
+	return true
+}
+
+// name resolves a metric's name, by its alias when it has none. A metric
+// whose alias no BIRTH declared is a problem.
+func (s *session) name(m *metrics, mt *sproto.Payload_Metric) (string, bool) {
+	if mt.Name != nil {
+		return mt.GetName(), true
+	}
+	if mt.Alias == nil {
+		s.res.problem(s.dev, ReasonUnknownAlias, fmt.Sprintf("%s metric has neither name nor alias", s.t.Type))
+		return "", false
+	}
+	if name, ok := m.aliases[mt.GetAlias()]; ok {
+		return name, true
+	}
+	s.res.problem(s.dev, ReasonUnknownAlias, fmt.Sprintf("%s metric alias %d was declared by no BIRTH of this session; a rebirth is requested", s.t.Type, mt.GetAlias()))
+	s.rebirth("unknown alias")
+	return "", false
+}
+
+// ts is a metric's time in Unix milliseconds: its own, else the payload's,
+// else the receive time.
+func (s *session) ts(mt *sproto.Payload_Metric) uint64 {
+	switch {
+	case mt.Timestamp != nil:
+		return mt.GetTimestamp()
+	case s.p.Timestamp != nil:
+		return s.p.GetTimestamp()
+	}
+	return uint64(s.now.UnixMilli())
+}
+
+// value is a scalar metric's value as JSON. Null, data sets, templates,
+// bytes and arrays carry no reading value and are left out.
+func (s *session) value(mt *sproto.Payload_Metric, name string) ([]byte, bool) {
+	if mt.GetIsNull() {
+		return nil, false
+	}
+	typ := sproto.DataType(mt.GetDatatype())
+	switch v := mt.GetValue().(type) {
+	case *sproto.Payload_Metric_IntValue:
+		switch typ {
+		case sproto.DataType_Int8:
+			return strconv.AppendInt(nil, int64(int8(v.IntValue)), 10), true
+		case sproto.DataType_Int16:
+			return strconv.AppendInt(nil, int64(int16(v.IntValue)), 10), true
+		case sproto.DataType_Int32:
+			return strconv.AppendInt(nil, int64(int32(v.IntValue)), 10), true
+		}
+		return strconv.AppendUint(nil, uint64(v.IntValue), 10), true
+	case *sproto.Payload_Metric_LongValue:
+		if typ == sproto.DataType_Int64 {
+			return strconv.AppendInt(nil, int64(v.LongValue), 10), true
+		}
+		return strconv.AppendUint(nil, v.LongValue, 10), true
+	case *sproto.Payload_Metric_FloatValue:
+		return s.float(float64(v.FloatValue), 32, name)
+	case *sproto.Payload_Metric_DoubleValue:
+		return s.float(v.DoubleValue, 64, name)
+	case *sproto.Payload_Metric_BooleanValue:
+		return strconv.AppendBool(nil, v.BooleanValue), true
+	case *sproto.Payload_Metric_StringValue:
+		b, _ := jsontext.AppendQuote(nil, v.StringValue) // invalid UTF-8 becomes U+FFFD
+		return b, true
+	}
+	return nil, false
+}
+
+func (s *session) float(f float64, bits int, name string) ([]byte, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		s.res.problem(s.dev, ReasonNonFinite, fmt.Sprintf("metric %q is %v, not a finite number", clip(name), f))
+		return nil, false
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, bits), true
+}
+
+// set takes new values over the last known ones.
+func (m *metrics) set(vs []held) {
+	for _, v := range vs {
+		if i, ok := m.byName[v.name]; ok {
+			m.vals[i].json = v.json
+			continue
+		}
+		if len(m.vals) >= maxMetrics {
+			continue
+		}
+		m.byName[v.name] = len(m.vals)
+		m.vals = append(m.vals, v)
+	}
+}
+
+// group is the metrics of one timestamp.
+type group struct {
+	ts         uint64
+	historical bool
+	metrics    []held
+}
+
+func find(gs *[]group, ts uint64, historical bool) *group {
+	for i := range *gs {
+		if g := &(*gs)[i]; g.ts == ts && g.historical == historical {
+			return g
+		}
+	}
+	*gs = append(*gs, group{ts: ts, historical: historical})
+	return &(*gs)[len(*gs)-1]
+}
+
+// appendJSON writes the group as one reading: {"ts":MS,"NAME":VALUE,...}.
+func (g *group) appendJSON(b []byte) []byte {
+	b = append(b, `{"ts":`...)
+	b = strconv.AppendUint(b, g.ts, 10)
+	for _, v := range g.metrics {
+		b = append(b, ',')
+		b, _ = jsontext.AppendQuote(b, v.name) // invalid UTF-8 (proto2 does not check it) becomes U+FFFD
+		b = append(b, ':')
+		b = append(b, v.json...)
+	}
+	return append(b, '}')
+}
