@@ -26,6 +26,9 @@ var sparkplugTypes = []string{
 // Messages of one edge node must come in order (see Subscriber and Broker).
 func (in *Ingester) handleSparkplug(ctx context.Context, topic string, payload []byte, received time.Time) error {
 	res := in.opts.Sparkplug.Handle(topic, payload, received)
+	if res.Err != nil {
+		return res.Err // a BIRTH not kept: not acknowledged, it comes again
+	}
 	in.countSparkplug(res)
 	for _, p := range res.Problems {
 		in.reject(p.Device, Rejection{Index: -1, Reason: Reason(p.Reason), Detail: p.Detail})

@@ -2,6 +2,7 @@ package sparkplug
 
 import (
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -71,6 +72,9 @@ type Result struct {
 	// RebirthWhy says why a rebirth was needed (sent or not); empty when
 	// none was.
 	RebirthWhy string
+	// Err is set when a BIRTH could not be kept on disk: the message must
+	// not be acknowledged, so that it comes again.
+	Err error
 }
 
 // Decoder holds the session of every edge node. Its methods are safe for
@@ -79,12 +83,30 @@ type Decoder struct {
 	mu       sync.Mutex
 	nodes    map[string]*node // by GROUP/EDGE
 	mappings *mapping.Set
+	dir      string
 }
 
-// New returns a decoder. Mappings name registry devices; nil uses the
-// Sparkplug device (or edge node) id.
-func New(mappings *mapping.Set) *Decoder {
-	return &Decoder{nodes: map[string]*node{}, mappings: mappings}
+// Options configure a Decoder.
+type Options struct {
+	// Mappings name registry devices; nil uses the Sparkplug device (or
+	// edge node) id.
+	Mappings *mapping.Set
+	// Dir keeps the edge nodes' BIRTH messages across restarts (see
+	// store.go); empty keeps sessions in memory only.
+	Dir string
+}
+
+// New returns a decoder with the sessions kept in opts.Dir. An error
+// reading them is returned with the decoder, which works without them.
+func New(opts Options) (*Decoder, error) {
+	d := &Decoder{nodes: map[string]*node{}, mappings: opts.Mappings, dir: opts.Dir}
+	if d.dir == "" {
+		return d, nil
+	}
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return d, fmt.Errorf("sparkplug session directory: %w", err)
+	}
+	return d, d.restore()
 }
 
 // node is one edge node's session.
@@ -112,6 +134,12 @@ func (d *Decoder) node(t Topic) *node {
 
 // Handle reads one message received at now.
 func (d *Decoder) Handle(topic string, payload []byte, now time.Time) Result {
+	return d.handle(topic, payload, now, false)
+}
+
+// handle reads a message, or replays a kept BIRTH (replay: nothing is
+// written and no rebirth is asked for).
+func (d *Decoder) handle(topic string, payload []byte, now time.Time, replay bool) Result {
 	t, err := ParseTopic(topic)
 	if err != nil {
 		return Result{Type: "other", Problems: []Problem{{Reason: ReasonBadTopic, Detail: err.Error()}}}
@@ -138,9 +166,29 @@ func (d *Decoder) Handle(topic string, payload []byte, now time.Time) Result {
 	n := d.node(t)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	s := session{d: d, n: n, t: t, dev: dev, p: &p, now: now, res: &res}
+	if !replay {
+		if res.Err = d.keep(t, topic, payload, &p, n); res.Err != nil {
+			return res
+		}
+	}
+	s := session{d: d, n: n, t: t, dev: dev, p: &p, now: now, res: &res, replay: replay}
 	s.handle()
 	return res
+}
+
+// keep writes a BIRTH to the session directory, or removes the node's file
+// on an NDEATH that ends the current session.
+func (d *Decoder) keep(t Topic, topic string, payload []byte, p *sproto.Payload, n *node) error {
+	switch t.Type {
+	case NBIRTH, DBIRTH:
+		return d.saveBirth(t, topic, payload)
+	case NDEATH:
+		if seq, has := bdSeq(p); n.born && has && n.hasBdSeq && seq != n.bdSeq {
+			return nil // stale
+		}
+		return d.forget(t)
+	}
+	return nil
 }
 
 func (r *Result) problem(dev plant.DeviceID, reason, detail string) {
@@ -156,6 +204,8 @@ type session struct {
 	p   *sproto.Payload
 	now time.Time
 	res *Result
+
+	replay bool
 }
 
 func (s *session) handle() {
@@ -270,6 +320,9 @@ func (s *session) data(m *metrics, born bool) {
 // per RebirthEvery.
 func (s *session) rebirth(why string) {
 	s.res.RebirthWhy = why
+	if s.replay {
+		return
+	}
 	if !s.n.lastRebirth.IsZero() && s.now.Sub(s.n.lastRebirth) < RebirthEvery {
 		return
 	}
