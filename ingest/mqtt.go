@@ -28,8 +28,8 @@ type MQTTOptions struct {
 	// Sparkplug adds one more connection (CLIENT_ID-spb) subscribed to
 	// spBv1.0/#, unshared, whose messages are handled in order per edge
 	// node (see sparkplugLanes).
-	Sparkplug bool
-	Logger    *slog.Logger
+	Sparkplug  bool
+	Logger     *slog.Logger
 	Registerer prometheus.Registerer
 }
 
@@ -49,7 +49,7 @@ type Subscriber struct {
 	refused   prometheus.Counter
 
 	work     chan job
-	lanes    []chan job // Sparkplug: one edge node's messages always go to the same lane
+	lanes    []chan job   // Sparkplug: one edge node's messages always go to the same lane
 	closing  sync.RWMutex // held for writing once, when Stop closes work
 	closed   bool
 	workers  sync.WaitGroup
@@ -81,7 +81,7 @@ const queued = 1 << 16
 // conn is one subscriber connection.
 type conn struct {
 	s         *Subscriber
-	n         int // 0 also carries the status topic
+	n         int  // 0 also carries the status topic
 	ordered   bool // the Sparkplug connection
 	id        string
 	client    mqtt.Client

@@ -195,7 +195,7 @@ func TestBrokerSparkplugACLAndRebirth(t *testing.T) {
 		t.Fatal(tok.Error())
 	}
 	sub := c.Subscribe("spBv1.0/plants/NCMD/gw2", 0, nil)
-	if sub.WaitTimeout(5*time.Second); sub.Error() == nil && c.IsConnectionOpen() {
+	if sub.WaitTimeout(5 * time.Second); sub.Error() == nil && c.IsConnectionOpen() {
 		if r := sub.(*mqtt.SubscribeToken).Result()["spBv1.0/plants/NCMD/gw2"]; r < 0x80 {
 			t.Errorf("gw1 may read gw2's commands (suback %#x)", r)
 		}
