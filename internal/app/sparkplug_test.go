@@ -70,6 +70,19 @@ func spb(t testing.TB, ts time.Time, ms ...*sproto.Payload_Metric) []byte {
 	return b
 }
 
+// spbMust is spb for code without a testing.T; ts nil is now.
+func spbMust(ts *time.Time, ms ...*sproto.Payload_Metric) []byte {
+	at := time.Now()
+	if ts != nil {
+		at = *ts
+	}
+	b, err := proto.Marshal(&sproto.Payload{Timestamp: proto.Uint64(uint64(at.UnixMilli())), Seq: proto.Uint64(0), Metrics: ms})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 func dbl(name string, alias uint64, v float64) *sproto.Payload_Metric {
 	m := &sproto.Payload_Metric{Alias: proto.Uint64(alias), Datatype: proto.Uint32(uint32(sproto.DataType_Double)), Value: &sproto.Payload_Metric_DoubleValue{DoubleValue: v}}
 	if name != "" {
