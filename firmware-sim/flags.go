@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oxywatch/oxywatch/firmware-sim/mqttpub"
 	"github.com/oxywatch/oxywatch/firmware-sim/scenario"
 )
 
@@ -37,6 +38,8 @@ type options struct {
 	truth                 string
 	logLevel              slog.Level
 	progress              time.Duration
+	protocol              mqttpub.Protocol
+	group                 string
 }
 
 const usageHead = `firmware-sim simulates OxyWatch devices (PSA plants, oxygen concentrators,
@@ -56,6 +59,7 @@ Examples:
   firmware-sim --fleet inventory.csv --device-password 'secret-{id}'
   firmware-sim --write-fleet fleet.csv           # the generated fleet, for the API import
   firmware-sim --dry-run --duration 5s           # print payloads instead of publishing
+  firmware-sim --protocol sparkplug              # each device a Sparkplug B edge node
 
 Flags:
 `
@@ -118,6 +122,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.truth, "truth", "", "append every injected fault as a JSON line to `FILE` (ground truth)")
 	fs.DurationVar(&o.progress, "progress", 0, "progress line period (0: 1s on a terminal or in load mode, else 10s)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	protocol := fs.String("protocol", "json", "wire format: json (CONTRACT §3), vendor-json (Spanish keys, Nm³/h; model "+mqttpub.VendorModel+"), or sparkplug (Sparkplug B edge nodes)")
+	fs.StringVar(&o.group, "sparkplug-group", "oxywatch", "Sparkplug B group id with --protocol sparkplug")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
 		fs.PrintDefaults()
@@ -135,6 +141,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if err := o.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	var err error
+	if o.protocol, err = mqttpub.ParseProtocol(*protocol); err != nil {
+		return nil, fmt.Errorf("--protocol: %w", err)
 	}
 	return o, o.check()
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/oxywatch/oxywatch/ingest/sparkplug"
@@ -42,6 +43,9 @@ func (in *Ingester) handleSparkplug(ctx context.Context, topic string, payload [
 			continue
 		}
 		d := DecodeMapped(device.ID, data.JSON, received, in.opts.Mappings.ForSparkplug(device.Model))
+		if data.Birth {
+			d.Rejected = slices.DeleteFunc(d.Rejected, func(r Rejection) bool { return r.Reason == ReasonNoValues })
+		}
 		if err := in.keep(ctx, device, &d, received); err != nil {
 			return err
 		}

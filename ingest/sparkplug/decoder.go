@@ -50,6 +50,10 @@ type Problem struct {
 type Data struct {
 	Device plant.DeviceID
 	JSON   []byte
+	// Birth: the values came with a BIRTH, which declares metrics and may
+	// hold none of a reading's core values (then there is nothing to store,
+	// and nothing wrong).
+	Birth bool
 }
 
 // Command is a message to publish to an edge node (QoS 0, not retained, as

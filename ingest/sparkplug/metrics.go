@@ -87,7 +87,7 @@ func (s *session) values(m *metrics, list []*sproto.Payload_Metric) bool {
 		if n == 1 {
 			out = out[1 : len(out)-1] // one reading: an object, taken as live
 		}
-		s.res.Data = append(s.res.Data, Data{Device: s.dev, JSON: out})
+		s.res.Data = append(s.res.Data, Data{Device: s.dev, JSON: out, Birth: s.t.Type == NBIRTH || s.t.Type == DBIRTH})
 	}
 	return true
 }
