@@ -76,7 +76,7 @@ func (c *commands) publish(topic string, _ []byte) error {
 	return nil
 }
 
-func newSparkplugHarness(t *testing.T, set *mapping.Set) (*harness, *commands) {
+func newSparkplugHarness(t testing.TB, set *mapping.Set) (*harness, *commands) {
 	h := newHarness(false)
 	h.dir.known["zomba-psa-1"] = plant.Device{ID: "zomba-psa-1", Kind: plant.KindPSA, Model: "PSA-200 (Sparkplug)", Facility: "Zomba"}
 	sp, err := sparkplug.New(sparkplug.Options{Mappings: set, Dir: t.TempDir()})
