@@ -39,7 +39,6 @@ score: ## alerts against the simulator's ground truth: recall, precision, latenc
 
 bench: deps ## benchmarks with figures: ingest vs bare subscriber, Sparkplug vs JSON, buffer, alerting, reports, API
 	go test -run '^$$' -bench . -benchtime 1x ./internal/app/
-	go test -run '^$$' -bench SparkplugVsJSON -benchmem ./ingest/
 	go test -run '^$$' -bench . -benchmem ./ingest/... ./alerting/... ./report/... ./api/...
 	go test -run '^$$' -bench LoadMode -benchtime 1x ./firmware-sim/
 
