@@ -81,8 +81,8 @@ func (e *Engine) evaluate(d *device, r *plant.Reading, now int64) {
 // resolves (it applies only while running).
 func (e *Engine) threshold(d *device, s slot, p *float64, running, below bool, now int64) {
 	c := &d.rs.r[s]
-	if !c.on {
-		return
+	if !c.on || d.state == plant.StateUnknown {
+		return // an unknown state: hold, neither fire nor clear
 	}
 	if !running {
 		e.step(d, s, false, true, math.NaN(), now)
