@@ -218,12 +218,38 @@ func (in *Ingester) handleStatus(dev plant.DeviceID, payload []byte, received ti
 }
 
 func (in *Ingester) handleTelemetry(ctx context.Context, dev plant.DeviceID, payload []byte, received time.Time) error {
+	_, err := in.ingest(ctx, dev, payload, received)
+	return err
+}
+
+// Ingest takes one telemetry payload of device dev from elsewhere than MQTT
+// (HTTP): exactly what a message on PREFIX/DEV/telemetry gets (the model's
+// mapping, validation, counters, last_error), and the readings are durable
+// in the buffer when it returns. It returns what was decoded: the readings
+// kept and the rejections with their reasons (an unknown or malformed
+// device id is one rejection, Index -1). The error is non-nil only when
+// the readings could not be made durable: then nothing may be acknowledged.
+func (in *Ingester) Ingest(ctx context.Context, dev plant.DeviceID, payload []byte) (Decoded, error) {
+	received := in.opts.Now()
+	if !plant.ValidDeviceID(string(dev)) {
+		rej := Rejection{Index: -1, Reason: ReasonBadDeviceID, Detail: fmt.Sprintf("device id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", clip([]byte(dev)))}
+		in.reject("", rej)
+		return Decoded{Rejected: []Rejection{rej}}, nil
+	}
+	return in.ingest(ctx, dev, payload, received)
+}
+
+func (in *Ingester) ingest(ctx context.Context, dev plant.DeviceID, payload []byte, received time.Time) (Decoded, error) {
 	device, ok := in.device(dev, received)
 	if !ok {
-		return nil
+		return Decoded{Rejected: []Rejection{unknownDevice(dev)}}, nil
 	}
 	d := DecodeMapped(dev, payload, received, in.opts.Mappings.For(device.Model))
-	return in.keep(ctx, device, &d, received)
+	return d, in.keep(ctx, device, &d, received)
+}
+
+func unknownDevice(dev plant.DeviceID) Rejection {
+	return Rejection{Index: -1, Reason: ReasonUnknownDevice, Detail: fmt.Sprintf("device %s is not in the registry (ingest.unknown_devices is reject): add it through the API or CSV import", dev)}
 }
 
 // device looks a device up in the registry, lists it when it is unknown,
@@ -232,7 +258,7 @@ func (in *Ingester) device(dev plant.DeviceID, received time.Time) (plant.Device
 	device, known := in.opts.Directory.Device(dev)
 	if !known {
 		if in.opts.RejectUnknown {
-			in.reject(dev, Rejection{Index: -1, Reason: ReasonUnknownDevice, Detail: fmt.Sprintf("device %s is not in the registry (ingest.unknown_devices is reject): add it through the API or CSV import", dev)})
+			in.reject(dev, unknownDevice(dev))
 			return device, false
 		}
 		in.opts.Directory.AddUnknown(dev, received)
@@ -262,6 +288,7 @@ func (in *Ingester) keep(ctx context.Context, device plant.Device, d *Decoded, r
 		return err
 	}
 	in.m.append.Observe(in.opts.Now().Sub(received).Seconds())
+	d.Readings = stored // without those sent to the dead letters
 	in.deliver(stored, received)
 	return nil
 }

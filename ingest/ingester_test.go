@@ -379,3 +379,26 @@ func TestUnencodableReadingGoesToDeadLetters(t *testing.T) {
 		})
 	}
 }
+
+// Ingest is the path of HTTP ingest: the same decoding, and the readings
+// durable when it returns, with what was kept and rejected told back.
+func TestIngestForHTTP(t *testing.T) {
+	h := newHarness(true)
+	ctx := context.Background()
+	d, err := h.in.Ingest(ctx, "psa-001", []byte(`[{"ts":"2026-11-22T10:00:00Z","purity_pct":93},{"ts":"2026-11-22T10:01:00Z","purity_pct":140}]`))
+	if err != nil || len(d.Readings) != 1 || len(d.Rejected) != 1 || d.Rejected[0].Reason != ReasonOutOfRange || h.buf.lines != 1 {
+		t.Fatalf("got %d readings, rejections %v, %d lines buffered, err %v; want 1, out_of_range, 1, nil", len(d.Readings), d.Rejected, h.buf.lines, err)
+	}
+	for _, c := range []struct {
+		dev    plant.DeviceID
+		reason Reason
+	}{{"bad$id", ReasonBadDeviceID}, {"stranger-1", ReasonUnknownDevice}} {
+		if d, err := h.in.Ingest(ctx, c.dev, []byte(`{"purity_pct":93}`)); err != nil || len(d.Rejected) != 1 || d.Rejected[0].Reason != c.reason {
+			t.Errorf("%s: got %v, %v; want one %s", c.dev, d.Rejected, err, c.reason)
+		}
+	}
+	h.buf.fail = errors.New("disk full")
+	if _, err := h.in.Ingest(ctx, "psa-001", []byte(`{"purity_pct":93}`)); err == nil {
+		t.Error("a reading that could not be made durable was reported as taken")
+	}
+}
