@@ -246,8 +246,8 @@ func (l *link) clientOptions() *mqtt.ClientOptions {
 	o := mqtt.NewClientOptions().AddBroker(l.opts.Broker).SetClientID(l.id).
 		SetUsername(l.user).SetPassword(l.pass).
 		SetCleanSession(true).SetAutoReconnect(false).SetConnectRetry(false).
-		SetOrderMatters(false).SetKeepAlive(30*time.Second).
-		SetConnectTimeout(10*time.Second).SetWriteTimeout(10*time.Second).
+		SetOrderMatters(false).SetKeepAlive(30 * time.Second).
+		SetConnectTimeout(10 * time.Second).SetWriteTimeout(10 * time.Second).
 		SetConnectionLostHandler(l.lost)
 	if l.opts.Protocol == Sparkplug {
 		l.mu.Lock()
