@@ -330,13 +330,13 @@ func (l *link) Close() {
 		c := l.client
 		l.mu.Unlock()
 		if c != nil && l.state.Load() == up {
-			topic, payload := l.status, []byte("offline")
+			topic, payload := l.status, []byte("offline") // retained; an NDEATH is not
 			if l.opts.Protocol == Sparkplug {
 				l.mu.Lock()
 				topic, payload = l.spTopic("NDEATH"), bdSeqPayload(l.bdSeq)
 				l.mu.Unlock()
 			}
-			if err := wait(c.Publish(topic, 1, true && l.opts.Protocol != Sparkplug, payload), 2*time.Second); err != nil {
+			if err := wait(c.Publish(topic, 1, l.opts.Protocol != Sparkplug, payload), 2*time.Second); err != nil {
 				l.log.Warn("publish offline", "err", err)
 			}
 			c.Disconnect(250)

@@ -122,6 +122,12 @@ type node struct {
 	own         *metrics // the node's own metrics
 	devices     map[string]*metrics
 	lastRebirth time.Time
+
+	// The BIRTHs of the session as received, to rewrite the session file
+	// when DBIRTHs of devices coming and going have made it long.
+	nbirth    []byte
+	dbirths   map[string][]byte
+	fileBytes int64
 }
 
 func (d *Decoder) node(t Topic) *node {
@@ -185,7 +191,7 @@ func (d *Decoder) handle(topic string, payload []byte, now time.Time, replay boo
 func (d *Decoder) keep(t Topic, topic string, payload []byte, p *sproto.Payload, n *node) error {
 	switch t.Type {
 	case NBIRTH, DBIRTH:
-		return d.saveBirth(t, topic, payload)
+		return d.saveBirth(t, topic, payload, n)
 	case NDEATH:
 		if seq, has := bdSeq(p); n.born && has && n.hasBdSeq && seq != n.bdSeq {
 			return nil // stale
@@ -293,6 +299,7 @@ func (s *session) ndeath() {
 
 func (s *session) ddeath() {
 	delete(s.n.devices, s.t.Device)
+	delete(s.n.dbirths, s.t.Device)
 	s.res.Offline = append(s.res.Offline, s.dev)
 }
 

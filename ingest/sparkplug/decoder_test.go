@@ -278,3 +278,33 @@ func FuzzHandle(f *testing.F) {
 		}
 	})
 }
+
+// A device that keeps dying and being born again does not grow its node's
+// session file without end: past the limit it is rewritten with the
+// current BIRTHs, which still restore every alias.
+func TestSessionFileIsCompacted(t *testing.T) {
+	defer func(old int64) { maxSessionFile = old }(maxSessionFile)
+	maxSessionFile = 2048
+	dir := t.TempDir()
+	d, _ := New(Options{Dir: dir})
+	d.Handle("spBv1.0/plants/NBIRTH/gw1", nbirth(t, 1), t0)
+	d.Handle("spBv1.0/plants/DBIRTH/gw1/psa-2", dbirth(t), t0)
+	for range 100 {
+		d.Handle("spBv1.0/plants/DDEATH/gw1/psa-1", payload(t, t0), t0)
+		d.Handle("spBv1.0/plants/DBIRTH/gw1/psa-1", dbirth(t), t0)
+	}
+	st, err := os.Stat(sessionFile(dir, Topic{Group: "plants", Edge: "gw1"}))
+	if err != nil || st.Size() > maxSessionFile+int64(len(dbirth(t)))+64 {
+		t.Fatalf("session file %v (%v), want at most about %d bytes", st.Size(), err, maxSessionFile)
+	}
+	d2, err := New(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dev := range []string{"psa-1", "psa-2"} {
+		r := d2.Handle("spBv1.0/plants/DDATA/gw1/"+dev, payload(t, t0, metric("", 1, sproto.DataType_Float, float32(92))), t0)
+		if len(r.Problems) > 0 || r.Rebirth != nil || len(r.Data) != 1 {
+			t.Errorf("%s after restart: %+v", dev, r)
+		}
+	}
+}
