@@ -85,7 +85,7 @@ type Result struct {
 // concurrent use; messages of one edge node must come in order.
 type Decoder struct {
 	mu       sync.Mutex
-	nodes    map[string]*node // by GROUP/EDGE
+	nodes    map[nodeKey]*node
 	mappings *mapping.Set
 	dir      string
 }
@@ -103,7 +103,7 @@ type Options struct {
 // New returns a decoder with the sessions kept in opts.Dir. An error
 // reading them is returned with the decoder, which works without them.
 func New(opts Options) (*Decoder, error) {
-	d := &Decoder{nodes: map[string]*node{}, mappings: opts.Mappings, dir: opts.Dir}
+	d := &Decoder{nodes: map[nodeKey]*node{}, mappings: opts.Mappings, dir: opts.Dir}
 	if d.dir == "" {
 		return d, nil
 	}
@@ -130,8 +130,10 @@ type node struct {
 	fileBytes int64
 }
 
+type nodeKey struct{ group, edge string }
+
 func (d *Decoder) node(t Topic) *node {
-	k := t.Group + "/" + t.Edge
+	k := nodeKey{t.Group, t.Edge}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n, ok := d.nodes[k]

@@ -45,25 +45,28 @@ func skipped(name string) bool {
 func (s *session) values(m *metrics, list []*sproto.Payload_Metric) bool {
 	var groups []group
 	any := false
+	// Every value is written into one buffer; held values copy theirs.
+	scratch := make([]byte, 0, 24*len(list))
 	for _, mt := range list {
 		name, ok := s.name(m, mt)
 		if !ok || skipped(name) {
 			continue
 		}
-		v, ok := s.value(mt, name)
+		start := len(scratch)
+		scratch, ok = s.value(scratch, mt, name)
 		if !ok {
 			continue
 		}
 		any = true
 		ts := s.ts(mt)
 		g := find(&groups, ts, mt.GetIsHistorical())
-		g.metrics = append(g.metrics, held{name, v})
+		g.metrics = append(g.metrics, held{name, scratch[start:len(scratch):len(scratch)]})
 	}
 	if !any {
 		return false
 	}
 	m.readings = true
-	var out []byte
+	out := make([]byte, 0, 32*len(m.vals)+len(scratch)+16*len(groups))
 	n := 0
 	for i := range groups {
 		g := &groups[i]
@@ -122,62 +125,62 @@ func (s *session) ts(mt *sproto.Payload_Metric) uint64 {
 	return uint64(s.now.UnixMilli())
 }
 
-// value is a scalar metric's value as JSON. Null, data sets, templates,
-// bytes and arrays carry no reading value and are left out.
-func (s *session) value(mt *sproto.Payload_Metric, name string) ([]byte, bool) {
+// value appends a scalar metric's value as JSON to b. Null, data sets,
+// templates, bytes and arrays carry no reading value and are left out.
+func (s *session) value(b []byte, mt *sproto.Payload_Metric, name string) ([]byte, bool) {
 	if mt.GetIsNull() {
-		return nil, false
+		return b, false
 	}
 	typ := sproto.DataType(mt.GetDatatype())
 	switch v := mt.GetValue().(type) {
 	case *sproto.Payload_Metric_IntValue:
 		switch typ {
 		case sproto.DataType_Int8:
-			return strconv.AppendInt(nil, int64(int8(v.IntValue)), 10), true
+			return strconv.AppendInt(b, int64(int8(v.IntValue)), 10), true
 		case sproto.DataType_Int16:
-			return strconv.AppendInt(nil, int64(int16(v.IntValue)), 10), true
+			return strconv.AppendInt(b, int64(int16(v.IntValue)), 10), true
 		case sproto.DataType_Int32:
-			return strconv.AppendInt(nil, int64(int32(v.IntValue)), 10), true
+			return strconv.AppendInt(b, int64(int32(v.IntValue)), 10), true
 		}
-		return strconv.AppendUint(nil, uint64(v.IntValue), 10), true
+		return strconv.AppendUint(b, uint64(v.IntValue), 10), true
 	case *sproto.Payload_Metric_LongValue:
 		if typ == sproto.DataType_Int64 {
-			return strconv.AppendInt(nil, int64(v.LongValue), 10), true
+			return strconv.AppendInt(b, int64(v.LongValue), 10), true
 		}
-		return strconv.AppendUint(nil, v.LongValue, 10), true
+		return strconv.AppendUint(b, v.LongValue, 10), true
 	case *sproto.Payload_Metric_FloatValue:
-		return s.float(float64(v.FloatValue), 32, name)
+		return s.float(b, float64(v.FloatValue), 32, name)
 	case *sproto.Payload_Metric_DoubleValue:
-		return s.float(v.DoubleValue, 64, name)
+		return s.float(b, v.DoubleValue, 64, name)
 	case *sproto.Payload_Metric_BooleanValue:
-		return strconv.AppendBool(nil, v.BooleanValue), true
+		return strconv.AppendBool(b, v.BooleanValue), true
 	case *sproto.Payload_Metric_StringValue:
-		b, _ := jsontext.AppendQuote(nil, v.StringValue) // invalid UTF-8 becomes U+FFFD
+		b, _ = jsontext.AppendQuote(b, v.StringValue) // invalid UTF-8 becomes U+FFFD
 		return b, true
 	}
-	return nil, false
+	return b, false
 }
 
-func (s *session) float(f float64, bits int, name string) ([]byte, bool) {
+func (s *session) float(b []byte, f float64, bits int, name string) ([]byte, bool) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		s.res.problem(s.dev, ReasonNonFinite, fmt.Sprintf("metric %q is %v, not a finite number", clip(name), f))
-		return nil, false
+		return b, false
 	}
-	return strconv.AppendFloat(nil, f, 'g', -1, bits), true
+	return strconv.AppendFloat(b, f, 'g', -1, bits), true
 }
 
 // set takes new values over the last known ones.
 func (m *metrics) set(vs []held) {
 	for _, v := range vs {
 		if i, ok := m.byName[v.name]; ok {
-			m.vals[i].json = v.json
+			m.vals[i].json = append(m.vals[i].json[:0], v.json...)
 			continue
 		}
 		if len(m.vals) >= maxMetrics {
 			continue
 		}
 		m.byName[v.name] = len(m.vals)
-		m.vals = append(m.vals, v)
+		m.vals = append(m.vals, held{v.name, append(make([]byte, 0, max(len(v.json), 8)), v.json...)})
 	}
 }
 
@@ -189,6 +192,11 @@ type group struct {
 }
 
 func find(gs *[]group, ts uint64, historical bool) *group {
+	if n := len(*gs); n > 0 { // metrics of one time usually come together
+		if g := &(*gs)[n-1]; g.ts == ts && g.historical == historical {
+			return g
+		}
+	}
 	for i := range *gs {
 		if g := &(*gs)[i]; g.ts == ts && g.historical == historical {
 			return g

@@ -41,7 +41,8 @@ type Topic struct {
 // ParseTopic splits a Sparkplug B topic. STATE topics (a host
 // application's) parse with Type STATE and the host id in Edge.
 func ParseTopic(topic string) (Topic, error) {
-	parts := strings.Split(topic, "/")
+	var buf [6]string
+	parts := split(topic, buf[:0])
 	if len(parts) < 3 || parts[0] != Namespace {
 		return Topic{}, fmt.Errorf("topic %q is not %s/GROUP/TYPE/EDGE[/DEVICE]", clip(topic), Namespace)
 	}
@@ -73,6 +74,20 @@ func ParseTopic(topic string) (Topic, error) {
 		return Topic{}, fmt.Errorf("topic %q: message type %q is not one of NBIRTH, NDATA, NDEATH, DBIRTH, DDATA, DDEATH, NCMD, DCMD", clip(topic), clip(t.Type))
 	}
 	return t, nil
+}
+
+// split cuts a topic at its slashes into parts (up to 6; a seventh part
+// holds the rest) without allocating.
+func split(topic string, parts []string) []string {
+	for len(parts) < cap(parts)-1 {
+		before, after, ok := strings.Cut(topic, "/")
+		parts = append(parts, before)
+		if !ok {
+			return parts
+		}
+		topic = after
+	}
+	return append(parts, topic)
 }
 
 // Node is the edge node's topic for a message type: spBv1.0/GROUP/TYPE/EDGE.
