@@ -117,7 +117,13 @@ func (m *Model) State(word []byte) (plant.State, bool) {
 	if m == nil || len(m.states) == 0 {
 		return "", false
 	}
-	s, ok := m.states[lower(word)]
+	if s, ok := m.states[string(word)]; ok { // no allocation
+		return s, true
+	}
+	if !hasUpper(word) {
+		return "", false
+	}
+	s, ok := m.states[strings.ToLower(string(word))]
 	return s, ok
 }
 
@@ -126,7 +132,13 @@ func (m *Model) Power(word []byte) (plant.Power, bool) {
 	if m == nil || len(m.power) == 0 {
 		return "", false
 	}
-	p, ok := m.power[lower(word)]
+	if p, ok := m.power[string(word)]; ok {
+		return p, true
+	}
+	if !hasUpper(word) {
+		return "", false
+	}
+	p, ok := m.power[strings.ToLower(string(word))]
 	return p, ok
 }
 
@@ -141,13 +153,13 @@ func (m *Model) Alarm(code string) string {
 	return code
 }
 
-func lower(b []byte) string {
+func hasUpper(b []byte) bool {
 	for _, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			return strings.ToLower(string(b))
+		if c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return true
 		}
 	}
-	return string(b)
+	return false
 }
 
 // AlarmCode turns an alarm's name into a code: "Low Purity" is low_purity.
