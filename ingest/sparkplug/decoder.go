@@ -243,14 +243,12 @@ func (s *session) handle() {
 }
 
 // nbirth starts a new session: every alias and device of the last one is
-// forgotten, and bdSeq is what the matching NDEATH will carry.
+// forgotten, and bdSeq is what the matching NDEATH will carry. The devices
+// are not said offline: their DBIRTHs follow (a rebirth we asked for must
+// not cut their timelines), and one that stays silent goes offline by its
+// report interval as any device does.
 func (s *session) nbirth() {
 	n := s.n
-	for id := range n.devices {
-		if dev := s.d.mappings.SparkplugDevice(s.t.Group, s.t.Edge, id); plant.ValidDeviceID(string(dev)) {
-			s.res.Offline = append(s.res.Offline, dev) // its DBIRTH follows
-		}
-	}
 	n.born, n.own, n.devices = true, newMetrics(), map[string]*metrics{}
 	n.bdSeq, n.hasBdSeq = bdSeq(s.p)
 	n.own.born = true
