@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/oxywatch/oxywatch/ingest/buffer"
+	"github.com/oxywatch/oxywatch/ingest/sparkplug"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -187,8 +188,14 @@ func FuzzHandleMessage(f *testing.F) {
 	f.Add("o2//telemetry", []byte(`{"alarms":"\"\\\n"}`), "")
 	f.Add("o2/psa-001/telemetry", []byte(`{"purity_pct":93,"alarms":["\"\\,\n\u0000"]}`), "Ward 3\\")
 	f.Add("o2/psa-001/telemetry", []byte(`{"purity_pct":93}`), "a\nb\r\xff\\")
+	f.Add("spBv1.0/zomba/DBIRTH/gw-psa/PSA1", spPayload(f, testNow, spMetric{"O2 Purity", 1, 94.0}, spMetric{"State", 2, "2"}), "")
+	f.Add("spBv1.0/zomba/DDATA/gw-psa/psa-001", spPayload(f, testNow, spMetric{"Flow", 0, 1e300}, spMetric{"Alarms/X\n", 0, true}), "x")
+	f.Add("spBv1.0/zomba/NDEATH/gw-psa", []byte("\x0a\x02\x10\x01"), "")
+	set := testMappings(f)
 	f.Fuzz(func(t *testing.T, topic string, payload []byte, facility string) {
 		h := newHarness(false)
+		h.in.opts.Mappings = set
+		h.in.opts.Sparkplug, _ = sparkplug.New(sparkplug.Options{Mappings: set})
 		dev := h.dir.known["psa-001"]
 		dev.Facility = facility
 		h.dir.known["psa-001"] = dev
