@@ -195,8 +195,9 @@ func (c *conn) filters() (sub map[string]byte, unsub []string) {
 func (c *conn) onConnect(cl mqtt.Client) {
 	sub, unsub := c.filters()
 	go func() { // never block the connect handler on the subscribe round trip
+		var tok mqtt.Token
 		for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
-			tok := cl.SubscribeMultiple(sub, c.onMessage)
+			tok = cl.SubscribeMultiple(sub, c.onMessage)
 			if tok.WaitTimeout(30*time.Second) && tok.Error() == nil {
 				break
 			}
@@ -210,6 +211,7 @@ func (c *conn) onConnect(cl mqtt.Client) {
 				return // the next connection subscribes again
 			}
 		}
+		c.refused(tok)
 		if len(unsub) > 0 {
 			cl.Unsubscribe(unsub...).WaitTimeout(30 * time.Second)
 		}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"hash/maphash"
 	"strings"
 
@@ -51,4 +52,20 @@ func (s *Subscriber) Command(topic string, payload []byte) error {
 		}
 	}
 	return errors.New("the Sparkplug connection to the broker is down")
+}
+
+// refused logs the filters the broker refused in its SUBACK (0x80: an ACL
+// that does not let the ingester read them, such as an older one without
+// spBv1.0/#). paho counts such a subscription as done.
+func (c *conn) refused(tok mqtt.Token) {
+	st, ok := tok.(*mqtt.SubscribeToken)
+	if !ok {
+		return
+	}
+	for filter, code := range st.Result() {
+		if code >= 0x80 {
+			c.s.log.Error("the broker refused a subscription: nothing on it reaches OxyWatch; let the ingester's user read it in the broker's ACL (deploy/mosquitto/oxywatch.acl)",
+				"client_id", c.id, "filter", filter, "code", code)
+		}
+	}
 }
