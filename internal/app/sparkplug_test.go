@@ -189,6 +189,32 @@ func TestSparkplugToInflux(t *testing.T) {
 		if st, _ := a.ingest.Fleet().Get("conc-9"); st.Connectivity != plant.Online {
 			t.Errorf("another node's device is %q, want online", st.Connectivity)
 		}
+
+		// DDATA from an edge node OxyWatch has no session of: it asks for a
+		// rebirth, and the edge node gets the NCMD through the broker.
+		rebirth := make(chan []byte, 1)
+		x := connectEdge(t, brokerURL(cfg), "zomba", "gw-x", 1)
+		if tok := x.c.Subscribe(spTopic("zomba", "NCMD", "gw-x", ""), 0, func(_ mqtt.Client, m mqtt.Message) {
+			select {
+			case rebirth <- m.Payload():
+			default:
+			}
+		}); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+		x.pub(spTopic("zomba", "DDATA", "gw-x", "conc-x"), spb(t, base, dbl("", 1, 93)))
+		select {
+		case p := <-rebirth:
+			var cmd sproto.Payload
+			if err := proto.Unmarshal(p, &cmd); err != nil || cmd.GetMetrics()[0].GetName() != "Node Control/Rebirth" || !cmd.GetMetrics()[0].GetBooleanValue() {
+				t.Errorf("NCMD %v (%v), want Node Control/Rebirth = true", &cmd, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("no rebirth request reached the edge node")
+		}
+		if got := metricValue(t, a, "oxywatch_ingest_sparkplug_messages_total", `type="REBIRTH_SENT"`); got != 1 {
+			t.Errorf("REBIRTH_SENT = %v, want 1", got)
+		}
 	})
 }
 
