@@ -165,7 +165,7 @@ func (d *Decoder) replay(path string) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("Sparkplug session %s: %w (the rest is dropped; the edge node will be asked to rebirth)", path, err)
+			return fmt.Errorf("session file %s: %w (the rest is dropped; the edge node will be asked to rebirth)", path, err)
 		}
 		d.handle(topic, payload, time.Now(), true)
 		d.remember(topic, payload)

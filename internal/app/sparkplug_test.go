@@ -48,13 +48,12 @@ func brokerURL(cfg config.Config) string {
 // edgeNode is a Sparkplug B edge node as a gateway runs it: NDEATH as its
 // will, NBIRTH and DBIRTH on connect, DDATA by alias (QoS 1).
 type edgeNode struct {
-	t      *testing.T
-	c      mqtt.Client
-	conn   net.Conn // cut it to lose the link without DISCONNECT
-	group  string
-	edge   string
-	bdSeq  uint64
-	births map[string]bool
+	t     *testing.T
+	c     mqtt.Client
+	conn  net.Conn // cut it to lose the link without DISCONNECT
+	group string
+	edge  string
+	bdSeq uint64
 }
 
 var nodeMetrics = []struct {
