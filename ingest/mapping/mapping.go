@@ -106,7 +106,11 @@ func (m *Model) Key(name []byte) (Target, bool) {
 	}
 	for _, p := range m.alarmPrefix {
 		if rest, ok := bytes.CutPrefix(name, []byte(p)); ok && len(rest) > 0 {
-			return Target{Alarm: AlarmCode(string(rest)), Scale: 1}, true
+			code, renamed := m.alarms[string(rest)] // the model's alarms rename flags too
+			if !renamed {
+				code = AlarmCode(string(rest))
+			}
+			return Target{Alarm: code, Scale: 1}, true
 		}
 	}
 	return Target{}, false

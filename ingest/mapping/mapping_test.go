@@ -18,7 +18,7 @@ func TestAlarmCode(t *testing.T) {
 
 func TestSparkplugDevicesAndDefaults(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.yaml")
-	yaml := "models:\n  M:\n    keys:\n      Caudal: {field: flow, unit: m3/h}\n    states:\n      MARCHA: running\nsparkplug:\n  devices:\n    g/e/d: dev-1\n    g/e: node-1\n"
+	yaml := "models:\n  M:\n    keys:\n      Caudal: {field: flow, unit: m3/h}\n    states:\n      MARCHA: running\n    alarms:\n      BAJA_PUREZA: low_purity\nsparkplug:\n  devices:\n    g/e/d: dev-1\n    g/e: node-1\n"
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +42,9 @@ func TestSparkplugDevicesAndDefaults(t *testing.T) {
 	}
 	if tg, ok := sp.Key([]byte("Alarms/Dryer Fault")); !ok || tg.Alarm != "dryer_fault" {
 		t.Errorf("alarm folder: %+v %v", tg, ok)
+	}
+	if tg, ok := sp.Key([]byte("Alarms/BAJA_PUREZA")); !ok || tg.Alarm != "low_purity" {
+		t.Errorf("alarm folder renamed by the model's alarms: %+v %v", tg, ok)
 	}
 	if _, ok := set.For("M").Key([]byte("O2 Purity")); ok {
 		t.Error("Sparkplug default names apply to JSON payloads too")
