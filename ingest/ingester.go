@@ -125,7 +125,7 @@ func New(opts Options) *Ingester {
 	in.rl = rateLimiter{per: time.Minute, max: opts.LogRejectsPerMinute}
 	in.m = ingestMetrics{
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "oxywatch_ingest_messages_total", Help: "MQTT messages received, by topic kind (telemetry, status, invalid).",
+			Name: "oxywatch_ingest_messages_total", Help: "MQTT messages received, by topic kind (telemetry, status, sparkplug, invalid).",
 		}, []string{"topic"}),
 		readings: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oxywatch_ingest_readings_total", Help: "Readings accepted and made durable, live or backlog.",
