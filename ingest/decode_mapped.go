@@ -53,15 +53,15 @@ func (x *decoder) alarmFlag(p *parsed) error {
 		p.rej = &Rejection{Reason: ReasonBadType, Detail: fmt.Sprintf("alarm flag %s must be true, false or a number, got %s", x.alarm, clip(raw))}
 	}
 	if on {
-		p.flags = append(p.flags, x.alarm)
+		x.flags = append(x.flags, x.alarm)
 	}
 	return nil
 }
 
 // addFlags adds the codes of raised alarm flags to the reading's alarms.
-func (p *parsed) addFlags() *Rejection {
-	all := make([]string, 0, len(p.r.Alarms)+len(p.flags))
-	all = append(append(all, p.r.Alarms...), p.flags...)
+func (x *decoder) addFlags(p *parsed) *Rejection {
+	all := make([]string, 0, len(p.r.Alarms)+len(x.flags))
+	all = append(append(all, p.r.Alarms...), x.flags...)
 	if rej := checkAlarms(all, len(all)); rej != nil {
 		return rej
 	}
@@ -87,15 +87,15 @@ const (
 	unknownPower
 )
 
-func (p *parsed) unknownWord(which unknownWord, w []byte) {
+func (x *decoder) unknownWord(p *parsed, which unknownWord, w []byte) {
 	if p.unknown == 0 {
-		p.word = append(p.word[:0], clip(w)...)
+		x.badWord = append(x.badWord[:0], clip(w)...)
 	}
 	p.unknown |= which
 }
 
 // unknownWords counts an accepted reading's unknown words.
-func (d *Decoded) unknownWords(p *parsed) {
+func (d *Decoded) unknownWords(p *parsed, word []byte) {
 	if p.unknown&unknownState != 0 {
 		d.UnknownStates++
 	}
@@ -107,7 +107,7 @@ func (d *Decoded) unknownWords(p *parsed) {
 		if p.unknown&unknownState == 0 {
 			name = "power"
 		}
-		d.UnknownWord = fmt.Sprintf("%s %q", name, p.word)
+		d.UnknownWord = fmt.Sprintf("%s %q", name, word)
 	}
 }
 

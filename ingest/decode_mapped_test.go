@@ -166,3 +166,16 @@ func FuzzDecodeMapped(f *testing.F) {
 		}
 	})
 }
+
+// The pooled decoder forgets a mapped payload's alarm flags.
+func TestAlarmFlagsDoNotLeak(t *testing.T) {
+	m := testMappings(t).ForSparkplug("")
+	for range 3 {
+		if d := DecodeMapped("psa", []byte(`[{"ts":1795000000000,"O2 Purity":94,"Alarms/Low Purity":true},{"ts":1795000060000,"O2 Purity":95}]`), testNow, m); len(d.Readings) != 2 || len(d.Readings[1].Alarms) != 0 {
+			t.Fatalf("second reading of a backlog has alarms %v, want none", d.Readings[1].Alarms)
+		}
+		if d := DecodeTelemetry("psa", []byte(`{"purity_pct":93}`), testNow); len(d.Readings) != 1 || len(d.Readings[0].Alarms) != 0 {
+			t.Fatalf("a plain reading after a mapped one has alarms %v", d.Readings[0].Alarms)
+		}
+	}
+}

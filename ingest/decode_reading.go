@@ -29,6 +29,9 @@ type decoder struct {
 	scale float64 // factor of the key just read into its §3 unit (mapped keys)
 	alarm string  // alarm code of the alarm flag just read (mapped keys)
 
+	badWord []byte   // the first state or power word of the reading not understood
+	flags   []string // alarm codes raised by the reading's alarm flags (mapped keys)
+
 	scratch []byte   // unquoted names and strings that held escapes
 	cells   cells    // values of the readings decoded so far
 	codes   []string // alarm codes of the readings decoded so far; the readings' Alarms share it
@@ -59,7 +62,7 @@ func getDecoder(payload []byte, dev plant.DeviceID, now time.Time, m *mapping.Mo
 func putDecoder(x *decoder) {
 	x.js.Reset(&noInput) // let go of the payload
 	x.src = bytes.Buffer{}
-	x.cells, x.codes, x.m = cells{}, nil, nil
+	x.cells, x.codes, x.m, x.flags = cells{}, nil, nil, x.flags[:0]
 	if cap(x.scratch) > 4<<10 || cap(x.unknown) > 4<<10 {
 		return // an odd payload: do not keep its buffers
 	}
@@ -141,6 +144,9 @@ func (x *decoder) reading(d *Decoded, i int, live bool) error {
 		return err
 	}
 	x.resetUnknown()
+	if x.m != nil {
+		x.flags = x.flags[:0]
+	}
 	var p parsed
 	p.r.Device = x.dev
 	for x.js.PeekKind() != '}' {
@@ -174,7 +180,7 @@ func (x *decoder) reading(d *Decoded, i int, live bool) error {
 		return nil
 	}
 	if p.unknown != 0 {
-		d.unknownWords(&p)
+		d.unknownWords(&p, x.badWord)
 	}
 	d.Readings = append(d.Readings, p.r)
 	return nil
@@ -288,9 +294,7 @@ type parsed struct {
 	has    uint32              // bit k: vals[k] holds a value
 	alias  [numKeys]*Rejection // a rejected alias counts only if its canonical key is absent
 
-	unknown unknownWord // state or power words that were not understood
-	word    []byte      // the first such word, for last_error
-	flags   []string    // alarm codes set by alarm flags (mapped keys)
+	unknown unknownWord // state or power words that were not understood (x.badWord has the first)
 }
 
 // number parses a numeric key's value, converts it to the canonical unit
@@ -350,8 +354,8 @@ func (x *decoder) finish(p *parsed, live bool) *Rejection {
 		c.seq = p.seq
 		p.r.Seq = &c.seq
 	}
-	if len(p.flags) > 0 {
-		if rej := p.addFlags(); rej != nil {
+	if len(x.flags) > 0 {
+		if rej := x.addFlags(p); rej != nil {
 			return rej
 		}
 	}
@@ -391,8 +395,10 @@ func (x *decoder) state(raw []byte, p *parsed) (plant.State, *Rejection) {
 	if rej != nil {
 		return "", rej
 	}
-	if st, ok := x.m.State(s); ok {
-		return st, nil
+	if x.m != nil {
+		if st, ok := x.m.State(s); ok {
+			return st, nil
+		}
 	}
 	switch string(s) {
 	case "running":
@@ -408,7 +414,7 @@ func (x *decoder) state(raw []byte, p *parsed) (plant.State, *Rejection) {
 	case "unknown":
 		return plant.StateUnknown, nil
 	}
-	p.unknownWord(unknownState, s)
+	x.unknownWord(p, unknownState, s)
 	return plant.StateUnknown, nil
 }
 
@@ -417,8 +423,10 @@ func (x *decoder) power(raw []byte, p *parsed) (plant.Power, *Rejection) {
 	if rej != nil {
 		return "", rej
 	}
-	if pw, ok := x.m.Power(s); ok {
-		return pw, nil
+	if x.m != nil {
+		if pw, ok := x.m.Power(s); ok {
+			return pw, nil
+		}
 	}
 	switch string(s) {
 	case "mains":
@@ -434,7 +442,7 @@ func (x *decoder) power(raw []byte, p *parsed) (plant.Power, *Rejection) {
 	case "unknown":
 		return plant.PowerUnknown, nil
 	}
-	p.unknownWord(unknownPower, s)
+	x.unknownWord(p, unknownPower, s)
 	return plant.PowerUnknown, nil
 }
 
