@@ -134,6 +134,7 @@ func FuzzDecodeMapped(f *testing.F) {
 	f.Add([]byte(`{"pureza_pct":93.4,"flujo_nm3h":0.3,"estado":"MARCHA","energia":"x","alarmas":["BAJA_PUREZA"]}`))
 	f.Add([]byte(`[{"marca_tiempo":1795000000,"presion_bar":1},{"Outlet Pressure":-1,"State":3,"Alarms/Sieve Bed":2}]`))
 	f.Add([]byte(`{"O2 Purity":94,"Alarms/X":true,"Alarms/Y":1e400,"Product Flow":1e308}`))
+	f.Add([]byte(`{"O2 Purity [fraction]":0.94,"Flow [m3/h]":30,"Temperature [°F]":100,"State [x]":"2","Alarms/A [b]":true,"x [":1}`))
 	set := testMappings(f)
 	models := []*mapping.Model{set.For("Oxivida CM-10"), set.ForSparkplug("PSA-200 (Sparkplug)"), set.ForSparkplug("")}
 	f.Fuzz(func(t *testing.T, payload []byte) {

@@ -227,3 +227,51 @@ func TestBrokerSparkplugACLAndRebirth(t *testing.T) {
 		t.Fatal("the rebirth command never reached the edge node")
 	}
 }
+
+// A metric's unit from its BIRTH properties (engUnit) is converted; a unit
+// OxyWatch cannot convert keeps the value out rather than stored wrong; a
+// unit the mapping file gives wins.
+func TestSparkplugEngineeringUnits(t *testing.T) {
+	h, _ := newSparkplugHarness(t, testMappings(t))
+	withUnit := func(name string, alias uint64, v float64, unit string) *sproto.Payload_Metric {
+		return &sproto.Payload_Metric{Name: proto.String(name), Alias: proto.Uint64(alias),
+			Datatype: proto.Uint32(uint32(sproto.DataType_Double)), Value: &sproto.Payload_Metric_DoubleValue{DoubleValue: v},
+			Properties: &sproto.Payload_PropertySet{Keys: []string{"engUnit"}, Values: []*sproto.Payload_PropertyValue{
+				{Type: proto.Uint32(uint32(sproto.DataType_String)), Value: &sproto.Payload_PropertyValue_StringValue{StringValue: unit}}}}}
+	}
+	ts := testNow.Add(-time.Minute)
+	birth := func(dev string) []byte {
+		pressureUnit := "kPa"
+		if dev == "PSA1" {
+			pressureUnit = "bar" // wrong, and overruled by the mapping file's kPa
+		}
+		b, _ := proto.Marshal(&sproto.Payload{Timestamp: proto.Uint64(uint64(ts.UnixMilli())), Metrics: []*sproto.Payload_Metric{
+			withUnit("O2 Purity", 1, 0.94, "fraction"), withUnit("Outlet Pressure", 2, 480, pressureUnit),
+			withUnit("Flow", 3, 30, "m3/h"), withUnit("Temperature", 4, 100, "°F")}})
+		return b
+	}
+	for _, m := range []struct {
+		topic   string
+		payload []byte
+	}{
+		{"spBv1.0/zomba/NBIRTH/gw-psa", spPayload(t, ts, spMetric{"bdSeq", 0, 1})},
+		{"spBv1.0/zomba/DBIRTH/gw-psa/psa-9", birth("psa-9")},
+		{"spBv1.0/zomba/DBIRTH/gw-psa/PSA1", birth("PSA1")}, // model PSA-200: its file says Outlet Pressure is in kPa
+	} {
+		if err := h.in.HandleMessage(context.Background(), m.topic, m.payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h.buf.lines != 2 {
+		t.Fatalf("buffered %d lines, want 2", h.buf.lines)
+	}
+	for i, want := range []string{"purity_pct=94,pressure_bar=4.8,flow_lpm=500", "purity_pct=94,pressure_bar=4.8,flow_lpm=500"} {
+		line := string(h.buf.data[i])
+		if !strings.Contains(line, want) || strings.Contains(line, "temp_c") {
+			t.Errorf("line %d %q: want %s and no temp_c (°F is not converted)", i, line, want)
+		}
+	}
+	if got := testutil.ToFloat64(h.in.m.unknownKeys); got != 2 {
+		t.Errorf("unknown keys %v, want 2 (Temperature [°F] twice)", got)
+	}
+}

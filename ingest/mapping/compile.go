@@ -149,7 +149,7 @@ func resolve(t Target, known KnownKey) (Target, error) {
 		if !ok || !known {
 			return t, fmt.Errorf("unit %q is not one OxyWatch converts for %s (%s)", unit, field, unitList(field))
 		}
-		t.Scale = scale
+		t.Scale, t.Unit = scale, unit
 	}
 	return t, nil
 }

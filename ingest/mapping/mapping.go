@@ -49,6 +49,7 @@ type Target struct {
 	Key   string  // CONTRACT §3 key (ts, seq, state, power, alarms, purity_pct, flow_m3h, …)
 	Scale float64 // multiplies the value into Key's unit; 1 when no unit was given
 	Alarm string  // a flag: when true or non-zero the reading carries this alarm code
+	Unit  string  // the unit the mapping file gave, if any (it wins over a unit the device names)
 }
 
 // UnmarshalYAML accepts `purity_pct`, `{field: flow_lpm, unit: m3/h}` and
@@ -96,13 +97,20 @@ type Model struct {
 	alarmPrefix []string
 }
 
-// Key returns the target of a vendor key, if the model maps it.
+// Key returns the target of a vendor key, if the model maps it. A
+// Sparkplug metric whose BIRTH gave its unit comes as "NAME [UNIT]" (see
+// WithUnit): its value is converted from that unit unless the mapping file
+// gave one; a unit OxyWatch cannot convert leaves the key unmapped (ignored
+// and counted) rather than stored wrong.
 func (m *Model) Key(name []byte) (Target, bool) {
 	if m == nil {
 		return Target{}, false
 	}
 	if t, ok := m.keys[string(name)]; ok {
 		return t, true
+	}
+	if base, unit, ok := splitUnit(name); ok {
+		return m.withUnit(base, unit)
 	}
 	for _, p := range m.alarmPrefix {
 		if rest, ok := bytes.CutPrefix(name, []byte(p)); ok && len(rest) > 0 {

@@ -3,6 +3,7 @@ package sparkplug
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -314,6 +315,9 @@ func (s *session) birth(m *metrics) bool {
 		if mt.Name != nil && mt.Alias != nil {
 			m.aliases[mt.GetAlias()] = mt.GetName()
 		}
+		if u := engUnit(mt); u != "" && mt.Name != nil {
+			m.units[mt.GetName()] = u
+		}
 	}
 	return s.values(m, s.p.GetMetrics())
 }
@@ -352,6 +356,27 @@ func RebirthCommand(t Topic, now time.Time) *Command {
 		}},
 	})
 	return &Command{Topic: t.Node(NCMD), Payload: b}
+}
+
+// unitKeys are the property names gateways give a metric's unit under.
+var unitKeys = []string{"engUnit", "EngUnit", "engUnits", "EngineeringUnits", "engineeringUnits", "Units", "units", "Unit", "unit"}
+
+// engUnit returns the engineering unit a BIRTH's metric properties give.
+func engUnit(mt *sproto.Payload_Metric) string {
+	ps := mt.GetProperties()
+	for i, k := range ps.GetKeys() {
+		if i >= len(ps.GetValues()) {
+			break
+		}
+		for _, uk := range unitKeys {
+			if k == uk {
+				if u := ps.GetValues()[i].GetStringValue(); u != "" && len(u) <= 16 && !strings.ContainsAny(u, "[]") {
+					return u
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // bdSeq returns the bdSeq metric of an NBIRTH or NDEATH.

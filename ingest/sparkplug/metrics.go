@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/oxywatch/oxywatch/ingest/mapping"
 	"github.com/oxywatch/oxywatch/ingest/sparkplug/sproto"
 )
 
@@ -20,6 +21,7 @@ type metrics struct {
 	born     bool
 	readings bool              // it has sent telemetry metrics
 	aliases  map[uint64]string // alias → metric name, from the BIRTH
+	units    map[string]string // metric name → engineering unit, from the BIRTH's properties
 	byName   map[string]int    // index in vals
 	vals     []held
 }
@@ -30,7 +32,7 @@ type held struct {
 }
 
 func newMetrics() *metrics {
-	return &metrics{aliases: map[uint64]string{}, byName: map[string]int{}}
+	return &metrics{aliases: map[uint64]string{}, units: map[string]string{}, byName: map[string]int{}}
 }
 
 // skipped are metric names that are session plumbing, not telemetry.
@@ -82,7 +84,7 @@ func (s *session) values(m *metrics, list []*sproto.Payload_Metric) bool {
 		} else {
 			out = append(out, ',')
 		}
-		out = g.appendJSON(out)
+		out = g.appendJSON(out, m.units)
 		n++
 	}
 	if n > 0 {
@@ -206,13 +208,18 @@ func find(gs *[]group, ts uint64, historical bool) *group {
 	return &(*gs)[len(*gs)-1]
 }
 
-// appendJSON writes the group as one reading: {"ts":MS,"NAME":VALUE,...}.
-func (g *group) appendJSON(b []byte) []byte {
+// appendJSON writes the group as one reading: {"ts":MS,"NAME":VALUE,...},
+// a name "NAME [UNIT]" when the BIRTH gave the metric's unit.
+func (g *group) appendJSON(b []byte, units map[string]string) []byte {
 	b = append(b, `{"ts":`...)
 	b = strconv.AppendUint(b, g.ts, 10)
 	for _, v := range g.metrics {
 		b = append(b, ',')
-		b, _ = jsontext.AppendQuote(b, v.name) // invalid UTF-8 (proto2 does not check it) becomes U+FFFD
+		name := v.name
+		if u, ok := units[name]; ok {
+			name = mapping.WithUnit(name, u)
+		}
+		b, _ = jsontext.AppendQuote(b, name) // invalid UTF-8 (proto2 does not check it) becomes U+FFFD
 		b = append(b, ':')
 		b = append(b, v.json...)
 	}
