@@ -17,12 +17,13 @@ import (
 // Reasons of rejection this package gives; the ingester counts them in
 // oxywatch_ingest_rejected_total{reason}.
 const (
-	ReasonBadProtobuf  = "bad_protobuf"  // the payload is not a Sparkplug B protobuf
-	ReasonUnknownAlias = "unknown_alias" // a DATA metric's alias was declared by no BIRTH
-	ReasonBadTopic     = "bad_topic"
-	ReasonBadDeviceID  = "bad_device_id"
-	ReasonNonFinite    = "non_finite"
-	ReasonTooBig       = "too_big"
+	ReasonBadProtobuf    = "bad_protobuf"  // the payload is not a Sparkplug B protobuf
+	ReasonUnknownAlias   = "unknown_alias" // a DATA metric's alias was declared by no BIRTH
+	ReasonBadTopic       = "bad_topic"
+	ReasonBadDeviceID    = "bad_device_id"
+	ReasonNonFinite      = "non_finite"
+	ReasonTooBig         = "too_big"
+	ReasonBacklogTooLong = "backlog_too_long"
 )
 
 // Limits. A BIRTH lists every metric with its properties, so the payload
@@ -31,7 +32,7 @@ const (
 const (
 	MaxPayloadBytes   = 256 << 10
 	maxDevicesPerNode = 1024
-	maxMetrics        = 4096 // per device or node
+	maxMetrics        = 1000 // per device or node
 )
 
 // RebirthEvery is how often at most one edge node is asked to rebirth.
@@ -308,7 +309,7 @@ func (s *session) ddeath() {
 // a reading. It reports whether the birth held any telemetry metric.
 func (s *session) birth(m *metrics) bool {
 	for _, mt := range s.p.GetMetrics() {
-		if len(m.byName) >= maxMetrics {
+		if len(m.aliases) >= maxMetrics {
 			s.res.problem(s.dev, ReasonTooBig, fmt.Sprintf("%s declares more than %d metrics", s.t.Type, maxMetrics))
 			break
 		}

@@ -2,6 +2,7 @@ package sparkplug
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -306,5 +307,48 @@ func TestSessionFileIsCompacted(t *testing.T) {
 		if len(r.Problems) > 0 || r.Rebirth != nil || len(r.Data) != 1 {
 			t.Errorf("%s after restart: %+v", dev, r)
 		}
+	}
+}
+
+// A message cannot make unbounded output: every reading repeats the last
+// known value of every metric, so many timestamps times many metrics are
+// cut into pieces the ingest decoder takes, up to a total; more timestamps
+// than a backlog may hold are refused.
+func TestOutputIsBounded(t *testing.T) {
+	d, _ := New(Options{})
+	d.Handle("spBv1.0/g/NBIRTH/e", nbirth(t, 0), t0)
+	var decl []*sproto.Payload_Metric
+	for i := range 1200 {
+		decl = append(decl, metric(fmt.Sprintf("Register %04d with a long descriptive name", i), uint64(i+1), sproto.DataType_Double, 1.5))
+	}
+	r := d.Handle("spBv1.0/g/DBIRTH/e/d", payload(t, t0, decl...), t0)
+	if len(r.Problems) != 1 || r.Problems[0].Reason != ReasonTooBig {
+		t.Errorf("DBIRTH of 1200 metrics: problems %v, want one too_big (limit %d)", r.Problems, maxMetrics)
+	}
+	var many []*sproto.Payload_Metric
+	for i := range 900 {
+		m := metric("", uint64(i%5+1), sproto.DataType_Double, float64(i))
+		m.Timestamp = proto.Uint64(uint64(t0.Add(time.Duration(i) * time.Second).UnixMilli()))
+		many = append(many, m)
+	}
+	r = d.Handle("spBv1.0/g/DDATA/e/d", payload(t, t0, many...), t0)
+	total := 0
+	for _, data := range r.Data {
+		if len(data.JSON) > maxPieceBytes || !json.Valid(data.JSON) {
+			t.Fatalf("a piece of %d bytes (limit %d), valid %v", len(data.JSON), maxPieceBytes, json.Valid(data.JSON))
+		}
+		total += len(data.JSON)
+	}
+	if total > maxOutBytes+maxPieceBytes || len(r.Problems) != 1 || r.Problems[0].Reason != ReasonTooBig {
+		t.Errorf("output %d bytes in %d pieces, problems %v; want at most about %d and one too_big", total, len(r.Data), r.Problems, maxOutBytes)
+	}
+	many = append(many, many...)
+	for i, m := range many[900:] {
+		m2 := proto.Clone(m).(*sproto.Payload_Metric)
+		m2.Timestamp = proto.Uint64(uint64(t0.Add(time.Duration(900+i) * time.Second).UnixMilli()))
+		many[900+i] = m2
+	}
+	if r := d.Handle("spBv1.0/g/DDATA/e/d", payload(t, t0, many...), t0); len(r.Data) != 0 || len(r.Problems) != 1 || r.Problems[0].Reason != ReasonBacklogTooLong {
+		t.Errorf("1800 timestamps: %d data, problems %v; want none and one backlog_too_long", len(r.Data), r.Problems)
 	}
 }

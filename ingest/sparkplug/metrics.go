@@ -68,8 +68,11 @@ func (s *session) values(m *metrics, list []*sproto.Payload_Metric) bool {
 		return false
 	}
 	m.readings = true
-	out := make([]byte, 0, 32*len(m.vals)+len(scratch)+16*len(groups))
-	n := 0
+	if len(groups) > maxReadings {
+		s.res.problem(s.dev, ReasonBacklogTooLong, fmt.Sprintf("%s holds metrics of %d timestamps, limit %d: split it", s.t.Type, len(groups), maxReadings))
+		return true
+	}
+	c := chunker{s: s, one: make([]byte, 0, 32*len(m.vals)+len(scratch)+16)}
 	for i := range groups {
 		g := &groups[i]
 		if !g.historical {
@@ -79,22 +82,62 @@ func (s *session) values(m *metrics, list []*sproto.Payload_Metric) bool {
 		if len(g.metrics) == 0 {
 			continue
 		}
-		if n == 0 {
-			out = append(out, '[')
-		} else {
-			out = append(out, ',')
+		if !c.add(g, m.units) {
+			break
 		}
-		out = g.appendJSON(out, m.units)
-		n++
 	}
-	if n > 0 {
-		out = append(out, ']')
-		if n == 1 {
-			out = out[1 : len(out)-1] // one reading: an object, taken as live
-		}
-		s.res.Data = append(s.res.Data, Data{Device: s.dev, JSON: out, Birth: s.t.Type == NBIRTH || s.t.Type == DBIRTH})
-	}
+	c.flush()
 	return true
+}
+
+// Limits of the readings one message makes: as many as a JSON backlog may
+// hold, in pieces the ingest decoder takes (a reading repeats every last
+// known value, so the output can be far larger than the message).
+const (
+	maxReadings   = 1000
+	maxPieceBytes = 60 << 10
+	maxOutBytes   = 4 << 20
+)
+
+// chunker cuts a message's readings into JSON pieces of at most
+// maxPieceBytes, each one Data.
+type chunker struct {
+	s     *session
+	one   []byte // the reading being written
+	piece []byte
+	n     int // readings in piece
+	total int
+}
+
+func (c *chunker) add(g *group, units map[string]string) bool {
+	c.one = g.appendJSON(c.one[:0], units)
+	if c.total += len(c.one); c.total > maxOutBytes {
+		c.s.res.problem(c.s.dev, ReasonTooBig, fmt.Sprintf("%s makes readings of more than %d bytes; the rest is dropped", c.s.t.Type, maxOutBytes))
+		return false
+	}
+	if c.n > 0 && len(c.piece)+len(c.one)+2 > maxPieceBytes {
+		c.flush()
+	}
+	if c.n == 0 {
+		c.piece = append(make([]byte, 0, min(maxPieceBytes, 2*len(c.one)+2)), '[')
+	} else {
+		c.piece = append(c.piece, ',')
+	}
+	c.piece = append(c.piece, c.one...)
+	c.n++
+	return true
+}
+
+func (c *chunker) flush() {
+	if c.n == 0 {
+		return
+	}
+	out := append(c.piece, ']')
+	if c.n == 1 {
+		out = out[1 : len(out)-1] // one reading: an object, taken as live
+	}
+	c.s.res.Data = append(c.s.res.Data, Data{Device: c.s.dev, JSON: out, Birth: c.s.t.Type == NBIRTH || c.s.t.Type == DBIRTH})
+	c.piece, c.n = nil, 0
 }
 
 // name resolves a metric's name, by its alias when it has none. A metric
