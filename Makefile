@@ -6,7 +6,7 @@ INFLUXD_VERSION := v1.8.10
 STATICCHECK_VERSION := v0.8.2
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help deps build test test-short lint fuzz bench score run clean
+.PHONY: help deps build test test-short lint fuzz bench score run clean proto
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,8 @@ fuzz: ## fuzz everything that reads device or user bytes, FUZZTIME (default 2m) 
 	go test ./ingest -run '^$$' -fuzz '^FuzzDecodeTelemetry$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./ingest -run '^$$' -fuzz '^FuzzHandleMessage$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./ingest -run '^$$' -fuzz '^FuzzDecodeMatchesV1$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./ingest -run '^$$' -fuzz '^FuzzDecodeMapped$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./ingest/sparkplug -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./internal/plant -run '^$$' -fuzz '^FuzzValidDeviceID$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./internal/store -run '^$$' -fuzz '^FuzzRepairTag$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./api -run '^$$' -fuzz '^FuzzParseInventory$$' -fuzztime $${FUZZTIME:-2m}
@@ -43,10 +45,13 @@ fuzz: ## fuzz everything that reads device or user bytes, FUZZTIME (default 2m) 
 score: ## alerts against the simulator's ground truth: recall, precision, latency per fault kind
 	go run ./firmware-sim/score/cmd/score
 
-bench: deps ## benchmarks with figures: ingest vs bare subscriber, buffer, alerting, reports, API
+bench: deps ## benchmarks with figures: ingest vs bare subscriber, Sparkplug vs JSON, buffer, alerting, reports, API
 	go test -run '^$$' -bench . -benchtime 1x ./internal/app/
 	go test -run '^$$' -bench . -benchmem ./ingest/... ./alerting/... ./report/... ./api/...
 	go test -run '^$$' -bench LoadMode -benchtime 1x ./firmware-sim/
+
+proto: ## regenerate ingest/sparkplug/sproto/sparkplug_b.pb.go (needs protoc and protoc-gen-go v1.36.x; the build does not)
+	go generate ./ingest/sparkplug/sproto
 
 run: deps build ## start influxd, oxywatch and a demo fleet; Ctrl-C stops everything
 	@scripts/run.sh

@@ -296,6 +296,9 @@ func (e *Engine) tick(now int64) {
 // ObserveReading implements ingest.Consumer.
 func (e *Engine) ObserveReading(r plant.Reading, live bool) {
 	t0 := time.Now()
+	if r.Power == plant.PowerUnknown {
+		r.Power = "" // a power word nobody mapped says nothing: the last known source holds
+	}
 	now := e.now()
 	sh := e.shardOf(r.Device)
 	sh.mu.Lock()

@@ -84,8 +84,8 @@ func (e *Engine) evaluate(d *device, r *plant.Reading, now int64) {
 // resolves (it applies only while running).
 func (e *Engine) threshold(d *device, s slot, p *float64, running, below bool, now int64) {
 	c := &d.rs.r[s]
-	if !c.on {
-		return
+	if !c.on || d.state == plant.StateUnknown {
+		return // an unknown state: hold, neither fire nor clear
 	}
 	if !running {
 		e.step(d, s, false, true, math.NaN(), now)
@@ -235,10 +235,10 @@ func (e *Engine) flapping(st *ruleState, now int64) bool {
 }
 
 // severity is the rule's severity now; power_loss is critical while the
-// device is not running; device_fault takes the severity of its alarm codes.
+// device is not running (an unknown state is not taken as stopped); device_fault takes the severity of its alarm codes.
 func (e *Engine) severity(d *device, s slot) plant.Severity {
 	switch {
-	case s == slotPowerLoss && !d.running():
+	case s == slotPowerLoss && !d.running() && d.state != plant.StateUnknown:
 		return plant.SeverityCritical
 	case s == slotDeviceFault && d.faultSev != "":
 		return d.faultSev

@@ -26,7 +26,9 @@ type look struct {
 //     purity below critical_purity's level (not medical oxygen, WHO: 82 %),
 //     unless the device is still warming up;
 //   - degraded below low_purity's level (the purity spec), or below the
-//     critical level while warming up;
+//     critical level while warming up, or whenever the state is unknown (a
+//     word the device sent that no mapping names: it is neither running nor
+//     stopped, so it is not counted as up, and it pages nobody);
 //   - operational otherwise. A device in standby produces nothing to judge.
 //
 // A rule that is off judges nothing. Warning alarms (a dryer or temperature
@@ -46,6 +48,9 @@ func statusOf(rs *ruleSet, l look) (plant.Status, string) {
 		if code, sev := alarmFault(rs, l.alarms); sev == plant.SeverityCritical {
 			return plant.StatusDown, "alarm:" + code
 		}
+	}
+	if l.state == plant.StateUnknown {
+		return plant.StatusDegraded, "state:unknown"
 	}
 	if l.state == plant.StateStandby || math.IsNaN(l.purity) {
 		return plant.StatusOperational, ""

@@ -274,7 +274,7 @@ func TestShippedMosquittoEnforcesDeviceACL(t *testing.T) {
 	}
 	t.Cleanup(func() { ingester.Disconnect(100) })
 	var got inbox
-	if tok := ingester.SubscribeMultiple(map[string]byte{"o2/+/telemetry": 1, "o2/+/status": 1}, got.handle); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+	if tok := ingester.SubscribeMultiple(map[string]byte{"o2/+/telemetry": 1, "o2/+/status": 1, "spBv1.0/#": 1}, got.handle); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("ingester subscribe: %v", tok.Error())
 	}
 
@@ -318,6 +318,15 @@ func TestShippedMosquittoEnforcesDeviceACL(t *testing.T) {
 	testenv.Eventually(t, 10*time.Second, "CONC-2's own reading", func() bool { return got.has("o2/CONC-2/telemetry", own) })
 	if n := snooped.count("o2/PSA-1/telemetry") + snooped.count("o2/PSA-1/status") + snooped.count("o2/CONC-2/telemetry"); n != 0 {
 		t.Errorf("CONC-2 subscribed to o2/# and read %d messages; devices must not read", n)
+	}
+
+	// Sparkplug B: an edge node logged in as PSA-1 publishes under its own
+	// edge id only.
+	publish(t, psa, "spBv1.0/plants/DDATA/CONC-2/d1", "forged")
+	publish(t, psa, "spBv1.0/plants/DDATA/PSA-1/d1", "own")
+	testenv.Eventually(t, 10*time.Second, "PSA-1's own DDATA", func() bool { return got.has("spBv1.0/plants/DDATA/PSA-1/d1", "own") })
+	if got.count("spBv1.0/plants/DDATA/CONC-2/d1") != 0 {
+		t.Errorf("a DDATA PSA-1 published under edge node CONC-2 was delivered to the ingester")
 	}
 }
 

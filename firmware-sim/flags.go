@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oxywatch/oxywatch/firmware-sim/mqttpub"
 	"github.com/oxywatch/oxywatch/firmware-sim/scenario"
 )
 
@@ -37,7 +38,9 @@ type options struct {
 	truth                 string
 	logLevel              slog.Level
 	progress              time.Duration
-	dev                   deviceOptions // --protocol http|sms (protocol.go)
+	dev                   deviceOptions    // --protocol http|sms (protocol.go)
+	protocol              mqttpub.Protocol // MQTT payloads: json, vendor-json or sparkplug
+	group                 string
 }
 
 const usageHead = `firmware-sim simulates OxyWatch devices (PSA plants, oxygen concentrators,
@@ -57,6 +60,7 @@ Examples:
   firmware-sim --fleet inventory.csv --device-password 'secret-{id}'
   firmware-sim --write-fleet fleet.csv           # the generated fleet, for the API import
   firmware-sim --dry-run --duration 5s           # print payloads instead of publishing
+  firmware-sim --protocol sparkplug              # each device a Sparkplug B edge node
 
 Flags:
 `
@@ -120,6 +124,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.progress, "progress", 0, "progress line period (0: 1s on a terminal or in load mode, else 10s)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	o.dev.flags(fs)
+	fs.StringVar(&o.group, "sparkplug-group", "oxywatch", "Sparkplug B group id with --protocol sparkplug")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
 		fs.PrintDefaults()
@@ -138,7 +143,30 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if err := o.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)
 	}
+	if err := o.splitProtocol(); err != nil {
+		return nil, err
+	}
 	return o, o.check()
+}
+
+// splitProtocol reads --protocol: json (or mqtt), vendor-json and
+// sparkplug are MQTT payloads; http and sms are the device options' own.
+func (o *options) splitProtocol() error {
+	switch p := o.dev.protocol; p {
+	case "http", "sms":
+		o.protocol = mqttpub.JSON
+		return nil
+	case "mqtt":
+		o.protocol, o.dev.protocol = mqttpub.JSON, "mqtt"
+		return nil
+	default:
+		mp, err := mqttpub.ParseProtocol(p)
+		if err != nil {
+			return fmt.Errorf("--protocol %q: want json, vendor-json, sparkplug, http or sms", p)
+		}
+		o.protocol, o.dev.protocol = mp, "mqtt"
+		return nil
+	}
 }
 
 func (o *options) check() error {

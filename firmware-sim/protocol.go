@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/oxywatch/oxywatch/firmware-sim/httppub"
+	"github.com/oxywatch/oxywatch/firmware-sim/mqttpub"
 	"github.com/oxywatch/oxywatch/firmware-sim/sim"
 )
 
@@ -25,7 +26,7 @@ type deviceOptions struct {
 }
 
 func (d *deviceOptions) flags(fs *flag.FlagSet) {
-	fs.StringVar(&d.protocol, "protocol", "mqtt", "how devices send: mqtt (CONTRACT §3), http (POST /api/v1/ingest/DEVICE with --url and --device-token-file) or sms (alarm texts to --sms-url, numbers from --sms-numbers)")
+	fs.StringVar(&d.protocol, "protocol", "json", "how devices send: over MQTT json (CONTRACT §3), vendor-json (Spanish keys, Nm³/h; model "+mqttpub.VendorModel+") or sparkplug (Sparkplug B edge nodes); http (POST /api/v1/ingest/DEVICE with --url and --device-token-file) or sms (alarm texts to --sms-url, numbers from --sms-numbers)")
 	fs.StringVar(&d.url, "url", "http://127.0.0.1:8080", "--protocol http: OxyWatch base `URL`")
 	fs.StringVar(&d.tokenFile, "device-token-file", "", "--protocol http: `FILE` of lines DEVICE TOKEN, or one token for every device (oxywatch device-token create)")
 	fs.StringVar(&d.smsURL, "sms-url", "", "--protocol sms: the inbound-SMS webhook `URL` with its ?token=")

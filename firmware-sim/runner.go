@@ -62,7 +62,13 @@ func newRunner(o *options, stdout, stderr io.Writer) (*runner, error) {
 func (r *runner) loadFleet() ([]sim.Spec, error) {
 	o := r.o
 	if o.fleet == "" {
-		return sim.GenerateFleet(o.devices, o.facilities, o.seed, o.interval), nil
+		fleet := sim.GenerateFleet(o.devices, o.facilities, o.seed, o.interval)
+		if o.protocol == mqttpub.VendorJSON {
+			for i := range fleet { // the model the example mapping file maps
+				fleet[i].Model = mqttpub.VendorModel
+			}
+		}
+		return fleet, nil
 	}
 	f, err := os.Open(o.fleet)
 	if err != nil {
@@ -152,6 +158,7 @@ func (r *runner) publisher() (sim.Publisher, func(), error) {
 	pub, err := mqttpub.New(mqttpub.Options{
 		Broker: r.o.broker, Prefix: r.o.prefix, Username: r.o.username, Password: r.o.password,
 		DevicePassword: r.o.devicePassword, QueueLen: r.o.queue, OnResult: r.results.record, Log: r.log,
+		Protocol: r.o.protocol, Group: r.o.group,
 	})
 	return pub, func() {}, err
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oxywatch/oxywatch/ingest/sparkplug"
 )
 
 // BrokerUser is a login the embedded broker accepts. A device may publish
@@ -70,7 +72,8 @@ func NewBroker(opts BrokerOptions) (*Broker, error) {
 		opts.Logger = slog.Default()
 	}
 	log := opts.Logger.With("component", "broker")
-	srv := mochi.New(&mochi.Options{InlineClient: false, Logger: slog.New(connEnds{log.Handler()})})
+	// The inline client sends Sparkplug rebirth requests (Command).
+	srv := mochi.New(&mochi.Options{InlineClient: opts.Handle != nil, Logger: slog.New(connEnds{log.Handler()})})
 	caps := srv.Options.Capabilities
 	caps.MaximumPacketSize = maxPacketBytes
 	if opts.Handle != nil { // nobody subscribes: keep per-client queues and idle sessions small
@@ -166,6 +169,9 @@ func (h *intakeHook) Provides(b byte) bool {
 }
 
 func (h *intakeHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Packet, error) {
+	if cl.Net.Inline {
+		return pk, nil // our own command (Broker.Command): relayed to the edge node
+	}
 	if h.closing.Load() {
 		cl.Stop(packets.ErrServerShuttingDown) // not acknowledged: the device sends it again
 		return pk, packets.ErrRejectPacket
@@ -249,7 +255,9 @@ func (h *userAuth) OnACLCheck(cl *mochi.Client, topic string, write bool) bool {
 		return true
 	}
 	if !write {
-		return false // devices publish; they have no business reading others
+		// devices publish; they have no business reading others. A
+		// Sparkplug edge node reads its own commands.
+		return sparkplug.IsTopic(topic) && sparkplugMayRead(string(cl.Properties.Username), topic)
 	}
 	return h.mayPublish(cl, topic)
 }
@@ -261,6 +269,9 @@ func (h *userAuth) mayPublish(cl *mochi.Client, topic string) bool {
 	user := string(cl.Properties.Username)
 	if user == h.opts.Ingester {
 		return true
+	}
+	if sparkplug.IsTopic(topic) {
+		return sparkplugMayPublish(user, topic)
 	}
 	prefix := h.opts.TopicPrefix + "/" + user + "/"
 	return len(topic) > len(prefix) && strings.HasPrefix(topic, prefix)

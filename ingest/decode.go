@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/oxywatch/oxywatch/ingest/mapping"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -76,6 +77,10 @@ type Decoded struct {
 	Rejected    []Rejection
 	UnknownKeys int  // keys ignored, summed over readings
 	Backlog     bool // the payload was an array
+	// UnknownStates and UnknownPowers count state and power words that
+	// were not understood: those readings carry state or power unknown.
+	UnknownStates, UnknownPowers int
+	UnknownWord                  string // the first such word, quoted with its key, for last_error
 }
 
 // DecodeTelemetry decodes one payload from o2/DEVICE/telemetry. now is the
@@ -87,6 +92,14 @@ type Decoded struct {
 // not valid JSON as a whole is rejected as a whole, with no readings, even
 // when some of its readings were decoded before the fault was found.
 func DecodeTelemetry(dev plant.DeviceID, payload []byte, now time.Time) Decoded {
+	return DecodeMapped(dev, payload, now, nil)
+}
+
+// DecodeMapped is DecodeTelemetry for a payload in a vendor's own words:
+// m (from the mapping file, for the device's model) renames keys, converts
+// units and translates state, power and alarm words. A nil m reads the
+// payload as CONTRACT §3 says.
+func DecodeMapped(dev plant.DeviceID, payload []byte, now time.Time, m *mapping.Model) Decoded {
 	var d Decoded
 	if len(payload) > MaxPayloadBytes {
 		d.reject(-1, ReasonTooBig, fmt.Sprintf("payload is %d bytes, limit %d", len(payload), MaxPayloadBytes))
@@ -101,7 +114,7 @@ func DecodeTelemetry(dev plant.DeviceID, payload []byte, now time.Time) Decoded 
 		d.reject(-1, ReasonNotJSON, "payload is empty")
 		return d
 	}
-	x := getDecoder(payload, dev, now)
+	x := getDecoder(payload, dev, now, m)
 	defer putDecoder(x)
 	if err := x.payload(&d); err != nil {
 		backlog := d.Backlog

@@ -33,6 +33,7 @@ const (
 	keyBattery
 	keyRSSI
 	numKeys
+	keyAlarmFlag // a mapped true/false alarm flag; not a §3 key, never "seen"
 
 	keyFirstNumber = keyPurity
 )

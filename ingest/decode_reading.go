@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/oxywatch/oxywatch/ingest/mapping"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -23,6 +24,13 @@ type decoder struct {
 	src bytes.Buffer // the payload; jsontext reads a bytes.Buffer in place
 	dev plant.DeviceID
 	now time.Time
+	m   *mapping.Model // nil: the payload is read as CONTRACT §3 says
+
+	scale float64 // factor of the key just read into its §3 unit (mapped keys)
+	alarm string  // alarm code of the alarm flag just read (mapped keys)
+
+	badWord []byte   // the first state or power word of the reading not understood
+	flags   []string // alarm codes raised by the reading's alarm flags (mapped keys)
 
 	scratch []byte   // unquoted names and strings that held escapes
 	cells   cells    // values of the readings decoded so far
@@ -42,11 +50,11 @@ var (
 	noInput     bytes.Buffer
 )
 
-func getDecoder(payload []byte, dev plant.DeviceID, now time.Time) *decoder {
+func getDecoder(payload []byte, dev plant.DeviceID, now time.Time, m *mapping.Model) *decoder {
 	x := decoders.Get().(*decoder)
 	x.src = *bytes.NewBuffer(payload)
 	x.js.Reset(&x.src, jsonOptions)
-	x.dev, x.now = dev, now
+	x.dev, x.now, x.m, x.scale = dev, now, m, 1
 	x.cells, x.codes = cells{}, nil
 	return x
 }
@@ -54,7 +62,7 @@ func getDecoder(payload []byte, dev plant.DeviceID, now time.Time) *decoder {
 func putDecoder(x *decoder) {
 	x.js.Reset(&noInput) // let go of the payload
 	x.src = bytes.Buffer{}
-	x.cells, x.codes = cells{}, nil
+	x.cells, x.codes, x.m, x.flags = cells{}, nil, nil, x.flags[:0]
 	if cap(x.scratch) > 4<<10 || cap(x.unknown) > 4<<10 {
 		return // an odd payload: do not keep its buffers
 	}
@@ -136,6 +144,9 @@ func (x *decoder) reading(d *Decoded, i int, live bool) error {
 		return err
 	}
 	x.resetUnknown()
+	if x.m != nil {
+		x.flags = x.flags[:0]
+	}
 	var p parsed
 	p.r.Device = x.dev
 	for x.js.PeekKind() != '}' {
@@ -168,6 +179,9 @@ func (x *decoder) reading(d *Decoded, i int, live bool) error {
 		d.Rejected = append(d.Rejected, *rej)
 		return nil
 	}
+	if p.unknown != 0 {
+		d.unknownWords(&p, x.badWord)
+	}
 	d.Readings = append(d.Readings, p.r)
 	return nil
 }
@@ -176,6 +190,12 @@ func (x *decoder) reading(d *Decoded, i int, live bool) error {
 // whether the reading already had it.
 func (x *decoder) key(quoted []byte, p *parsed) (key, bool) {
 	name := x.unquote(quoted)
+	if x.m != nil {
+		if t, ok := x.m.Key(name); ok {
+			return x.mappedKey(t, p)
+		}
+		x.scale = 1
+	}
 	k := lookupKey(name)
 	if k == keyUnknown {
 		return k, x.dupUnknown(name)
@@ -235,8 +255,11 @@ func (x *decoder) resetUnknown() {
 
 // value decodes the value of a known key into p.
 func (x *decoder) value(k key, p *parsed) error {
-	if k == keyAlarms {
+	switch k {
+	case keyAlarms:
 		return x.alarms(p)
+	case keyAlarmFlag:
+		return x.alarmFlag(p)
 	}
 	raw, err := x.js.ReadValue()
 	if err != nil {
@@ -250,11 +273,11 @@ func (x *decoder) value(k key, p *parsed) error {
 		p.seq, p.rej = decodeSeq(raw)
 		p.hasSeq = p.rej == nil
 	case keyState:
-		p.r.State, p.rej = x.state(raw)
+		p.r.State, p.rej = x.state(raw, p)
 	case keyPower:
-		p.r.Power, p.rej = x.power(raw)
+		p.r.Power, p.rej = x.power(raw, p)
 	default:
-		p.number(k, raw)
+		p.number(k, raw, x.scale)
 	}
 	return nil
 }
@@ -270,14 +293,19 @@ type parsed struct {
 	vals   [numKeys]float64    // numeric values in their canonical unit, by key
 	has    uint32              // bit k: vals[k] holds a value
 	alias  [numKeys]*Rejection // a rejected alias counts only if its canonical key is absent
+
+	unknown unknownWord // state or power words that were not understood (x.badWord has the first)
 }
 
 // number parses a numeric key's value, converts it to the canonical unit
 // and checks its range.
-func (p *parsed) number(k key, raw []byte) {
+func (p *parsed) number(k key, raw []byte, scale float64) {
 	spec := &numberKeys[k]
 	f, rej := parseNumber(spec.name, raw)
 	if rej == nil {
+		if scale != 1 {
+			f *= scale
+		}
 		f *= spec.scale
 		if f < spec.min || f > spec.max {
 			rej = &Rejection{Reason: ReasonOutOfRange, Detail: fmt.Sprintf("%s %s is outside %s", spec.name, clip(raw), rangeText(spec))}
@@ -326,6 +354,11 @@ func (x *decoder) finish(p *parsed, live bool) *Rejection {
 		c.seq = p.seq
 		p.r.Seq = &c.seq
 	}
+	if len(x.flags) > 0 {
+		if rej := x.addFlags(p); rej != nil {
+			return rej
+		}
+	}
 	if p.r.Purity == nil && p.r.Pressure == nil && p.r.Flow == nil && p.r.Runtime == nil {
 		return &Rejection{Reason: ReasonNoValues, Detail: "a reading needs at least one of purity_pct, pressure_bar, flow_lpm, runtime_h"}
 	}
@@ -357,10 +390,15 @@ func (c *cells) next() *cell {
 	return n
 }
 
-func (x *decoder) state(raw []byte) (plant.State, *Rejection) {
-	s, rej := x.str("state", raw)
+func (x *decoder) state(raw []byte, p *parsed) (plant.State, *Rejection) {
+	s, rej := x.word("state", raw)
 	if rej != nil {
 		return "", rej
+	}
+	if x.m != nil {
+		if st, ok := x.m.State(s); ok {
+			return st, nil
+		}
 	}
 	switch string(s) {
 	case "running":
@@ -373,14 +411,22 @@ func (x *decoder) state(raw []byte) (plant.State, *Rejection) {
 		return plant.StateOff, nil
 	case "maintenance":
 		return plant.StateMaintenance, nil
+	case "unknown":
+		return plant.StateUnknown, nil
 	}
-	return "", &Rejection{Reason: ReasonUnknownEnum, Detail: fmt.Sprintf("state %q is not one of running, standby, fault, off, maintenance", clip(s))}
+	x.unknownWord(p, unknownState, s)
+	return plant.StateUnknown, nil
 }
 
-func (x *decoder) power(raw []byte) (plant.Power, *Rejection) {
-	s, rej := x.str("power", raw)
+func (x *decoder) power(raw []byte, p *parsed) (plant.Power, *Rejection) {
+	s, rej := x.word("power", raw)
 	if rej != nil {
 		return "", rej
+	}
+	if x.m != nil {
+		if pw, ok := x.m.Power(s); ok {
+			return pw, nil
+		}
 	}
 	switch string(s) {
 	case "mains":
@@ -393,8 +439,11 @@ func (x *decoder) power(raw []byte) (plant.Power, *Rejection) {
 		return plant.PowerSolar, nil
 	case "none":
 		return plant.PowerNone, nil
+	case "unknown":
+		return plant.PowerUnknown, nil
 	}
-	return "", &Rejection{Reason: ReasonUnknownEnum, Detail: fmt.Sprintf("power %q is not one of mains, generator, battery, solar, none", clip(s))}
+	x.unknownWord(p, unknownPower, s)
+	return plant.PowerUnknown, nil
 }
 
 // str returns the text of a string value, or rejects any other value.
@@ -436,7 +485,11 @@ func (x *decoder) alarms(p *parsed) error {
 				x.codes = append(make([]string, 0, max(16, 2*(len(x.codes)-start))), x.codes[start:]...)
 				start = 0
 			}
-			x.codes = append(x.codes, alarmCode(x.unquote(raw)))
+			code := alarmCode(x.unquote(raw))
+			if x.m != nil {
+				code = x.m.Alarm(code)
+			}
+			x.codes = append(x.codes, code)
 		}
 	}
 	codes := x.codes[start:len(x.codes):len(x.codes)]

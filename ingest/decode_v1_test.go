@@ -128,16 +128,16 @@ func v1DecodeReading(dev plant.DeviceID, obj map[string]json.RawMessage, now tim
 			var s string
 			if s, rej = v1DecodeString(key, raw); rej == nil {
 				r.State = plant.State(s)
-				if !plant.ValidState(r.State) {
-					rej = &Rejection{Reason: ReasonUnknownEnum, Detail: fmt.Sprintf("state %q is not one of running, standby, fault, off, maintenance", s)}
+				if !plant.ValidState(r.State) { // issue 19: kept as unknown
+					r.State = plant.StateUnknown
 				}
 			}
 		case "power":
 			var s string
 			if s, rej = v1DecodeString(key, raw); rej == nil {
 				r.Power = plant.Power(s)
-				if !plant.ValidPower(r.Power) {
-					rej = &Rejection{Reason: ReasonUnknownEnum, Detail: fmt.Sprintf("power %q is not one of mains, generator, battery, solar, none", s)}
+				if !plant.ValidPower(r.Power) { // issue 19: kept as unknown
+					r.Power = plant.PowerUnknown
 				}
 			}
 		case "alarms":

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
@@ -28,38 +27,15 @@ type Result struct {
 }
 
 // HandlePayload ingests one telemetry payload of device dev (a JSON object
-// or a backlog array, CONTRACT §3) that arrived other than over MQTT.
+// or a backlog array, CONTRACT §3, or the device model's vendor payload)
+// that arrived other than over MQTT: Ingest, told as counts.
 func (in *Ingester) HandlePayload(ctx context.Context, dev plant.DeviceID, payload []byte) (Result, error) {
-	received := in.opts.Now()
-	if !plant.ValidDeviceID(string(dev)) {
-		rej := Rejection{Index: -1, Reason: ReasonBadDeviceID, Detail: fmt.Sprintf("device id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", clip([]byte(dev)))}
-		in.reject("", rej)
-		return Result{Rejected: []Rejection{rej}}, nil
-	}
-	device, ok := in.device(dev, received)
-	if !ok {
-		return Result{Rejected: []Rejection{in.unknownDevice(dev)}}, nil
-	}
-	d := DecodeTelemetry(dev, payload, received)
-	if d.UnknownKeys > 0 {
-		in.m.unknownKeys.Add(float64(d.UnknownKeys))
-	}
-	for _, r := range d.Rejected {
-		in.reject(dev, r)
-	}
+	d, err := in.Ingest(ctx, dev, payload)
 	res := Result{Rejected: d.Rejected, Backlog: d.Backlog}
-	if len(d.Readings) == 0 {
-		return res, nil
-	}
-	n, err := in.storeAndDeliver(ctx, d.Readings, device, received)
 	if err != nil {
 		return res, err
 	}
-	res.Accepted = n
-	if lost := len(d.Readings) - n; lost > 0 {
-		res.Rejected = append(res.Rejected, Rejection{Index: -1, Reason: ReasonUnencodable,
-			Detail: fmt.Sprintf("%d valid readings cannot be stored in InfluxDB as they are; they were kept in the dead letters", lost)})
-	}
+	res.Accepted = len(d.Readings)
 	return res, nil
 }
 
@@ -73,7 +49,7 @@ func (in *Ingester) HandleEvent(ctx context.Context, dev plant.DeviceID, rs []pl
 	received := in.opts.Now()
 	device, ok := in.device(dev, received)
 	if !ok {
-		return Result{Rejected: []Rejection{in.unknownDevice(dev)}}, nil
+		return Result{Rejected: []Rejection{unknownDevice(dev)}}, nil
 	}
 	for i := range rs {
 		rs[i].Device = dev
@@ -97,26 +73,6 @@ func (in *Ingester) CountReasons(reasons ...Reason) {
 	for _, r := range reasons {
 		in.m.rejected.WithLabelValues(string(r))
 	}
-}
-
-// device looks dev up in the registry, listing it as unknown when it is
-// not there and unknown devices are accepted.
-func (in *Ingester) device(dev plant.DeviceID, received time.Time) (plant.Device, bool) {
-	device, known := in.opts.Directory.Device(dev)
-	if known {
-		return device, true
-	}
-	if in.opts.RejectUnknown {
-		return plant.Device{}, false
-	}
-	in.opts.Directory.AddUnknown(dev, received)
-	return plant.Device{ID: dev, Kind: plant.KindUnknown}, true
-}
-
-func (in *Ingester) unknownDevice(dev plant.DeviceID) Rejection {
-	rej := Rejection{Index: -1, Reason: ReasonUnknownDevice, Detail: fmt.Sprintf("device %s is not in the registry (ingest.unknown_devices is reject): add it through the API or CSV import", dev)}
-	in.reject(dev, rej)
-	return rej
 }
 
 // storeAndDeliver makes readings durable, then hands them to the fleet

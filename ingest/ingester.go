@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/oxywatch/oxywatch/ingest/buffer"
+	"github.com/oxywatch/oxywatch/ingest/mapping"
+	"github.com/oxywatch/oxywatch/ingest/sparkplug"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
@@ -54,6 +56,14 @@ type Options struct {
 	// BufferDeadLetters); else they are only logged (and counted as
 	// rejected).
 	DeadLetter DeadLetterFunc
+	// Mappings translate vendor payloads per device model (ingest.mappings);
+	// nil reads every payload as CONTRACT §3 says.
+	Mappings *mapping.Set
+	// Sparkplug, when set, takes the messages under spBv1.0/.
+	Sparkplug *sparkplug.Decoder
+	// Command publishes a Sparkplug command (a rebirth request) without
+	// waiting for it to go out; nil never asks for rebirths.
+	Command func(topic string, payload []byte) error
 }
 
 // BufferDeadLetters keeps lines in the dead-letter file at path (the
@@ -83,6 +93,8 @@ type ingestMetrics struct {
 	readings    *prometheus.CounterVec
 	rejected    *prometheus.CounterVec
 	unknownKeys prometheus.Counter
+	unknownWord *prometheus.CounterVec
+	sparkplug   *prometheus.CounterVec
 	append      prometheus.Histogram
 	tagRepairs  *prometheus.CounterVec
 	deadLetters prometheus.Counter
@@ -113,7 +125,7 @@ func New(opts Options) *Ingester {
 	in.rl = rateLimiter{per: time.Minute, max: opts.LogRejectsPerMinute}
 	in.m = ingestMetrics{
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "oxywatch_ingest_messages_total", Help: "MQTT messages received, by topic kind (telemetry, status, invalid).",
+			Name: "oxywatch_ingest_messages_total", Help: "MQTT messages received, by topic kind (telemetry, status, sparkplug, invalid).",
 		}, []string{"topic"}),
 		readings: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oxywatch_ingest_readings_total", Help: "Readings accepted and made durable, live or backlog.",
@@ -124,6 +136,14 @@ func New(opts Options) *Ingester {
 		unknownKeys: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oxywatch_ingest_unknown_keys_total", Help: "Unknown keys in readings, ignored.",
 		}),
+		unknownWord: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oxywatch_ingest_unknown_words_total",
+			Help: "State or power words that were neither CONTRACT §3 words nor mapped for the device's model: the reading was stored with the value unknown. Map them in the ingest mapping file.",
+		}, []string{"field"}),
+		sparkplug: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oxywatch_ingest_sparkplug_messages_total",
+			Help: "Sparkplug B messages by type (NBIRTH, DBIRTH, NDATA, DDATA, NDEATH, DDEATH, other), and rebirth requests sent (REBIRTH_SENT) or wanted but not sent (REBIRTH_OFF).",
+		}, []string{"type"}),
 		append: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "oxywatch_ingest_append_seconds", Help: "Time from receiving a message to its readings being durable in the buffer.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
@@ -140,7 +160,13 @@ func New(opts Options) *Ingester {
 	for _, t := range []string{"country", "facility", "kind", "region"} {
 		in.m.tagRepairs.WithLabelValues(t)
 	}
-	for _, t := range []string{"telemetry", "status", "invalid"} {
+	for _, f := range []string{"state", "power"} {
+		in.m.unknownWord.WithLabelValues(f)
+	}
+	for _, t := range sparkplugTypes {
+		in.m.sparkplug.WithLabelValues(t)
+	}
+	for _, t := range []string{"telemetry", "status", "invalid", "sparkplug"} {
 		in.m.messages.WithLabelValues(t)
 	}
 	for _, k := range []string{"live", "backlog"} {
@@ -150,7 +176,7 @@ func New(opts Options) *Ingester {
 		in.m.rejected.WithLabelValues(string(r))
 	}
 	if opts.Registerer != nil {
-		opts.Registerer.MustRegister(in.m.messages, in.m.readings, in.m.rejected, in.m.unknownKeys, in.m.append, in.m.tagRepairs, in.m.deadLetters)
+		opts.Registerer.MustRegister(in.m.messages, in.m.readings, in.m.rejected, in.m.unknownKeys, in.m.unknownWord, in.m.sparkplug, in.m.append, in.m.tagRepairs, in.m.deadLetters)
 	}
 	return in
 }
@@ -163,6 +189,10 @@ func (in *Ingester) Fleet() *Fleet { return in.opts.Fleet }
 // acknowledged. Bad input is counted, recorded and acknowledged.
 func (in *Ingester) HandleMessage(ctx context.Context, topic string, payload []byte) error {
 	received := in.opts.Now()
+	if in.opts.Sparkplug != nil && sparkplug.IsTopic(topic) {
+		in.m.messages.WithLabelValues("sparkplug").Inc()
+		return in.handleSparkplug(ctx, topic, payload, received)
+	}
 	dev, kind, rej := ParseTopic(in.opts.TopicPrefix, topic)
 	if rej != nil {
 		in.m.messages.WithLabelValues("invalid").Inc()
@@ -183,27 +213,69 @@ func (in *Ingester) handleStatus(dev plant.DeviceID, payload []byte, received ti
 		in.reject(dev, *rej)
 		return nil
 	}
-	msg := plant.StatusMessage{Device: dev, State: state, Received: received}
-	in.opts.Fleet.Status(msg)
-	if in.opts.Consumer != nil {
-		in.opts.Consumer.ObserveStatus(msg)
-	}
+	in.status(dev, state, received)
 	return nil
 }
 
 func (in *Ingester) handleTelemetry(ctx context.Context, dev plant.DeviceID, payload []byte, received time.Time) error {
+	_, err := in.ingest(ctx, dev, payload, received)
+	return err
+}
+
+// Ingest takes one telemetry payload of device dev from elsewhere than MQTT
+// (HTTP): exactly what a message on PREFIX/DEV/telemetry gets (the model's
+// mapping, validation, counters, last_error), and the readings are durable
+// in the buffer when it returns. It returns what was decoded: the readings
+// kept and the rejections with their reasons (an unknown or malformed
+// device id is one rejection, Index -1). The error is non-nil only when
+// the readings could not be made durable: then nothing may be acknowledged.
+func (in *Ingester) Ingest(ctx context.Context, dev plant.DeviceID, payload []byte) (Decoded, error) {
+	received := in.opts.Now()
+	if !plant.ValidDeviceID(string(dev)) {
+		rej := Rejection{Index: -1, Reason: ReasonBadDeviceID, Detail: fmt.Sprintf("device id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", clip([]byte(dev)))}
+		in.reject("", rej)
+		return Decoded{Rejected: []Rejection{rej}}, nil
+	}
+	return in.ingest(ctx, dev, payload, received)
+}
+
+func (in *Ingester) ingest(ctx context.Context, dev plant.DeviceID, payload []byte, received time.Time) (Decoded, error) {
+	device, ok := in.device(dev, received)
+	if !ok {
+		return Decoded{Rejected: []Rejection{unknownDevice(dev)}}, nil
+	}
+	d := DecodeMapped(dev, payload, received, in.opts.Mappings.For(device.Model))
+	return d, in.keep(ctx, device, &d, received)
+}
+
+func unknownDevice(dev plant.DeviceID) Rejection {
+	return Rejection{Index: -1, Reason: ReasonUnknownDevice, Detail: fmt.Sprintf("device %s is not in the registry (ingest.unknown_devices is reject): add it through the API or CSV import", dev)}
+}
+
+// device looks a device up in the registry, lists it when it is unknown,
+// or rejects it (false) when unknown devices are refused.
+func (in *Ingester) device(dev plant.DeviceID, received time.Time) (plant.Device, bool) {
 	device, known := in.opts.Directory.Device(dev)
 	if !known {
 		if in.opts.RejectUnknown {
-			in.reject(dev, Rejection{Index: -1, Reason: ReasonUnknownDevice, Detail: fmt.Sprintf("device %s is not in the registry (ingest.unknown_devices is reject): add it through the API or CSV import", dev)})
-			return nil
+			in.reject(dev, unknownDevice(dev))
+			return device, false
 		}
 		in.opts.Directory.AddUnknown(dev, received)
 		device = plant.Device{ID: dev, Kind: plant.KindUnknown}
 	}
-	d := DecodeTelemetry(dev, payload, received)
+	return device, true
+}
+
+// keep counts what decoding found, makes the readings durable and hands
+// them on. Only the buffer's failure is an error.
+func (in *Ingester) keep(ctx context.Context, device plant.Device, d *Decoded, received time.Time) error {
+	dev := device.ID
 	if d.UnknownKeys > 0 {
 		in.m.unknownKeys.Add(float64(d.UnknownKeys))
+	}
+	if d.UnknownStates+d.UnknownPowers > 0 {
+		in.unknownWords(dev, d)
 	}
 	for _, r := range d.Rejected {
 		in.reject(dev, r)
@@ -216,6 +288,7 @@ func (in *Ingester) handleTelemetry(ctx context.Context, dev plant.DeviceID, pay
 		return err
 	}
 	in.m.append.Observe(in.opts.Now().Sub(received).Seconds())
+	d.Readings = stored // without those sent to the dead letters
 	in.deliver(stored, received)
 	return nil
 }
@@ -314,6 +387,18 @@ func (in *Ingester) deliver(rs []plant.Reading, received time.Time) {
 		if in.opts.Consumer != nil {
 			in.opts.Consumer.ObserveReading(rs[i], live)
 		}
+	}
+}
+
+// unknownWords counts state and power words that were not understood and
+// tells the device's last_error why its state shows unknown.
+func (in *Ingester) unknownWords(dev plant.DeviceID, d *Decoded) {
+	in.m.unknownWord.WithLabelValues("state").Add(float64(d.UnknownStates))
+	in.m.unknownWord.WithLabelValues("power").Add(float64(d.UnknownPowers))
+	msg := d.UnknownWordText()
+	in.opts.Fleet.Error(dev, msg, in.opts.Now())
+	if in.rl.allow(in.opts.Now()) {
+		in.log.Warn("device sent a word OxyWatch does not know; the reading was kept with the value unknown", "device", dev, "detail", msg)
 	}
 }
 

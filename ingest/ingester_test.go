@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/oxywatch/oxywatch/ingest/buffer"
+	"github.com/oxywatch/oxywatch/ingest/sparkplug"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -187,8 +188,14 @@ func FuzzHandleMessage(f *testing.F) {
 	f.Add("o2//telemetry", []byte(`{"alarms":"\"\\\n"}`), "")
 	f.Add("o2/psa-001/telemetry", []byte(`{"purity_pct":93,"alarms":["\"\\,\n\u0000"]}`), "Ward 3\\")
 	f.Add("o2/psa-001/telemetry", []byte(`{"purity_pct":93}`), "a\nb\r\xff\\")
+	f.Add("spBv1.0/zomba/DBIRTH/gw-psa/PSA1", spPayload(f, testNow, spMetric{"O2 Purity", 1, 94.0}, spMetric{"State", 2, "2"}), "")
+	f.Add("spBv1.0/zomba/DDATA/gw-psa/psa-001", spPayload(f, testNow, spMetric{"Flow", 0, 1e300}, spMetric{"Alarms/X\n", 0, true}), "x")
+	f.Add("spBv1.0/zomba/NDEATH/gw-psa", []byte("\x0a\x02\x10\x01"), "")
+	set := testMappings(f)
 	f.Fuzz(func(t *testing.T, topic string, payload []byte, facility string) {
 		h := newHarness(false)
+		h.in.opts.Mappings = set
+		h.in.opts.Sparkplug, _ = sparkplug.New(sparkplug.Options{Mappings: set})
 		dev := h.dir.known["psa-001"]
 		dev.Facility = facility
 		h.dir.known["psa-001"] = dev
@@ -377,5 +384,28 @@ func TestUnencodableReadingGoesToDeadLetters(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Ingest is the path of HTTP ingest: the same decoding, and the readings
+// durable when it returns, with what was kept and rejected told back.
+func TestIngestForHTTP(t *testing.T) {
+	h := newHarness(true)
+	ctx := context.Background()
+	d, err := h.in.Ingest(ctx, "psa-001", []byte(`[{"ts":"2026-11-22T10:00:00Z","purity_pct":93},{"ts":"2026-11-22T10:01:00Z","purity_pct":140}]`))
+	if err != nil || len(d.Readings) != 1 || len(d.Rejected) != 1 || d.Rejected[0].Reason != ReasonOutOfRange || h.buf.lines != 1 {
+		t.Fatalf("got %d readings, rejections %v, %d lines buffered, err %v; want 1, out_of_range, 1, nil", len(d.Readings), d.Rejected, h.buf.lines, err)
+	}
+	for _, c := range []struct {
+		dev    plant.DeviceID
+		reason Reason
+	}{{"bad$id", ReasonBadDeviceID}, {"stranger-1", ReasonUnknownDevice}} {
+		if d, err := h.in.Ingest(ctx, c.dev, []byte(`{"purity_pct":93}`)); err != nil || len(d.Rejected) != 1 || d.Rejected[0].Reason != c.reason {
+			t.Errorf("%s: got %v, %v; want one %s", c.dev, d.Rejected, err, c.reason)
+		}
+	}
+	h.buf.fail = errors.New("disk full")
+	if _, err := h.in.Ingest(ctx, "psa-001", []byte(`{"purity_pct":93}`)); err == nil {
+		t.Error("a reading that could not be made durable was reported as taken")
 	}
 }

@@ -25,6 +25,10 @@ type MQTTOptions struct {
 	// RetryAfter is how long a connection whose message could not be made
 	// durable stays away before it reconnects and gets it again (10 s).
 	RetryAfter time.Duration
+	// Sparkplug adds one more connection (CLIENT_ID-spb) subscribed to
+	// spBv1.0/#, unshared, whose messages are handled in order per edge
+	// node (see sparkplugLanes).
+	Sparkplug  bool
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
 }
@@ -45,6 +49,7 @@ type Subscriber struct {
 	refused   prometheus.Counter
 
 	work     chan job
+	lanes    []chan job   // Sparkplug: one edge node's messages always go to the same lane
 	closing  sync.RWMutex // held for writing once, when Stop closes work
 	closed   bool
 	workers  sync.WaitGroup
@@ -76,7 +81,8 @@ const queued = 1 << 16
 // conn is one subscriber connection.
 type conn struct {
 	s         *Subscriber
-	n         int // 0 also carries the status topic
+	n         int  // 0 also carries the status topic
+	ordered   bool // the Sparkplug connection
 	id        string
 	client    mqtt.Client
 	up        atomic.Bool
@@ -114,6 +120,9 @@ func NewSubscriber(opts MQTTOptions, handle HandlerFunc) *Subscriber {
 		}
 		s.conns = append(s.conns, &conn{s: s, n: n, id: id})
 	}
+	if opts.Sparkplug {
+		s.conns = append(s.conns, &conn{s: s, n: opts.Connections, id: opts.ClientID + "-spb", ordered: true})
+	}
 	return s
 }
 
@@ -122,7 +131,14 @@ func (s *Subscriber) Start(ctx context.Context) {
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.work = make(chan job, queued)
 	for range workers {
-		s.workers.Go(s.work1)
+		s.workers.Go(func() { s.work1(s.work) })
+	}
+	if s.opts.Sparkplug {
+		s.lanes = make([]chan job, sparkplugLanes)
+		for i := range s.lanes {
+			s.lanes[i] = make(chan job, laneQueue)
+			s.workers.Go(func() { s.work1(s.lanes[i]) })
+		}
 	}
 	for _, c := range s.conns {
 		c.client = mqtt.NewClient(c.options())
@@ -138,7 +154,7 @@ func (c *conn) options() *mqtt.ClientOptions {
 		SetUsername(o.Username).
 		SetPassword(o.Password).
 		SetCleanSession(false).
-		SetOrderMatters(false).
+		SetOrderMatters(c.ordered).
 		SetAutoAckDisabled(true).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
@@ -154,6 +170,9 @@ func (c *conn) options() *mqtt.ClientOptions {
 // there are several connections; status stays on the first, unshared, so
 // retained status messages are delivered to it.
 func (c *conn) filters() (sub map[string]byte, unsub []string) {
+	if c.ordered {
+		return map[string]byte{sparkplugFilter: 1}, nil
+	}
 	p := c.s.opts.TopicPrefix
 	tele := p + "/+/telemetry"
 	sub = map[string]byte{}
@@ -176,8 +195,9 @@ func (c *conn) filters() (sub map[string]byte, unsub []string) {
 func (c *conn) onConnect(cl mqtt.Client) {
 	sub, unsub := c.filters()
 	go func() { // never block the connect handler on the subscribe round trip
+		var tok mqtt.Token
 		for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
-			tok := cl.SubscribeMultiple(sub, c.onMessage)
+			tok = cl.SubscribeMultiple(sub, c.onMessage)
 			if tok.WaitTimeout(30*time.Second) && tok.Error() == nil {
 				break
 			}
@@ -191,6 +211,7 @@ func (c *conn) onConnect(cl mqtt.Client) {
 				return // the next connection subscribes again
 			}
 		}
+		c.refused(tok)
 		if len(unsub) > 0 {
 			cl.Unsubscribe(unsub...).WaitTimeout(30 * time.Second)
 		}
@@ -238,11 +259,15 @@ func (c *conn) onMessage(_ mqtt.Client, m mqtt.Message) {
 		return // stopping: left unacknowledged with the broker for the next run
 	}
 	s.inflight.Add(1)
+	if c.ordered {
+		s.lanes[laneOf(m.Topic())] <- job{c, m}
+		return
+	}
 	s.work <- job{c, m}
 }
 
-func (s *Subscriber) work1() {
-	for j := range s.work {
+func (s *Subscriber) work1(work <-chan job) {
+	for j := range work {
 		j.c.process(j.m)
 		s.inflight.Done()
 	}
@@ -302,6 +327,9 @@ func (s *Subscriber) Stop() {
 	s.closing.Unlock()
 	s.inflight.Wait()
 	close(s.work)
+	for _, l := range s.lanes {
+		close(l)
+	}
 	s.workers.Wait()
 	s.cancel()
 	for _, c := range s.conns {

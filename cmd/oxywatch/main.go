@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/oxywatch/oxywatch/alerting"
+	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/internal/config"
 	"github.com/oxywatch/oxywatch/internal/smsalarm"
 	"github.com/oxywatch/oxywatch/report"
@@ -112,6 +113,13 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 			bad = append(bad, fmt.Sprintf("alerting.rules_file %s: %v", f, err))
 		} else {
 			fmt.Fprintf(stdout, "%s: alert rules are valid\n", f)
+		}
+	}
+	if f := cfg.Ingest.Mappings; f != "" {
+		if set, err := ingest.LoadMappings(f); err != nil {
+			bad = append(bad, fmt.Sprintf("ingest.mappings %v", err))
+		} else {
+			fmt.Fprintf(stdout, "%s: ingest mappings are valid (%d models)\n", f, len(set.Models()))
 		}
 	}
 	if f := cfg.Report.DHIS2.MappingFile; f != "" {

@@ -40,6 +40,17 @@ func TestCheckConfig(t *testing.T) {
 	if _, _, err := runCmd(t, "check-config", withRules); err == nil || !strings.Contains(err.Error(), "levle") {
 		t.Errorf("bad rules file: got %v, want an error naming levle", err)
 	}
+	// So is the ingest mapping file: errors name file, model and key.
+	mappings := writeFile(t, dir, "mappings.yaml", "models:\n  CM-10:\n    keys:\n      pureza: purity_percent\n")
+	withMappings := writeFile(t, dir, "with-mappings.yaml", "data_dir: "+dir+"\ningest:\n  mappings: "+mappings+"\n")
+	if _, _, err := runCmd(t, "check-config", withMappings); err == nil || !strings.Contains(err.Error(), mappings) ||
+		!strings.Contains(err.Error(), `model "CM-10": keys["pureza"]`) {
+		t.Errorf("bad mapping file: got %v, want an error naming the file, model CM-10 and key pureza", err)
+	}
+	example := writeFile(t, dir, "with-example.yaml", "data_dir: "+dir+"\ningest:\n  mappings: ../../ingest/testdata/mappings.yaml\n")
+	if out, _, err := runCmd(t, "check-config", example); err != nil || !strings.Contains(out, "ingest mappings are valid (2 models)") {
+		t.Errorf("example mapping file: %v, %q", err, out)
+	}
 }
 
 func TestTokenCommands(t *testing.T) {

@@ -36,6 +36,10 @@ type Options struct {
 	// device (err nil: connected and online published).
 	OnConnect func(device string, err error)
 	Log       *slog.Logger
+	// Protocol is the wire format (default JSON, CONTRACT §3).
+	Protocol Protocol
+	// Group is the Sparkplug group id (default oxywatch).
+	Group string
 }
 
 // Publisher implements sim.Publisher over MQTT.
@@ -50,6 +54,12 @@ func New(opts Options) (*Publisher, error) {
 	}
 	if opts.Prefix == "" {
 		opts.Prefix = "o2"
+	}
+	if opts.Protocol == "" {
+		opts.Protocol = JSON
+	}
+	if opts.Group == "" {
+		opts.Group = "oxywatch"
 	}
 	if opts.QueueLen <= 0 {
 		opts.QueueLen = 1024
@@ -82,6 +92,9 @@ func (p *Publisher) Link(spec sim.Spec) sim.Link {
 		log:       p.opts.Log.With("device", spec.ID),
 	}
 	l.user, l.pass = p.credentials(spec)
+	if p.opts.Protocol == Sparkplug {
+		l.telemetry = l.spTopic("DDATA")
+	}
 	l.wg.Go(l.send)
 	l.wg.Go(l.await)
 	return l
@@ -146,6 +159,7 @@ type link struct {
 	nextTry  time.Time
 	failures int
 	gen      int // connection attempt; Drop and Connect start a new one
+	bdSeq    uint64
 }
 
 // Connect implements sim.Link.
@@ -178,9 +192,9 @@ func (l *link) connect(gen int) {
 		l.failed(fmt.Errorf("connect %s as %s: %w", l.opts.Broker, l.user, err))
 		return
 	}
-	if err := wait(c.Publish(l.status, 1, true, "online"), 10*time.Second); err != nil {
+	if err := l.announce(c); err != nil {
 		c.Disconnect(0)
-		l.failed(fmt.Errorf("publish online: %w", err))
+		l.failed(err)
 		return
 	}
 	if !l.setUp(c, gen) {
@@ -232,10 +246,18 @@ func (l *link) clientOptions() *mqtt.ClientOptions {
 	o := mqtt.NewClientOptions().AddBroker(l.opts.Broker).SetClientID(l.id).
 		SetUsername(l.user).SetPassword(l.pass).
 		SetCleanSession(true).SetAutoReconnect(false).SetConnectRetry(false).
-		SetOrderMatters(false).SetKeepAlive(30*time.Second).
-		SetConnectTimeout(10*time.Second).SetWriteTimeout(10*time.Second).
-		SetWill(l.status, "offline", 1, true).
+		SetOrderMatters(false).SetKeepAlive(30 * time.Second).
+		SetConnectTimeout(10 * time.Second).SetWriteTimeout(10 * time.Second).
 		SetConnectionLostHandler(l.lost)
+	if l.opts.Protocol == Sparkplug {
+		l.mu.Lock()
+		l.bdSeq++
+		bd := l.bdSeq
+		l.mu.Unlock()
+		o.SetWill(l.spTopic("NDEATH"), string(bdSeqPayload(bd)), 1, false)
+	} else {
+		o.SetWill(l.status, "offline", 1, true)
+	}
 	return o.SetCustomOpenConnectionFn(l.dial)
 }
 
@@ -276,7 +298,7 @@ func (l *link) Publish(payload []byte) error {
 		return sim.ErrNotConnected
 	}
 	select {
-	case l.out <- outgoing{payload: payload, at: time.Now()}:
+	case l.out <- outgoing{payload: l.encode(payload), at: time.Now()}:
 		l.inflight.Add(1)
 		return nil
 	default:
@@ -308,7 +330,13 @@ func (l *link) Close() {
 		c := l.client
 		l.mu.Unlock()
 		if c != nil && l.state.Load() == up {
-			if err := wait(c.Publish(l.status, 1, true, "offline"), 2*time.Second); err != nil {
+			topic, payload := l.status, []byte("offline") // retained; an NDEATH is not
+			if l.opts.Protocol == Sparkplug {
+				l.mu.Lock()
+				topic, payload = l.spTopic("NDEATH"), bdSeqPayload(l.bdSeq)
+				l.mu.Unlock()
+			}
+			if err := wait(c.Publish(topic, 1, l.opts.Protocol != Sparkplug, payload), 2*time.Second); err != nil {
 				l.log.Warn("publish offline", "err", err)
 			}
 			c.Disconnect(250)

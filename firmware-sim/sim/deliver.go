@@ -129,11 +129,11 @@ func (s *Sim) sendMalformed(d *Device, link Link, r *Reading) {
 	good := string(r.AppendJSON(nil, true))
 	bad := []string{
 		good[:len(good)/2], // truncated: not_json
-		`{"ts":` + tsJSON(r.TS) + `,"purity_pct":140}`,                // out_of_range
-		`{"ts":` + tsJSON(r.TS) + `,"flow_lpm":3,"state":"exploded"}`, // unknown_enum
-		`{"ts":"yesterday","purity_pct":93}`,                          // bad_ts
-		`{"ts":` + tsJSON(r.TS) + `,"firmware":"2.1"}`,                // no_values
-		`{"purity_pct":"93"}`,                                         // bad_type
+		`{"ts":` + tsJSON(r.TS) + `,"purity_pct":140}`,          // out_of_range
+		`{"ts":` + tsJSON(r.TS) + `,"flow_lpm":3,"flow_lpm":4}`, // duplicate_key
+		`{"ts":"yesterday","purity_pct":93}`,                    // bad_ts
+		`{"ts":` + tsJSON(r.TS) + `,"firmware":"2.1"}`,          // no_values
+		`{"purity_pct":"93"}`,                                   // bad_type
 	}
 	payload := bad[d.malformN%len(bad)]
 	d.malformN++

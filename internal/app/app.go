@@ -135,7 +135,12 @@ func (a *App) build(ctx context.Context) error {
 	}
 	fleet := ingest.NewFleet()
 	a.restoreFleet(ctx, fleet)
+	io, err := a.ingestOptions()
+	if err != nil {
+		return err
+	}
 	a.ingest = ingest.New(ingest.Options{
+		Mappings: io.Mappings, Sparkplug: io.Sparkplug, Command: io.Command,
 		TopicPrefix:   a.cfg.MQTT.TopicPrefix,
 		Buffer:        a.buf,
 		Directory:     a.devs,
@@ -232,7 +237,8 @@ func (a *App) buildMQTT() error {
 		a.intake = ingest.NewSubscriber(ingest.MQTTOptions{
 			URL: m.URL, Username: m.Username, Password: m.Password,
 			ClientID: m.ClientID, TopicPrefix: m.TopicPrefix, Connections: m.Connections,
-			Logger: a.log, Registerer: a.reg,
+			Sparkplug: a.cfg.Ingest.Sparkplug.Enabled,
+			Logger:    a.log, Registerer: a.reg,
 		}, a.ingest.HandleMessage)
 		return nil
 	}

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/oxywatch/oxywatch/ingest/sparkplug/sproto"
 )
 
 // fleet is a set of devices that behave as field devices do when the
@@ -24,12 +27,26 @@ type device struct {
 	id     string
 	next   int // index of the next reading; all before it are acknowledged
 	client mqtt.Client
+	// spb: the device sits behind a Sparkplug B edge node of its own
+	// (edge-ID): every connection sends NBIRTH and a DBIRTH declaring the
+	// aliases, readings go as DDATA by alias.
+	spb   bool
+	bdSeq uint64
 }
 
 func newFleet(url string, n int) *fleet {
 	f := &fleet{url: url}
 	for i := range n {
 		f.devs = append(f.devs, &device{id: fmt.Sprintf("dev-%03d", i)})
+	}
+	return f
+}
+
+// newMixedFleet is newFleet with every other device speaking Sparkplug B.
+func newMixedFleet(url string, n int) *fleet {
+	f := newFleet(url, n)
+	for i, d := range f.devs {
+		d.spb = i%2 == 1
 	}
 	return f
 }
@@ -93,7 +110,11 @@ func (d *device) publishOne(t *testing.T, f *fleet) bool {
 				continue
 			}
 		}
-		tok := d.client.Publish("o2/"+d.id+"/telemetry", 1, false, reading(d.next))
+		topic, payload := "o2/"+d.id+"/telemetry", []byte(reading(d.next))
+		if d.spb {
+			topic, payload = spTopic("chaos", "DDATA", "edge-"+d.id, d.id), spbReading(d.next)
+		}
+		tok := d.client.Publish(topic, 1, false, payload)
 		if tok.WaitTimeout(10*time.Second) && tok.Error() == nil {
 			d.next++
 			f.total.Add(1)
@@ -109,11 +130,50 @@ func (d *device) publishOne(t *testing.T, f *fleet) bool {
 func (d *device) connect(url string) bool {
 	o := mqtt.NewClientOptions().AddBroker(url).SetClientID(d.id).SetProtocolVersion(4).
 		SetAutoReconnect(false).SetConnectTimeout(2 * time.Second).SetWriteTimeout(5 * time.Second)
+	if d.spb {
+		d.bdSeq++
+		o.SetWill(spTopic("chaos", "NDEATH", "edge-"+d.id, ""), string(spbMust(nil, bdSeqMetric(d.bdSeq))), 1, false)
+	}
 	c := mqtt.NewClient(o)
 	tok := c.Connect()
 	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		return false
 	}
+	if d.spb && !d.births(c) {
+		c.Disconnect(0)
+		return false
+	}
 	d.client = c
 	return true
+}
+
+// births sends the edge node's NBIRTH and the device's DBIRTH, which
+// declares the aliases with null values (so it adds no reading).
+func (d *device) births(c mqtt.Client) bool {
+	var ms []*sproto.Payload_Metric
+	for _, m := range nodeMetrics {
+		ms = append(ms, &sproto.Payload_Metric{Name: proto.String(m.name), Alias: proto.Uint64(m.alias), IsNull: proto.Bool(true),
+			Datatype: proto.Uint32(uint32(sproto.DataType_Double))})
+	}
+	for _, m := range []struct {
+		topic   string
+		payload []byte
+	}{
+		{spTopic("chaos", "NBIRTH", "edge-"+d.id, ""), spbMust(nil, bdSeqMetric(d.bdSeq))},
+		{spTopic("chaos", "DBIRTH", "edge-"+d.id, d.id), spbMust(nil, ms...)},
+	} {
+		tok := c.Publish(m.topic, 1, false, m.payload)
+		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// spbReading is reading(j) as a DDATA by alias.
+func spbReading(j int) []byte {
+	ts := base.Add(time.Duration(j) * time.Minute)
+	state := &sproto.Payload_Metric{Alias: proto.Uint64(5), Datatype: proto.Uint32(uint32(sproto.DataType_String)),
+		Value: &sproto.Payload_Metric_StringValue{StringValue: "running"}}
+	return spbMust(&ts, dbl("", 1, 93.1), dbl("", 2, 4.8), dbl("", 3, 410), dbl("", 4, float64(1000+j)), state)
 }

@@ -186,7 +186,10 @@ func truncateNewest(t *testing.T, dir string) {
 // TestChaosSIGKILL kills oxywatch with SIGKILL 20 times at random moments
 // while devices publish, on the default path (embedded broker) and with an
 // external Mosquitto, and checks that every reading a broker acknowledged
-// to a device reaches InfluxDB exactly once.
+// to a device reaches InfluxDB exactly once. Half the devices speak
+// Sparkplug B (DDATA by alias): after a restart their aliases must still
+// resolve, from the BIRTHs kept on disk (Mosquitto hands over the DDATA it
+// queued; the edge nodes have no reason to rebirth).
 func TestChaosSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test; run without -short (make test does)")
@@ -203,7 +206,7 @@ func TestChaosSIGKILL(t *testing.T) {
 			}
 			p := newProcess(t, in.URL, block)
 			p.startWithin(30 * time.Second)
-			fleet := newFleet(url, 20)
+			fleet := newMixedFleet(url, 20)
 			stop := fleet.stream(t)
 			rng := rand.New(rand.NewPCG(12, uint64(len(mode))))
 			for range 20 {

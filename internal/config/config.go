@@ -80,8 +80,16 @@ type Influx struct {
 // Ingest controls decoding and the durable buffer.
 type Ingest struct {
 	UnknownDevices string     `yaml:"unknown_devices" doc:"accept (listed with kind unknown) or reject"`
+	Mappings       string     `yaml:"mappings" doc:"YAML file mapping vendor payloads (keys, units, state, power and alarm words) per device model, and Sparkplug devices to registry ids; empty reads payloads as CONTRACT §3"`
+	Sparkplug      Sparkplug  `yaml:"sparkplug"`
 	HTTP           IngestHTTP `yaml:"http"` // POST /api/v1/ingest (ingest_device.go)
 	SMS            IngestSMS  `yaml:"sms"`  // alarm SMS from devices (ingest_device.go)
+}
+
+// Sparkplug controls Sparkplug B ingest (spBv1.0/#).
+type Sparkplug struct {
+	Enabled bool `yaml:"enabled" doc:"take Sparkplug B messages under spBv1.0/ (external broker: one more connection, CLIENT_ID-spb)"`
+	Rebirth bool `yaml:"rebirth" doc:"ask an edge node to send its BIRTH again (NCMD Node Control/Rebirth) when its DATA cannot be read without it"`
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -104,7 +112,7 @@ func Defaults() Config {
 			CreateDB:     true,
 			MaxRetryWait: 30 * time.Second,
 		},
-		Ingest:   Ingest{UnknownDevices: "accept", HTTP: defaultIngestHTTP()},
+		Ingest:   Ingest{UnknownDevices: "accept", HTTP: defaultIngestHTTP(), Sparkplug: Sparkplug{Enabled: true, Rebirth: true}},
 		Alerting: defaultAlerting(),
 		Notify:   defaultNotify(),
 		Report:   defaultReport(),
@@ -224,6 +232,16 @@ func (c *Config) Validate() error {
 		bad("ingest.unknown_devices", "%q is neither accept nor reject", c.Ingest.UnknownDevices)
 	}
 	c.Ingest.validateDevices(bad)
+	if f := c.Ingest.Mappings; f != "" {
+		if st, err := os.Stat(f); err != nil {
+			bad("ingest.mappings", "%v", err)
+		} else if st.IsDir() {
+			bad("ingest.mappings", "%s is a directory", f)
+		}
+	}
+	if c.Ingest.Sparkplug.Enabled && c.MQTT.TopicPrefix == "spBv1.0" {
+		bad("mqtt.topic_prefix", "spBv1.0 is Sparkplug B's namespace: choose another prefix or set ingest.sparkplug.enabled: false")
+	}
 	c.Alerting.validate(bad)
 	c.Notify.validate(bad)
 	c.Report.validate(bad)

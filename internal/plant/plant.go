@@ -61,6 +61,11 @@ const (
 	StateFault       State = "fault"
 	StateOff         State = "off"
 	StateMaintenance State = "maintenance"
+	// StateUnknown is stored for a state word the device sent that is
+	// neither one of the above nor mapped for its model (ingest mapping
+	// file): the reading is kept, and the state is taken as unknown, which
+	// is neither running nor stopped.
+	StateUnknown State = "unknown"
 )
 
 // ValidState reports whether s is one of the states of CONTRACT §3.
@@ -81,6 +86,8 @@ const (
 	PowerBattery   Power = "battery"
 	PowerSolar     Power = "solar"
 	PowerNone      Power = "none"
+	// PowerUnknown is stored for a power word that was not understood.
+	PowerUnknown Power = "unknown"
 )
 
 // ValidPower reports whether p is one of the power sources of CONTRACT §3.
