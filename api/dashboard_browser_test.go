@@ -2,9 +2,7 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -286,25 +284,6 @@ func containsSilence(list []Silence, id int64) bool {
 		}
 	}
 	return false
-}
-
-// zoneReports answers uptime reports with the deployment's time zone, as
-// report.Reporter does.
-type zoneReports struct {
-	*fakeReports
-	zone string
-}
-
-type zoneReport struct{ zone string }
-
-func (r zoneReport) WriteJSON(w io.Writer) error {
-	return json.NewEncoder(w).Encode(map[string]any{"time_zone": r.zone, "items": []any{}})
-}
-func (zoneReport) WriteCSV(w io.Writer) error  { return nil }
-func (zoneReport) WriteHTML(w io.Writer) error { return nil }
-
-func (z zoneReports) Uptime(context.Context, ReportQuery) (Report, error) {
-	return zoneReport{z.zone}, nil
 }
 
 // TestDashboardChartRanges: 1 hour to 30 days, threshold lines, a value

@@ -49,11 +49,6 @@ func loadRules(cfg config.Config) (alerting.Rules, error) {
 	return rules, nil
 }
 
-// maintenanceDue lists components due for service, for the monthly report.
-func (a *App) maintenanceDue(ctx context.Context) ([]report.MaintenanceDue, error) {
-	return dueItems(a.engine.MaintenanceDue(ctx))
-}
-
 // dueItems keeps the items that are due, as the report shows them.
 func dueItems(items []alerting.MaintenanceItem, err error) ([]report.MaintenanceDue, error) {
 	if err != nil {
