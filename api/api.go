@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
@@ -40,7 +39,7 @@ type Options struct {
 	Audit      *store.Audit  // audit log of every change (store.OpenAudit)
 
 	Registry    Registry
-	Live        Live       // *ingest.Fleet
+	Live        Live       // *ingest.Fleet satisfies it
 	Status      StatusFunc // the alerting engine's; nil: every device no_data
 	Readings    Readings   // NewInfluxReadings(influx)
 	Alerts      Alerts
@@ -89,7 +88,7 @@ func (o *Options) defaults() {
 		o.Registerer = prometheus.NewRegistry()
 	}
 	if o.Status == nil {
-		o.Status = func(plant.Device, ingest.DeviceState, bool, time.Time) plant.Status { return plant.StatusNoData }
+		o.Status = func(plant.Device, plant.LiveState, bool, time.Time) plant.Status { return plant.StatusNoData }
 	}
 	if o.RateLimit == 0 {
 		o.RateLimit = 20

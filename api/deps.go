@@ -5,7 +5,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -38,14 +37,14 @@ type Registry interface {
 // Live is what ingest knows about each device right now. *ingest.Fleet
 // satisfies it.
 type Live interface {
-	Get(id plant.DeviceID) (ingest.DeviceState, bool)
+	Get(id plant.DeviceID) (plant.LiveState, bool)
 }
 
 // StatusFunc gives a device's status now (CONTRACT §6), from its registry
 // entry and live state (ok is false when the device never spoke). The
 // alerting engine decides it (alerting.Engine.Status), the one place that
 // does, so the API agrees with the alerts and the timelines.
-type StatusFunc func(d plant.Device, st ingest.DeviceState, ok bool, now time.Time) plant.Status
+type StatusFunc func(d plant.Device, st plant.LiveState, ok bool, now time.Time) plant.Status
 
 // ReadingsQuery asks for one device's history.
 type ReadingsQuery struct {

@@ -8,15 +8,8 @@ import (
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
-// DeviceState is what ingest knows about one device right now.
-type DeviceState struct {
-	LastSeen     time.Time          `json:"last_seen,omitzero"` // receive time of the newest message
-	Newest       time.Time          `json:"newest_ts,omitzero"` // newest reading timestamp
-	LastReading  *plant.Reading     `json:"last_reading,omitempty"`
-	LastError    string             `json:"last_error,omitempty"`
-	LastErrorAt  time.Time          `json:"last_error_at,omitzero"`
-	Connectivity plant.Connectivity `json:"connectivity,omitempty"`
-}
+// DeviceState is what ingest knows of a device right now (plant.LiveState).
+type DeviceState = plant.LiveState
 
 // Fleet tracks the live state of every device that has spoken. It is what
 // tells a live reading from a late backlog one.

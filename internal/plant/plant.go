@@ -247,3 +247,14 @@ type StatusMessage struct {
 	State    Connectivity
 	Received time.Time
 }
+
+// LiveState is what ingest knows about one device right now: when it last
+// spoke, its newest reading and its last error.
+type LiveState struct {
+	LastSeen     time.Time    `json:"last_seen,omitzero"` // receive time of the newest message
+	Newest       time.Time    `json:"newest_ts,omitzero"` // newest reading timestamp
+	LastReading  *Reading     `json:"last_reading,omitempty"`
+	LastError    string       `json:"last_error,omitempty"`
+	LastErrorAt  time.Time    `json:"last_error_at,omitzero"`
+	Connectivity Connectivity `json:"connectivity,omitempty"`
+}
