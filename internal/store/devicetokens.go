@@ -230,4 +230,3 @@ func (t *DeviceTokens) Revoke(ctx context.Context, id string) error {
 	}
 	return t.reload(ctx)
 }
-
