@@ -35,7 +35,7 @@ fuzz: ## fuzz everything that reads device or user bytes, FUZZTIME (default 2m) 
 	go test ./ingest -run '^$$' -fuzz '^FuzzDecodeMapped$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./ingest/sparkplug -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./internal/plant -run '^$$' -fuzz '^FuzzValidDeviceID$$' -fuzztime $${FUZZTIME:-2m}
-	go test ./internal/store -run '^$$' -fuzz '^FuzzRepairTag$$' -fuzztime $${FUZZTIME:-2m}
+	go test ./internal/influx -run '^$$' -fuzz '^FuzzRepairTag$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./api -run '^$$' -fuzz '^FuzzParseInventory$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./alerting/notify -run '^$$' -fuzz '^FuzzInboundText$$' -fuzztime $${FUZZTIME:-2m}
 	go test ./alerting/notify -run '^$$' -fuzz '^FuzzSMSText$$' -fuzztime $${FUZZTIME:-2m}

@@ -40,9 +40,9 @@ overrides:
 	}
 
 	for yaml, want := range map[string]string{
-		"alarms:\n  X1: {rule: offline}\n":                    "alarms.X1.rule",
-		"alarms:\n  X1: {severity: loud}\n":                   "alarms.X1.severity",
-		"alarms:\n  X1: {severity: info, ignore: true}\n":     "alarms.X1: set exactly one",
+		"alarms:\n  X1: {rule: offline}\n":                      "alarms.X1.rule",
+		"alarms:\n  X1: {severity: loud}\n":                     "alarms.X1.severity",
+		"alarms:\n  X1: {severity: info, ignore: true}\n":       "alarms.X1: set exactly one",
 		"overrides:\n  - kind: psa\n    alarms:\n      X: {}\n": "overrides[0].alarms.X",
 	} {
 		if _, err := ParseRules([]byte(yaml)); err == nil || !strings.Contains(err.Error(), want) {

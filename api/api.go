@@ -41,7 +41,7 @@ type Options struct {
 	Registry    Registry
 	Live        Live       // *ingest.Fleet satisfies it
 	Status      StatusFunc // the alerting engine's; nil: every device no_data
-	Readings    Readings   // NewInfluxReadings(influx)
+	Readings    Readings   // history (InfluxDB in internal/app)
 	Alerts      Alerts
 	Silences    Silences
 	Maintenance Maintenance

@@ -61,7 +61,7 @@ type Point struct {
 	Values map[string]float64
 }
 
-// Readings reads history. InfluxReadings implements it over store.Influx.
+// Readings reads history (internal/app serves it from InfluxDB).
 type Readings interface {
 	Readings(ctx context.Context, q ReadingsQuery) ([]Point, error)
 }

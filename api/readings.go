@@ -1,18 +1,11 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
-	influxapi "github.com/influxdata/influxdb-client-go/v2/api"
-
 	"github.com/oxywatch/oxywatch/internal/plant"
-	"github.com/oxywatch/oxywatch/internal/store"
 )
 
 const (
@@ -114,74 +107,6 @@ func (s *server) readingsQuery(r *http.Request, id plant.DeviceID) (ReadingsQuer
 	return q, nil
 }
 
-// numericFields are the reading fields the history returns.
-var numericFields = []string{plant.FieldPurity, plant.FieldPressure, plant.FieldFlow, plant.FieldRuntime, plant.FieldTemp,
+// HistoryFields are the reading fields the history returns.
+var HistoryFields = []string{plant.FieldPurity, plant.FieldPressure, plant.FieldFlow, plant.FieldRuntime, plant.FieldTemp,
 	plant.FieldDewPoint, plant.FieldSupplyV, plant.FieldCylindersFilled, plant.FieldTankPressure, plant.FieldBattery, plant.FieldRSSI}
-
-// InfluxReadings reads history from InfluxDB with Flux that runs on 1.8
-// (flux-enabled) and 2.x alike.
-type InfluxReadings struct {
-	Query  func(ctx context.Context, flux string) (*influxapi.QueryTableResult, error)
-	Bucket string
-}
-
-// NewInfluxReadings reads from in's bucket.
-func NewInfluxReadings(in *store.Influx) *InfluxReadings {
-	return &InfluxReadings{Query: in.Query, Bucket: in.Bucket()}
-}
-
-// ReadingsFlux is the query behind Readings: the mean of each numeric field
-// per window, one row per window with a column per field. Tags are dropped
-// first so a device that moved facility still gives one series.
-func ReadingsFlux(bucket string, q ReadingsQuery) string {
-	fields := make([]string, len(numericFields))
-	for i, f := range numericFields {
-		fields[i] = `r._field == "` + f + `"`
-	}
-	every := q.Every
-	if every <= 0 {
-		every = time.Second
-	}
-	return fmt.Sprintf(`from(bucket: %s)
-  |> range(start: %s, stop: %s)
-  |> filter(fn: (r) => r._measurement == "o2_reading" and r.device == %s)
-  |> filter(fn: (r) => %s)
-  |> keep(columns: ["_start", "_stop", "_time", "_value", "_field", "_measurement"])
-  |> aggregateWindow(every: %ds, fn: mean, createEmpty: false)
-  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`,
-		strconv.Quote(bucket), q.From.UTC().Format(time.RFC3339Nano), q.To.UTC().Format(time.RFC3339Nano),
-		strconv.Quote(string(q.Device)), strings.Join(fields, " or "), int64(every/time.Second))
-}
-
-// Readings runs ReadingsFlux and merges its rows by time.
-func (ir *InfluxReadings) Readings(ctx context.Context, q ReadingsQuery) ([]Point, error) {
-	res, err := ir.Query(ctx, ReadingsFlux(ir.Bucket, q))
-	if err != nil {
-		return nil, fmt.Errorf("query readings of %s: %w", q.Device, err)
-	}
-	defer res.Close()
-	byTime := map[time.Time]map[string]float64{}
-	for res.Next() {
-		rec := res.Record()
-		t := rec.Time().UTC()
-		vals, ok := byTime[t]
-		if !ok {
-			vals = map[string]float64{}
-			byTime[t] = vals
-		}
-		for _, f := range numericFields {
-			if v, ok := rec.ValueByKey(f).(float64); ok {
-				vals[f] = v
-			}
-		}
-	}
-	if err := res.Err(); err != nil {
-		return nil, fmt.Errorf("read readings of %s: %w", q.Device, err)
-	}
-	out := make([]Point, 0, len(byTime))
-	for t, v := range byTime {
-		out = append(out, Point{Time: t, Values: v})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
-	return out, nil
-}

@@ -18,8 +18,8 @@ import (
 	"github.com/oxywatch/oxywatch/ingest/buffer"
 	"github.com/oxywatch/oxywatch/ingest/mapping"
 	"github.com/oxywatch/oxywatch/ingest/sparkplug"
+	"github.com/oxywatch/oxywatch/internal/influx"
 	"github.com/oxywatch/oxywatch/internal/plant"
-	"github.com/oxywatch/oxywatch/internal/store"
 )
 
 // Appender makes encoded readings durable (the buffer).
@@ -121,7 +121,7 @@ func New(opts Options) *Ingester {
 		opts.DeadLetter = BufferDeadLetters(b.DeadLetterPath())
 	}
 	in := &Ingester{opts: opts, log: opts.Logger.With("component", "ingest")}
-	in.encs.New = func() any { return store.NewEncoder() }
+	in.encs.New = func() any { return influx.NewEncoder() }
 	in.rl = rateLimiter{per: time.Minute, max: opts.LogRejectsPerMinute}
 	in.m = ingestMetrics{
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -300,9 +300,9 @@ func (in *Ingester) keep(ctx context.Context, device plant.Device, d *Decoded, r
 // data never stops ingest, where an error here would make the broker
 // redeliver it forever (issue 13, item 3).
 func (in *Ingester) store(ctx context.Context, rs []plant.Reading, device plant.Device, received time.Time) ([]plant.Reading, error) {
-	enc := in.encs.Get().(*store.Encoder)
+	enc := in.encs.Get().(*influx.Encoder)
 	defer in.encs.Put(enc)
-	out := enc.Encode(rs, store.TagsOf(device))
+	out := enc.Encode(rs, influx.TagsOf(device))
 	if len(out.Repaired) > 0 {
 		in.tagsRepaired(device, out.Repaired, out.Lines)
 	}
@@ -329,7 +329,7 @@ func (in *Ingester) tagsRepaired(device plant.Device, tags []string, lines int) 
 
 // deadLetter rejects the readings that could not be encoded, keeps them as
 // JSON lines in the dead letters, and returns the others.
-func (in *Ingester) deadLetter(device plant.Device, rs []plant.Reading, failed []store.Failure, received time.Time) []plant.Reading {
+func (in *Ingester) deadLetter(device plant.Device, rs []plant.Reading, failed []influx.Failure, received time.Time) []plant.Reading {
 	lines := make([]string, len(failed))
 	bad := make(map[int]bool, len(failed))
 	for i, f := range failed {
@@ -365,8 +365,8 @@ func (in *Ingester) deadLetter(device plant.Device, rs []plant.Reading, failed [
 func deadLetterLine(r plant.Reading, device plant.Device) string {
 	b, err := json.Marshal(struct {
 		plant.Reading
-		Tags store.Tags `json:"tags"`
-	}{r, store.TagsOf(device)})
+		Tags influx.Tags `json:"tags"`
+	}{r, influx.TagsOf(device)})
 	if err != nil { // a value JSON cannot hold either (NaN): say what there is
 		var b strings.Builder
 		fmt.Fprintf(&b, "device=%s ts=%s", r.Device, r.Time.Format(time.RFC3339Nano))

@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/oxywatch/oxywatch/ingest/buffer"
-	"github.com/oxywatch/oxywatch/internal/store"
+	"github.com/oxywatch/oxywatch/internal/influx"
 )
 
 // Writer stores line protocol (InfluxDB in production).
@@ -109,7 +109,7 @@ func NewSender(opts SenderOptions) *Sender {
 	for _, r := range []string{"ok", "retry", "rejected"} {
 		s.m.batches.WithLabelValues(r)
 	}
-	for _, r := range store.RefusalReasons() {
+	for _, r := range influx.RefusalReasons() {
 		s.m.dead.WithLabelValues(r)
 	}
 	if reg := opts.Registerer; reg != nil {

@@ -22,7 +22,7 @@ import (
 
 	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/ingest/buffer"
-	"github.com/oxywatch/oxywatch/internal/store"
+	"github.com/oxywatch/oxywatch/internal/influx"
 	"github.com/oxywatch/oxywatch/internal/testenv"
 )
 
@@ -54,8 +54,8 @@ func startSender(t *testing.T, w ingest.Writer) *pipe {
 	return &pipe{buf: b, reg: reg}
 }
 
-func influxWriter(url, bucket string) *store.Influx {
-	return store.NewInflux(store.InfluxOptions{URL: url, Bucket: bucket, Timeout: 10 * time.Second})
+func influxWriter(url, bucket string) *influx.Client {
+	return influx.New(influx.Options{URL: url, Bucket: bucket, Timeout: 10 * time.Second})
 }
 
 // appendBacklogs appends one entry per backlog, as the ingester does for one

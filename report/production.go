@@ -101,7 +101,7 @@ func fluxStrings(ids []plant.DeviceID) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// FluxQuerier runs a Flux query. *store.Influx and the client's
+// FluxQuerier runs a Flux query. *influx.Client and the client's
 // api.QueryAPI both are one.
 type FluxQuerier interface {
 	Query(ctx context.Context, flux string) (*api.QueryTableResult, error)

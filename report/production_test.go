@@ -11,8 +11,8 @@ import (
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 
+	"github.com/oxywatch/oxywatch/internal/influx"
 	"github.com/oxywatch/oxywatch/internal/plant"
-	"github.com/oxywatch/oxywatch/internal/store"
 	"github.com/oxywatch/oxywatch/internal/testenv"
 )
 
@@ -60,9 +60,9 @@ func TestProductionInflux(t *testing.T) {
 	from := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
 	q := ProductionQuery{From: from, To: from.AddDate(0, 0, 2), Loc: loc, MaxGap: 5 * time.Minute}
 	// the app's store client, as production wires it
-	st := store.NewInflux(store.InfluxOptions{URL: in.URL, Bucket: "oxywatch/autogen"})
+	st := influx.New(influx.Options{URL: in.URL, Bucket: "oxywatch/autogen"})
 	defer st.Close()
-	for name, querier := range map[string]FluxQuerier{"client QueryAPI": client.QueryAPI(""), "store.Influx": st} {
+	for name, querier := range map[string]FluxQuerier{"client QueryAPI": client.QueryAPI(""), "influx.Client": st} {
 		src := &InfluxProduction{Query: querier, Bucket: "oxywatch/autogen"}
 		for _, devices := range [][]plant.DeviceID{nil, {"psa-1", "conc-2"}} {
 			q.Devices = devices

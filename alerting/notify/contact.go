@@ -67,7 +67,6 @@ func (s *Service) CreateContact(ctx context.Context, c Contact) (Contact, error)
 	return c, nil
 }
 
-
 // UpdateContact replaces the contact with c.ID.
 func (s *Service) UpdateContact(ctx context.Context, c Contact) (Contact, error) {
 	if err := checkContact(&c); err != nil {

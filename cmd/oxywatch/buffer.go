@@ -14,7 +14,7 @@ import (
 	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/ingest/buffer"
 	"github.com/oxywatch/oxywatch/internal/config"
-	"github.com/oxywatch/oxywatch/internal/store"
+	"github.com/oxywatch/oxywatch/internal/influx"
 )
 
 const bufferHelp = `Usage: oxywatch buffer [--config FILE] COMMAND [flags]
@@ -97,7 +97,7 @@ Flags:
 			*file = filepath.Join(cfg.DataDir, buffer.Subdir, buffer.DeadLetterFile)
 		}
 	}
-	influx := store.NewInflux(store.InfluxOptionsFrom(cfg.Influx))
+	influx := influx.New(influx.OptionsFrom(cfg.Influx))
 	defer influx.Close()
 	res, err := ingest.ReplayDeadLetters(ctx, ingest.ReplayOptions{
 		Path: *file, Writer: influx, BatchLines: *batch, DryRun: *dryRun,

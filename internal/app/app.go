@@ -24,6 +24,7 @@ import (
 	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/ingest/buffer"
 	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/internal/influx"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/smsalarm"
 	"github.com/oxywatch/oxywatch/internal/store"
@@ -40,7 +41,7 @@ type App struct {
 	devs   *store.Registry
 	broker *ingest.Broker
 	buf    *buffer.Buffer
-	influx *store.Influx
+	influx *influx.Client
 	ingest *ingest.Ingester
 	intake intake
 	sender *ingest.Sender
@@ -161,7 +162,7 @@ func (a *App) build(ctx context.Context) error {
 	return a.buildMQTT()
 }
 
-func newInflux(c config.Influx) *store.Influx { return store.NewInflux(store.InfluxOptionsFrom(c)) }
+func newInflux(c config.Influx) *influx.Client { return influx.New(influx.OptionsFrom(c)) }
 
 // buildAccess opens the token store and the audit log, and creates the
 // first admin token when there is none and none is configured.
@@ -212,7 +213,7 @@ func (a *App) handler() http.Handler {
 	apiHandler := api.New(api.Options{
 		Gatherer: a.reg, Ready: a.Ready, Logger: a.log.With("component", "api"),
 		Tokens: a.tokens, AdminToken: a.cfg.AdminToken, Audit: a.audit,
-		Registry: registryForAPI{a.devs, a.engine}, Live: a.ingest.Fleet(), Readings: api.NewInfluxReadings(a.influx),
+		Registry: registryForAPI{a.devs, a.engine}, Live: a.ingest.Fleet(), Readings: readings{a.influx},
 		Status: engineStatus(a.engine), Alerts: alerts{a.engine}, Silences: silences{a.engine}, Maintenance: maintenance{a.engine},
 		Contacts: contacts{a.notify}, Deliveries: deliveries(a.notify),
 		Reports: reports{a.reporter},

@@ -1,4 +1,4 @@
-package store
+package influx
 
 import (
 	"context"
@@ -18,9 +18,9 @@ import (
 	"github.com/oxywatch/oxywatch/internal/config"
 )
 
-// InfluxOptions locate the InfluxDB bucket (1.8: token "user:password" or
+// Options locate the InfluxDB bucket (1.8: token "user:password" or
 // empty, org empty, bucket "db/rp").
-type InfluxOptions struct {
+type Options struct {
 	URL, Token, Org, Bucket string
 	Timeout                 time.Duration
 	// CreateDB creates the 1.8 database named by Bucket when writes find it
@@ -28,25 +28,25 @@ type InfluxOptions struct {
 	CreateDB bool
 }
 
-// InfluxOptionsFrom takes the options from the configuration, for every
+// OptionsFrom takes the options from the configuration, for every
 // command that reaches InfluxDB.
-func InfluxOptionsFrom(c config.Influx) InfluxOptions {
-	return InfluxOptions{URL: c.URL, Token: c.Token, Org: c.Org, Bucket: c.Bucket, Timeout: c.Timeout, CreateDB: c.CreateDB}
+func OptionsFrom(c config.Influx) Options {
+	return Options{URL: c.URL, Token: c.Token, Org: c.Org, Bucket: c.Bucket, Timeout: c.Timeout, CreateDB: c.CreateDB}
 }
 
-// Influx writes line protocol to InfluxDB through the blocking write API and
+// Client writes line protocol to InfluxDB through the blocking write API and
 // queries it with Flux. Retrying is the caller's business: the durable buffer
 // keeps what is not yet written.
-type Influx struct {
-	opts   InfluxOptions
+type Client struct {
+	opts   Options
 	client influxdb2.Client
 	write  api.WriteAPIBlocking
 	query  api.QueryAPI
 	http   *http.Client
 }
 
-// NewInflux builds the client. It does not contact the server.
-func NewInflux(opts InfluxOptions) *Influx {
+// New builds the client. It does not contact the server.
+func New(opts Options) *Client {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 30 * time.Second
 	}
@@ -58,7 +58,7 @@ func NewInflux(opts InfluxOptions) *Influx {
 		SetMaxRetries(0).
 		SetLogLevel(0)
 	c := influxdb2.NewClientWithOptions(strings.TrimRight(opts.URL, "/"), opts.Token, o)
-	return &Influx{
+	return &Client{
 		opts:   opts,
 		client: c,
 		write:  c.WriteAPIBlocking(opts.Org, opts.Bucket),
@@ -130,7 +130,7 @@ func (e *WriteError) DatabaseMissing() bool {
 }
 
 // Write sends lines (already line protocol, joined by '\n').
-func (in *Influx) Write(ctx context.Context, lines ...string) error {
+func (in *Client) Write(ctx context.Context, lines ...string) error {
 	err := in.write.WriteRecord(ctx, lines...)
 	if err == nil {
 		return nil
@@ -249,7 +249,7 @@ func shorten(msg string) string {
 
 // CreateDatabase creates the database of a 1.8 server, named by the part of
 // the bucket before '/'. It is harmless when the database exists.
-func (in *Influx) CreateDatabase(ctx context.Context) error {
+func (in *Client) CreateDatabase(ctx context.Context) error {
 	db, _, _ := strings.Cut(in.opts.Bucket, "/")
 	q := url.Values{"q": {fmt.Sprintf("CREATE DATABASE %q", db)}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(in.opts.URL, "/")+"/query", strings.NewReader(q.Encode()))
@@ -273,7 +273,7 @@ func (in *Influx) CreateDatabase(ctx context.Context) error {
 }
 
 // Ping reports whether the server answers.
-func (in *Influx) Ping(ctx context.Context) error {
+func (in *Client) Ping(ctx context.Context) error {
 	ok, err := in.client.Ping(ctx)
 	if err != nil {
 		return fmt.Errorf("influxdb ping: %w", err)
@@ -285,12 +285,12 @@ func (in *Influx) Ping(ctx context.Context) error {
 }
 
 // Query runs a Flux query.
-func (in *Influx) Query(ctx context.Context, flux string) (*api.QueryTableResult, error) {
+func (in *Client) Query(ctx context.Context, flux string) (*api.QueryTableResult, error) {
 	return in.query.Query(ctx, flux)
 }
 
 // Bucket is the configured bucket.
-func (in *Influx) Bucket() string { return in.opts.Bucket }
+func (in *Client) Bucket() string { return in.opts.Bucket }
 
 // Close releases the client.
-func (in *Influx) Close() { in.client.Close() }
+func (in *Client) Close() { in.client.Close() }

@@ -1,4 +1,4 @@
-package api
+package influx
 
 import (
 	"context"
@@ -7,16 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oxywatch/oxywatch/internal/store"
 	"github.com/oxywatch/oxywatch/internal/testenv"
 )
 
-// TestInfluxReadingsAgainstInfluxd runs the history query on a real
+// TestMeansAgainstInfluxd runs the history query on a real
 // influxd 1.8 with Flux: window means, fields as columns, other devices and
 // string fields left out, tag changes merged.
-func TestInfluxReadingsAgainstInfluxd(t *testing.T) {
+func TestMeansAgainstInfluxd(t *testing.T) {
 	srv := testenv.StartInfluxd(t, "oxywatch")
-	in := store.NewInflux(store.InfluxOptions{URL: srv.URL, Bucket: "oxywatch/autogen"})
+	in := New(Options{URL: srv.URL, Bucket: "oxywatch/autogen"})
 	defer in.Close()
 	ctx := context.Background()
 	start := time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC)
@@ -35,11 +34,11 @@ func TestInfluxReadingsAgainstInfluxd(t *testing.T) {
 	if err := in.Write(ctx, lines...); err != nil {
 		t.Fatal(err)
 	}
-	ir := NewInfluxReadings(in)
-	var points []Point
+	var points []Window
+	fields := []string{"purity_pct", "flow_lpm", "pressure_bar"}
 	testenv.Eventually(t, 10*time.Second, "readings visible", func() bool {
 		var err error
-		points, err = ir.Readings(ctx, ReadingsQuery{Device: "n-psa-1", From: start, To: start.Add(2 * time.Hour), Every: 30 * time.Minute})
+		points, err = in.Means(ctx, "n-psa-1", fields, start, start.Add(2*time.Hour), 30*time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package store
+package influx
 
 import (
 	"encoding/json"
@@ -38,7 +38,7 @@ func influx2(status int, code, msg string) answer {
 	return answer{status: status, body: string(body), headers: map[string]string{"Content-Type": "application/json; charset=utf-8"}}
 }
 
-func replay(t *testing.T, a answer) *Influx {
+func replay(t *testing.T, a answer) *Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -49,7 +49,7 @@ func replay(t *testing.T, a answer) *Influx {
 		_, _ = io.WriteString(w, a.body)
 	}))
 	t.Cleanup(srv.Close)
-	return NewInflux(InfluxOptions{URL: srv.URL, Bucket: "oxywatch/autogen"})
+	return New(Options{URL: srv.URL, Bucket: "oxywatch/autogen"})
 }
 
 func TestWriteErrorReadsTheAnswer(t *testing.T) {
@@ -111,7 +111,7 @@ func TestWriteErrorFromRealInfluxDB(t *testing.T) {
 	if _, err := in.Query("CREATE DATABASE short WITH DURATION 1h"); err != nil {
 		t.Fatal(err)
 	}
-	w := NewInflux(InfluxOptions{URL: in.URL, Bucket: "short/autogen"})
+	w := New(Options{URL: in.URL, Bucket: "short/autogen"})
 	now := time.Now().UnixMilli()
 	old := time.Now().Add(-72 * time.Hour).UnixMilli()
 	if err := w.Write(t.Context(), fmt.Sprintf("m,d=seed v=1 %d", now)); err != nil {
