@@ -10,6 +10,7 @@ import (
 	"github.com/influxdata/influxdb-client-go/v2/api"
 	"github.com/influxdata/influxdb-client-go/v2/api/query"
 
+	"github.com/oxywatch/oxywatch/internal/influx"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -40,7 +41,7 @@ func ProductionFlux(bucket string, q ProductionQuery) string {
 	fmt.Fprintf(&b, "start = %s\nstop = %s\n\n", start, stop)
 	fmt.Fprintf(&b, "data = from(bucket: %s)\n", fluxString(bucket))
 	fmt.Fprintf(&b, "  |> range(start: %s, stop: stop)\n", lookback)
-	b.WriteString("  |> filter(fn: (r) => r._measurement == \"o2_reading\")\n")
+	fmt.Fprintf(&b, "  |> filter(fn: (r) => r._measurement == %s)\n", fluxString(influx.Measurement))
 	if ids := q.Devices; len(ids) > 0 && len(ids) <= maxDeviceFilter {
 		fmt.Fprintf(&b, "  |> filter(fn: (r) => contains(value: r.device, set: %s))\n", fluxStrings(ids))
 	}
