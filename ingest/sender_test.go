@@ -227,9 +227,9 @@ func TestSenderDeadLettersOnlyTheLinesInfluxDBRefuses(t *testing.T) {
 		}
 	}
 	for reason, want := range map[string]float64{"parse_error": 1, "field_type_conflict": 1} {
-		if got := p.metric(t, "oxywatch_store_dead_letter_lines_total", map[string]string{"reason": reason}); got != want {
-			t.Errorf("oxywatch_store_dead_letter_lines_total{reason=%q} = %v, want %v", reason, got, want)
-		}
+		testenv.Eventually(t, 5*time.Second, "oxywatch_store_dead_letter_lines_total{reason="+reason+"}", func() bool {
+			return p.metric(t, "oxywatch_store_dead_letter_lines_total", map[string]string{"reason": reason}) == want
+		})
 	}
 }
 
@@ -264,9 +264,10 @@ func TestSenderPartialWriteDeadLettersOnlyTheDroppedLines(t *testing.T) {
 	if file := p.deadLetterFile(t); !strings.Contains(file, "beyond retention") {
 		t.Errorf("dead-letter file does not give the reason:\n%s", file)
 	}
-	if got := p.metric(t, "oxywatch_store_dead_letter_lines_total", map[string]string{"reason": "beyond_retention"}); got != 3 {
-		t.Errorf("oxywatch_store_dead_letter_lines_total{reason=beyond_retention} = %v, want 3", got)
-	}
+	// The file is written before the counter moves: poll it.
+	testenv.Eventually(t, 5*time.Second, "oxywatch_store_dead_letter_lines_total{reason=beyond_retention} = 3", func() bool {
+		return p.metric(t, "oxywatch_store_dead_letter_lines_total", map[string]string{"reason": "beyond_retention"}) == 3
+	})
 }
 
 // fakeInflux stores lines like InfluxDB 2.x does on a parse error: a request
@@ -337,9 +338,9 @@ func TestSenderSplitsBatchesDownToTheRefusedLines(t *testing.T) {
 	if requests > 60 {
 		t.Errorf("took %d requests to find 2 bad lines among 1000, want about 2×2×log2(1000)", requests)
 	}
-	if got := p.metric(t, "oxywatch_store_dead_letter_lines_total", map[string]string{"reason": "parse_error"}); got != 2 {
-		t.Errorf("oxywatch_store_dead_letter_lines_total{reason=parse_error} = %v, want 2", got)
-	}
+	testenv.Eventually(t, 5*time.Second, "oxywatch_store_dead_letter_lines_total{reason=parse_error} = 2", func() bool {
+		return p.metric(t, "oxywatch_store_dead_letter_lines_total", map[string]string{"reason": "parse_error"}) == 2
+	})
 }
 
 func writeDeadLetters(t *testing.T, path string, lines ...string) {

@@ -19,6 +19,7 @@ import (
 	"github.com/oxywatch/oxywatch/firmware-sim/mqttpub"
 	"github.com/oxywatch/oxywatch/firmware-sim/sim"
 	"github.com/oxywatch/oxywatch/ingest"
+	"github.com/oxywatch/oxywatch/ingest/broker"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/testenv"
 )
@@ -337,8 +338,8 @@ func TestFastRunLosesNothing(t *testing.T) {
 // publish their telemetry and status, and their last will gets through.
 func TestEmbeddedBrokerCredentials(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	b, err := ingest.StartBroker(ingest.BrokerOptions{Listen: addr, DataDir: t.TempDir(), TopicPrefix: "o2", Ingester: "oxywatch", Logger: slog.New(slog.DiscardHandler),
-		Users: []ingest.BrokerUser{{Username: "oxywatch", Password: "ing"}, {Username: "conc-001", Password: "pw-conc-001"},
+	b, err := broker.Start(broker.Options{Listen: addr, DataDir: t.TempDir(), TopicPrefix: "o2", Ingester: "oxywatch", Logger: slog.New(slog.DiscardHandler),
+		Users: []broker.User{{Username: "oxywatch", Password: "ing"}, {Username: "conc-001", Password: "pw-conc-001"},
 			{Username: "psa-001", Password: "pw-psa-001"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/oxywatch/oxywatch/alerting/notify"
 	"github.com/oxywatch/oxywatch/api"
 	"github.com/oxywatch/oxywatch/ingest"
+	"github.com/oxywatch/oxywatch/ingest/broker"
 	"github.com/oxywatch/oxywatch/ingest/buffer"
 	"github.com/oxywatch/oxywatch/internal/config"
 	"github.com/oxywatch/oxywatch/internal/influx"
@@ -39,7 +40,7 @@ type App struct {
 	db     *sql.DB
 	dbFile *dbFile
 	devs   *store.Registry
-	broker *ingest.Broker
+	broker *broker.Broker
 	buf    *buffer.Buffer
 	influx *influx.Client
 	ingest *ingest.Ingester
@@ -243,11 +244,11 @@ func (a *App) buildMQTT() error {
 		}, a.ingest.HandleMessage)
 		return nil
 	}
-	users := make([]ingest.BrokerUser, len(m.Users))
+	users := make([]broker.User, len(m.Users))
 	for i, u := range m.Users {
-		users[i] = ingest.BrokerUser{Username: u.Username, Password: u.Password}
+		users[i] = broker.User{Username: u.Username, Password: u.Password}
 	}
-	b, err := ingest.NewBroker(ingest.BrokerOptions{
+	b, err := broker.New(broker.Options{
 		Listen: m.Listen, DataDir: filepath.Join(a.cfg.DataDir, "broker"),
 		TopicPrefix: m.TopicPrefix, Ingester: m.Username, Users: users, Logger: a.log,
 		Registerer: a.reg, Handle: a.ingest.HandleMessage,

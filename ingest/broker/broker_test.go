@@ -1,9 +1,10 @@
-package ingest
+package broker
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/oxywatch/oxywatch/ingest"
 	"log/slog"
 	"net"
 	"net/url"
@@ -70,11 +71,11 @@ type brokerEnv struct {
 	take *taken
 }
 
-func startTestBroker(t *testing.T, dataDir string, users []BrokerUser, tk *taken) *brokerEnv {
+func startTestBroker(t *testing.T, dataDir string, users []User, tk *taken) *brokerEnv {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	reg := prometheus.NewRegistry()
-	b, err := NewBroker(BrokerOptions{
+	b, err := New(Options{
 		Listen: addr, DataDir: dataDir, TopicPrefix: "o2", Ingester: "oxywatch", Users: users,
 		Logger: testLogger(), Registerer: reg, Handle: tk.handle,
 	})
@@ -138,7 +139,7 @@ func TestBrokerAcknowledgesOnlyWhatIsDurable(t *testing.T) {
 }
 
 func TestBrokerWillPassesTheACL(t *testing.T) {
-	users := []BrokerUser{{"oxywatch", "ing-pass-1234567890"}, {"dev1", "pw1"}, {"dev2", "pw2"}}
+	users := []User{{"oxywatch", "ing-pass-1234567890"}, {"dev1", "pw1"}, {"dev2", "pw2"}}
 	tk := &taken{}
 	env := startTestBroker(t, t.TempDir(), users, tk)
 	creds := func(will string, retain bool) func(*mqtt.ClientOptions) {
@@ -190,7 +191,7 @@ func TestBrokerLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Just over the contract's 64 KiB: the decoder names it too_big.
-	over := strings.Repeat("x", MaxPayloadBytes+10)
+	over := strings.Repeat("x", ingest.MaxPayloadBytes+10)
 	if tok := c.Publish("o2/dev1/telemetry", 1, false, over); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("a 64 KiB+ payload should reach the decoder: %v", tok.Error())
 	}

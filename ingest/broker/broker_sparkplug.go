@@ -1,4 +1,4 @@
-package ingest
+package broker
 
 import (
 	"fmt"
@@ -55,7 +55,7 @@ func sparkplugMayRead(user, topic string) bool {
 
 // Command publishes a Sparkplug command (a rebirth request) to the edge
 // nodes subscribed to it, from the broker's own inline client, QoS 0 as
-// Sparkplug commands are. It needs the intake (BrokerOptions.Handle).
+// Sparkplug commands are. It needs the intake (Options.Handle).
 func (b *Broker) Command(topic string, payload []byte) error {
 	if b.intake == nil {
 		return fmt.Errorf("embedded broker without intake sends no commands")

@@ -1,4 +1,4 @@
-package ingest
+package broker
 
 import (
 	"context"
@@ -17,20 +17,21 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/ingest/sparkplug"
 )
 
-// BrokerUser is a login the embedded broker accepts. A device may publish
+// User is a login the embedded broker accepts. A device may publish
 // only under PREFIX/<its username>/; the ingester's user may read everything.
-type BrokerUser struct{ Username, Password string }
+type User struct{ Username, Password string }
 
-// BrokerOptions configure the embedded broker.
-type BrokerOptions struct {
+// Options configure the embedded broker.
+type Options struct {
 	Listen      string
 	DataDir     string // where a store left by an older version is found and imported
 	TopicPrefix string
 	Ingester    string // username of the ingester (may read all)
-	Users       []BrokerUser
+	Users       []User
 	Logger      *slog.Logger
 	Registerer  prometheus.Registerer
 
@@ -40,14 +41,14 @@ type BrokerOptions struct {
 	// nothing to subscribers, so it holds no queue that could overflow and
 	// needs no store of its own. Without Handle it is a plain in-memory
 	// relay (tests use it as a stand-in for an external broker).
-	Handle HandlerFunc
+	Handle ingest.HandlerFunc
 }
 
 // Limits of the embedded broker. A packet up to maxPacketBytes reaches the
 // decoder, which refuses what is over the contract's 64 KiB with a named
 // reason; a larger one cuts the connection before it is buffered whole.
 const (
-	maxPacketBytes       = 4 * MaxPayloadBytes
+	maxPacketBytes       = 4 * ingest.MaxPayloadBytes
 	maxWritesPending     = 256 // devices do not subscribe; this bounds a rogue subscriber
 	sessionExpirySeconds = 24 * 3600
 	legacyStoreName      = "broker.db"
@@ -59,15 +60,15 @@ const (
 // `oxywatch serve` works alone.
 type Broker struct {
 	srv     *mochi.Server
-	opts    BrokerOptions
+	opts    Options
 	log     *slog.Logger
 	intake  *intakeHook
 	started atomic.Bool
 	stop    sync.Once
 }
 
-// NewBroker builds the broker and binds its listener; Start serves.
-func NewBroker(opts BrokerOptions) (*Broker, error) {
+// New builds the broker and binds its listener; Start serves.
+func New(opts Options) (*Broker, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -97,9 +98,9 @@ func NewBroker(opts BrokerOptions) (*Broker, error) {
 	return b, nil
 }
 
-// StartBroker builds a broker and serves at once.
-func StartBroker(opts BrokerOptions) (*Broker, error) {
-	b, err := NewBroker(opts)
+// Start builds a broker and serves at once.
+func Start(opts Options) (*Broker, error) {
+	b, err := New(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +157,7 @@ func (b *Broker) Close() error {
 type intakeHook struct {
 	mochi.HookBase
 	ctx     context.Context
-	handle  HandlerFunc
+	handle  ingest.HandlerFunc
 	log     *slog.Logger
 	m       *brokerMetrics
 	closing atomic.Bool
@@ -202,7 +203,7 @@ func (h *intakeHook) OnWillSent(cl *mochi.Client, pk packets.Packet) {
 // for what it publishes and for the last will it leaves behind.
 type userAuth struct {
 	mochi.HookBase
-	opts BrokerOptions
+	opts Options
 	srv  *mochi.Server
 	m    *brokerMetrics
 	log  *slog.Logger
