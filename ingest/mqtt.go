@@ -31,6 +31,9 @@ type MQTTOptions struct {
 	Sparkplug  bool
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+	// NewClient makes each connection's paho client; nil is mqtt.NewClient.
+	// Tests give a fake to drive the acknowledgement and step-back paths.
+	NewClient func(*mqtt.ClientOptions) mqtt.Client
 }
 
 // HandlerFunc processes one message; an error means "not durable: do not ack".
@@ -140,8 +143,12 @@ func (s *Subscriber) Start(ctx context.Context) {
 			s.workers.Go(func() { s.work1(s.lanes[i]) })
 		}
 	}
+	newClient := s.opts.NewClient
+	if newClient == nil {
+		newClient = mqtt.NewClient
+	}
 	for _, c := range s.conns {
-		c.client = mqtt.NewClient(c.options())
+		c.client = newClient(c.options())
 		c.client.Connect() // with ConnectRetry the token completes only on success
 	}
 }

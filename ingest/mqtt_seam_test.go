@@ -1,0 +1,104 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/oxywatch/oxywatch/internal/testenv"
+)
+
+// fakeClient is a paho client that records Connect and Disconnect.
+type fakeClient struct {
+	mqtt.Client // the methods the subscriber does not call panic
+	mu          sync.Mutex
+	connects    int
+	disconnects int
+}
+
+func (f *fakeClient) Connect() mqtt.Token {
+	f.mu.Lock()
+	f.connects++
+	f.mu.Unlock()
+	return doneToken{}
+}
+
+func (f *fakeClient) Disconnect(uint) {
+	f.mu.Lock()
+	f.disconnects++
+	f.mu.Unlock()
+}
+
+func (f *fakeClient) IsConnectionOpen() bool { return true }
+
+func (f *fakeClient) counts() (int, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.connects, f.disconnects
+}
+
+type doneToken struct{}
+
+func (doneToken) Wait() bool                     { return true }
+func (doneToken) WaitTimeout(time.Duration) bool { return true }
+func (doneToken) Done() <-chan struct{}          { c := make(chan struct{}); close(c); return c }
+func (doneToken) Error() error                   { return nil }
+
+// fakeMessage records its acknowledgement.
+type fakeMessage struct {
+	mqtt.Message
+	topic string
+	acked atomic.Bool
+}
+
+func (m *fakeMessage) Topic() string   { return m.topic }
+func (m *fakeMessage) Payload() []byte { return []byte(`{"purity_pct":93}`) }
+func (m *fakeMessage) Ack()            { m.acked.Store(true) }
+
+// The subscriber's acknowledgement path without a broker: a message the
+// handler made durable is acknowledged; one it could not make durable is
+// not, and its connection steps back (disconnect) and comes again after
+// RetryAfter, once however many such messages arrive meanwhile.
+func TestSubscriberAcksOnlyWhatIsDurable(t *testing.T) {
+	var durable atomic.Bool
+	durable.Store(true)
+	fc := &fakeClient{}
+	s := NewSubscriber(MQTTOptions{
+		URL: "tcp://127.0.0.1:1", ClientID: "t", TopicPrefix: "o2", RetryAfter: time.Second,
+		NewClient: func(*mqtt.ClientOptions) mqtt.Client { return fc },
+	}, func(context.Context, string, []byte) error {
+		if !durable.Load() {
+			return errors.New("disk full")
+		}
+		return nil
+	})
+	s.Start(context.Background())
+	t.Cleanup(s.Stop)
+	c := s.conns[0]
+
+	ok := &fakeMessage{topic: "o2/psa-1/telemetry"}
+	c.onMessage(fc, ok)
+	testenv.Eventually(t, 5*time.Second, "the durable message acknowledged", ok.acked.Load)
+
+	durable.Store(false)
+	bad := []*fakeMessage{{topic: "o2/psa-1/telemetry"}, {topic: "o2/psa-2/telemetry"}}
+	for _, m := range bad {
+		c.onMessage(fc, m)
+	}
+	testenv.Eventually(t, 5*time.Second, "the connection steps back", func() bool { _, d := fc.counts(); return d == 1 })
+	durable.Store(true)
+	testenv.Eventually(t, 10*time.Second, "the connection comes back after RetryAfter", func() bool { n, _ := fc.counts(); return n == 2 })
+	for i, m := range bad {
+		if m.acked.Load() {
+			t.Errorf("message %d was acknowledged although it was not made durable", i)
+		}
+	}
+	if _, d := fc.counts(); d != 1 {
+		t.Errorf("%d disconnects for two refused messages, want one step back", d)
+	}
+}
