@@ -2,10 +2,8 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/oxywatch/oxywatch/internal/store"
 )
@@ -58,18 +56,7 @@ func (s *server) listTokens(w http.ResponseWriter, r *http.Request) {
 
 // validToken checks a new token's role and regions.
 func validToken(role string, regions []string, name string) error {
-	if _, ok := ParseRole(role); !ok {
-		return fmt.Errorf("role %q must be viewer, engineer or admin", role)
-	}
-	for _, reg := range regions {
-		if strings.TrimSpace(reg) == "" || strings.Contains(reg, ",") || len(reg) > 128 {
-			return fmt.Errorf("region %q must be a non-empty name without commas", reg)
-		}
-	}
-	if len(name) > 128 {
-		return fmt.Errorf("name is longer than 128 characters")
-	}
-	return nil
+	return store.ValidateToken(role, regions, name)
 }
 
 func (s *server) createToken(w http.ResponseWriter, r *http.Request) {

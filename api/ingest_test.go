@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -136,44 +135,36 @@ func TestIngestRoutes(t *testing.T) {
 	}
 }
 
-func TestDeviceTokenCLI(t *testing.T) {
+// TestDeviceTokenFromAnotherProcess: a device token made or revoked in the
+// database by another process (`oxywatch device-token`) works, and stops
+// working, in a running server within its reloads.
+func TestDeviceTokenFromAnotherProcess(t *testing.T) {
 	f, _ := ingestFixture(t, 1000)
-	var out, errb bytes.Buffer
 	ctx := context.Background()
-	if err := DeviceTokenCLI(ctx, []string{"create", "--name", "gprs gateway", "n-psa-1", "n-con-2"}, f.db, &out, &errb); err != nil {
-		t.Fatal(err, errb.String())
+	other, err := store.OpenDeviceTokens(ctx, f.db, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	secret := strings.TrimSpace(out.String())
-	if !strings.HasPrefix(secret, store.DeviceTokenPrefix) || strings.Count(secret, "\n") != 0 {
-		t.Fatalf("stdout %q: want the secret alone", out.String())
+	secret, tok, err := other.Create(ctx, []plant.DeviceID{"n-psa-1", "n-con-2"}, "gprs gateway", "cli")
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The server sees a token made by the CLI within its miss reload (200 ms).
+	// The server sees a token made elsewhere within its miss reload (200 ms).
 	deadline := time.Now().Add(5 * time.Second)
 	for rec := f.do(secret, "POST", "/api/v1/ingest/n-con-2", `{"purity_pct":93}`); rec.Code != http.StatusOK; rec = f.do(secret, "POST", "/api/v1/ingest/n-con-2", `{"purity_pct":93}`) {
 		if time.Now().After(deadline) {
-			t.Fatalf("a CLI token does not work: %d %s", rec.Code, rec.Body)
+			t.Fatalf("a token made by another process does not work: %d %s", rec.Code, rec.Body)
 		}
 		time.Sleep(60 * time.Millisecond) // spaced: ten failures from one address would be refused as guessing
 	}
-	if err := DeviceTokenCLI(ctx, []string{"create", "nobody-1"}, f.db, &out, &errb); err == nil || !strings.Contains(err.Error(), "not registered") {
-		t.Errorf("token for an unregistered device: %v", err)
-	}
-	out.Reset()
-	if err := DeviceTokenCLI(ctx, []string{"list", "n-con-2"}, f.db, &out, &errb); err != nil {
+	if err := other.Revoke(ctx, tok.ID); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(out.String(), secret) || !strings.Contains(out.String(), "gprs gateway") {
-		t.Errorf("list: %s", out.String())
-	}
-	id := strings.Fields(strings.Split(out.String(), "\n")[1])[0]
-	if err := DeviceTokenCLI(ctx, []string{"revoke", id}, f.db, &out, &errb); err != nil {
-		t.Fatal(err)
-	}
-	// A running server sees a revocation by the CLI within its reload (2 s).
+	// A running server sees a revocation made elsewhere within its reload (2 s).
 	deadline = time.Now().Add(10 * time.Second)
 	for rec := f.do(secret, "POST", "/api/v1/ingest/n-con-2", `{"purity_pct":93}`); rec.Code != http.StatusUnauthorized; rec = f.do(secret, "POST", "/api/v1/ingest/n-con-2", `{"purity_pct":93}`) {
 		if time.Now().After(deadline) {
-			t.Fatalf("revoked by the CLI: %d, want 401", rec.Code)
+			t.Fatalf("revoked by another process: %d, want 401", rec.Code)
 		}
 		time.Sleep(100 * time.Millisecond) // spacing the polls
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 
-	"github.com/oxywatch/oxywatch/api"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
 
@@ -35,5 +34,5 @@ Flags:`, args, stderr)
 		return err
 	}
 	defer db.Close()
-	return api.DeviceTokenCLI(ctx, rest, db, stdout, stderr)
+	return deviceTokenCLI(ctx, rest, db, stdout, stderr)
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/oxywatch/oxywatch/api"
 	"github.com/oxywatch/oxywatch/internal/config"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
@@ -56,5 +55,5 @@ Flags:`, args, stderr)
 		return err
 	}
 	defer db.Close()
-	return api.TokenCLI(ctx, rest, db, stdout, stderr)
+	return tokenCLI(ctx, rest, db, stdout, stderr)
 }

@@ -99,7 +99,8 @@ func TestHTTPIngest(t *testing.T) {
 		{"batch naming another device", "/api/v1/ingest", tok, `{"devices":[{"device":"conc-1","readings":` + good + `},{"device":"conc-2","readings":` + good + `}]}`, 403, "conc-2"},
 		{"out of range", "/api/v1/ingest/conc-1", tok, `{"purity_pct":120}`, 400, "out_of_range"},
 		{"not JSON", "/api/v1/ingest/conc-1", tok, `purity=93`, 400, "not_json"},
-		{"unknown state", "/api/v1/ingest/conc-1", tok, `{"purity_pct":93,"state":"exploded"}`, 400, "unknown_enum"},
+		// An unknown state word is kept as state unknown (and counted), not a refused reading.
+		{"unknown state", "/api/v1/ingest/conc-1", tok, `{"purity_pct":93,"state":"exploded"}`, 200, `"accepted":1`},
 		{"too big", "/api/v1/ingest/conc-1", tok, `[` + strings.Repeat(`{"purity_pct":93},`, 5000) + `{"purity_pct":93}]`, 413, "too_big"},
 		{"bad batch", "/api/v1/ingest", tok, `{"devices":[{"device":"conc-1","reading":{}}]}`, 400, "not_json"},
 	} {
@@ -115,7 +116,8 @@ func TestHTTPIngest(t *testing.T) {
 		}
 	}
 	_, metrics := p.get("/metrics")
-	for _, m := range []string{`oxywatch_ingest_rejected_total{reason="out_of_range"} 1`, `oxywatch_ingest_rejected_total{reason="too_big"} 1`, `oxywatch_http_ingest_requests_total{result="unauthorized"} 3`} {
+	for _, m := range []string{`oxywatch_ingest_rejected_total{reason="out_of_range"} 1`, `oxywatch_ingest_rejected_total{reason="too_big"} 1`,
+		`oxywatch_http_ingest_requests_total{result="unauthorized"} 3`, `oxywatch_ingest_unknown_words_total{field="state"} 1`} {
 		if !strings.Contains(metrics, m) {
 			t.Errorf("/metrics lacks %s", m)
 		}
@@ -145,7 +147,7 @@ func TestHTTPIngest(t *testing.T) {
 	}
 	p.kill() // right after the answer: the sender had no time to write it
 	p.startWithin(30 * time.Second)
-	waitCount(t, in, 5, 60*time.Second)
+	waitCount(t, in, 6, 60*time.Second) // with the reading of unknown state
 
 	// A revoked token stops working.
 	code, list := p.get("/api/v1/device-tokens?device=conc-2")

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -229,4 +230,36 @@ func (t *DeviceTokens) Revoke(ctx context.Context, id string) error {
 		return fmt.Errorf("revoke device token %s: %w", id, err)
 	}
 	return t.reload(ctx)
+}
+
+// MaxTokenDevices bounds the devices of one device token (a large gateway).
+const MaxTokenDevices = 1000
+
+// ValidateDeviceToken checks a device token request: devices well formed
+// and registered (a typo would make a token nobody can use), a name of at
+// most 200 characters.
+func ValidateDeviceToken(ctx context.Context, reg interface {
+	Get(context.Context, plant.DeviceID) (plant.Device, error)
+}, devices []plant.DeviceID, name string) error {
+	if len(devices) == 0 {
+		return errors.New(`devices: name at least one registered device, e.g. {"devices": ["psa-1"]}`)
+	}
+	if len(devices) > MaxTokenDevices {
+		return fmt.Errorf("devices: at most %d per token", MaxTokenDevices)
+	}
+	if len(name) > 200 {
+		return errors.New("name: at most 200 characters")
+	}
+	for _, d := range devices {
+		if !plant.ValidDeviceID(string(d)) {
+			return fmt.Errorf("devices: id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", d)
+		}
+		if _, err := reg.Get(ctx, d); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("devices: %s is not registered; register it first (PUT /api/v1/devices/%s or the CSV import)", d, d)
+			}
+			return err
+		}
+	}
+	return nil
 }

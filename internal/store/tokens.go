@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -251,4 +252,24 @@ func randomHex(n int) (string, error) {
 		return "", errors.New("token id randomness: " + err.Error())
 	}
 	return hex.EncodeToString(b), nil
+}
+
+// Roles of API tokens, least to most.
+var Roles = []string{"viewer", "engineer", "admin"}
+
+// ValidateToken checks a token request: a known role, region names
+// without commas, a name of at most 128 characters.
+func ValidateToken(role string, regions []string, name string) error {
+	if !slices.Contains(Roles, role) {
+		return fmt.Errorf("role %q must be viewer, engineer or admin", role)
+	}
+	for _, reg := range regions {
+		if strings.TrimSpace(reg) == "" || strings.Contains(reg, ",") || len(reg) > 128 {
+			return fmt.Errorf("region %q must be a non-empty name without commas", reg)
+		}
+	}
+	if len(name) > 128 {
+		return fmt.Errorf("name is longer than 128 characters")
+	}
+	return nil
 }
