@@ -162,6 +162,20 @@ CSV
     --sms-numbers "$var/demo-sms-numbers.csv" --fleet "$var/demo-sms.csv" --scenario demo --interval 15s --seed 3 \
     --random-faults 96 >"$var/firmware-sim-sms.log" 2>&1 &
   pids+=($!)
+
+  # A PSA controller behind a Sparkplug B edge gateway (NBIRTH/DBIRTH,
+  # DDATA by alias, NDEATH as its will) on the same embedded broker.
+  spb=$var/demo-sparkplug.csv
+  cat >"$spb" <<CSV
+id,kind,model,facility,region,country,rated_flow_lpm,report_interval_s
+spb-psa-1,psa,PSA-60,zomba-dh,north,MW,1000,15
+CSV
+  curl -fsS -o /dev/null -XPOST -H "Authorization: Bearer $(cat "$token_file")" -H "Content-Type: text/csv" \
+    --data-binary @"$spb" "http://$http_addr/api/v1/devices/import" || say "could not register the Sparkplug plant"
+  say "starting firmware-sim --protocol sparkplug: a PSA plant behind a Sparkplug B gateway (log: var/firmware-sim-sparkplug.log)"
+  "$root/bin/firmware-sim" --protocol sparkplug --broker "tcp://$mqtt_listen" --fleet "$spb" --scenario demo \
+    --interval 15s --seed 4 >"$var/firmware-sim-sparkplug.log" 2>&1 &
+  pids+=($!)
 fi
 
 cat >&2 <<EOF
