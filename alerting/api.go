@@ -248,7 +248,7 @@ func (e *Engine) CreateSilence(ctx context.Context, s Silence) (Silence, error) 
 	if s.StartsAt.IsZero() {
 		s.StartsAt = now
 	}
-	if err := s.validate(); err != nil {
+	if err := validateSilence(&s); err != nil {
 		return s, err
 	}
 	s.StartsAt, s.EndsAt, s.CreatedAt = s.StartsAt.UTC(), s.EndsAt.UTC(), now
@@ -270,7 +270,7 @@ func (e *Engine) CreateSilence(ctx context.Context, s Silence) (Silence, error) 
 	return s, nil
 }
 
-func (s *Silence) validate() error {
+func validateSilence(s *Silence) error {
 	if s.Device == "" && s.Facility == "" && s.Region == "" && s.Rule == "" {
 		return fmt.Errorf("%w: a silence needs at least one matcher (device, facility, region or rule)", ErrInvalid)
 	}

@@ -9,34 +9,8 @@ import (
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
-// Silence mutes the notifications of alerts it matches between StartsAt and
-// EndsAt. Empty matchers match anything; at least one must be set. A silence
-// marked Maintenance is planned maintenance: the devices it matches count as
-// in maintenance in the status timeline (and so outside uptime).
-type Silence struct {
-	ID          int64          `json:"id"`
-	Device      plant.DeviceID `json:"device,omitempty"`
-	Facility    string         `json:"facility,omitempty"`
-	Region      string         `json:"region,omitempty"`
-	Rule        string         `json:"rule,omitempty"`
-	StartsAt    time.Time      `json:"starts_at"`
-	EndsAt      time.Time      `json:"ends_at"`
-	Comment     string         `json:"comment"`
-	Maintenance bool           `json:"maintenance"`
-	CreatedBy   string         `json:"created_by,omitempty"`
-	CreatedAt   time.Time      `json:"created_at,omitzero"`
-}
-
-// Active reports whether the silence applies at t.
-func (s *Silence) Active(t time.Time) bool {
-	return !t.Before(s.StartsAt) && t.Before(s.EndsAt)
-}
-
-func (s *Silence) matchesDevice(dev plant.DeviceID, facility, region string) bool {
-	return (s.Device == "" || s.Device == dev) &&
-		(s.Facility == "" || s.Facility == facility) &&
-		(s.Region == "" || s.Region == region)
-}
+// Silence mutes the notifications of alerts it matches (plant.Silence).
+type Silence = plant.Silence
 
 // silences is the in-memory copy of the silences table.
 type silences struct {
@@ -82,13 +56,13 @@ func (s *silences) all() []Silence {
 // matches reports whether an active silence mutes an alert of rule on dev.
 func (s *silences) matches(dev plant.DeviceID, facility, region, rule string, now int64) bool {
 	return s.find(now, func(x *Silence) bool {
-		return (x.Rule == "" || x.Rule == rule) && x.matchesDevice(dev, facility, region)
+		return (x.Rule == "" || x.Rule == rule) && x.MatchesDevice(dev, facility, region)
 	})
 }
 
 // maintenance reports whether an active maintenance silence covers dev.
 func (s *silences) maintenance(dev plant.DeviceID, facility, region string, now int64) bool {
-	return s.find(now, func(x *Silence) bool { return x.Maintenance && x.matchesDevice(dev, facility, region) })
+	return s.find(now, func(x *Silence) bool { return x.Maintenance && x.MatchesDevice(dev, facility, region) })
 }
 
 func (s *silences) find(now int64, fn func(*Silence) bool) bool {

@@ -315,7 +315,7 @@ func withNoData(ivs []plant.StatusInterval) []plant.StatusInterval {
 // its intervals.
 func withMaintenance(ivs []plant.StatusInterval, id plant.DeviceID, info devInfo, sils []Silence) []plant.StatusInterval {
 	for _, s := range sils {
-		if s.Maintenance && s.matchesDevice(id, info.facility, info.region) {
+		if s.Maintenance && s.MatchesDevice(id, info.facility, info.region) {
 			ivs = overlay(ivs, plant.StatusInterval{
 				Device: id, Status: plant.StatusMaintenance, Start: s.StartsAt.UTC(), End: s.EndsAt.UTC(),
 				Cause: fmt.Sprintf("silence:%d", s.ID),

@@ -91,22 +91,8 @@ type Alerts interface {
 	Ack(ctx context.Context, id int64, by, note string) (plant.Alert, error)
 }
 
-// Silence mutes matching alerts between StartsAt and EndsAt. Its fields are
-// those of alerting.Silence in the same order, so one converts to the other
-// with a plain type conversion.
-type Silence struct {
-	ID          int64          `json:"id"`
-	Device      plant.DeviceID `json:"device,omitempty"`
-	Facility    string         `json:"facility,omitempty"`
-	Region      string         `json:"region,omitempty"`
-	Rule        string         `json:"rule,omitempty"`
-	StartsAt    time.Time      `json:"starts_at"`
-	EndsAt      time.Time      `json:"ends_at"`
-	Comment     string         `json:"comment"`
-	Maintenance bool           `json:"maintenance"`
-	CreatedBy   string         `json:"created_by,omitempty"`
-	CreatedAt   time.Time      `json:"created_at,omitzero"`
-}
+// Silence mutes matching alerts between StartsAt and EndsAt.
+type Silence = plant.Silence
 
 // Silences stores silences.
 type Silences interface {

@@ -89,16 +89,12 @@ type silences struct{ e *alerting.Engine }
 
 func (x silences) List(ctx context.Context) ([]api.Silence, error) {
 	list, err := x.e.Silences(ctx)
-	out := make([]api.Silence, len(list))
-	for i, s := range list {
-		out[i] = api.Silence(s)
-	}
-	return out, apiError(err)
+	return list, apiError(err)
 }
 
 func (x silences) Create(ctx context.Context, s api.Silence) (api.Silence, error) {
-	c, err := x.e.CreateSilence(ctx, alerting.Silence(s))
-	return api.Silence(c), apiError(err)
+	c, err := x.e.CreateSilence(ctx, s)
+	return c, apiError(err)
 }
 
 func (x silences) Delete(ctx context.Context, id int64) error {
@@ -107,7 +103,7 @@ func (x silences) Delete(ctx context.Context, id int64) error {
 
 func (x silences) End(ctx context.Context, id int64) (api.Silence, bool, error) {
 	s, kept, err := x.e.EndSilence(ctx, id)
-	return api.Silence(s), kept, apiError(err)
+	return s, kept, apiError(err)
 }
 
 // maintenance serves api.Maintenance from the engine's maintenance clocks.

@@ -152,3 +152,34 @@ func (m MaintenanceItem) OverduePct() float64 {
 	}
 	return 100 * m.RuntimeH / m.IntervalH
 }
+
+// Silence mutes the notifications of alerts it matches between StartsAt and
+// EndsAt. Empty matchers match anything; at least one must be set. A silence
+// marked Maintenance is planned maintenance: the devices it matches count as
+// in maintenance in the status timeline (and so outside uptime).
+type Silence struct {
+	ID          int64     `json:"id"`
+	Device      DeviceID  `json:"device,omitempty"`
+	Facility    string    `json:"facility,omitempty"`
+	Region      string    `json:"region,omitempty"`
+	Rule        string    `json:"rule,omitempty"`
+	StartsAt    time.Time `json:"starts_at"`
+	EndsAt      time.Time `json:"ends_at"`
+	Comment     string    `json:"comment"`
+	Maintenance bool      `json:"maintenance"`
+	CreatedBy   string    `json:"created_by,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+}
+
+// Active reports whether the silence applies at t.
+func (s *Silence) Active(t time.Time) bool {
+	return !t.Before(s.StartsAt) && t.Before(s.EndsAt)
+}
+
+// MatchesDevice reports whether the silence's matchers (rule aside) take in
+// device dev of facility and region.
+func (s *Silence) MatchesDevice(dev DeviceID, facility, region string) bool {
+	return (s.Device == "" || s.Device == dev) &&
+		(s.Facility == "" || s.Facility == facility) &&
+		(s.Region == "" || s.Region == region)
+}
