@@ -359,7 +359,7 @@ var webEN = map[Key]entry{
 	"web.range.7d":  s("7 days"),
 	"web.range.30d": s("30 days"),
 
-	"web.history.caption":      s("Averages over {every} · times in {zone} · dashed lines: the default alert limits"),
+	"web.history.caption":      s("Averages over {every} · times in {zone} · dashed lines: this device’s alert limits"),
 	"web.history.empty":        s("No readings in this period. Last reading: {last}."),
 	"web.history.unavailable":  s("History is unavailable right now: the history database (InfluxDB) did not answer."),
 	"web.history.unconfigured": s("This server keeps no history (InfluxDB is not configured)."),
@@ -387,4 +387,22 @@ var webEN = map[Key]entry{
 	"web.lang.en":    s("English"),
 	"web.lang.fr":    s("Français"),
 	"web.lang.pt":    s("Português"),
+
+	// Alert limits of a device (GET /devices/{id}/limits) on its page.
+	"web.history.caption_builtin": s("Averages over {every} · times in {zone} · dashed lines: the built-in alert limits (the server gave none for this device)"),
+	"web.limits.title":            s("Alert limits of this device"),
+	"web.limits.source":           s("From the server’s alert rules, with the changes the rules file makes for this kind, model or device. The charts draw the same limits."),
+	"web.limits.below":            s("{rule}: below {v} {for}, clears at {clear} or more ({severity})"),
+	"web.limits.above":            s("{rule}: above {v} {for}, clears at {clear} or less ({severity})"),
+	"web.limits.for":              s("for {d}"),
+	"web.limits.at_once":          s("at once"),
+	"web.limits.pct":              s("{v} %"),
+	"web.limits.of_rated":         s("{v} % of the rated flow"),
+	"web.limits.service_title":    s("Service intervals"),
+	"web.limits.service_one":      s("{component}: every {when}"),
+	"web.limits.service_first":    s("{component}: every {when}, whichever comes first"),
+	"web.limits.run_hours":        s("{h} running hours"),
+	"web.limits.months":           s("{n} months"),
+	"web.limits.days":             s("{n} days"),
+	"web.limits.or":               s(" or "),
 }

@@ -355,7 +355,7 @@ var webFR = map[Key]entry{
 	"web.range.7d":  s("7 jours"),
 	"web.range.30d": s("30 jours"),
 
-	"web.history.caption":      s("Moyennes sur {every} · heures en {zone} · tirets\u00a0: seuils d’alerte par défaut"),
+	"web.history.caption":      s("Moyennes sur {every} · heures en {zone} · tirets\u00a0: seuils d’alerte de cet appareil"),
 	"web.history.empty":        s("Aucune mesure sur cette période. Dernière mesure\u00a0: {last}."),
 	"web.history.unavailable":  s("L’historique est indisponible pour l’instant\u00a0: la base d’historique (InfluxDB) n’a pas répondu."),
 	"web.history.unconfigured": s("Ce serveur ne garde pas d’historique (InfluxDB n’est pas configuré)."),
@@ -383,4 +383,22 @@ var webFR = map[Key]entry{
 	"web.lang.en":    s("English"),
 	"web.lang.fr":    s("Français"),
 	"web.lang.pt":    s("Português"),
+
+	// Alert limits of a device (GET /devices/{id}/limits) on its page.
+	"web.history.caption_builtin": s("Moyennes sur {every} · heures en {zone} · tirets\u00a0: seuils d’alerte intégrés (le serveur n’a pas donné ceux de cet appareil)"),
+	"web.limits.title":            s("Seuils d’alerte de cet appareil"),
+	"web.limits.source":           s("D’après les règles d’alerte du serveur, avec ce que le fichier de règles change pour ce type, ce modèle ou cet appareil. Les graphiques tracent les mêmes seuils."),
+	"web.limits.below":            s("{rule}\u00a0: sous {v} {for}, fin à {clear} ou plus ({severity})"),
+	"web.limits.above":            s("{rule}\u00a0: au-dessus de {v} {for}, fin à {clear} ou moins ({severity})"),
+	"web.limits.for":              s("pendant {d}"),
+	"web.limits.at_once":          s("aussitôt"),
+	"web.limits.pct":              s("{v}\u00a0%"),
+	"web.limits.of_rated":         s("{v}\u00a0% du débit nominal"),
+	"web.limits.service_title":    s("Intervalles d’entretien"),
+	"web.limits.service_one":      s("{component}\u00a0: tous les {when}"),
+	"web.limits.service_first":    s("{component}\u00a0: tous les {when}, au premier atteint"),
+	"web.limits.run_hours":        s("{h} heures de marche"),
+	"web.limits.months":           s("{n} mois"),
+	"web.limits.days":             s("{n} jours"),
+	"web.limits.or":               s(" ou "),
 }

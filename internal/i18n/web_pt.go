@@ -355,7 +355,7 @@ var webPT = map[Key]entry{
 	"web.range.7d":  s("7 dias"),
 	"web.range.30d": s("30 dias"),
 
-	"web.history.caption":      s("Médias a cada {every} · horas em {zone} · tracejado: limites de alerta por omissão"),
+	"web.history.caption":      s("Médias a cada {every} · horas em {zone} · tracejado: limites de alerta deste equipamento"),
 	"web.history.empty":        s("Sem leituras neste período. Última leitura: {last}."),
 	"web.history.unavailable":  s("O histórico não está disponível agora: a base de dados de histórico (InfluxDB) não respondeu."),
 	"web.history.unconfigured": s("Este servidor não guarda histórico (InfluxDB não está configurado)."),
@@ -383,4 +383,22 @@ var webPT = map[Key]entry{
 	"web.lang.en":    s("English"),
 	"web.lang.fr":    s("Français"),
 	"web.lang.pt":    s("Português"),
+
+	// Alert limits of a device (GET /devices/{id}/limits) on its page.
+	"web.history.caption_builtin": s("Médias a cada {every} · horas em {zone} · tracejado: limites de alerta de origem (o servidor não deu os deste equipamento)"),
+	"web.limits.title":            s("Limites de alerta deste equipamento"),
+	"web.limits.source":           s("Segundo as regras de alerta do servidor, com o que o ficheiro de regras muda para este tipo, modelo ou equipamento. Os gráficos desenham os mesmos limites."),
+	"web.limits.below":            s("{rule}: abaixo de {v} {for}, termina a {clear} ou mais ({severity})"),
+	"web.limits.above":            s("{rule}: acima de {v} {for}, termina a {clear} ou menos ({severity})"),
+	"web.limits.for":              s("durante {d}"),
+	"web.limits.at_once":          s("de imediato"),
+	"web.limits.pct":              s("{v}%"),
+	"web.limits.of_rated":         s("{v}% do caudal nominal"),
+	"web.limits.service_title":    s("Intervalos de manutenção"),
+	"web.limits.service_one":      s("{component}: a cada {when}"),
+	"web.limits.service_first":    s("{component}: a cada {when}, o que chegar primeiro"),
+	"web.limits.run_hours":        s("{h} horas de funcionamento"),
+	"web.limits.months":           s("{n} meses"),
+	"web.limits.days":             s("{n} dias"),
+	"web.limits.or":               s(" ou "),
 }
