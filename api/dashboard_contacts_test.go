@@ -1,0 +1,168 @@
+package api
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oxywatch/oxywatch/alerting/notify"
+	"github.com/oxywatch/oxywatch/internal/config"
+)
+
+// notifyContacts serves Contacts from a real notify.Service, as
+// internal/app's adapter does.
+type notifyContacts struct{ s *notify.Service }
+
+func (c notifyContacts) List(ctx context.Context) ([]Contact, error) {
+	return c.s.Contacts(ctx, notify.ContactFilter{})
+}
+func (c notifyContacts) Get(ctx context.Context, id int64) (Contact, error) { return c.s.Contact(ctx, id) }
+func (c notifyContacts) Create(ctx context.Context, x Contact) (Contact, error) {
+	return c.s.CreateContact(ctx, x)
+}
+func (c notifyContacts) Update(ctx context.Context, x Contact) (Contact, error) {
+	return c.s.UpdateContact(ctx, x)
+}
+func (c notifyContacts) Delete(ctx context.Context, id int64) error { return c.s.DeleteContact(ctx, id) }
+
+// withRealContacts swaps the fixture's contacts for notify's, on the
+// fixture's database (where the audit log is), and rebuilds the handler.
+func withRealContacts(t *testing.T, f *fixture) {
+	t.Helper()
+	svc, err := notify.New(notify.Options{DB: f.db, Config: config.Notify{Language: "en"}, Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []Contact{
+		{Name: "Grace (north)", Phone: "+256772000001", Regions: []string{"north"}, Facilities: []string{}},
+		{Name: "Peter (south)", Phone: "+256772000002", Regions: []string{"south"}, Facilities: []string{}, Language: "fr", OnCall: "18:00-06:00"},
+	} {
+		if _, err := svc.CreateContact(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.opt.Contacts = notifyContacts{svc}
+	f.opt.Gatherer = prometheus.NewRegistry()
+	f.h = New(f.opt)
+}
+
+func (f *fixture) contactNamed(name string) (Contact, bool) {
+	var list List[Contact]
+	f.ok("admin", "GET", "/api/v1/contacts", nil, &list)
+	i := slices.IndexFunc(list.Items, func(c Contact) bool { return c.Name == name })
+	if i < 0 {
+		return Contact{}, false
+	}
+	return list.Items[i], true
+}
+
+// TestDashboardContactsEditing: an admin adds a French-speaking contact
+// with on-call hours from the dashboard, changes it and deletes it (after
+// confirming); each step is what GET /api/v1/contacts then says. An
+// engineer sees the list without controls; a north-limited admin is
+// offered only north places and cannot make a national contact.
+func TestDashboardContactsEditing(t *testing.T) {
+	f := newFixture(t)
+	withRealContacts(t, f)
+	ctx, url := browser(t, f)
+	do(t, ctx, "window size", chromedp.EmulateViewport(1366, 900))
+	logIn(t, ctx, url, f.tok["admin"])
+	do(t, ctx, "add a contact",
+		chromedp.Navigate(url+"/#/contacts"),
+		chromedp.WaitVisible(chromedp.ID("add-contact")),
+		chromedp.Click(chromedp.ID("add-contact")),
+		chromedp.WaitVisible(chromedp.ID("contact-dialog")),
+		chromedp.SendKeys(chromedp.CSS(`#contact-dialog input[name="cname"]`), "Amélie Diallo"),
+		chromedp.SendKeys(chromedp.CSS(`#contact-dialog input[name="phone"]`), "+256 772 000 009"),
+		choose(`#contact-dialog select[name="language"]`, "fr"),
+		chromedp.SetValue(chromedp.CSS(`#contact-dialog input[name="onFrom"]`), "07:00"),
+		chromedp.SetValue(chromedp.CSS(`#contact-dialog input[name="onTo"]`), "19:00"),
+		chromedp.Click(chromedp.CSS(`#contact-dialog input[name="facilities"][value="f-north"]`)),
+	)
+	screenshot(t, ctx, "contact-dialog.png")
+	do(t, ctx, "save it",
+		chromedp.Click(chromedp.CSS(`#contact-dialog button[type="submit"]`)),
+		until(`!document.getElementById("contact-dialog") && [...document.querySelectorAll("#contacts td")].some(td => td.textContent.startsWith("Amélie Diallo"))`),
+	)
+	c, ok := f.contactNamed("Amélie Diallo")
+	if !ok || c.Language != "fr" || c.OnCall != "07:00-19:00" || c.Phone != "+256772000009" || strings.Join(c.Facilities, ",") != "f-north" || len(c.Regions) != 0 {
+		t.Fatalf("GET /contacts has %+v (found %v), want Amélie in French, on call 07:00-19:00, +256772000009, for f-north", c, ok)
+	}
+	row := `#contacts tr[data-contact="` + itoa(c.ID) + `"]`
+	if lang := run(t, ctx, "language cell", chromedp.Text(chromedp.CSS(row+` td.lang`))); lang != "Français" {
+		t.Errorf("the list shows her language as %q, want Français", lang)
+	}
+	screenshot(t, ctx, "contacts-admin.png")
+
+	do(t, ctx, "change her to Portuguese, always on call, region north",
+		chromedp.Click(chromedp.CSS(row+` button.edit`)),
+		chromedp.WaitVisible(chromedp.ID("contact-dialog")),
+		choose(`#contact-dialog select[name="language"]`, "pt"),
+		chromedp.SetValue(chromedp.CSS(`#contact-dialog input[name="onFrom"]`), ""),
+		chromedp.SetValue(chromedp.CSS(`#contact-dialog input[name="onTo"]`), ""),
+		chromedp.Click(chromedp.CSS(`#contact-dialog input[name="regions"][value="north"]`)),
+		chromedp.Click(chromedp.CSS(`#contact-dialog button[type="submit"]`)),
+		until(`!document.getElementById("contact-dialog") && document.querySelector('`+row+` td.lang').textContent === "Português"`),
+	)
+	if c, _ = f.contactNamed("Amélie Diallo"); c.Language != "pt" || c.OnCall != "" || strings.Join(c.Regions, ",") != "north" {
+		t.Errorf("after the change GET /contacts has %+v, want Portuguese, always on call, region north", c)
+	}
+
+	do(t, ctx, "ask to delete her",
+		chromedp.Click(chromedp.CSS(row+` button.delete`)),
+		chromedp.WaitVisible(chromedp.ID("delete-contact-dialog")),
+	)
+	if msg := run(t, ctx, "confirmation", chromedp.Text(chromedp.ID("delete-contact-dialog"))); !strings.Contains(msg, "Amélie Diallo will no longer be told") {
+		t.Errorf("the confirmation says %q, want who stops being told", msg)
+	}
+	if _, ok := f.contactNamed("Amélie Diallo"); !ok {
+		t.Fatal("the contact was deleted before the confirmation")
+	}
+	do(t, ctx, "confirm",
+		chromedp.Click(chromedp.CSS(`#delete-contact-dialog button[type="submit"]`)),
+		until(`!document.querySelector('`+row+`')`),
+	)
+	if _, ok := f.contactNamed("Amélie Diallo"); ok {
+		t.Error("the contact is still in GET /contacts after the confirmed delete")
+	}
+
+	// An engineer reads the list; nothing to change it with.
+	logOut(t, ctx)
+	logIn(t, ctx, url, f.tok["engineer"])
+	do(t, ctx, "contacts as an engineer", chromedp.Navigate(url+"/#/contacts"), chromedp.WaitVisible(chromedp.ID("contacts")))
+	if n := run(t, ctx, "controls", chromedp.Evaluate[int](`document.querySelectorAll("#add-contact, #contacts button").length`)); n != 0 {
+		t.Errorf("an engineer sees %d contact controls, want none", n)
+	}
+
+	// A north admin is offered the north only, and no national contact.
+	logOut(t, ctx)
+	logIn(t, ctx, url, f.tok["north-admin"])
+	do(t, ctx, "add as a north admin",
+		chromedp.Navigate(url+"/#/contacts"),
+		chromedp.WaitVisible(chromedp.ID("add-contact")),
+		chromedp.Click(chromedp.ID("add-contact")),
+		chromedp.WaitVisible(chromedp.ID("contact-dialog")))
+	offered := texts(t, ctx, "places offered", `[...document.querySelectorAll('#contact-dialog .scope-boxes input')].map(i => i.value)`)
+	if strings.Join(offered, ",") != "north,f-north" {
+		t.Errorf("a north admin is offered %q, want north and f-north only", offered)
+	}
+	do(t, ctx, "save without a place",
+		chromedp.SendKeys(chromedp.CSS(`#contact-dialog input[name="cname"]`), "Nobody's desk"),
+		chromedp.SendKeys(chromedp.CSS(`#contact-dialog input[name="email"]`), "desk@health.example"),
+		chromedp.Click(chromedp.CSS(`#contact-dialog button[type="submit"]`)),
+		until(`document.querySelector('#contact-dialog p.error').textContent.includes("inside your regions")`))
+	if _, ok := f.contactNamed("Nobody's desk"); ok {
+		t.Error("a north admin made a national contact")
+	}
+}
+
+// logOut ends the session as the page's button does.
+func logOut(t *testing.T, ctx context.Context) {
+	t.Helper()
+	do(t, ctx, "log out", chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("dialog").forEach(d => d.remove()); document.getElementById("logout").click()`),
+		chromedp.WaitVisible(chromedp.ID("token")))
+}
