@@ -79,8 +79,8 @@ func TestDashboardContactsEditing(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#contact-dialog input[name="cname"]`), "Amélie Diallo"),
 		chromedp.SendKeys(chromedp.CSS(`#contact-dialog input[name="phone"]`), "+256 772 000 009"),
 		choose(`#contact-dialog select[name="language"]`, "fr"),
-		chromedp.SetValue(chromedp.CSS(`#contact-dialog input[name="onFrom"]`), "07:00"),
-		chromedp.SetValue(chromedp.CSS(`#contact-dialog input[name="onTo"]`), "19:00"),
+		chromedp.SendKeys(chromedp.CSS(`#contact-dialog input[name="onFrom"]`), "7:00"),
+		chromedp.SendKeys(chromedp.CSS(`#contact-dialog input[name="onTo"]`), "19:00"),
 		chromedp.Click(chromedp.CSS(`#contact-dialog input[name="facilities"][value="f-north"]`)),
 	)
 	screenshot(t, ctx, "contact-dialog.png")
@@ -102,8 +102,7 @@ func TestDashboardContactsEditing(t *testing.T) {
 		chromedp.Click(chromedp.CSS(row+` button.edit`)),
 		chromedp.WaitVisible(chromedp.ID("contact-dialog")),
 		choose(`#contact-dialog select[name="language"]`, "pt"),
-		chromedp.SetValue(chromedp.CSS(`#contact-dialog input[name="onFrom"]`), ""),
-		chromedp.SetValue(chromedp.CSS(`#contact-dialog input[name="onTo"]`), ""),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('#contact-dialog input.hhmm').forEach(i => { i.value = ""; })`),
 		chromedp.Click(chromedp.CSS(`#contact-dialog input[name="regions"][value="north"]`)),
 		chromedp.Click(chromedp.CSS(`#contact-dialog button[type="submit"]`)),
 		until(`!document.getElementById("contact-dialog") && document.querySelector('`+row+` td.lang').textContent === "Português"`),
