@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -20,14 +21,18 @@ type notifyContacts struct{ s *notify.Service }
 func (c notifyContacts) List(ctx context.Context) ([]Contact, error) {
 	return c.s.Contacts(ctx, notify.ContactFilter{})
 }
-func (c notifyContacts) Get(ctx context.Context, id int64) (Contact, error) { return c.s.Contact(ctx, id) }
+func (c notifyContacts) Get(ctx context.Context, id int64) (Contact, error) {
+	return c.s.Contact(ctx, id)
+}
 func (c notifyContacts) Create(ctx context.Context, x Contact) (Contact, error) {
 	return c.s.CreateContact(ctx, x)
 }
 func (c notifyContacts) Update(ctx context.Context, x Contact) (Contact, error) {
 	return c.s.UpdateContact(ctx, x)
 }
-func (c notifyContacts) Delete(ctx context.Context, id int64) error { return c.s.DeleteContact(ctx, id) }
+func (c notifyContacts) Delete(ctx context.Context, id int64) error {
+	return c.s.DeleteContact(ctx, id)
+}
 
 // withRealContacts swaps the fixture's contacts for notify's, on the
 // fixture's database (where the audit log is), and rebuilds the handler.
@@ -164,4 +169,62 @@ func logOut(t *testing.T, ctx context.Context) {
 	t.Helper()
 	do(t, ctx, "log out", chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("dialog").forEach(d => d.remove()); document.getElementById("logout").click()`),
 		chromedp.WaitVisible(chromedp.ID("token")))
+}
+
+// TestDashboardPhoneHeader: at 390×844 every nav entry (Contacts too) and
+// the language switch lie whole inside the viewport, none overlaps
+// another, nothing scrolls sideways, and the header takes at most an
+// eighth of the screen; in French, Portuguese and English.
+func TestDashboardPhoneHeader(t *testing.T) {
+	for _, l := range []struct{ code, accept string }{{"fr", "fr-FR,fr"}, {"pt", "pt-MZ,pt"}, {"en", "en-GB,en"}} {
+		t.Run(l.code, func(t *testing.T) {
+			f := newFixture(t)
+			srv := httptest.NewServer(f.h)
+			t.Cleanup(srv.Close)
+			ctx := browserIn(t, srv, l.accept)
+			do(t, ctx, "phone size", chromedp.EmulateViewport(390, 844))
+			logIn(t, ctx, srv.URL, f.tok["engineer"])
+			do(t, ctx, "see the fleet", chromedp.WaitVisible(chromedp.CSS(`#fleet a.device`)), until(`document.documentElement.lang === "`+l.code+`"`))
+			type box struct {
+				Name                     string
+				Left, Right, Top, Bottom float64
+			}
+			type layout struct {
+				Boxes             []box
+				Width, Height     float64
+				Header            float64
+				NavScroll, NavBox float64
+			}
+			got := run(t, ctx, "header boxes", chromedp.Evaluate[layout](`(() => {
+				const els = [...document.querySelectorAll("nav a[data-view]"), document.getElementById("lang-switch")].filter(e => e.checkVisibility());
+				const nav = document.getElementById("nav");
+				return {
+					Boxes: els.map(e => { const r = e.getBoundingClientRect(); return {Name: e.tagName === "SELECT" ? "language switch" : e.textContent.trim(), Left: r.left, Right: r.right, Top: r.top, Bottom: r.bottom}; }),
+					Width: innerWidth, Height: innerHeight,
+					Header: document.querySelector("body > header").getBoundingClientRect().height,
+					NavScroll: nav.scrollWidth, NavBox: nav.clientWidth,
+				};
+			})()`))
+			if len(got.Boxes) != 6 {
+				t.Fatalf("%d header entries visible (%+v), want the 5 views and the language switch", len(got.Boxes), got.Boxes)
+			}
+			for i, b := range got.Boxes {
+				if b.Left < 0 || b.Right > got.Width || b.Top < 0 || b.Bottom > got.Height {
+					t.Errorf("%q lies at x %.0f–%.0f, y %.0f–%.0f, outside the %.0f×%.0f screen", b.Name, b.Left, b.Right, b.Top, b.Bottom, got.Width, got.Height)
+				}
+				for _, o := range got.Boxes[:i] {
+					if b.Left < o.Right && o.Left < b.Right && b.Top < o.Bottom && o.Top < b.Bottom {
+						t.Errorf("%q overlaps %q", b.Name, o.Name)
+					}
+				}
+			}
+			if got.NavScroll > got.NavBox+1 {
+				t.Errorf("the nav is %.0f px wide in a %.0f px box: it scrolls sideways", got.NavScroll, got.NavBox)
+			}
+			if got.Header > got.Height/8 {
+				t.Errorf("the header is %.0f px high, more than an eighth of the %.0f px screen", got.Header, got.Height)
+			}
+			screenshot(t, ctx, l.code+"-phone-header.png")
+		})
+	}
 }
