@@ -6,12 +6,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/oxywatch/oxywatch/alerting/notify"
 	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
 // notifyContacts serves Contacts from a real notify.Service, as
@@ -227,4 +229,32 @@ func TestDashboardPhoneHeader(t *testing.T) {
 			screenshot(t, ctx, l.code+"-phone-header.png")
 		})
 	}
+}
+
+// TestDashboardNobodyToldWhy: an alert that reached nobody says why: no
+// contact covers its place, or contacts do and no message went out to
+// them (no sender set up for their channel).
+func TestDashboardNobodyToldWhy(t *testing.T) {
+	f := newFixture(t)
+	for _, id := range []int64{1, 3} { // Grace (north) and the national desk
+		if err := f.contacts.Delete(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.alerts.add(plant.Alert{Rule: "critical_purity", Device: "n-con-2", Facility: "f-north", Region: "north", Severity: plant.SeverityCritical,
+		State: plant.AlertFiring, StartedAt: testNow.Add(-time.Hour), Value: plant.Float(78)})
+	f.alerts.add(plant.Alert{Rule: "low_pressure", Device: "s-psa-1", Facility: "f-south", Region: "south", Severity: plant.SeverityWarning,
+		State: plant.AlertFiring, StartedAt: testNow.Add(-time.Hour), Value: plant.Float(3.1)})
+	ctx, url := browser(t, f)
+	logIn(t, ctx, url, f.tok["engineer"])
+	do(t, ctx, "alerts", chromedp.Navigate(url+"/#/alerts"), chromedp.WaitVisible(chromedp.CSS(`#alerts .alert[data-alert="5"] .told`)))
+	north := run(t, ctx, "north alert", chromedp.Text(chromedp.CSS(`#alerts .alert[data-alert="4"] .told`)))
+	if !strings.Contains(north, "no contact covers North Referral or region north") {
+		t.Errorf("the north alert's delivery row says %q, want that no contact covers North Referral", north)
+	}
+	south := run(t, ctx, "south alert", chromedp.Text(chromedp.CSS(`#alerts .alert[data-alert="5"] .told`)))
+	if !strings.Contains(south, "Peter (south)") || !strings.Contains(south, "no SMS or e-mail sender") {
+		t.Errorf("the south alert's delivery row says %q, want Peter named and that no message went out (no sender)", south)
+	}
+	screenshot(t, ctx, "alerts-nobody-told.png")
 }

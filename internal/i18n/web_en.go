@@ -220,7 +220,7 @@ var webEN = map[Key]entry{
 	"web.told.at":                 s(" at {time}"),
 	"web.told.nobody":             s("Nobody was told about this alert."),
 	"web.told.nobody_summary":     s("Nobody was told about {n} of these alerts."),
-	"web.told.nobody_help":        s("No contact is set up for their facility or region, so no SMS or e-mail went out. An administrator should add one."),
+	"web.told.nobody_help":        s("Each card below says why: no contact for its place, or contacts whose messages did not go out. An administrator should fix it."),
 	"web.told.contacts_link":      s("See who is told"),
 	"web.told.silenced":           s("Nobody was told: the alert is silenced."),
 	"web.told.event.firing":       s(""),
@@ -436,4 +436,8 @@ var webEN = map[Key]entry{
 	"web.action.edit":                 s("Change…"),
 	"web.action.delete":               s("Delete"),
 	"web.contact.bad_hour":            s("Write on-call times as 24-hour hours and minutes, e.g. 07:00 and 19:00."),
+
+	// Why nobody was told about an alert.
+	"web.told.nobody_no_contact": s("Nobody was told: no contact covers {place} or region {region}, and there is no national contact. An administrator should add one."),
+	"web.told.nobody_no_sender":  s("Nobody was told. Contacts for this place: {names}; no message went out to them. The server likely has no SMS or e-mail sender set up for their phone or address (notify settings), or they are off call; an administrator should check."),
 }

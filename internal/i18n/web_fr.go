@@ -216,7 +216,7 @@ var webFR = map[Key]entry{
 	"web.told.at":                 s(" à {time}"),
 	"web.told.nobody":             s("Personne n’a été prévenu de cette alerte."),
 	"web.told.nobody_summary":     s("Personne n’a été prévenu de {n} de ces alertes."),
-	"web.told.nobody_help":        s("Aucun contact n’est défini pour leur établissement ou leur région\u00a0: aucun SMS ni e-mail n’est parti. Un administrateur doit en ajouter un."),
+	"web.told.nobody_help":        s("Chaque carte ci-dessous dit pourquoi\u00a0: aucun contact pour ce lieu, ou des contacts à qui aucun message n’est parti. Un administrateur doit corriger cela."),
 	"web.told.contacts_link":      s("Voir qui est prévenu"),
 	"web.told.silenced":           s("Personne n’a été prévenu\u00a0: l’alerte est en silence."),
 	"web.told.event.firing":       s(""),
@@ -432,4 +432,8 @@ var webFR = map[Key]entry{
 	"web.action.edit":                 s("Modifier…"),
 	"web.action.delete":               s("Supprimer"),
 	"web.contact.bad_hour":            s("Écrivez les heures d’astreinte sur 24\u00a0heures, par ex. 07:00 et 19:00."),
+
+	// Why nobody was told about an alert.
+	"web.told.nobody_no_contact": s("Personne n’a été prévenu\u00a0: aucun contact ne couvre {place} ni la région {region}, et il n’y a pas de contact national. Un administrateur doit en ajouter un."),
+	"web.told.nobody_no_sender":  s("Personne n’a été prévenu. Contacts pour ce lieu\u00a0: {names}\u00a0; aucun message ne leur est parti. Le serveur n’a sans doute pas d’envoi de SMS ou d’e-mail configuré pour leur téléphone ou leur adresse (réglages notify), ou ils ne sont pas d’astreinte\u00a0; un administrateur doit vérifier."),
 }

@@ -216,7 +216,7 @@ var webPT = map[Key]entry{
 	"web.told.at":                 s(" às {time}"),
 	"web.told.nobody":             s("Ninguém foi avisado deste alerta."),
 	"web.told.nobody_summary":     s("Ninguém foi avisado de {n} destes alertas."),
-	"web.told.nobody_help":        s("Não há contacto definido para a sua unidade ou região, por isso não saiu SMS nem e-mail. Um administrador deve acrescentar um."),
+	"web.told.nobody_help":        s("Cada cartão abaixo diz porquê: nenhum contacto para o local, ou contactos a quem nenhuma mensagem foi enviada. Um administrador deve corrigir isto."),
 	"web.told.contacts_link":      s("Ver quem é avisado"),
 	"web.told.silenced":           s("Ninguém foi avisado: o alerta está silenciado."),
 	"web.told.event.firing":       s(""),
@@ -432,4 +432,8 @@ var webPT = map[Key]entry{
 	"web.action.edit":                 s("Alterar…"),
 	"web.action.delete":               s("Apagar"),
 	"web.contact.bad_hour":            s("Escreva as horas de serviço no formato de 24 horas, p. ex. 07:00 e 19:00."),
+
+	// Why nobody was told about an alert.
+	"web.told.nobody_no_contact": s("Ninguém foi avisado: nenhum contacto abrange {place} nem a região {region}, e não há contacto nacional. Um administrador deve acrescentar um."),
+	"web.told.nobody_no_sender":  s("Ninguém foi avisado. Contactos para este local: {names}; nenhuma mensagem lhes foi enviada. O servidor provavelmente não tem envio de SMS ou e-mail configurado para o seu telefone ou endereço (definições notify), ou não estão de serviço; um administrador deve verificar."),
 }
