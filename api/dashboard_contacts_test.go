@@ -185,7 +185,7 @@ func TestDashboardPhoneHeader(t *testing.T) {
 			t.Cleanup(srv.Close)
 			ctx := browserIn(t, srv, l.accept)
 			do(t, ctx, "phone size", chromedp.EmulateViewport(390, 844))
-			logIn(t, ctx, srv.URL, f.tok["engineer"])
+			logIn(t, ctx, srv.URL, f.tok["admin"])
 			do(t, ctx, "see the fleet", chromedp.WaitVisible(chromedp.CSS(`#fleet a.device`)), until(`document.documentElement.lang === "`+l.code+`"`))
 			type box struct {
 				Name                     string
@@ -227,6 +227,26 @@ func TestDashboardPhoneHeader(t *testing.T) {
 				t.Errorf("the header is %.0f px high, more than an eighth of the %.0f px screen", got.Header, got.Height)
 			}
 			screenshot(t, ctx, l.code+"-phone-header.png")
+
+			// The contacts and their form fit the phone too, in the reader's
+			// language.
+			do(t, ctx, "the contacts on a phone",
+				chromedp.Navigate(srv.URL+"/#/contacts"),
+				chromedp.WaitVisible(chromedp.ID("contacts")))
+			if w := run(t, ctx, "page width", chromedp.Evaluate[float64](`document.documentElement.scrollWidth`)); w > 390 {
+				t.Errorf("the contacts page is %.0f px wide on a 390 px phone: it scrolls sideways", w)
+			}
+			screenshot(t, ctx, l.code+"-phone-contacts-admin.png")
+			do(t, ctx, "the contact form on a phone",
+				chromedp.Click(chromedp.ID("add-contact")),
+				chromedp.WaitVisible(chromedp.ID("contact-dialog")))
+			if bad := run(t, ctx, "untranslated text", chromedp.Evaluate[[]string](untranslated, chromedp.EvalAwaitPromise)); len(bad) > 0 {
+				t.Errorf("contact form: untranslated text on screen: %q", bad)
+			}
+			if wide := run(t, ctx, "dialog width", chromedp.Evaluate[bool](`document.getElementById("contact-dialog").getBoundingClientRect().right <= innerWidth`)); !wide {
+				t.Error("the contact form is wider than the phone's screen")
+			}
+			screenshot(t, ctx, l.code+"-phone-contact-dialog.png")
 		})
 	}
 }

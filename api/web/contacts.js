@@ -43,8 +43,8 @@ function contactTable(list, scope, admin, refresh) {
       el("td", { class: "reach" }, [c.phone, c.email].filter(Boolean).join(" · ")),
       el("td", {}, !c.facilities.length && !c.regions.length ? t("contacts.national")
         : [...c.facilities.map(scope.facName), ...c.regions.map((r) => t("contacts.region", { region: r }))].join(", ")),
-      el("td", {}, c.on_call ? c.on_call.replace("-", "–") : t("contacts.always")),
-      el("td", { class: "lang" }, langWord(c.language)),
+      el("td", { "data-label": t("contacts.col.on_call") }, c.on_call ? c.on_call.replace("-", "–") : t("contacts.always")),
+      el("td", { class: "lang", "data-label": t("contacts.col.language") }, langWord(c.language)),
       admin ? el("td", { class: "row-actions" },
         el("button", { type: "button", class: "small edit", onclick: () => contactDialog(c, scope, refresh) }, t("action.edit")),
         el("button", { type: "button", class: "small danger delete", onclick: () => deleteDialog(c, refresh) }, t("action.delete"))) : null))));
