@@ -113,6 +113,11 @@ func TestDashboardLimitsOnCharts(t *testing.T) {
 	if !slices.Contains(ox, "4.2 bar low") || slices.Contains(ox, "3.5 bar low") {
 		t.Errorf("the OX-500's pressure chart marks %q, want its model override's 4.2 bar low line and not the default 3.5", ox)
 	}
+	do(t, ctx, "open the limits in words", chromedp.Click(chromedp.CSS(`#limits summary`)), chromedp.WaitVisible(chromedp.CSS(`#limits li[data-rule="low_pressure"]`)))
+	words := run(t, ctx, "low_pressure in words", chromedp.Text(chromedp.CSS(`#limits li[data-rule="low_pressure"]`)))
+	if !strings.Contains(words, "below 4.2 bar for 2 min") || !strings.Contains(words, "4.4 bar") || !strings.Contains(words, "Critical") {
+		t.Errorf("the limits list says %q, want below 4.2 bar for 2 min, clearing at 4.4 bar, critical", words)
+	}
 	screenshot(t, ctx, "device-limits-override.png")
 	do(t, ctx, "another plant's page",
 		chromedp.Navigate(url+"/#/device/n-psa-1"),
