@@ -48,6 +48,7 @@ type Options struct {
 	Contacts    Contacts
 	Deliveries  DeliveriesFunc
 	Reports     Reports
+	Limits      LimitsSource // the alerting engine's limits per device
 
 	// HTTP ingest (POST /api/v1/ingest): readings posted by devices with
 	// a device token. Both nil: the routes answer 501.
@@ -178,6 +179,7 @@ func (s *server) routes(r chi.Router) {
 	r.With(need(RoleAdmin)).Put("/devices/{id}", s.putDevice)
 	r.With(need(RoleAdmin)).Delete("/devices/{id}", s.deleteDevice)
 	r.With(need(RoleViewer)).Get("/devices/{id}/readings", s.readings)
+	r.With(need(RoleViewer)).Get("/devices/{id}/limits", s.deviceLimits)
 	r.With(need(RoleEngineer)).Post("/devices/{id}/maintenance", s.recordMaintenance)
 	r.With(need(RoleViewer)).Get("/maintenance/due", s.maintenanceDue)
 	r.With(need(RoleEngineer)).Post("/maintenance/import", s.importService)

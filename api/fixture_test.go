@@ -98,6 +98,7 @@ func newFixture(t testing.TB, tweak ...func(*Options)) *fixture {
 		Registry: f.reg, Live: f.fleet, Readings: f.readings, Alerts: f.alerts, Silences: f.silences,
 		Maintenance: f.maint, Contacts: f.contacts, Deliveries: fakeDeliveries, Reports: f.reports,
 		Status: fakeStatus, Now: clock, RateLimit: -1, DeviceTokens: devToks,
+		Limits: engineLimits(t, db), // a real alerting engine with fixtureRules
 	}
 	for _, fn := range tweak {
 		fn(&f.opt)

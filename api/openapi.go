@@ -44,6 +44,7 @@ func operations() []op {
 		{method: "DELETE", path: "/api/v1/devices/{id}", summary: "Remove a device from the registry (its history stays)", role: RoleAdmin, status: 204},
 		{method: "GET", path: "/api/v1/devices/{id}/readings", summary: "History from InfluxDB, mean per window `every` (default about 300 points)", role: RoleViewer,
 			query: []string{"from", "to", "every"}, answer: ReadingsAnswer{}},
+		{method: "GET", path: "/api/v1/devices/{id}/limits", summary: "The alert limits the alerting engine applies to the device: each value rule that is on (level, clear level, severity, for) and the service intervals, from the built-in defaults with the rules file's settings and kind, model and device overrides; overload is in % of the rated flow", role: RoleViewer, answer: DeviceLimits{}},
 		{method: "POST", path: "/api/v1/devices/{id}/maintenance", summary: "Log a service; resets that component's maintenance clock", role: RoleEngineer, body: ServiceRequest{}, answer: plant.ServiceRecord{}, status: 201},
 		{method: "GET", path: "/api/v1/maintenance/due", summary: "Components at or near their service interval", role: RoleViewer,
 			query: append([]string{"region", "facility", "device"}, pageQuery...), answer: MaintenanceDue{}, list: true},

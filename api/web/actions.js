@@ -16,7 +16,7 @@ function durationLabel(min) {
 
 // dialog shows a modal form; submit gets the form and returns a promise,
 // whose failure is shown in the dialog (which stays open).
-function dialog(id, title, fields, submitLabel, submit) {
+export function dialog(id, title, fields, submitLabel, submit) {
   const msg = el("p", { class: "error", role: "alert" });
   const button = el("button", { type: "submit", class: "primary" }, submitLabel);
   const form = el("form", { class: "dialog-form", method: "dialog" }, fields, msg,
@@ -50,7 +50,7 @@ export function closeDialogs() {
   for (const d of document.querySelectorAll("dialog")) { d.close(); d.remove(); }
 }
 
-const field = (label, input, hint) => el("label", { class: "field" }, el("span", {}, label), input, hint ? el("small", { class: "muted" }, hint) : null);
+export const field = (label, input, hint) => el("label", { class: "field" }, el("span", {}, label), input, hint ? el("small", { class: "muted" }, hint) : null);
 
 function personField() {
   return field(t("form.person"), el("input", { name: "person", required: true, maxlength: "80", autocomplete: "name", value: session.person }),

@@ -85,7 +85,20 @@ export async function deliveriesOf(alerts) {
     }
     byAlert.set(a.id, hit.rows);
   }));
+  // When an alert reached nobody, the contacts say why: none covers its
+  // place, or some do and no message went out to them (no sender set up).
+  if ([...byAlert.values()].some((rows) => !rows.length)) {
+    const r = await optional(all("/contacts"));
+    if (!r.missing) byAlert.contacts = r.items;
+  }
   return byAlert;
+}
+
+// coveredBy lists the contacts told about an alert's place: those of its
+// facility or region, and national ones.
+function coveredBy(contacts, a) {
+  return contacts.filter((c) => (!c.facilities.length && !c.regions.length) ||
+    (a.facility && c.facilities.includes(a.facility)) || (a.region && c.regions.includes(a.region)));
 }
 
 export function alertContext(ctx, devices, silences, deliveries) {
@@ -166,7 +179,15 @@ function toldLine(a, c, muted) {
   }
   if (a.state === "resolved" || a.severity === "info") return null;
   if (muted) return el("p", { class: "told muted" }, t("told.silenced"));
-  return el("p", { class: "told warn", role: "note" }, t("told.nobody"));
+  const contacts = c.deliveries.contacts;
+  if (!contacts) return el("p", { class: "told warn", role: "note" }, t("told.nobody"));
+  const cover = coveredBy(contacts, a);
+  if (!cover.length) {
+    return el("p", { class: "told warn", role: "note", "data-why": "no_contact" },
+      t("told.nobody_no_contact", { place: c.facName(a.facility), region: a.region || "–" }), " ", el("a", { href: "#/contacts" }, t("told.contacts_link")));
+  }
+  return el("p", { class: "told warn", role: "note", "data-why": "no_sender" },
+    t("told.nobody_no_sender", { names: cover.slice(0, 3).map((x) => x.name).join(", ") + (cover.length > 3 ? " …" : "") }));
 }
 
 // deliveryTime is " at 14:05", or nothing when the log has no time.

@@ -99,7 +99,6 @@ function route() {
   closeDialogs();
   for (const a of document.querySelectorAll("nav a[data-view]")) {
     a.classList.toggle("active", a.dataset.view === currentView().nav);
-    if (a.classList.contains("active")) a.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
   $("view").replaceChildren(el("p", { class: "muted" }, t("status.loading")));
   $("view-error").hidden = true;
@@ -202,6 +201,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   applyStatic();
   $("lang-switch").addEventListener("change", (e) => switchLanguage(e.target.value));
   narrow.addEventListener("change", applyStatic);
+  // The banner sticks just under the header, whose height changes when
+  // the nav wraps on a phone.
+  const header = document.querySelector("body > header");
+  new ResizeObserver(() => document.documentElement.style.setProperty("--header-h", header.offsetHeight + "px")).observe(header);
   setUnauthorizedHandler(() => logout(t("login.expired")));
   $("login-form").addEventListener("submit", (e) => { e.preventDefault(); $("login-error").textContent = ""; login($("token").value.trim()); });
   $("logout").addEventListener("click", () => logout());

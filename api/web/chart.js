@@ -59,19 +59,22 @@ function draw(area, spec, pts, W) {
   // at the right, matters most), above their line or below it when the
   // line above is too close for both.
   const lines = (spec.lines || []).filter((l) => l.value >= lo && l.value <= hi).sort((a, b) => b.value - a.value);
+  // Labels go on top of the data line (added after it), so it never hides them.
+  const labels = [];
   lines.forEach((l, i) => {
     const ly = y(l.value);
     const crowded = i > 0 && ly - y(lines[i - 1].value) < 14;
-    s.append(svg("line", { class: "threshold " + l.cls, x1: MARGIN.l, x2: MARGIN.l + pw, y1: ly, y2: ly }),
-      svg("text", { class: "tlabel " + l.cls, x: MARGIN.l + 4, y: crowded ? ly + 12 : ly - 3 }, l.label));
+    s.append(svg("line", { class: "threshold " + l.cls, x1: MARGIN.l, x2: MARGIN.l + pw, y1: ly, y2: ly }));
+    labels.push(svg("text", { class: "tlabel " + l.cls, x: MARGIN.l + 4, y: crowded ? ly + 12 : ly - 3 }, l.label));
   });
   s.append(svg("line", { class: "axis", x1: MARGIN.l, x2: MARGIN.l + pw, y1: MARGIN.t + ph, y2: MARGIN.t + ph }));
   if (!pts.length) {
-    s.append(svg("text", { class: "empty", x: MARGIN.l + pw / 2, y: MARGIN.t + ph / 2, "text-anchor": "middle" }, spec.empty));
+    s.append(svg("text", { class: "empty", x: MARGIN.l + pw / 2, y: MARGIN.t + ph / 2, "text-anchor": "middle" }, spec.empty), ...labels);
     area.replaceChildren(s);
     return;
   }
   drawLine(s, pts, x, y);
+  s.append(...labels);
   hover(s, pts, x, y, { W, pw, ph, spec });
   area.replaceChildren(s);
 }

@@ -2,9 +2,9 @@
 // maintenance and silences, its alerts, and its history from 1 hour to 30
 // days against its alert thresholds.
 import { t, has } from "./strings.js";
-import { el, api, all, optional, can, num, when, liveAge, errorText, iso, zoneLabel, duration, POLL_MS } from "./core.js";
+import { el, api, all, optional, can, num, when, liveAge, errorText, iso, zoneLabel, duration, fold, POLL_MS } from "./core.js";
 import {
-  statusWord, kindWord, deviceReason, alarmWord, puritySpec, PURITY_UNSAFE, PSA_PRESSURE,
+  statusWord, kindWord, deviceReason, alarmWord, ruleWord, puritySpec, PURITY_UNSAFE, PSA_PRESSURE,
 } from "./explain.js";
 import { alertCard, alertContext, deliveriesOf, isService, silenceRow, sortAlerts } from "./alerts.js";
 import { silenceDialog, serviceDialog, ENDING_MS } from "./actions.js";
@@ -29,9 +29,9 @@ function autoRange(alerts) {
 
 export async function deviceView(ctx, id) {
   const enc = encodeURIComponent(id);
-  const [d, active, , silences, due] = await Promise.all([
+  const [d, active, , silences, due, limits] = await Promise.all([
     api("/devices/" + enc), ctx.activeAlerts(), ctx.facilities(), optional(all("/silences")),
-    optional(all("/maintenance/due?device=" + enc)),
+    optional(all("/maintenance/due?device=" + enc)), deviceLimits(enc),
   ]);
   const alerts = active.filter((a) => a.device === d.id);
   sortAlerts(alerts, false);
@@ -40,7 +40,7 @@ export async function deviceView(ctx, id) {
   const why = deviceReason(d, alerts);
   const mine = silences.items.filter((s) => Date.parse(s.ends_at) > Date.now() + ENDING_MS && matches(s, d))
     .sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at));
-  const hist = await historyNode(d, ctx, picked || autoRange(alerts));
+  const hist = await historyNode(d, limits || defaultLimits(d), ctx, picked || autoRange(alerts));
   return el("div", { class: "device-page" },
     el("p", { class: "back" }, el("a", { href: "#/" }, t("device.back"))),
     el("h2", {}, d.id, " ", el("span", { class: "tag bg-" + d.status, id: "device-status", "data-status": d.status }, statusWord(d.status))),
@@ -117,14 +117,14 @@ const COMPONENTS = {
 
 // ---- history ----
 
-async function historyNode(d, ctx, range) {
-  const key = d.id + "|" + range;
+async function historyNode(d, lim, ctx, range) {
+  const key = d.id + "|" + range + "|" + JSON.stringify(lim);
   if (history && history.key === key && Date.now() - history.at < REFRESH[range]) return history.node;
   const to = Date.now(), from = to - RANGES[range];
   let body, at = Date.now();
   try {
     const ans = await api("/devices/" + encodeURIComponent(d.id) + "/readings?from=" + iso(from) + "&to=" + iso(to));
-    body = charts(d, ans, from, to);
+    body = charts(d, lim, ans, from, to);
   } catch (e) {
     if (e.status === 0 || e.status === 401) throw e; // the server is gone: the whole page goes stale
     body = historyError(e);
@@ -135,7 +135,7 @@ async function historyNode(d, ctx, range) {
     el("div", { class: "tabs", role: "group", "aria-label": t("device.range") }, Object.keys(RANGES).map((name) =>
       el("button", { type: "button", class: "range" + (name === range ? " active" : ""), "data-range": name, "aria-pressed": String(name === range),
         onclick: () => { picked = name; history = null; ctx.refresh(); } }, t("range." + name)))),
-    body);
+    body, limitsList(lim));
   history = { key, at, node };
   return node;
 }
@@ -148,44 +148,113 @@ function historyError(e) {
     el("p", { class: "muted" }, t("history.server_said", { detail: errorText(e) })));
 }
 
-function charts(d, ans, from, to) {
+function charts(d, lim, ans, from, to) {
   const items = ans.items || [];
   const every = ans.every ? parseGoDuration(ans.every) : 0;
-  const caption = el("p", { class: "muted chart-caption" }, t("history.caption", {
+  const caption = el("p", { class: "muted chart-caption" }, t(lim.builtin ? "history.caption_builtin" : "history.caption", {
     every: every ? duration(every) : "–", zone: zoneLabel(),
   }));
   if (!items.length) {
     return el("div", {}, caption, chartMessage(t("history.empty", { last: d.last_seen ? when(d.last_seen) : t("time.never") })));
   }
   const has = (f) => items.some((p) => typeof p[f] === "number");
-  const specs = chartSpecs(d).filter((s) => s.core || has(s.field));
+  const specs = chartSpecs(d, lim).filter((s) => s.core || has(s.field));
   return el("div", { class: "charts" }, caption, specs.map((s) => chart({ ...s, items, from, to,
     empty: t("chart.none_of", { what: s.title.toLowerCase() }) })));
 }
 
-function chartSpecs(d) {
-  const spec = puritySpec(d.kind), rated = d.rated_flow_lpm || 0;
-  const psa = d.kind === "psa";
-  const purityLines = [{ value: PURITY_UNSAFE, label: t("chart.line.unsafe", { v: PURITY_UNSAFE }), cls: "crit" }];
-  if (spec > PURITY_UNSAFE) purityLines.push({ value: spec, label: t("chart.line.standard", { v: spec }), cls: "warn" });
+// deviceLimits reads the limits the alerting engine applies to the device
+// (its kind's and model's overrides included); null when the server has
+// none to give, and the charts draw the built-in ones, saying so.
+async function deviceLimits(enc) {
+  try {
+    return await api("/devices/" + enc + "/limits");
+  } catch (e) {
+    if (e.status === 501 || e.status === 404) return null;
+    throw e;
+  }
+}
+
+// defaultLimits are DOMAIN.md's built-in limits, in the API's form.
+function defaultLimits(d) {
+  const spec = puritySpec(d.kind), warn = "warning";
+  const l = [{ rule: "critical_purity", level: PURITY_UNSAFE, severity: "critical" }];
+  if (spec > PURITY_UNSAFE) l.push({ rule: "low_purity", level: spec, severity: warn });
+  if (d.kind === "psa") {
+    l.push({ rule: "low_pressure", level: PSA_PRESSURE.low, severity: warn }, { rule: "high_pressure", level: PSA_PRESSURE.high, above: true, severity: warn });
+  }
+  if (d.rated_flow_lpm) l.push({ rule: "overload", level: 110, above: true, severity: warn });
+  return { limits: l, service: [], builtin: true };
+}
+
+// level writes a limit with the decimals it has: 7, 4.2, 0.25 (4,2 in French).
+const level = (v) => num(v, Number.isInteger(v) ? 0 : Math.abs(Math.round(v * 10) - v * 10) < 1e-9 ? 1 : 2);
+const sevClass = (l) => (l.severity === "critical" ? "crit" : "warn");
+
+function chartSpecs(d, lim) {
+  const by = Object.fromEntries(lim.limits.map((l) => [l.rule, l]));
+  const rated = d.rated_flow_lpm || 0;
+  const purity = { lines: [], bands: [] };
+  const crit = by.critical_purity, low = by.low_purity;
+  if (crit) {
+    purity.lines.push({ value: crit.level, label: t("chart.line.unsafe", { v: level(crit.level) }), cls: sevClass(crit) });
+    purity.bands.push({ from: -1e9, to: crit.level, cls: sevClass(crit) });
+  }
+  if (low && (!crit || low.level > crit.level)) {
+    purity.lines.push({ value: low.level, label: t("chart.line.standard", { v: level(low.level) }), cls: sevClass(low) });
+    purity.bands.push({ from: crit ? crit.level : -1e9, to: low.level, cls: sevClass(low) });
+  }
+  const pressure = { lines: [], bands: [] };
+  const lp = by.low_pressure, hp = by.high_pressure;
+  if (lp) {
+    pressure.lines.push({ value: lp.level, label: t("chart.line.low", { v: level(lp.level) }), cls: sevClass(lp) });
+    pressure.bands.push({ from: -1e9, to: lp.level, cls: sevClass(lp) });
+  }
+  if (hp) {
+    pressure.lines.push({ value: hp.level, label: t("chart.line.high", { v: level(hp.level) }), cls: sevClass(hp) });
+    pressure.bands.push({ from: hp.level, to: 1e9, cls: sevClass(hp) });
+  }
+  const pressureTop = Math.max(d.kind === "psa" ? 8 : d.kind === "concentrator" ? 1 : 5, 1.15 * ((hp || lp || { level: 0 }).level));
+  const flow = { lines: [], bands: [] };
+  const over = by.overload && rated ? rated * by.overload.level / 100 : 0;
+  if (rated) flow.lines.push({ value: rated, label: t("chart.line.rated", { v: num(rated, 0) }), cls: "ref" });
+  if (over) {
+    flow.lines.push({ value: over, label: t("chart.line.overload"), cls: sevClass(by.overload) });
+    flow.bands.push({ from: over, to: 1e9, cls: sevClass(by.overload) });
+  }
   return [
-    { field: "purity_pct", core: true, title: t("chart.purity"), unit: "%", digits: 1, range: ranges.purity,
-      lines: purityLines, bands: [{ from: -1e9, to: PURITY_UNSAFE, cls: "crit" }, { from: PURITY_UNSAFE, to: spec, cls: "warn" }] },
-    { field: "pressure_bar", core: true, title: t("chart.pressure"), unit: "bar", digits: 2,
-      range: ranges.fromZero(psa ? 8 : d.kind === "concentrator" ? 1 : 5),
-      lines: psa ? [{ value: PSA_PRESSURE.low, label: t("chart.line.low", { v: PSA_PRESSURE.low }), cls: "warn" },
-        { value: PSA_PRESSURE.high, label: t("chart.line.high", { v: PSA_PRESSURE.high }), cls: "warn" }] : [],
-      bands: psa ? [{ from: -1e9, to: PSA_PRESSURE.low, cls: "warn" }, { from: PSA_PRESSURE.high, to: 1e9, cls: "warn" }] : [] },
-    { field: "flow_lpm", core: true, title: t("chart.flow"), unit: "L/min", digits: 0, range: ranges.fromZero(rated ? rated * 1.25 : 1),
-      lines: rated ? [{ value: rated, label: t("chart.line.rated", { v: num(rated, 0) }), cls: "ref" },
-        { value: rated * 1.1, label: t("chart.line.overload"), cls: "warn" }] : [],
-      bands: rated ? [{ from: rated * 1.1, to: 1e9, cls: "warn" }] : [] },
+    { field: "purity_pct", core: true, title: t("chart.purity"), unit: "%", digits: 1, range: ranges.purity, ...purity },
+    { field: "pressure_bar", core: true, title: t("chart.pressure"), unit: "bar", digits: 2, range: ranges.fromZero(pressureTop), ...pressure },
+    { field: "flow_lpm", core: true, title: t("chart.flow"), unit: "L/min", digits: 0,
+      range: ranges.fromZero(rated ? Math.max(rated * 1.25, over * 1.1) : 1), ...flow },
     { field: "temp_c", title: t("chart.temp"), unit: "°C", digits: 1, range: ranges.padded(10) },
     { field: "dew_point_c", title: t("chart.dew_point"), unit: "°C", digits: 1, range: ranges.padded(10) },
     { field: "tank_pressure_bar", title: t("chart.tank_pressure"), unit: "bar", digits: 1, range: ranges.fromZero(10) },
     { field: "supply_v", title: t("chart.supply_v"), unit: "V", digits: 0, range: ranges.fromZero(250) },
     { field: "battery_pct", title: t("chart.battery"), unit: "%", digits: 0, range: () => [0, 100] },
   ];
+}
+
+// limitsList says every limit the device is judged against, in words, and
+// its service intervals (folded: the charts draw the same).
+function limitsList(lim) {
+  if (lim.builtin) return null;
+  const unit = (l, v) => (l.unit === "% of rated flow" ? t("limits.of_rated", { v: level(v) }) : l.unit === "%" ? t("limits.pct", { v: level(v) }) : level(v) + " " + l.unit);
+  const rules = lim.limits.map((l) => el("li", { "data-rule": l.rule }, t(l.above ? "limits.above" : "limits.below", {
+    rule: ruleWord(l.rule), v: unit(l, l.level), clear: unit(l, l.clear), severity: t("severity." + l.severity),
+    for: l.for_s ? t("limits.for", { d: duration(l.for_s * 1000) }) : t("limits.at_once"),
+  })));
+  const service = (lim.service || []).map((c) => {
+    const parts = [c.hours ? t("limits.run_hours", { h: num(c.hours, 0) }) : "", c.months ? t("limits.months", { n: c.months }) : "",
+      c.days ? t("limits.days", { n: c.days }) : ""].filter(Boolean);
+    return el("li", {}, t(parts.length > 1 ? "limits.service_first" : "limits.service_one", {
+      component: has("component." + c.component) ? t("component." + c.component) : c.component, when: parts.join(t("limits.or")),
+    }));
+  });
+  return fold("limits", { class: "folded", id: "limits" }, t("limits.title"),
+    el("p", { class: "muted" }, t("limits.source")),
+    el("ul", {}, rules),
+    service.length ? [el("p", {}, el("strong", {}, t("limits.service_title"))), el("ul", {}, service)] : null);
 }
 
 // parseGoDuration reads Go's time.Duration text ("1m0s", "3h0m0s") as ms.

@@ -218,6 +218,7 @@ func (a *App) handler() http.Handler {
 		Status: engineStatus(a.engine), Alerts: alerts{a.engine}, Silences: silences{a.engine}, Maintenance: maintenance{a.engine},
 		Contacts: contacts{a.notify}, Deliveries: deliveries(a.notify),
 		Reports: reports{a.reporter},
+		Limits:  limits{a.engine},
 		Ingest:  httpIngest{a.ingest}, DeviceTokens: a.devTokens,
 		IngestRate: a.cfg.Ingest.HTTP.Rate, IngestBurst: a.cfg.Ingest.HTTP.Burst,
 		// The deployment's language and zone, for the dashboard and report
