@@ -149,7 +149,6 @@ func TestFieldRecordsFromSQLite(t *testing.T) {
 	}
 }
 
-
 // The census and storage indicators go to DHIS2; the census ones need no
 // production figures.
 func TestDHIS2FieldIndicators(t *testing.T) {

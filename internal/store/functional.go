@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
@@ -67,7 +68,7 @@ func (r *Registry) RecordFunctional(ctx context.Context, rec plant.FunctionalRec
 // RecordStock stores a storage device's stock counted on rec.At; Cylinders
 // is filled from Litres. The audit entry ctx carries commits with it.
 func (r *Registry) RecordStock(ctx context.Context, rec plant.StockRecord) (plant.StockRecord, error) {
-	if rec.Litres < 0 || rec.Litres != rec.Litres || rec.Litres > 1e9 {
+	if rec.Litres < 0 || math.IsNaN(rec.Litres) || rec.Litres > 1e9 {
 		return rec, fmt.Errorf("%w: litres must be a number from 0 to 1e9", plant.ErrInvalid)
 	}
 	if err := checkFieldRecord(rec.Device, rec.At, rec.Note); err != nil {
