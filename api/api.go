@@ -181,6 +181,10 @@ func (s *server) routes(r chi.Router) {
 	r.With(need(RoleViewer)).Get("/devices/{id}/readings", s.readings)
 	r.With(need(RoleViewer)).Get("/devices/{id}/limits", s.deviceLimits)
 	r.With(need(RoleEngineer)).Post("/devices/{id}/maintenance", s.recordMaintenance)
+	r.With(need(RoleViewer)).Get("/devices/{id}/functional", s.functionalHistory)
+	r.With(need(RoleEngineer)).Post("/devices/{id}/functional", s.recordFunctional)
+	r.With(need(RoleViewer)).Get("/devices/{id}/stock", s.stockHistory)
+	r.With(need(RoleEngineer)).Post("/devices/{id}/stock", s.recordStock)
 	r.With(need(RoleViewer)).Get("/maintenance/due", s.maintenanceDue)
 	r.With(need(RoleEngineer)).Post("/maintenance/import", s.importService)
 

@@ -130,8 +130,11 @@ func (s *server) saveFacility(r *http.Request, f plant.Facility) (created bool, 
 
 // facilityColumns are the facility CSV's columns, in export order; the
 // import takes them in any order and needs id. demand_lpm is the facility's
-// own demand figure, which reports use instead of the estimate from beds.
-var facilityColumns = []string{"id", "name", "region", "country", "lat", "lon", "beds", "demand_lpm", "dhis2_org_unit"}
+// own demand figure, which reports use instead of an estimate; else they
+// estimate it from the oxygen-using beds by category (beds_general,
+// beds_severe, beds_critical), else from beds.
+var facilityColumns = []string{"id", "name", "region", "country", "lat", "lon", "beds", "beds_general", "beds_severe", "beds_critical",
+	"demand_lpm", "dhis2_org_unit"}
 
 // importFacilities is POST /facilities/import: a CSV of facilities, one a
 // row, created or replaced; the answer counts them as the device import does.
@@ -150,7 +153,8 @@ func rowFacility(rec []string, cols map[string]int) (plant.Facility, error) {
 	c := cells{rec, cols}
 	f := plant.Facility{ID: c.get("id"), Name: c.get("name"), Region: c.get("region"), Country: c.get("country"),
 		OrgUnit: c.get("dhis2_org_unit")}
-	err := errors.Join(c.float("lat", &f.Lat), c.float("lon", &f.Lon), c.int("beds", &f.Beds), c.float("demand_lpm", &f.DemandLPM))
+	err := errors.Join(c.float("lat", &f.Lat), c.float("lon", &f.Lon), c.int("beds", &f.Beds), c.float("demand_lpm", &f.DemandLPM),
+		c.int("beds_general", &f.BedsGeneral), c.int("beds_severe", &f.BedsSevere), c.int("beds_critical", &f.BedsCritical))
 	if err == nil && f.ID == "" {
 		err = errors.New("id is empty")
 	}
@@ -170,7 +174,8 @@ func exportFacilitiesCSV(w http.ResponseWriter, facs []plant.Facility) {
 	_ = cw.Write(facilityColumns)
 	t, n := report.CSVText, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for _, f := range facs {
-		_ = cw.Write([]string{t(f.ID), t(f.Name), t(f.Region), t(f.Country), n(f.Lat), n(f.Lon), strconv.Itoa(f.Beds), n(f.DemandLPM), t(f.OrgUnit)})
+		_ = cw.Write([]string{t(f.ID), t(f.Name), t(f.Region), t(f.Country), n(f.Lat), n(f.Lon), strconv.Itoa(f.Beds),
+			strconv.Itoa(f.BedsGeneral), strconv.Itoa(f.BedsSevere), strconv.Itoa(f.BedsCritical), n(f.DemandLPM), t(f.OrgUnit)})
 	}
 	cw.Flush()
 }
@@ -183,8 +188,10 @@ func validateFacility(f plant.Facility) []FieldError {
 	if f.Lon < -180 || f.Lon > 180 {
 		errs = append(errs, FieldError{"lon", "must be between -180 and 180"})
 	}
-	if f.Beds < 0 {
-		errs = append(errs, FieldError{"beds", "must not be negative"})
+	for i, n := range []int{f.Beds, f.BedsGeneral, f.BedsSevere, f.BedsCritical} {
+		if n < 0 {
+			errs = append(errs, FieldError{[]string{"beds", "beds_general", "beds_severe", "beds_critical"}[i], "must not be negative"})
+		}
 	}
 	if f.DemandLPM < 0 {
 		errs = append(errs, FieldError{"demand_lpm", "must not be negative"})

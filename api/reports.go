@@ -3,11 +3,14 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/report"
@@ -68,6 +71,10 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 	} else {
 		rep, err = s.opt.Reports.Supply(r.Context(), rq)
 	}
+	if errors.Is(err, report.ErrNoProduction) {
+		s.noProduction(w, r, err)
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -82,6 +89,20 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 		return
 	}
 	s.writeReport(w, r, rep, format, kind, headers, js.Bytes())
+}
+
+// productionRetryAfter is the Retry-After, in seconds, of a supply report
+// refused because production figures could not be read.
+const productionRetryAfter = "60"
+
+// noProduction answers 503 when production figures cannot be read
+// (report.ErrNoProduction: InfluxDB down or not configured). The cause goes
+// to the log, not to the caller; the answer says what still works.
+func (s *server) noProduction(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Warn("supply report without production figures", "request_id", middleware.GetReqID(r.Context()), "err", err)
+	w.Header().Set("Retry-After", productionRetryAfter)
+	problem(w, r, http.StatusServiceUnavailable, "oxygen production figures cannot be read now (the time-series store, InfluxDB, "+
+		"did not answer or is not configured); try again later. Uptime reports (/api/v1/reports/uptime) do not need it and still work.")
 }
 
 // reportLang is the language of an HTML report: ?lang=, else the best of

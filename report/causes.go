@@ -15,6 +15,7 @@ var causeKeys = map[string]string{
 	"state:off":              "report.cause.state_off",
 	"state:fault":            "report.cause.state_fault",
 	"state:maintenance":      "report.cause.state_maintenance",
+	"state:unknown":          "report.cause.state_unknown",
 	"offline":                "report.cause.offline",
 	"purity:below_spec":      "report.cause.purity_below_spec",
 	"unknown":                "report.cause.unknown",

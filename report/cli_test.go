@@ -62,8 +62,8 @@ func TestCLIUptimeCSV(t *testing.T) {
 	if out != string(want) {
 		t.Errorf("got\n%s\nwant (the golden file)\n%s", out, want)
 	}
-	// 8 devices in batches of 3: a progress line per batch
-	if errOut != "report: 3/8 devices\nreport: 6/8 devices\nreport: 8/8 devices\n" {
+	// 12 devices in batches of 3: a progress line per batch
+	if errOut != "report: 3/12 devices\nreport: 6/12 devices\nreport: 9/12 devices\nreport: 12/12 devices\n" {
 		t.Errorf("progress: got %q", errOut)
 	}
 }
@@ -76,7 +76,7 @@ func TestCLIFormats(t *testing.T) {
 	}{
 		{[]string{"uptime", "--month", "2026-11"}, `"time_zone": "Africa/Kampala"`},
 		{[]string{"uptime", "--month", "2026-11", "--format", "html", "--group", "device"}, "<svg"},
-		{[]string{"supply", "--month", "2026-11", "--format", "csv", "--group", "region"}, "region,Western,,Western,UG,0"},
+		{[]string{"supply", "--month", "2026-11", "--format", "csv", "--group", "region"}, "region,Western,,Western,UG,3,15,0,0,0,0,240,"},
 		{[]string{"supply"}, `"produced_m3"`}, // previous month by default
 		{[]string{"monthly", "--title", "Test ministry"}, "Test ministry"},
 		{[]string{"uptime", "--help"}, "-group string"},

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oxywatch/oxywatch/internal/i18n"
 )
@@ -26,6 +27,10 @@ var SupplyColumns = []string{
 	"group", "key", "name", "region", "country", "devices", "rated_lpm", "available_lpm",
 	"produced_m3", "cylinders_filled", "cylinders_per_day", "demand_lpm", "demand_m3",
 	"capacity_coverage_pct", "production_coverage_pct", "idle_device_days", "storage_devices", "from_storage_m3",
+	"demand_basis", "produced_cylinders_eq_per_day", "from_storage_cylinders_eq_per_day", "demand_cylinders_eq_per_day",
+	"stock_l", "stock_cylinders", "stock_at", "autonomy_days", "autonomy_basis",
+	"functional_measured", "functional_reported", "non_functional_measured", "non_functional_reported",
+	"under_repair_measured", "under_repair_reported", "functional_unknown", "functional_pct",
 }
 
 // CSVHeaders says how a report CSV names its columns: by their stable
@@ -74,6 +79,24 @@ var csvHeaderKeys = map[string]string{
 	"idle_device_days":        "report.csv.idle_device_days",
 	"storage_devices":         "report.csv.storage_devices",
 	"from_storage_m3":         "report.csv.from_storage_m3",
+
+	"demand_basis":                      "report.csv.demand_basis",
+	"produced_cylinders_eq_per_day":     "report.csv.produced_cylinders_eq_per_day",
+	"from_storage_cylinders_eq_per_day": "report.csv.from_storage_cylinders_eq_per_day",
+	"demand_cylinders_eq_per_day":       "report.csv.demand_cylinders_eq_per_day",
+	"stock_l":                           "report.csv.stock_l",
+	"stock_cylinders":                   "report.csv.stock_cylinders",
+	"stock_at":                          "report.csv.stock_at",
+	"autonomy_days":                     "report.csv.autonomy_days",
+	"autonomy_basis":                    "report.csv.autonomy_basis",
+	"functional_measured":               "report.csv.functional_measured",
+	"functional_reported":               "report.csv.functional_reported",
+	"non_functional_measured":           "report.csv.non_functional_measured",
+	"non_functional_reported":           "report.csv.non_functional_reported",
+	"under_repair_measured":             "report.csv.under_repair_measured",
+	"under_repair_reported":             "report.csv.under_repair_reported",
+	"functional_unknown":                "report.csv.functional_unknown",
+	"functional_pct":                    "report.csv.functional_pct",
 }
 
 // names returns the header row of columns.
@@ -139,13 +162,29 @@ func WriteSupplyCSVWith(w io.Writer, r *SupplyReport, h CSVHeaders) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(h.names(SupplyColumns))
 	t := CSVText
+	basis := func(code string) string { return code }
+	if h.Human {
+		p := i18n.New(h.Lang.Or(i18n.English))
+		basis = func(code string) string { return basisIn(p, code) }
+	}
 	for _, row := range r.Items {
+		fn := row.Functionality
+		stockAt := ""
+		if !row.StockAt.IsZero() {
+			stockAt = row.StockAt.Format(time.RFC3339)
+		}
 		_ = cw.Write([]string{
 			t(string(r.Group)), t(row.Key), t(row.Name), t(row.Region), t(row.Country), strconv.Itoa(row.Devices),
 			num(row.RatedLPM), num(row.AvailableLPM), num(row.ProducedM3), num(row.CylindersFilled),
 			num(row.CylindersPerDay), optNum(row.DemandLPM), optNum(row.DemandM3),
 			optNum(row.CapacityCoveragePct), optNum(row.ProductionCoveragePct), strconv.Itoa(row.IdleDeviceDays),
 			strconv.Itoa(row.StorageDevices), num(row.FromStorageM3),
+			t(basis(row.DemandBasis)), num(row.ProducedCylEqPerDay), num(row.FromStorageCylEqPerDay), optNum(row.DemandCylEqPerDay),
+			optNum(row.StockL), optNum(row.StockCylinders), stockAt, optNum(row.AutonomyDays), t(basis(row.AutonomyBasis)),
+			strconv.Itoa(fn.Measured.Functional), strconv.Itoa(fn.Reported.Functional),
+			strconv.Itoa(fn.Measured.NonFunctional), strconv.Itoa(fn.Reported.NonFunctional),
+			strconv.Itoa(fn.Measured.UnderRepair), strconv.Itoa(fn.Reported.UnderRepair),
+			strconv.Itoa(fn.Unknown), optNum(fn.FunctionalPct),
 		})
 	}
 	cw.Flush()

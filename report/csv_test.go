@@ -68,3 +68,34 @@ func csvRow(t *testing.T, b []byte, header []string) map[string]string {
 	}
 	return row
 }
+
+// With human headers the supply CSV names its new columns and the demand
+// and autonomy bases in the reader's language; machine headers keep codes.
+func TestSupplyCSVBasesInWords(t *testing.T) {
+	days := 2.5
+	sup := &SupplyReport{Group: GroupFacility, Items: []SupplyRow{{Key: "hoima", DemandBasis: DemandFromCategories,
+		Storage: Storage{AutonomyDays: &days, AutonomyBasis: AutonomyFromOutflow}}}}
+	var b bytes.Buffer
+	if err := WriteSupplyCSV(&b, sup); err != nil {
+		t.Fatal(err)
+	}
+	row := csvRow(t, b.Bytes(), SupplyColumns)
+	if row["demand_basis"] != "bed_categories" || row["autonomy_basis"] != "storage_outflow" || row["autonomy_days"] != "2.5" || row["stock_l"] != "" {
+		t.Errorf("machine: %v", row)
+	}
+	b.Reset()
+	if err := WriteSupplyCSVWith(&b, sup, CSVHeaders{Human: true, Lang: "fr"}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := map[string]string{}
+	for i, h := range recs[0] {
+		fr[h] = recs[1][i]
+	}
+	if fr["base de la demande"] != "lits par catégorie" || fr["base de l’autonomie"] != "débit sortant mesuré" || fr["autonomie (jours)"] != "2.5" {
+		t.Errorf("French: %v", fr)
+	}
+}

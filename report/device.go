@@ -56,6 +56,11 @@ type deviceStats struct {
 	causes     map[string]time.Duration
 	listed     int  // outages at least listMin long
 	retired    bool // removed from the registry; counted until then
+	// the last interval with data (any status but no_data): its status
+	// index and end, for the functional census
+	hasData    bool
+	lastStatus int
+	lastData   time.Time
 }
 
 func (d *deviceStats) existence() time.Duration { return d.to.Sub(d.from) }
@@ -136,6 +141,9 @@ func (a *accountant) add(iv *plant.StatusInterval, start, end time.Time) {
 	d := end.Sub(start)
 	i := statusIndex(iv.Status)
 	a.st.dur[i] += d
+	if i != iNoData {
+		a.st.hasData, a.st.lastStatus, a.st.lastData = true, i, end
+	}
 	switch i {
 	case iDown:
 		a.down(iv, d)

@@ -41,9 +41,15 @@
 // capacity sums rated_flow_lpm; available capacity sums each source's rated
 // flow times the share of the period it was operational, from the period's
 // timeline (no_data counts as not available). Oxygen produced integrates
-// flow_lpm while the device is running (see ProductionQuery). Demand is a facility's demand_lpm, or its beds times
-// report.litres_per_bed_lpm (default 2.5 L/min, the middle of the 2-3 L/min
-// a general ward bed needs per DOMAIN.md). Coverage compares available
+// flow_lpm while the device is running (see ProductionQuery). Demand is a
+// facility's demand_lpm; else its oxygen-using beds by category (general ×
+// report.litres_per_bed_lpm, severe × 10, critical × 30 L/min, WHO); else
+// its beds times report.litres_per_bed_lpm (default 2.5 L/min, the middle of
+// the 2-3 L/min a general ward bed needs per DOMAIN.md); each facility row
+// says which. Volumes are also given in large cylinders (6,800 L) a day.
+// Storage stock and days of autonomy come from recorded counts (see
+// Storage); the functional census from telemetry or, failing it, recorded
+// statuses (see Functionality). Coverage compares available
 // capacity with demand, and oxygen produced with demand over the period. A
 // psa or concentrator is idle on a local day it existed in full and produced
 // nothing.

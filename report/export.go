@@ -17,6 +17,13 @@ type indicator struct {
 	name   string
 	supply bool // needs production data
 	value  func(u *UptimeRow, s *SupplyRow) *float64
+	// census, when set, gives the value from the functional census
+	// instead (SQLite only, like uptime)
+	census func(c *Functionality) *float64
+}
+
+func censusInd(name string, fn func(c *Functionality) *float64) indicator {
+	return indicator{name: name, census: fn}
 }
 
 func uptimeInd(name string, fn func(u *UptimeRow) *float64) indicator {
@@ -61,6 +68,17 @@ var indicators = []indicator{
 	supplyInd("demand_lpm", func(s *SupplyRow) *float64 { return s.DemandLPM }),
 	supplyInd("production_coverage_pct", func(s *SupplyRow) *float64 { return s.ProductionCoveragePct }),
 	supplyInd("idle_device_days", func(s *SupplyRow) *float64 { return v(float64(s.IdleDeviceDays)) }),
+	supplyInd("oxygen_cylinders_eq_per_day", func(s *SupplyRow) *float64 { return v(s.ProducedCylEqPerDay) }),
+	supplyInd("demand_cylinders_eq_per_day", func(s *SupplyRow) *float64 { return s.DemandCylEqPerDay }),
+	supplyInd("stock_cylinders", func(s *SupplyRow) *float64 { return s.StockCylinders }),
+	supplyInd("autonomy_days", func(s *SupplyRow) *float64 { return s.AutonomyDays }),
+	censusInd("functional_devices", func(c *Functionality) *float64 { return v(float64(c.Measured.Functional + c.Reported.Functional)) }),
+	censusInd("non_functional_devices", func(c *Functionality) *float64 {
+		return v(float64(c.Measured.NonFunctional + c.Reported.NonFunctional))
+	}),
+	censusInd("under_repair_devices", func(c *Functionality) *float64 { return v(float64(c.Measured.UnderRepair + c.Reported.UnderRepair)) }),
+	censusInd("reported_status_devices", func(c *Functionality) *float64 { return v(float64(c.Reported.total())) }),
+	censusInd("functional_pct", func(c *Functionality) *float64 { return c.FunctionalPct }),
 }
 
 // Indicators names every indicator a DHIS2 mapping may use.
@@ -147,6 +165,7 @@ func (e *DHIS2Exporter) values(ctx context.Context, p Period) ([]dhis2.Value, er
 		return nil, err
 	}
 	up := rowsByKey(f.Uptime(GroupFacility).Items, func(r UptimeRow) string { return r.Key })
+	census := rowsByKey(f.Functionality(GroupFacility).Items, func(r FunctionalityRow) string { return r.Key })
 	var sup map[string]*SupplyRow
 	if e.needsSupply() {
 		if err := e.Reporter.LoadProduction(ctx, f); err != nil {
@@ -164,7 +183,14 @@ func (e *DHIS2Exporter) values(ctx context.Context, p Period) ([]dhis2.Value, er
 			if _, ok := e.Mapping.DataElements[ind.name]; !ok {
 				continue
 			}
-			if x := ind.value(up[fac], sup[fac]); x != nil {
+			var x *float64
+			switch c := census[fac]; {
+			case ind.census == nil:
+				x = ind.value(up[fac], sup[fac])
+			case c != nil:
+				x = ind.census(&c.Functionality)
+			}
+			if x != nil {
 				out = append(out, dhis2.Value{Facility: fac, OrgUnit: orgUnits[fac], Indicator: ind.name, Value: *x})
 			}
 		}

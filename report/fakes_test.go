@@ -12,6 +12,29 @@ type fakeRegistry struct {
 	devices    []plant.Device
 	facilities []plant.Facility
 	retired    []RetiredDevice
+	functional []plant.FunctionalRecord
+	stock      []plant.StockRecord
+}
+
+// LatestFunctional makes fakeRegistry a FieldRecordSource.
+func (f *fakeRegistry) LatestFunctional(_ context.Context, at time.Time) (map[plant.DeviceID]plant.FunctionalRecord, error) {
+	out := map[plant.DeviceID]plant.FunctionalRecord{}
+	for _, r := range f.functional {
+		if !r.At.After(at) && !r.At.Before(out[r.Device].At) {
+			out[r.Device] = r
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeRegistry) LatestStock(_ context.Context, at time.Time) (map[plant.DeviceID]plant.StockRecord, error) {
+	out := map[plant.DeviceID]plant.StockRecord{}
+	for _, r := range f.stock {
+		if !r.At.After(at) && !r.At.Before(out[r.Device].At) {
+			out[r.Device] = r
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeRegistry) Devices(context.Context) ([]plant.Device, error) { return f.devices, nil }

@@ -45,12 +45,33 @@ func fixtureRegistry() *fakeRegistry {
 			added,
 			dev("psa-gulu-1", "psa", "gulu", "Northern", 333, plant.StatusOperational),
 			dev("conc-gulu-1", "concentrator", "gulu", "Northern", 10, plant.StatusNoData),
+			// storage without a contents reading: counted by hand
+			dev("cyl-jinja-1", "cylinder_bank", "jinja", "Eastern", 0, plant.StatusNoData),
+			// concentrators without telemetry, known by recorded status only
+			dev("conc-kabale-1", "concentrator", "kabale", "Western", 5, plant.StatusNoData),
+			dev("conc-kabale-2", "concentrator", "kabale", "Western", 5, plant.StatusNoData),
+			dev("conc-kabale-3", "concentrator", "kabale", "Western", 5, plant.StatusNoData),
 		},
 		facilities: []plant.Facility{
 			{ID: "mulago", Name: "Mulago National Referral Hospital", Region: "Central", Country: "UG", DemandLPM: 400, OrgUnit: "ImspTQPwCqd"},
 			{ID: "jinja", Name: "Jinja Regional Referral Hospital", Region: "Eastern", Country: "UG", Beds: 120},
 			{ID: "gulu", Name: "Gulu Regional Referral Hospital", Region: "Northern", Country: "UG", Beds: 200},
-			{ID: "kabale", Name: "Kabale Regional Referral Hospital", Region: "Western", Country: "UG", Beds: 80},
+			// oxygen-using beds by category: 40 × 2.5 + 8 × 10 + 2 × 30 = 240 L/min
+			{ID: "kabale", Name: "Kabale Regional Referral Hospital", Region: "Western", Country: "UG", Beds: 80,
+				BedsGeneral: 40, BedsSevere: 8, BedsCritical: 2},
+		},
+		functional: []plant.FunctionalRecord{
+			{Device: "conc-kabale-1", Status: plant.FunctionalWorking, At: lt("2026-10-14 10:00")},
+			{Device: "conc-kabale-2", Status: plant.FunctionalWorking, At: lt("2026-09-02 10:00")},
+			{Device: "conc-kabale-2", Status: plant.FunctionalBroken, At: lt("2026-11-18 15:00"), Note: "sieve beds worn"},
+			{Device: "conc-kabale-3", Status: plant.FunctionalWorking, At: lt("2026-12-01 09:00")}, // after the month: not counted
+			{Device: "conc-gulu-1", Status: plant.FunctionalUnderRepair, At: lt("2026-11-20 11:00")},
+			// older than the plant's last telemetry: the telemetry wins
+			{Device: "psa-jinja-1", Status: plant.FunctionalWorking, At: lt("2026-11-02 08:00")},
+		},
+		stock: []plant.StockRecord{
+			{Device: "lox-mulago-1", Litres: 2_850_000, At: lt("2026-11-28 07:00")}, // 95 m3/day out: 30 days
+			{Device: "cyl-jinja-1", Litres: 40 * plant.LitresPerCylinder, At: lt("2026-11-29 16:00")},
 		},
 	}
 }

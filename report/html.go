@@ -45,6 +45,9 @@ type Page struct {
 	Provisional bool
 	// SupplyUnavailable says why the supply section is missing, when it is.
 	SupplyUnavailable string
+	// Census is the functional status of every device, measured or
+	// reported (needs no production figures).
+	Census *FunctionalityReport
 	// Lang is the language the page is written in; "" is English.
 	Lang i18n.Lang
 
@@ -71,6 +74,7 @@ func MonthlyPage(title string, f *Fleet, due []MaintenanceDue) *Page {
 		Facilities: len(fac.Items), Provisional: f.GeneratedAt.Before(f.Period.To),
 	}
 	p.Maintenance, p.NoServiceRecord = splitDue(due)
+	p.Census = f.Functionality(GroupRegion)
 	if f.production != nil {
 		p.Supply = f.Supply(GroupRegion)
 	}
@@ -88,9 +92,22 @@ func UptimePage(title string, r *UptimeReport, loc *time.Location) *Page {
 	return p
 }
 
-// SupplyPage shows one supply report's table.
+// SupplyPage shows one supply report's tables: supply, storage and
+// functional status.
 func SupplyPage(title string, r *SupplyReport, loc *time.Location) *Page {
-	return &Page{Title: title, Period: Period{From: r.From, To: r.To, Loc: loc}, GeneratedAt: r.GeneratedAt, Supply: r}
+	return &Page{Title: title, Period: Period{From: r.From, To: r.To, Loc: loc}, GeneratedAt: r.GeneratedAt, Supply: r, Census: r.census()}
+}
+
+// census is the functional status part of the report's rows.
+func (r *SupplyReport) census() *FunctionalityReport {
+	c := &FunctionalityReport{Group: r.Group, Items: make([]FunctionalityRow, 0, len(r.Items))}
+	for _, row := range r.Items {
+		if row.Functionality.Devices > 0 {
+			c.Items = append(c.Items, FunctionalityRow{Key: row.Key, Name: row.Name, Region: row.Region, Country: row.Country, Functionality: row.Functionality})
+		}
+	}
+	c.Total = FunctionalityRow{Key: "total", Functionality: r.Total.Functionality}
+	return c
 }
 
 // WriteHTML renders the report as a printable HTML page with a status bar
@@ -175,6 +192,13 @@ func (p *Page) SupplyTitle() string { return p.group(p.Supply.Group, 1) }
 
 // SupplyHeading is the supply section's heading.
 func (p *Page) SupplyHeading() string { return p.group(p.Supply.Group, 3) }
+
+// CensusTitle heads the functional status table's first column.
+func (p *Page) CensusTitle() string { return p.group(p.Census.Group, 1) }
+
+// FacilityDemand reports whether supply rows are facilities, whose demand
+// cell says how it was found.
+func (p *Page) FacilityDemand() bool { return p.Supply != nil && p.Supply.Group == GroupFacility }
 
 // UptimeHeading is the main table's heading: Uptime by facility….
 func (p *Page) UptimeHeading() string { return p.group(p.Table.Group, 2) }

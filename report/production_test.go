@@ -100,9 +100,14 @@ func checkSupplyFromInflux(t *testing.T, src ProductionSource, q ProductionQuery
 	}
 	// 1.6 + 0.005 m3 and 7 cylinders; demand 10 beds × 2.5 L/min = 25 L/min,
 	// 72 m3 over two days; each device produced nothing on one of the days.
+	// In 6,800 L cylinders: 1,605 L / 6,800 / 2 days = 0.12 a day produced,
+	// 25 × 1,440 / 6,800 = 5.29 a day needed. The plant's telemetry shows
+	// it functional, the concentrator's non-functional: 50 %.
 	want := SupplyRow{Key: "mulago", Name: "Mulago", Region: "central", Country: "UG", Devices: 2,
 		RatedLPM: 510, AvailableLPM: 500, ProducedM3: 1.605, CylindersFilled: 7, CylindersPerDay: 3.5,
-		DemandLPM: f64(25), DemandM3: f64(72), CapacityCoveragePct: f64(2000), ProductionCoveragePct: f64(2.23), IdleDeviceDays: 2}
+		DemandLPM: f64(25), DemandM3: f64(72), CapacityCoveragePct: f64(2000), ProductionCoveragePct: f64(2.23), IdleDeviceDays: 2,
+		DemandBasis: DemandFromBeds, ProducedCylEqPerDay: 0.12, DemandCylEqPerDay: f64(5.29),
+		Functionality: Functionality{Devices: 2, Measured: FunctionalCounts{Functional: 1, NonFunctional: 1}, FunctionalPct: f64(50)}}
 	if len(rep.Items) != 1 || !reflect.DeepEqual(rep.Items[0], want) {
 		t.Errorf("supply:\ngot  %+v\nwant %+v", rep.Items, want)
 	}

@@ -49,9 +49,10 @@ func TestRegionLimitedReports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Eastern: psa-jinja-1 for 720 h and conc-jinja-1 from the 10th 09:00 (495 h)
-			if rep.Total.Devices != 2 || rep.Total.PeriodH != 1215 || rep.Total.DownH != 234.667 {
-				t.Errorf("got total %+v, want 2 devices, 1215 h, 234.667 h down", rep.Total)
+			// Eastern: psa-jinja-1 for 720 h, conc-jinja-1 from the 10th 09:00
+			// (495 h) and cyl-jinja-1, silent, for 720 h
+			if rep.Total.Devices != 3 || rep.Total.PeriodH != 1935 || rep.Total.DownH != 234.667 {
+				t.Errorf("got total %+v, want 3 devices, 1935 h, 234.667 h down", rep.Total)
 			}
 			for _, o := range rep.Outages {
 				if o.Region != "Eastern" {

@@ -53,6 +53,18 @@ type SupplyRow struct {
 	CapacityCoveragePct   *float64 `json:"capacity_coverage_pct"`
 	ProductionCoveragePct *float64 `json:"production_coverage_pct"`
 	IdleDeviceDays        int      `json:"idle_device_days"` // days a psa or concentrator produced nothing
+	// DemandBasis says how a facility row's demand was found: demand_lpm
+	// (its own figure), bed_categories (WHO flows per bed category), beds
+	// (beds × litres_per_bed_lpm), or empty (none). Facility rows only.
+	DemandBasis string `json:"demand_basis,omitempty"`
+	// Large-cylinder (6,800 L) equivalents a day, the unit ministries
+	// count supply in: of oxygen produced, of what flowed out of storage,
+	// and of demand (null without demand).
+	ProducedCylEqPerDay    float64  `json:"produced_cylinders_eq_per_day"`
+	FromStorageCylEqPerDay float64  `json:"from_storage_cylinders_eq_per_day"`
+	DemandCylEqPerDay      *float64 `json:"demand_cylinders_eq_per_day"`
+	Storage
+	Functionality Functionality `json:"functionality"`
 }
 
 // DemandBasis says where the demand figures come from, so a reader can
@@ -60,11 +72,28 @@ type SupplyRow struct {
 // a needs assessment), facilities estimated from beds, and facilities with
 // neither (left out of demand).
 type DemandBasis struct {
-	LitresPerBed float64 `json:"litres_per_bed_lpm"`
-	Registered   int     `json:"facilities_with_demand_lpm"`
-	FromBeds     int     `json:"facilities_from_beds"`
-	Missing      int     `json:"facilities_without_demand"`
+	LitresPerBed   float64 `json:"litres_per_bed_lpm"`
+	SevereLPM      float64 `json:"severe_bed_lpm"`
+	CriticalLPM    float64 `json:"critical_bed_lpm"`
+	Registered     int     `json:"facilities_with_demand_lpm"`
+	FromCategories int     `json:"facilities_from_bed_categories"`
+	FromBeds       int     `json:"facilities_from_beds"`
+	Missing        int     `json:"facilities_without_demand"`
 }
+
+// Oxygen flow per bed of a severe and of a critical patient (WHO); a
+// general ward bed uses report.litres_per_bed_lpm (default 2.5 L/min).
+const (
+	SevereBedLPM   = 10.0
+	CriticalBedLPM = 30.0
+)
+
+// Demand bases of a facility (SupplyRow.DemandBasis).
+const (
+	DemandFromFigure     = "demand_lpm"
+	DemandFromCategories = "bed_categories"
+	DemandFromBeds       = "beds"
+)
 
 // Supply computes the supply report for q.Period grouped by q.Group, over
 // the devices and facilities of q.Regions only.
@@ -137,27 +166,42 @@ func (f *Fleet) Supply(g Group) *SupplyReport {
 		idle := f.idleDays(d)
 		a.addDevice(d, f.production[d.dev.ID], idle, periodH)
 		total.addDevice(d, f.production[d.dev.ID], idle, periodH)
+		s, measured, rec, reported := f.functionalOf(d)
+		a.row.Functionality.addDevice(s, measured, rec, reported)
+		total.row.Functionality.addDevice(s, measured, rec, reported)
 	}
 	if g != GroupDevice {
 		for _, fc := range f.facilities {
 			key := facilityGroupKey(g, fc)
 			a := get(key, SupplyRow{Key: key, Name: facilityName(g, fc), Region: fc.Region, Country: fc.Country})
-			a.addDemand(facilityDemand(fc, f.litresBed))
-			total.addDemand(facilityDemand(fc, f.litresBed))
+			lpm, how := facilityDemand(fc, f.litresBed)
+			a.addDemand(lpm, how != "")
+			total.addDemand(lpm, how != "")
+			if g == GroupFacility {
+				a.row.DemandBasis = how
+			}
 		}
 	}
-	basis := DemandBasis{LitresPerBed: f.litresBed}
+	basis := DemandBasis{LitresPerBed: f.litresBed, SevereLPM: SevereBedLPM, CriticalLPM: CriticalBedLPM}
 	for _, fc := range f.facilities {
-		switch {
-		case fc.DemandLPM > 0:
+		switch _, how := facilityDemand(fc, f.litresBed); how {
+		case DemandFromFigure:
 			basis.Registered++
-		case fc.Beds > 0 && f.litresBed > 0:
+		case DemandFromCategories:
+			basis.FromCategories++
+		case DemandFromBeds:
 			basis.FromBeds++
 		default:
 			basis.Missing++
 		}
 	}
 	days := f.end().Sub(f.Period.From).Hours() / 24
+	for key, st := range f.storageByGroup(g, days) {
+		if a := rows[key]; a != nil {
+			a.storage = st
+		}
+		total.storage.merge(st)
+	}
 	rep := &SupplyReport{
 		From: f.Period.From.UTC(), To: f.Period.To.UTC(), TimeZone: f.Period.Loc.String(),
 		Group: g, GeneratedAt: f.GeneratedAt.UTC(), Total: total.finish(days), Demand: basis,
@@ -188,22 +232,28 @@ func facilityName(g Group, fc plant.Facility) string {
 	return ""
 }
 
-// facilityDemand is demand_lpm, or beds times the per-bed figure; ok is false
-// when the registry holds neither.
-func facilityDemand(fc plant.Facility, perBed float64) (lpm float64, ok bool) {
+// facilityDemand is the facility's demand and how it was found: its own
+// demand_lpm; else its oxygen-using beds by category (general × perBed,
+// severe × 10, critical × 30 L/min); else beds × perBed. basis is empty
+// when the registry holds none of these.
+func facilityDemand(fc plant.Facility, perBed float64) (lpm float64, basis string) {
 	if fc.DemandLPM > 0 {
-		return fc.DemandLPM, true
+		return fc.DemandLPM, DemandFromFigure
+	}
+	if fc.BedsSevere > 0 || fc.BedsCritical > 0 || (fc.BedsGeneral > 0 && perBed > 0) {
+		return float64(fc.BedsGeneral)*perBed + float64(fc.BedsSevere)*SevereBedLPM + float64(fc.BedsCritical)*CriticalBedLPM, DemandFromCategories
 	}
 	if fc.Beds > 0 && perBed > 0 {
-		return float64(fc.Beds) * perBed, true
+		return float64(fc.Beds) * perBed, DemandFromBeds
 	}
-	return 0, false
+	return 0, ""
 }
 
 // idleDays counts whole local days of d's lifespan in which a psa or
-// concentrator produced nothing.
+// concentrator produced nothing. A device that sent no telemetry in the
+// period is not counted idle: nothing is known of its production.
 func (f *Fleet) idleDays(d *deviceStats) int {
-	if d.dev.Kind != plant.KindPSA && d.dev.Kind != plant.KindConcentrator {
+	if d.dev.Kind != plant.KindPSA && d.dev.Kind != plant.KindConcentrator || !d.hasData {
 		return 0
 	}
 	produced := map[string]bool{}
@@ -236,6 +286,7 @@ type supplyAcc struct {
 	row       SupplyRow
 	demand    float64
 	hasDemand bool
+	storage   storageAcc
 }
 
 func (a *supplyAcc) addDevice(d *deviceStats, p Production, idle int, periodH float64) {
@@ -270,14 +321,19 @@ func (a *supplyAcc) finish(days float64) SupplyRow {
 	if days > 0 {
 		r.CylindersPerDay = round(r.CylindersFilled/days, 2)
 	}
-	if !a.hasDemand {
-		return r
+	r.ProducedCylEqPerDay = cylinderEq(a.row.ProducedM3, days)
+	r.FromStorageCylEqPerDay = cylinderEq(a.row.FromStorageM3, days)
+	r.Functionality = r.Functionality.finish()
+	if a.hasDemand {
+		lpm := round(a.demand, 3)
+		m3 := round(a.demand*days*24*60/1000, 3)
+		r.DemandLPM, r.DemandM3 = &lpm, &m3
+		r.CapacityCoveragePct = pct(r.AvailableLPM, a.demand)
+		r.ProductionCoveragePct = pct(r.ProducedM3, m3)
+		eq := round(a.demand*24*60/plant.LitresPerCylinder, 2)
+		r.DemandCylEqPerDay = &eq
 	}
-	lpm := round(a.demand, 3)
-	m3 := round(a.demand*days*24*60/1000, 3)
-	r.DemandLPM, r.DemandM3 = &lpm, &m3
-	r.CapacityCoveragePct = pct(r.AvailableLPM, a.demand)
-	r.ProductionCoveragePct = pct(r.ProducedM3, m3)
+	r.Storage = a.storage.finish()
 	return r
 }
 

@@ -117,6 +117,10 @@ type Fleet struct {
 	production  map[plant.DeviceID]Production
 	litresBed   float64
 	outages     *outageList
+	// latest hand-recorded functional status and stock per device, at the
+	// fleet's end (FieldRecordSource); nil without one
+	functional map[plant.DeviceID]plant.FunctionalRecord
+	stock      map[plant.DeviceID]plant.StockRecord
 }
 
 // Fleet reads the registry and the timeline of every device for p, in
@@ -145,6 +149,9 @@ func (r *Reporter) Fleet(ctx context.Context, p Period, regions []string) (*Flee
 		if r.opt.Progress != nil {
 			r.opt.Progress(i+len(batch), len(spans))
 		}
+	}
+	if err := r.loadFieldRecords(ctx, f); err != nil {
+		return nil, err
 	}
 	return f, nil
 }

@@ -135,6 +135,13 @@ func (w *words) funcs() template.FuncMap {
 		"h":    w.hours,
 		"n":    w.num,
 		"opt":  w.opt,
+		"n2":   func(v float64) string { return w.fixed(v, 2) },
+		"opt2": func(v *float64) string {
+			if v == nil {
+				return "–"
+			}
+			return w.fixed(*v, 2)
+		},
 		"date": w.date,
 		"time": w.time,
 		"lastday": func(end time.Time, loc *time.Location) string {
@@ -145,5 +152,21 @@ func (w *words) funcs() template.FuncMap {
 		"bar":    func(r UptimeRow) []barSegment { return statusBar(w, r) },
 		"cause":  func(code string) string { return dash(causeIn(w.p, code)) },
 		"comp":   func(code string) string { return dash(w.p.Component(code)) },
+		"basis":  func(code string) string { return dash(basisIn(w.p, code)) },
 	}
+}
+
+// basisKeys name how a demand or an autonomy figure was found.
+var basisKeys = map[string]string{
+	DemandFromFigure: "report.basis.demand_lpm", DemandFromCategories: "report.basis.bed_categories",
+	DemandFromBeds: "report.basis.beds", AutonomyFromOutflow: "report.basis.storage_outflow",
+	AutonomyFromDemand: "report.basis.demand", AutonomyMixed: "report.basis.mixed",
+}
+
+// basisIn is a basis code in words; an empty or unknown code is as it is.
+func basisIn(p *i18n.Printer, code string) string {
+	if k, ok := basisKeys[code]; ok {
+		return p.T(k)
+	}
+	return code
 }

@@ -111,6 +111,13 @@ type Facility struct {
 	Beds      int     `json:"beds,omitempty"`
 	DemandLPM float64 `json:"demand_lpm,omitempty"`
 	OrgUnit   string  `json:"dhis2_org_unit,omitempty"`
+	// Oxygen-using beds by patient category (WHO): general ward beds
+	// (report.litres_per_bed_lpm each, default 2.5 L/min), severe (10 L/min)
+	// and critical (30 L/min). Reports estimate demand from them when the
+	// facility has no DemandLPM.
+	BedsGeneral  int `json:"beds_general,omitempty"`
+	BedsSevere   int `json:"beds_severe,omitempty"`
+	BedsCritical int `json:"beds_critical,omitempty"`
 }
 
 // MaintenanceItem is one component's service clock on one device: running

@@ -66,6 +66,11 @@ var registryMigrations = []string{
 	ALTER TABLE devices ADD COLUMN decommissioned_at TEXT NOT NULL DEFAULT '';
 	ALTER TABLE retired_devices ADD COLUMN commissioned_at TEXT NOT NULL DEFAULT '';
 	ALTER TABLE retired_devices ADD COLUMN decommissioned_at TEXT NOT NULL DEFAULT '';`,
+	// Oxygen-using beds by patient category (general, severe, critical),
+	// from which reports estimate demand the WHO way.
+	`ALTER TABLE facilities ADD COLUMN beds_general INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE facilities ADD COLUMN beds_severe INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE facilities ADD COLUMN beds_critical INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // Registry is the device and facility inventory in SQLite, with an
@@ -89,6 +94,9 @@ func OpenRegistry(ctx context.Context, db *sql.DB, now func() time.Time) (*Regis
 		return nil, err
 	}
 	if err := Migrate(ctx, db, "registry_sms", smsNumberMigrations); err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, db, "field_records", fieldRecordMigrations); err != nil {
 		return nil, err
 	}
 	r := &Registry{db: db, now: now, cache: map[plant.DeviceID]plant.Device{}}
@@ -392,11 +400,13 @@ func (r *Registry) PutFacility(ctx context.Context, f plant.Facility) error {
 		return errors.New("facility id must not be empty")
 	}
 	err := InTx(ctx, r.db, func(tx *sql.Tx) (string, error) {
-		_, err := tx.ExecContext(ctx, `INSERT INTO facilities (id, name, region, country, lat, lon, beds, demand_lpm, dhis2_org_unit)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err := tx.ExecContext(ctx, `INSERT INTO facilities (id, name, region, country, lat, lon, beds, demand_lpm, dhis2_org_unit,
+			beds_general, beds_severe, beds_critical)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET name=excluded.name, region=excluded.region, country=excluded.country,
-			lat=excluded.lat, lon=excluded.lon, beds=excluded.beds, demand_lpm=excluded.demand_lpm, dhis2_org_unit=excluded.dhis2_org_unit`,
-			f.ID, f.Name, f.Region, f.Country, f.Lat, f.Lon, f.Beds, f.DemandLPM, f.OrgUnit)
+			lat=excluded.lat, lon=excluded.lon, beds=excluded.beds, demand_lpm=excluded.demand_lpm, dhis2_org_unit=excluded.dhis2_org_unit,
+			beds_general=excluded.beds_general, beds_severe=excluded.beds_severe, beds_critical=excluded.beds_critical`,
+			f.ID, f.Name, f.Region, f.Country, f.Lat, f.Lon, f.Beds, f.DemandLPM, f.OrgUnit, f.BedsGeneral, f.BedsSevere, f.BedsCritical)
 		return f.ID, err
 	})
 	if err != nil {
@@ -407,7 +417,8 @@ func (r *Registry) PutFacility(ctx context.Context, f plant.Facility) error {
 
 // Facilities lists every facility, sorted by id.
 func (r *Registry) Facilities(ctx context.Context) ([]plant.Facility, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT id, name, region, country, lat, lon, beds, demand_lpm, dhis2_org_unit FROM facilities ORDER BY id`)
+	rows, err := r.db.QueryContext(ctx, `SELECT id, name, region, country, lat, lon, beds, demand_lpm, dhis2_org_unit,
+		beds_general, beds_severe, beds_critical FROM facilities ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list facilities: %w", err)
 	}
@@ -415,7 +426,8 @@ func (r *Registry) Facilities(ctx context.Context) ([]plant.Facility, error) {
 	var out []plant.Facility
 	for rows.Next() {
 		var f plant.Facility
-		if err := rows.Scan(&f.ID, &f.Name, &f.Region, &f.Country, &f.Lat, &f.Lon, &f.Beds, &f.DemandLPM, &f.OrgUnit); err != nil {
+		if err := rows.Scan(&f.ID, &f.Name, &f.Region, &f.Country, &f.Lat, &f.Lon, &f.Beds, &f.DemandLPM, &f.OrgUnit,
+			&f.BedsGeneral, &f.BedsSevere, &f.BedsCritical); err != nil {
 			return nil, fmt.Errorf("list facilities: %w", err)
 		}
 		out = append(out, f)

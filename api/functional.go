@@ -1,0 +1,187 @@
+package api
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/oxywatch/oxywatch/internal/plant"
+)
+
+// FieldRecords stores what engineers record by hand about a device:
+// functional status (for equipment without telemetry) and the stock of LOX
+// tanks and cylinder banks. *store.Registry satisfies it; the API uses it
+// when its Registry does (the routes answer 501 otherwise). Writes record
+// the audit entry their context carries in the same transaction.
+type FieldRecords interface {
+	RecordFunctional(ctx context.Context, rec plant.FunctionalRecord) (plant.FunctionalRecord, error)
+	FunctionalHistory(ctx context.Context, id plant.DeviceID) ([]plant.FunctionalRecord, error)
+	RecordStock(ctx context.Context, rec plant.StockRecord) (plant.StockRecord, error)
+	StockHistory(ctx context.Context, id plant.DeviceID) ([]plant.StockRecord, error)
+}
+
+// FunctionalRequest is the body of POST /devices/{id}/functional.
+type FunctionalRequest struct {
+	Status string `json:"status"` // functional, non_functional or under_repair
+	At     string `json:"at"`     // date (2026-11-20) or RFC 3339; empty = now
+	Note   string `json:"note"`
+}
+
+// StockRequest is the body of POST /devices/{id}/stock: litres of oxygen
+// gas, or a number of large cylinders (6,800 L each); one of the two.
+type StockRequest struct {
+	Litres    *float64 `json:"litres,omitempty"`
+	Cylinders *float64 `json:"cylinders,omitempty"`
+	At        string   `json:"at"`
+	Note      string   `json:"note"`
+}
+
+func (s *server) fieldRecords(w http.ResponseWriter, r *http.Request) (FieldRecords, bool) {
+	fr, ok := s.opt.Registry.(FieldRecords)
+	if !ok {
+		notConfigured(w, r, "functional status and stock records")
+	}
+	return fr, ok
+}
+
+// fieldDevice is the device of a field-record route, when the caller may
+// act on it.
+func (s *server) fieldDevice(w http.ResponseWriter, r *http.Request) (plant.Device, FieldRecords, bool) {
+	d, ok := s.device(w, r)
+	if !ok {
+		return d, nil, false
+	}
+	fr, ok := s.fieldRecords(w, r)
+	return d, fr, ok
+}
+
+// recordFunctional is POST /devices/{id}/functional.
+func (s *server) recordFunctional(w http.ResponseWriter, r *http.Request) {
+	d, fr, ok := s.fieldDevice(w, r)
+	if !ok {
+		return
+	}
+	if err := s.allow(r, registered(d)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in FunctionalRequest
+	if !s.decode(w, r, &in) {
+		return
+	}
+	rec := plant.FunctionalRecord{Device: d.ID, Note: in.Note, RecordedBy: principal(r).Actor()}
+	var errs []FieldError
+	st, err := plant.ParseFunctional(in.Status)
+	if err != nil {
+		errs = append(errs, FieldError{"status", err.Error()})
+	}
+	rec.Status = st
+	rec.At, errs = s.recordDate(in.At, errs)
+	if len(in.Note) > 2000 {
+		errs = append(errs, FieldError{"note", "at most 2000 characters"})
+	}
+	if len(errs) > 0 {
+		problem(w, r, http.StatusBadRequest, "invalid functional status", errs...)
+		return
+	}
+	saved, err := fr.RecordFunctional(s.withAudit(r, "device.functional", string(d.ID), rec), rec)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, saved)
+}
+
+// functionalHistory is GET /devices/{id}/functional, newest first.
+func (s *server) functionalHistory(w http.ResponseWriter, r *http.Request) {
+	d, fr, ok := s.fieldDevice(w, r)
+	if !ok {
+		return
+	}
+	list, err := fr.FunctionalHistory(r.Context(), d.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, List[plant.FunctionalRecord]{Items: list})
+}
+
+// recordStock is POST /devices/{id}/stock, for LOX tanks and cylinder banks.
+func (s *server) recordStock(w http.ResponseWriter, r *http.Request) {
+	d, fr, ok := s.fieldDevice(w, r)
+	if !ok {
+		return
+	}
+	if err := s.allow(r, registered(d)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in StockRequest
+	if !s.decode(w, r, &in) {
+		return
+	}
+	rec := plant.StockRecord{Device: d.ID, Note: in.Note, RecordedBy: principal(r).Actor()}
+	var errs []FieldError
+	if d.Kind.Produces() {
+		errs = append(errs, FieldError{"kind", "stock is recorded for lox_tank and cylinder_bank devices; this one is " + string(d.Kind)})
+	}
+	switch {
+	case (in.Litres == nil) == (in.Cylinders == nil):
+		errs = append(errs, FieldError{"litres", "give litres (of oxygen gas) or cylinders (large, 6,800 L each), one of the two"})
+	case in.Litres != nil:
+		rec.Litres = *in.Litres
+	default:
+		rec.Litres = *in.Cylinders * plant.LitresPerCylinder
+	}
+	if rec.Litres < 0 || math.IsNaN(rec.Litres) || rec.Litres > 1e9 {
+		errs = append(errs, FieldError{"litres", "must be a number from 0 to 1e9"})
+	}
+	rec.At, errs = s.recordDate(in.At, errs)
+	if len(in.Note) > 2000 {
+		errs = append(errs, FieldError{"note", "at most 2000 characters"})
+	}
+	if len(errs) > 0 {
+		problem(w, r, http.StatusBadRequest, "invalid stock record", errs...)
+		return
+	}
+	saved, err := fr.RecordStock(s.withAudit(r, "device.stock", string(d.ID), rec), rec)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, saved)
+}
+
+// stockHistory is GET /devices/{id}/stock, newest first.
+func (s *server) stockHistory(w http.ResponseWriter, r *http.Request) {
+	d, fr, ok := s.fieldDevice(w, r)
+	if !ok {
+		return
+	}
+	list, err := fr.StockHistory(r.Context(), d.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, List[plant.StockRecord]{Items: list})
+}
+
+// recordDate reads a record's date: a day (midnight UTC) or an RFC 3339
+// time, not in the future; empty is now.
+func (s *server) recordDate(v string, errs []FieldError) (time.Time, []FieldError) {
+	now := s.opt.Now().UTC()
+	if v == "" {
+		return now, errs
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		if t, err = parseTime(v); err != nil {
+			return now, append(errs, FieldError{"at", "is neither a date such as 2026-11-20 nor an RFC 3339 time"})
+		}
+	}
+	if t.After(now.Add(maxClockSkew)) {
+		return now, append(errs, FieldError{"at", "is in the future"})
+	}
+	return t, errs
+}
