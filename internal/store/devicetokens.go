@@ -1,15 +1,12 @@
 package store
 
 import (
-	"errors"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
@@ -48,6 +45,8 @@ type DeviceToken struct {
 // Revoked reports whether the token was revoked.
 func (t DeviceToken) Revoked() bool { return !t.RevokedAt.IsZero() }
 
+func (t DeviceToken) secretHash() []byte { return t.hash }
+
 // Covers reports whether the token may post readings of device id.
 func (t DeviceToken) Covers(id plant.DeviceID) bool { return slices.Contains(t.Devices, id) }
 
@@ -56,11 +55,7 @@ func (t DeviceToken) Covers(id plant.DeviceID) bool { return slices.Contains(t.D
 type DeviceTokens struct {
 	db  *sql.DB
 	now func() time.Time
-
-	mu       sync.RWMutex
-	byHash   map[[sha256.Size]byte]DeviceToken
-	loadedAt time.Time
-	loading  sync.Mutex
+	idx secretIndex[DeviceToken]
 }
 
 // OpenDeviceTokens migrates the device token table and loads the index.
@@ -72,29 +67,14 @@ func OpenDeviceTokens(ctx context.Context, db *sql.DB, now func() time.Time) (*D
 		return nil, err
 	}
 	t := &DeviceTokens{db: db, now: now}
+	t.idx = secretIndex[DeviceToken]{now: now, list: func(ctx context.Context) ([]DeviceToken, error) { return t.List(ctx, "") }}
 	if err := t.reload(ctx); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-func (t *DeviceTokens) reload(ctx context.Context) error {
-	list, err := t.List(ctx, "")
-	if err != nil {
-		return err
-	}
-	idx := make(map[[sha256.Size]byte]DeviceToken, len(list))
-	for _, tok := range list {
-		if tok.Revoked() || len(tok.hash) != sha256.Size {
-			continue
-		}
-		idx[[sha256.Size]byte(tok.hash)] = tok
-	}
-	t.mu.Lock()
-	t.byHash, t.loadedAt = idx, t.now()
-	t.mu.Unlock()
-	return nil
-}
+func (t *DeviceTokens) reload(ctx context.Context) error { return t.idx.reload(ctx) }
 
 // Create makes a token for devices and returns its secret, which is never
 // stored and cannot be shown again. The audit entry ctx carries (WithAudit)
@@ -137,36 +117,7 @@ func (t *DeviceTokens) Create(ctx context.Context, devices []plant.DeviceID, nam
 
 // Lookup returns the live device token whose secret this is. The map finds
 // the candidate by hash; a constant-time compare of the hashes decides.
-func (t *DeviceTokens) Lookup(secret string) (DeviceToken, bool) {
-	h := HashToken(secret)
-	t.refresh(tokenReload)
-	t.mu.RLock()
-	tok, ok := t.byHash[h]
-	t.mu.RUnlock()
-	if !ok {
-		t.refresh(tokenMissReload) // a token just made by the CLI works at once
-		t.mu.RLock()
-		tok, ok = t.byHash[h]
-		t.mu.RUnlock()
-	}
-	if !ok || subtle.ConstantTimeCompare(tok.hash, h[:]) != 1 {
-		return DeviceToken{}, false
-	}
-	return tok, true
-}
-
-func (t *DeviceTokens) refresh(maxAge time.Duration) {
-	t.mu.RLock()
-	fresh := t.now().Sub(t.loadedAt) < maxAge
-	t.mu.RUnlock()
-	if fresh || !t.loading.TryLock() {
-		return
-	}
-	defer t.loading.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = t.reload(ctx)
-}
+func (t *DeviceTokens) Lookup(secret string) (DeviceToken, bool) { return t.idx.lookup(secret) }
 
 // List returns the tokens, revoked ones included, oldest first; with
 // device set, only those covering it.

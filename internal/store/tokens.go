@@ -1,18 +1,16 @@
 package store
 
 import (
-	"slices"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -48,16 +46,14 @@ type Token struct {
 // Revoked reports whether the token was revoked.
 func (t Token) Revoked() bool { return !t.RevokedAt.IsZero() }
 
+func (t Token) secretHash() []byte { return t.hash }
+
 // Tokens keeps API tokens in SQLite with an in-memory index by hash, so
 // authenticating a request costs no query.
 type Tokens struct {
 	db  *sql.DB
 	now func() time.Time
-
-	mu       sync.RWMutex
-	byHash   map[[sha256.Size]byte]Token
-	loadedAt time.Time
-	loading  sync.Mutex
+	idx secretIndex[Token]
 }
 
 // tokenReload bounds how long a token created or revoked by another process
@@ -76,6 +72,7 @@ func OpenTokens(ctx context.Context, db *sql.DB, now func() time.Time) (*Tokens,
 		return nil, err
 	}
 	t := &Tokens{db: db, now: now}
+	t.idx = secretIndex[Token]{now: now, list: t.list}
 	if err := t.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -85,23 +82,7 @@ func OpenTokens(ctx context.Context, db *sql.DB, now func() time.Time) (*Tokens,
 // HashToken returns the SHA-256 of a token secret.
 func HashToken(secret string) [sha256.Size]byte { return sha256.Sum256([]byte(secret)) }
 
-func (t *Tokens) reload(ctx context.Context) error {
-	list, err := t.list(ctx)
-	if err != nil {
-		return err
-	}
-	idx := make(map[[sha256.Size]byte]Token, len(list))
-	for _, tok := range list {
-		if tok.Revoked() || len(tok.hash) != sha256.Size {
-			continue
-		}
-		idx[[sha256.Size]byte(tok.hash)] = tok
-	}
-	t.mu.Lock()
-	t.byHash, t.loadedAt = idx, t.now()
-	t.mu.Unlock()
-	return nil
-}
+func (t *Tokens) reload(ctx context.Context) error { return t.idx.reload(ctx) }
 
 // Create makes a token and returns its secret, which is never stored and
 // cannot be shown again. The audit entry ctx carries (WithAudit; its
@@ -133,43 +114,7 @@ func (t *Tokens) Create(ctx context.Context, name, role string, regions []string
 }
 
 // Lookup returns the live token whose secret this is.
-func (t *Tokens) Lookup(secret string) (Token, bool) {
-	h := HashToken(secret)
-	t.refresh(tokenReload)
-	t.mu.RLock()
-	tok, ok := t.byHash[h]
-	t.mu.RUnlock()
-	if !ok {
-		// A token made a moment ago by `oxywatch token create` works at
-		// once; misses reload at most every tokenMissReload, so guessing
-		// cannot turn into a query each.
-		t.refresh(tokenMissReload)
-		t.mu.RLock()
-		tok, ok = t.byHash[h]
-		t.mu.RUnlock()
-	}
-	// The map lookup finds the candidate; the constant-time compare is the
-	// check that decides.
-	if !ok || subtle.ConstantTimeCompare(tok.hash, h[:]) != 1 {
-		return Token{}, false
-	}
-	return tok, true
-}
-
-// refresh reloads the index when it is older than maxAge, so changes made
-// by another process take effect. A failed reload keeps the old index.
-func (t *Tokens) refresh(maxAge time.Duration) {
-	t.mu.RLock()
-	fresh := t.now().Sub(t.loadedAt) < maxAge
-	t.mu.RUnlock()
-	if fresh || !t.loading.TryLock() {
-		return
-	}
-	defer t.loading.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = t.reload(ctx)
-}
+func (t *Tokens) Lookup(secret string) (Token, bool) { return t.idx.lookup(secret) }
 
 // List returns every token, revoked ones included, oldest first.
 func (t *Tokens) List(ctx context.Context) ([]Token, error) { return t.list(ctx) }
