@@ -129,6 +129,33 @@ say "starting firmware-sim: $devices devices, demo scenario, a reading every 15 
 "$root/bin/firmware-sim" --broker "tcp://$mqtt_listen" --fleet "$fleet" --scenario demo --interval 15s >"$var/firmware-sim.log" 2>&1 &
 pids+=($!)
 
+# The demo fleet's service history (POST /api/v1/maintenance/import), once
+# the devices have reported their running hours (a record without runtime_h
+# takes the device's newest): services done 1 to 3 months ago, and psa-001's
+# filter elements 7 months ago, due by the calendar (every 6 months). Once:
+# a second start keeps the history it has.
+if [ -s "$token_file" ] && [ ! -e "$var/demo-service.csv" ]; then
+  (
+    sleep 40
+    awk -F, -v today="$(date -u +%s)" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; print "id,component,done_at,note"; next }
+      function day(n) { return strftime("%Y-%m-%d", today - n * 86400, 1) }
+      $col["kind"] == "psa" {
+        print $1 ",filter_elements," day($1 == "psa-001" ? 210 : 30 + NR % 60) ",demo history"
+        print $1 ",air_compressor," day(40 + NR % 50) ",demo history"
+        print $1 ",zeolite," day(400) ",demo history"
+      }
+      $col["kind"] == "concentrator" {
+        print $1 ",inlet_filter_clean," day(NR % 5) ",demo history"
+        print $1 ",inlet_filter," day(60 + NR % 30) ",demo history"
+        print $1 ",preventive_service," day(90 + NR % 90) ",demo history"
+        print $1 ",sieve_beds," day(700) ",demo history"
+      }' "$fleet" >"$var/demo-service.csv"
+    curl -fsS -o /dev/null -XPOST -H "Authorization: Bearer $(cat "$token_file")" -H "Content-Type: text/csv" \
+      --data-binary @"$var/demo-service.csv" "http://$http_addr/api/v1/maintenance/import" ||
+      say "could not import the demo service history (var/demo-service.csv)"
+  ) & # not in pids: it ends on its own
+fi
+
 # 4. Devices without MQTT (issue 19): three GPRS concentrator monitors that
 # post over HTTP with a gateway's device token, and a PSA plant whose alarm
 # module only sends SMS (to the inbound webhook, as the SMS provider would).
