@@ -138,3 +138,26 @@ func TestEndSilence(t *testing.T) {
 		t.Errorf("stored silences %+v, want the first, ending at 30 min", list)
 	}
 }
+
+// A service without runtime_h on a device that never reported its hours is
+// refused with what to give: counting from 0 h would make all its past
+// running look like hours since this service.
+func TestServiceNeedsRuntimeWhenUnknown(t *testing.T) {
+	h := newHarness(t, Rules{}, psa("p1", "f1"))
+	h.at(0)
+	h.read("p1", running()) // no runtime_h
+	_, err := h.e.RecordService(h.ctx, plant.ServiceRecord{Device: "p1", Component: "air_compressor"})
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "runtime_h is needed") {
+		t.Fatalf("got %v, want ErrInvalid asking for runtime_h", err)
+	}
+	if _, err := h.e.RecordService(h.ctx, plant.ServiceRecord{Device: "p1", Component: "air_compressor", RuntimeH: 5100}); err != nil {
+		t.Fatal(err)
+	}
+	if rt, known := h.e.Runtime("p1"); known {
+		t.Errorf("Runtime = %g, known; want unknown (p1 sends no runtime_h)", rt)
+	}
+	h.read("p1", running(runtime(5120)))
+	if rt, known := h.e.Runtime("p1"); !known || rt != 5120 {
+		t.Errorf("Runtime = %g, %v; want 5120", rt, known)
+	}
+}

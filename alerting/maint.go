@@ -126,12 +126,19 @@ func (e *Engine) RecordService(ctx context.Context, r plant.ServiceRecord) (plan
 	sh.mu.Lock()
 	d := e.deviceLocked(sh, r.Device, now)
 	i, names := d.maintIndex(r.Component), d.maintNames()
-	if r.RuntimeH == 0 && !math.IsNaN(d.values.runtime) {
+	unknown := r.RuntimeH == 0 && math.IsNaN(d.values.runtime)
+	if r.RuntimeH == 0 && !unknown {
 		r.RuntimeH = d.values.runtime
 	}
+	hours := i >= 0 && d.rs.comps[i].hours > 0
 	sh.mu.Unlock()
 	if i < 0 {
 		return r, fmt.Errorf("%w: component %q is not one of %s's (%s)", ErrInvalid, r.Component, r.Device, strings.Join(names, ", "))
+	}
+	if unknown && hours {
+		// Counting from 0 h would make every hour the device ever ran look
+		// like hours since this service.
+		return r, fmt.Errorf("%w: runtime_h is needed: %s has not reported its running hours yet (give the hours at this service)", ErrInvalid, r.Device)
 	}
 	err := store.InTx(ctx, e.opt.DB, func(tx *sql.Tx) (string, error) {
 		res, err := tx.ExecContext(ctx, `INSERT INTO alerting_service (device, component, done_at, runtime_h, note, done_by)
@@ -246,4 +253,16 @@ func (e *Engine) MaintenanceDue(ctx context.Context) ([]MaintenanceItem, error) 
 		return cmp.Or(cmp.Compare(a.Device, b.Device), cmp.Compare(a.Component, b.Component))
 	})
 	return out, nil
+}
+
+// Runtime returns the newest live runtime_h the engine holds for dev.
+func (e *Engine) Runtime(dev plant.DeviceID) (float64, bool) {
+	sh := e.shardOf(dev)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	d := sh.devs[dev]
+	if d == nil || math.IsNaN(d.values.runtime) {
+		return 0, false
+	}
+	return d.values.runtime, true
 }

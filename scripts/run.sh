@@ -136,7 +136,14 @@ pids+=($!)
 # a second start keeps the history it has.
 if [ -s "$token_file" ] && [ ! -e "$var/demo-service.csv" ]; then
   (
-    sleep 40
+    # Wait until the fleet has sent its running hours (at most 3 minutes).
+    n=$(($(wc -l <"$fleet") - 1))
+    for _ in $(seq 90); do
+      got=$(curl -fsS -H "Authorization: Bearer $(cat "$token_file")" "http://$http_addr/api/v1/devices?limit=1000" |
+        grep -o '"runtime_h"' | wc -l) || got=0
+      [ "$got" -ge "$n" ] && break
+      sleep 2
+    done
     awk -F, -v today="$(date -u +%s)" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; print "id,component,done_at,note"; next }
       function day(n) { return strftime("%Y-%m-%d", today - n * 86400, 1) }
       $col["kind"] == "psa" {

@@ -107,9 +107,20 @@ func (x silences) End(ctx context.Context, id int64) (api.Silence, bool, error) 
 }
 
 // maintenance serves api.Maintenance from the engine's maintenance clocks.
-type maintenance struct{ e *alerting.Engine }
+type maintenance struct {
+	e    *alerting.Engine
+	live func(plant.DeviceID) (plant.LiveState, bool) // ingest's newest reading of each device
+}
 
+// Record logs a service. A record without runtime_h takes the device's
+// newest runtime: the engine's, else the newest reading ingest holds (a
+// backlog just received, which the engine keeps out of its live values).
 func (x maintenance) Record(ctx context.Context, r plant.ServiceRecord) (plant.ServiceRecord, error) {
+	if _, known := x.e.Runtime(r.Device); r.RuntimeH == 0 && !known && x.live != nil {
+		if st, ok := x.live(r.Device); ok && st.LastReading != nil && st.LastReading.Runtime != nil {
+			r.RuntimeH = *st.LastReading.Runtime
+		}
+	}
 	rec, err := x.e.RecordService(ctx, r)
 	return rec, apiError(err)
 }

@@ -215,7 +215,7 @@ func (a *App) handler() http.Handler {
 		Gatherer: a.reg, Ready: a.Ready, Logger: a.log.With("component", "api"),
 		Tokens: a.tokens, AdminToken: a.cfg.AdminToken, Audit: a.audit,
 		Registry: registryForAPI{a.devs, a.engine}, Live: a.ingest.Fleet(), Readings: readings{a.influx},
-		Status: engineStatus(a.engine), Alerts: alerts{a.engine}, Silences: silences{a.engine}, Maintenance: maintenance{a.engine},
+		Status: engineStatus(a.engine), Alerts: alerts{a.engine}, Silences: silences{a.engine}, Maintenance: maintenance{a.engine, a.ingest.Fleet().Get},
 		Contacts: contacts{a.notify}, Deliveries: deliveries(a.notify),
 		Reports: reports{a.reporter},
 		Limits:  limits{a.engine},
