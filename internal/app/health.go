@@ -52,6 +52,14 @@ func newDBFile(ctx context.Context, path string, db *sql.DB, log *slog.Logger, r
 	if err != nil {
 		return nil, fmt.Errorf("sqlite file %s: %w", path, err)
 	}
+	// A read opens the connection's write-ahead log now: SQLite opens it
+	// by name on first use, and opened after a deletion it would be the
+	// empty log of a new file, which the checkpoint in close cannot read.
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite file %s: %w", path, err)
+	}
 	w := &dbFile{path: path, pinned: conn, log: log, open: fi, restart: make(chan struct{})}
 	keep := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".keep")
 	_ = os.Remove(keep) // a previous run's, perhaps of another file
