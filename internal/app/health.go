@@ -123,6 +123,7 @@ func (w *dbFile) restartRequested() <-chan struct{} { return w.restart }
 // the second name.
 func (w *dbFile) close() error {
 	defer w.pinned.Close()
+	w.check() // a deletion since the last look (every dbCheckEvery) must not cost the keep link
 	w.mu.Lock()
 	deleted := w.deleted
 	w.mu.Unlock()
