@@ -18,10 +18,11 @@ import (
 // The API reads every part through its own small interfaces; these
 // adapters are the only place that knows both sides.
 
-// apiError maps the one error that does not wrap a domain sentinel: a bad
-// report query is the request's fault (400). Every other part wraps
-// plant.ErrNotFound, ErrInvalid and ErrConflict, which the API reads.
-func apiError(err error) error {
+// badQuery marks a bad report query as the request's fault (400): the one
+// error of a part that does not wrap a domain sentinel. Every other part
+// wraps plant.ErrNotFound, ErrInvalid and ErrConflict, which the API reads
+// as they are.
+func badQuery(err error) error {
 	if errors.Is(err, report.ErrBadQuery) && !errors.Is(err, plant.ErrInvalid) {
 		return fmt.Errorf("%w: %w", plant.ErrInvalid, err)
 	}
@@ -41,26 +42,26 @@ type contacts struct{ s *notify.Service }
 
 func (c contacts) List(ctx context.Context) ([]api.Contact, error) {
 	list, err := c.s.Contacts(ctx, notify.ContactFilter{})
-	return list, apiError(err)
+	return list, err
 }
 
 func (c contacts) Get(ctx context.Context, id int64) (api.Contact, error) {
 	x, err := c.s.Contact(ctx, id)
-	return x, apiError(err)
+	return x, err
 }
 
 func (c contacts) Create(ctx context.Context, x api.Contact) (api.Contact, error) {
 	y, err := c.s.CreateContact(ctx, x)
-	return y, apiError(err)
+	return y, err
 }
 
 func (c contacts) Update(ctx context.Context, x api.Contact) (api.Contact, error) {
 	y, err := c.s.UpdateContact(ctx, x)
-	return y, apiError(err)
+	return y, err
 }
 
 func (c contacts) Delete(ctx context.Context, id int64) error {
-	return apiError(c.s.DeleteContact(ctx, id))
+	return c.s.DeleteContact(ctx, id)
 }
 
 // deliveries serves the delivery log from notify.
@@ -79,7 +80,7 @@ func deliveries(s *notify.Service) api.DeliveriesFunc {
 				SentAt: d.SentAt, Text: d.Text,
 			}
 		}
-		return out, apiError(err)
+		return out, err
 	}
 }
 
@@ -88,7 +89,7 @@ type reports struct{ r *report.Reporter }
 
 func (a reports) query(q api.ReportQuery) (report.Query, error) {
 	rq, err := a.r.ParseQuery(q.From, q.To, q.Group, q.Regions)
-	return rq, apiError(err)
+	return rq, badQuery(err)
 }
 
 func (a reports) Uptime(ctx context.Context, q api.ReportQuery) (api.Report, error) {
@@ -98,7 +99,7 @@ func (a reports) Uptime(ctx context.Context, q api.ReportQuery) (api.Report, err
 	}
 	r, err := a.r.Uptime(ctx, rq)
 	if err != nil {
-		return nil, apiError(err)
+		return nil, badQuery(err)
 	}
 	return r, nil
 }
@@ -110,7 +111,7 @@ func (a reports) Supply(ctx context.Context, q api.ReportQuery) (api.Report, err
 	}
 	r, err := a.r.Supply(ctx, rq)
 	if err != nil {
-		return nil, apiError(err)
+		return nil, badQuery(err)
 	}
 	return r, nil
 }

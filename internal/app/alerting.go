@@ -71,17 +71,17 @@ func (x alerts) List(ctx context.Context, f api.AlertFilter) ([]plant.Alert, err
 		State: f.State, Device: f.Device, Facility: f.Facility, Region: f.Region, Severity: f.Severity, Rule: f.Rule,
 		Regions: f.Regions, BeforeID: f.BeforeID, Limit: f.Limit,
 	})
-	return list, apiError(err)
+	return list, err
 }
 
 func (x alerts) Get(ctx context.Context, id int64) (plant.Alert, error) {
 	al, err := x.e.Alert(ctx, id)
-	return al, apiError(err)
+	return al, err
 }
 
 func (x alerts) Ack(ctx context.Context, id int64, by, note string) (plant.Alert, error) {
 	al, err := x.e.Ack(ctx, id, by, note)
-	return al, apiError(err)
+	return al, err
 }
 
 // silences serves api.Silences from the engine.
@@ -89,21 +89,21 @@ type silences struct{ e *alerting.Engine }
 
 func (x silences) List(ctx context.Context) ([]api.Silence, error) {
 	list, err := x.e.Silences(ctx)
-	return list, apiError(err)
+	return list, err
 }
 
 func (x silences) Create(ctx context.Context, s api.Silence) (api.Silence, error) {
 	c, err := x.e.CreateSilence(ctx, s)
-	return c, apiError(err)
+	return c, err
 }
 
 func (x silences) Delete(ctx context.Context, id int64) error {
-	return apiError(x.e.DeleteSilence(ctx, id))
+	return x.e.DeleteSilence(ctx, id)
 }
 
 func (x silences) End(ctx context.Context, id int64) (api.Silence, bool, error) {
 	s, kept, err := x.e.EndSilence(ctx, id)
-	return s, kept, apiError(err)
+	return s, kept, err
 }
 
 // maintenance serves api.Maintenance from the engine's maintenance clocks.
@@ -122,7 +122,7 @@ func (x maintenance) Record(ctx context.Context, r plant.ServiceRecord) (plant.S
 		}
 	}
 	rec, err := x.e.RecordService(ctx, r)
-	return rec, apiError(err)
+	return rec, err
 }
 
 func (x maintenance) Due(ctx context.Context) ([]api.MaintenanceDue, error) {
@@ -134,7 +134,7 @@ func (x maintenance) Due(ctx context.Context) ([]api.MaintenanceDue, error) {
 			out = append(out, it)
 		}
 	}
-	return out, apiError(err)
+	return out, err
 }
 
 // registryForAPI is the registry as the API changes it: alerting re-reads
