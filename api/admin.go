@@ -69,7 +69,7 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := validToken(in.Role, in.Regions, in.Name); err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	ctx := s.withAudit(r, "token.create", "", map[string]any{"name": in.Name, "role": in.Role, "regions": in.Regions})
@@ -102,13 +102,13 @@ func (s *server) listAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	limit, after, err := pageParams(r)
 	if err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	var before int64
 	if after != "" {
 		if before, err = strconv.ParseInt(after, 10, 64); err != nil {
-			problem(w, r, http.StatusBadRequest, "cursor is not one this server gave")
+			problemT(w, r, http.StatusBadRequest, "api.bad_cursor")
 			return
 		}
 	}

@@ -21,20 +21,20 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	f := AlertFilter{State: q.Get("state"), Device: q.Get("device"), Facility: q.Get("facility"), Region: q.Get("region"),
 		Severity: q.Get("severity"), Rule: q.Get("rule"), Regions: principal(r).Regions}
 	if f.State != "" && !slices.Contains([]string{"firing", "acknowledged", "resolved", "active"}, f.State) {
-		problem(w, r, http.StatusBadRequest, "state must be firing, acknowledged, resolved or active (firing and acknowledged)")
+		problemT(w, r, http.StatusBadRequest, "api.bad_alert_state")
 		return
 	}
 	if f.Severity != "" && !slices.Contains([]string{"critical", "warning", "info"}, f.Severity) {
-		problem(w, r, http.StatusBadRequest, "severity must be critical, warning or info")
+		problemT(w, r, http.StatusBadRequest, "api.bad_severity")
 		return
 	}
 	limit, after, err := pageParams(r)
 	if err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	if f.BeforeID, err = alertCursorID(after); err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	f.Limit = limit + 1 // one more says whether there is a next page
@@ -100,7 +100,7 @@ func (s *server) alert(w http.ResponseWriter, r *http.Request) (plant.Alert, boo
 		return plant.Alert{}, false
 	}
 	if !s.scope(r).inside(inRegion(a.Region)) {
-		problem(w, r, http.StatusForbidden, "this alert is outside your regions")
+		problemT(w, r, http.StatusForbidden, "api.alert_outside_regions")
 		return plant.Alert{}, false
 	}
 	return a, true
@@ -127,11 +127,11 @@ func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(in.Note) > 1000 {
-		problem(w, r, http.StatusBadRequest, "note is longer than 1000 characters")
+		problemT(w, r, http.StatusBadRequest, "api.note_too_long")
 		return
 	}
 	if a.State == plant.AlertResolved {
-		problem(w, r, http.StatusConflict, "the alert is resolved")
+		problemT(w, r, http.StatusConflict, "api.alert_resolved")
 		return
 	}
 	ctx := s.withAudit(r, "alert.ack", itoa(a.ID), map[string]string{"note": in.Note, "rule": a.Rule, "device": string(a.Device)})

@@ -137,7 +137,7 @@ func New(opts Options) http.Handler {
 	s.devices = newDeviceCache(opts.Registry, opts.RegistryTTL, opts.Now)
 	s.ingestLimit, s.ingestReq = newLimiter(opts.IngestRate, opts.IngestBurst, opts.Now), newIngestRequests(opts.Registerer)
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.logRequests, s.recoverer)
+	r.Use(middleware.RequestID, withDefaultLang(s.defaultLang()), s.logRequests, s.recoverer)
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -155,10 +155,10 @@ func New(opts Options) http.Handler {
 	r.Route("/api/v1", s.routes)
 	s.dashboard(r)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
-		problem(w, req, http.StatusNotFound, "no such route")
+		problemT(w, req, http.StatusNotFound, "api.no_such_route")
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
-		problem(w, req, http.StatusMethodNotAllowed, "method not allowed on this route")
+		problemT(w, req, http.StatusMethodNotAllowed, "api.method_not_allowed")
 	})
 	return r
 }
@@ -167,7 +167,7 @@ func New(opts Options) http.Handler {
 func (s *server) routes(r chi.Router) {
 	r.Use(s.timeout, s.authenticate, s.rateLimit)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
-		problem(w, req, http.StatusNotFound, "no such route")
+		problemT(w, req, http.StatusNotFound, "api.no_such_route")
 	})
 	r.With(need(RoleViewer)).Get("/me", s.me)
 	r.With(need(RoleViewer)).Get("/settings", s.settings)

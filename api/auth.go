@@ -84,7 +84,7 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 		if !ok {
 			s.logins.failures.WithLabelValues("missing_token").Inc()
 			w.Header().Set("WWW-Authenticate", `Bearer realm="oxywatch"`)
-			problem(w, r, http.StatusUnauthorized, "missing bearer token (Authorization: Bearer TOKEN)")
+			problemT(w, r, http.StatusUnauthorized, "api.missing_token")
 			return
 		}
 		addr := clientAddr(r)
@@ -96,7 +96,7 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			s.logins.failures.WithLabelValues("invalid_token").Inc()
 			s.logins.failed(addr)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="oxywatch", error="invalid_token"`)
-			problem(w, r, http.StatusUnauthorized, "unknown or revoked token")
+			problemT(w, r, http.StatusUnauthorized, "api.unknown_token")
 			return
 		}
 		if h, _ := r.Context().Value(holderKey{}).(*principalHolder); h != nil {
@@ -142,7 +142,7 @@ func need(role Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if p := principal(r); p == nil || p.Role.rank() < role.rank() {
-				problem(w, r, http.StatusForbidden, "this needs the "+string(role)+" role")
+				problemT(w, r, http.StatusForbidden, "api.needs_role", string(role))
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -156,7 +156,7 @@ func needUnlimited(role Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return need(role)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if principal(r).Limited() {
-				problem(w, r, http.StatusForbidden, "a region-limited token may not do this")
+				problemT(w, r, http.StatusForbidden, "api.region_limited")
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -210,7 +210,7 @@ func (s *server) rateLimit(next http.Handler) http.Handler {
 		ok, wait := s.limiter.allow(principal(r).ID)
 		if !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			problem(w, r, http.StatusTooManyRequests, "rate limit for this token exceeded; retry later")
+			problemT(w, r, http.StatusTooManyRequests, "api.rate_limited")
 			return
 		}
 		next.ServeHTTP(w, r)

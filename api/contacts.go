@@ -44,7 +44,7 @@ func (s *server) contact(w http.ResponseWriter, r *http.Request) (Contact, bool)
 		return Contact{}, false
 	}
 	if !s.scope(r).inside(contactReach(c)) {
-		problem(w, r, http.StatusForbidden, "this contact is outside your regions")
+		problemT(w, r, http.StatusForbidden, "api.contact_outside_regions")
 		return Contact{}, false
 	}
 	return c, true
@@ -98,7 +98,7 @@ func (s *server) updateContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.ID != 0 && c.ID != old.ID {
-		problem(w, r, http.StatusBadRequest, "body id differs from the path's")
+		problemT(w, r, http.StatusBadRequest, "api.body_id_differs")
 		return
 	}
 	c.ID = old.ID

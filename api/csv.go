@@ -84,7 +84,7 @@ func (s *server) importRows(w http.ResponseWriter, r *http.Request, columns []st
 	}
 	rows, cols, ignored, err := parseInventory(body, columns)
 	if err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	res := ImportResult{Errors: []RowError{}, IgnoredColumns: ignored}
@@ -112,11 +112,11 @@ func (s *server) importBody(w http.ResponseWriter, r *http.Request) ([]byte, boo
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opt.MaxImportBytes))
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
-		problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("CSV file larger than %d bytes; split it", s.opt.MaxImportBytes))
+		problemT(w, r, http.StatusRequestEntityTooLarge, "api.csv_too_large", s.opt.MaxImportBytes)
 		return nil, false
 	}
 	if err != nil {
-		problem(w, r, http.StatusBadRequest, "reading the body: "+err.Error())
+		problemT(w, r, http.StatusBadRequest, "api.read_body", err)
 		return nil, false
 	}
 	return body, true

@@ -35,7 +35,7 @@ func (s *server) webCatalogue(w http.ResponseWriter, r *http.Request) {
 	} else {
 		var err error
 		if l, err = i18n.Parse(name); err != nil || l == "" {
-			problem(w, r, http.StatusNotFound, "no catalogue for language "+name+"; use en, fr, pt or auto")
+			problemT(w, r, http.StatusNotFound, "api.no_catalogue", name)
 			return
 		}
 	}

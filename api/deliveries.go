@@ -12,7 +12,7 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	limit, after, err := pageParams(r)
 	if err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	limit = min(limit, 1000)
@@ -21,14 +21,14 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	for name, dst := range map[string]*int64{"alert_id": &f.AlertID, "contact_id": &f.ContactID} {
 		if v := q.Get(name); v != "" {
 			if *dst, err = strconv.ParseInt(v, 10, 64); err != nil {
-				problem(w, r, http.StatusBadRequest, name+" must be an integer")
+				problemT(w, r, http.StatusBadRequest, "api.not_integer", name)
 				return
 			}
 		}
 	}
 	if after != "" {
 		if f.BeforeID, err = strconv.ParseInt(after, 10, 64); err != nil {
-			problem(w, r, http.StatusBadRequest, "cursor is not one this server gave")
+			problemT(w, r, http.StatusBadRequest, "api.bad_cursor")
 			return
 		}
 	}

@@ -153,12 +153,12 @@ func (s *server) listDevices(w http.ResponseWriter, r *http.Request) {
 	}
 	format := r.URL.Query().Get("format")
 	if format != "" && format != "json" && format != "csv" {
-		problem(w, r, http.StatusBadRequest, "format must be json or csv")
+		problemT(w, r, http.StatusBadRequest, "api.bad_format_json_csv")
 		return
 	}
 	limit, after, err := pageParams(r)
 	if err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	devs, status, err := s.filteredDevices(r)
@@ -190,7 +190,7 @@ func (s *server) device(w http.ResponseWriter, r *http.Request) (plant.Device, b
 	}
 	id := plant.DeviceID(chiParam(r, "id"))
 	if !plant.ValidDeviceID(string(id)) {
-		problem(w, r, http.StatusBadRequest, fmt.Sprintf("device id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", id))
+		problemT(w, r, http.StatusBadRequest, "api.bad_device_id", id)
 		return plant.Device{}, false
 	}
 	d, err := s.opt.Registry.Get(r.Context(), id)
@@ -199,7 +199,7 @@ func (s *server) device(w http.ResponseWriter, r *http.Request) (plant.Device, b
 		return plant.Device{}, false
 	}
 	if !s.scope(r).inside(inRegion(d.Region)) {
-		problem(w, r, http.StatusForbidden, "this device is outside your regions")
+		problemT(w, r, http.StatusForbidden, "api.device_outside_regions")
 		return plant.Device{}, false
 	}
 	return d, true
@@ -234,7 +234,7 @@ func (s *server) putDevice(w http.ResponseWriter, r *http.Request) {
 		d.ID = id
 	}
 	if d.ID != id {
-		problem(w, r, http.StatusBadRequest, fmt.Sprintf("body id %q differs from the path's %q", d.ID, id))
+		problemT(w, r, http.StatusBadRequest, "api.body_id_differs_named", d.ID, id)
 		return
 	}
 	if d.Kind == "" {

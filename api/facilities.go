@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -37,7 +36,7 @@ func (s *server) listFacilities(w http.ResponseWriter, r *http.Request) {
 	case "csv":
 		exportFacilitiesCSV(w, out)
 	default:
-		problem(w, r, http.StatusBadRequest, "format must be json or csv")
+		problemT(w, r, http.StatusBadRequest, "api.bad_format_json_csv")
 	}
 }
 
@@ -65,9 +64,9 @@ func (s *server) getFacility(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.fail(w, r, err)
 	case !found:
-		problem(w, r, http.StatusNotFound, "no such facility")
+		problemT(w, r, http.StatusNotFound, "api.no_such_facility")
 	case !s.scope(r).inside(footprint{facilities: []string{f.ID}}):
-		problem(w, r, http.StatusForbidden, "this facility is outside your regions")
+		problemT(w, r, http.StatusForbidden, "api.facility_outside_regions")
 	default:
 		writeJSON(w, http.StatusOK, f)
 	}
@@ -87,11 +86,11 @@ func (s *server) putFacility(w http.ResponseWriter, r *http.Request) {
 		f.ID = id
 	}
 	if f.ID != id {
-		problem(w, r, http.StatusBadRequest, fmt.Sprintf("body id %q differs from the path's %q", f.ID, id))
+		problemT(w, r, http.StatusBadRequest, "api.body_id_differs_named", f.ID, id)
 		return
 	}
 	if errs := validateFacility(f); len(errs) > 0 {
-		problem(w, r, http.StatusBadRequest, "invalid facility", errs...)
+		problemFields(w, r, http.StatusBadRequest, "api.invalid_facility", errs)
 		return
 	}
 	created, err := s.saveFacility(r, f)

@@ -82,7 +82,7 @@ func (s *server) recordFunctional(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, FieldError{"note", "at most 2000 characters"})
 	}
 	if len(errs) > 0 {
-		problem(w, r, http.StatusBadRequest, "invalid functional status", errs...)
+		problemFields(w, r, http.StatusBadRequest, "api.invalid_functional", errs)
 		return
 	}
 	saved, err := fr.RecordFunctional(s.withAudit(r, "device.functional", string(d.ID), rec), rec)
@@ -142,7 +142,7 @@ func (s *server) recordStock(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, FieldError{"note", "at most 2000 characters"})
 	}
 	if len(errs) > 0 {
-		problem(w, r, http.StatusBadRequest, "invalid stock record", errs...)
+		problemFields(w, r, http.StatusBadRequest, "api.invalid_stock", errs)
 		return
 	}
 	saved, err := fr.RecordStock(s.withAudit(r, "device.stock", string(d.ID), rec), rec)

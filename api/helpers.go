@@ -72,7 +72,7 @@ func descKey(id int64) string { return fmt.Sprintf("%019d", int64(1<<62)-id) }
 func writePage[T any](w http.ResponseWriter, r *http.Request, items []T, key func(T) string) {
 	limit, after, err := pageParams(r)
 	if err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	out, next := page(items, key, limit, after)
@@ -99,11 +99,11 @@ func (s *server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	case err == nil:
 		return true
 	case errors.As(err, &maxErr):
-		problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", s.opt.MaxBodyBytes))
+		problemT(w, r, http.StatusRequestEntityTooLarge, "api.body_too_large", s.opt.MaxBodyBytes)
 	case errors.Is(err, io.EOF):
-		problem(w, r, http.StatusBadRequest, "empty body; a JSON object is expected")
+		problemT(w, r, http.StatusBadRequest, "api.empty_body")
 	default:
-		problem(w, r, http.StatusBadRequest, "bad JSON body: "+err.Error())
+		problemT(w, r, http.StatusBadRequest, "api.bad_json", err)
 	}
 	return false
 }
@@ -134,7 +134,7 @@ func parseID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	s := chiParam(r, "id")
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
-		problem(w, r, http.StatusBadRequest, fmt.Sprintf("id %q must be a positive integer", s))
+		problemT(w, r, http.StatusBadRequest, "api.bad_id", s)
 		return 0, false
 	}
 	return id, true

@@ -123,7 +123,7 @@ func (s *server) deviceToken(w http.ResponseWriter, r *http.Request) (store.Devi
 		s.ingestReq.WithLabelValues("unauthorized").Inc()
 		s.logins.failures.WithLabelValues("missing_token").Inc()
 		w.Header().Set("WWW-Authenticate", `Bearer realm="oxywatch-ingest"`)
-		problem(w, r, http.StatusUnauthorized, "missing device token (Authorization: Bearer TOKEN; an admin makes one with: oxywatch device-token create DEVICE)")
+		problemT(w, r, http.StatusUnauthorized, "api.missing_device_token")
 		return store.DeviceToken{}, false
 	}
 	addr := clientAddr(r)
@@ -137,7 +137,7 @@ func (s *server) deviceToken(w http.ResponseWriter, r *http.Request) (store.Devi
 		s.logins.failures.WithLabelValues("invalid_token").Inc()
 		s.logins.failed(addr)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="oxywatch-ingest", error="invalid_token"`)
-		problem(w, r, http.StatusUnauthorized, "unknown or revoked device token")
+		problemT(w, r, http.StatusUnauthorized, "api.unknown_device_token")
 		return store.DeviceToken{}, false
 	}
 	if h, _ := r.Context().Value(holderKey{}).(*principalHolder); h != nil {
@@ -161,7 +161,7 @@ func (s *server) allowDevices(w http.ResponseWriter, r *http.Request, devs []pla
 		if ok, wait := s.ingestLimit.allow(string(d)); !ok {
 			s.ingestReq.WithLabelValues("rate_limited").Inc()
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			problem(w, r, http.StatusTooManyRequests, fmt.Sprintf("device %s posts too often (limit %g requests/s, burst %d); send readings as an array, or retry later", d, s.opt.IngestRate, s.opt.IngestBurst))
+			problemT(w, r, http.StatusTooManyRequests, "api.device_rate_limited", d, s.opt.IngestRate, s.opt.IngestBurst)
 			return false
 		}
 	}
@@ -180,12 +180,12 @@ func (s *server) ingestOne(w http.ResponseWriter, r *http.Request) {
 	}
 	if !plant.ValidDeviceID(string(dev)) {
 		s.ingestReq.WithLabelValues("rejected").Inc()
-		problem(w, r, http.StatusBadRequest, fmt.Sprintf("device id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", dev))
+		problemT(w, r, http.StatusBadRequest, "api.bad_device_id", dev)
 		return
 	}
 	if !tok.Covers(dev) {
 		s.ingestReq.WithLabelValues("forbidden").Inc()
-		problem(w, r, http.StatusForbidden, fmt.Sprintf("this device token is not for device %s", dev))
+		problemT(w, r, http.StatusForbidden, "api.token_not_for_device", dev)
 		return
 	}
 	if !s.allowDevices(w, r, []plant.DeviceID{dev}) {
@@ -196,7 +196,7 @@ func (s *server) ingestOne(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxIngestPayloadBytes+1))
 	if err != nil {
 		s.ingestReq.WithLabelValues("rejected").Inc()
-		problem(w, r, http.StatusBadRequest, "reading the body: "+err.Error())
+		problemT(w, r, http.StatusBadRequest, "api.read_body", err)
 		return
 	}
 	res, err := s.opt.Ingest.Ingest(r.Context(), dev, body)
@@ -214,7 +214,7 @@ func (s *server) answerIngest(w http.ResponseWriter, r *http.Request, res Ingest
 	switch {
 	case res.tooBig():
 		s.ingestReq.WithLabelValues("too_big").Inc()
-		problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("too_big: a payload is at most %d bytes (CONTRACT §3); send the backlog in several arrays", MaxIngestPayloadBytes))
+		problemT(w, r, http.StatusRequestEntityTooLarge, "api.payload_too_big", MaxIngestPayloadBytes)
 	case res.Accepted == 0 && res.Rejected > 0:
 		s.ingestReq.WithLabelValues("rejected").Inc()
 		errs := make([]FieldError, len(res.Errors))
@@ -245,7 +245,7 @@ func (s *server) notDurable(w http.ResponseWriter, r *http.Request, err error) {
 	s.ingestReq.WithLabelValues("unavailable").Inc()
 	s.log.Error("HTTP ingest: readings could not be made durable; the device was told to retry", "path", r.URL.Path, "err", err)
 	w.Header().Set("Retry-After", "30")
-	problem(w, r, http.StatusServiceUnavailable, "the readings could not be stored durably (server disk full?); nothing was kept: send them again later")
+	problemT(w, r, http.StatusServiceUnavailable, "api.not_durable")
 }
 
 // ingestBatch is POST /api/v1/ingest.
@@ -264,14 +264,14 @@ func (s *server) ingestBatch(w http.ResponseWriter, r *http.Request) {
 			result = "too_big"
 		}
 		s.ingestReq.WithLabelValues(result).Inc()
-		problem(w, r, status, err.Error())
+		problemErr(w, r, status, err)
 		return
 	}
 	devs := make([]plant.DeviceID, len(batch.Devices))
 	for i, e := range batch.Devices {
 		if !tok.Covers(e.Device) {
 			s.ingestReq.WithLabelValues("forbidden").Inc()
-			problem(w, r, http.StatusForbidden, fmt.Sprintf("devices[%d]: this device token is not for device %s; nothing was stored", i, e.Device))
+			problemT(w, r, http.StatusForbidden, "api.batch_token_not_for_device", strconv.Itoa(i), e.Device)
 			return
 		}
 		devs[i] = e.Device

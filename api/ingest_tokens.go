@@ -62,7 +62,7 @@ func (s *server) createDeviceToken(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	ctx := s.withAudit(r, "device_token.create", "", map[string]any{"name": in.Name, "devices": in.Devices})

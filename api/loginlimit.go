@@ -145,6 +145,6 @@ func (s *server) refuseLimited(w http.ResponseWriter, r *http.Request, addr stri
 	}
 	s.logins.failures.WithLabelValues("rate_limited").Inc()
 	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
-	problem(w, r, http.StatusTooManyRequests, "too many failed logins from your address; retry later")
+	problemT(w, r, http.StatusTooManyRequests, "api.login_rate_limited")
 	return true
 }

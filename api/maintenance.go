@@ -61,7 +61,7 @@ func (s *server) recordMaintenance(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(errs) > 0 {
-		problem(w, r, http.StatusBadRequest, "invalid service record", errs...)
+		problemFields(w, r, http.StatusBadRequest, "api.invalid_service_record", errs)
 		return
 	}
 	saved, err := s.opt.Maintenance.Record(s.withAudit(r, "maintenance.record", string(d.ID), rec), rec)

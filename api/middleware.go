@@ -42,7 +42,7 @@ func (s *server) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("handler panic", "request_id", middleware.GetReqID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				problem(w, r, http.StatusInternalServerError, "internal error; see the server log with this request id")
+				problemT(w, r, http.StatusInternalServerError, "api.internal")
 			}
 		}()
 		next.ServeHTTP(w, r)

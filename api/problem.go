@@ -1,18 +1,25 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
 
-// Problem is an RFC 9457 problem details body.
+// Problem is an RFC 9457 problem details body. Title and Detail are in
+// the reader's language (Accept-Language, else the deployment's
+// notify.language); Type and Code are stable English identifiers a client
+// matches on ("not_found", "no_such_route", "bad_cursor").
 type Problem struct {
 	Type      string `json:"type"`
+	Code      string `json:"code"`
 	Title     string `json:"title"`
 	Status    int    `json:"status"`
 	Detail    string `json:"detail,omitempty"`
@@ -28,11 +35,39 @@ type FieldError struct {
 	Detail string `json:"detail"`
 }
 
-// problem writes an application/problem+json answer.
+// problem writes an application/problem+json answer whose detail is a
+// text made elsewhere (an error's); its code is the status's.
 func problem(w http.ResponseWriter, r *http.Request, status int, detail string, errs ...FieldError) {
+	writeProblem(w, r, status, statusCode(status), detail, errs)
+}
+
+// problemT writes a problem whose detail is the catalogue message key
+// ("api.no_such_route") in the reader's language; its code is the key
+// without "api.".
+func problemT(w http.ResponseWriter, r *http.Request, status int, key string, args ...any) {
+	problemFields(w, r, status, key, nil, args...)
+}
+
+// problemFields is problemT with the field or row errors errs.
+func problemFields(w http.ResponseWriter, r *http.Request, status int, key string, errs []FieldError, args ...any) {
+	writeProblem(w, r, status, strings.TrimPrefix(key, "api."), i18n.Msg(key, args...).In(requestLang(r)), errs)
+}
+
+// problemErr writes a problem whose detail is err, in the reader's
+// language when err is an i18n.Error (its key, without "api.", is the code).
+func problemErr(w http.ResponseWriter, r *http.Request, status int, err error, errs ...FieldError) {
+	code := statusCode(status)
+	if e, ok := err.(*i18n.Error); ok {
+		code = strings.TrimPrefix(e.Key, "api.")
+	}
+	writeProblem(w, r, status, code, i18n.Text(err, requestLang(r)), errs)
+}
+
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, detail string, errs []FieldError) {
 	p := Problem{
 		Type:      "about:blank",
-		Title:     http.StatusText(status),
+		Code:      code,
+		Title:     statusTitle(status, requestLang(r)),
 		Status:    status,
 		Detail:    detail,
 		Instance:  r.URL.Path,
@@ -41,8 +76,49 @@ func problem(w http.ResponseWriter, r *http.Request, status int, detail string, 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Add("Vary", "Accept-Language")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// statusKeys are the catalogue keys of the statuses' titles; RFC 9457 lets
+// an about:blank problem's title be the status phrase in the reader's
+// language.
+var statusKeys = map[int]string{
+	400: "api.status.400", 401: "api.status.401", 403: "api.status.403", 404: "api.status.404",
+	405: "api.status.405", 409: "api.status.409", 413: "api.status.413", 429: "api.status.429",
+	500: "api.status.500", 501: "api.status.501", 503: "api.status.503",
+}
+
+func statusTitle(status int, l i18n.Lang) string {
+	if k, ok := statusKeys[status]; ok {
+		return i18n.New(l).T(k)
+	}
+	return http.StatusText(status)
+}
+
+// statusCode is the status phrase as an identifier: "not_found".
+func statusCode(status int) string {
+	return strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_")
+}
+
+type defaultLangKey struct{}
+
+// withDefaultLang gives every request the deployment's language, for the
+// problems of readers whose Accept-Language names none of ours.
+func withDefaultLang(def i18n.Lang) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), defaultLangKey{}, def)))
+		})
+	}
+}
+
+// requestLang is the reader's language: Accept-Language, else the
+// deployment's, else English.
+func requestLang(r *http.Request) i18n.Lang {
+	def, _ := r.Context().Value(defaultLangKey{}).(i18n.Lang)
+	return i18n.MatchOr(def, r.Header.Get("Accept-Language"))
 }
 
 // fail answers for an error from a dependency: the sentinel it wraps picks
@@ -52,30 +128,30 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var fields invalidFields
 	switch {
 	case errors.Is(err, ErrNotFound):
-		problem(w, r, http.StatusNotFound, "not found")
+		problemT(w, r, http.StatusNotFound, "api.not_found")
 	case errors.As(err, &fields):
 		problem(w, r, http.StatusBadRequest, fields.Error(), fields...)
 	case errors.Is(err, ErrInvalid):
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 	case errors.Is(err, errForbidden), errors.Is(err, errOutsideRegions):
-		problem(w, r, http.StatusForbidden, err.Error())
+		problemErr(w, r, http.StatusForbidden, err)
 	case errors.Is(err, ErrConflict):
-		problem(w, r, http.StatusConflict, err.Error())
+		problemErr(w, r, http.StatusConflict, err)
 	case errors.Is(err, store.ErrAudit):
 		s.log.Error("audit entry not written", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path, "err", err)
-		problem(w, r, http.StatusInternalServerError, err.Error()+"; see the server log with this request id")
+		problemT(w, r, http.StatusInternalServerError, "api.audit_failed", err)
 	case errors.As(err, &maxErr):
-		problem(w, r, http.StatusRequestEntityTooLarge, "request body too large")
+		problemT(w, r, http.StatusRequestEntityTooLarge, "api.body_too_large_plain")
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
-		problem(w, r, http.StatusServiceUnavailable, "the request timed out or was cancelled")
+		problemT(w, r, http.StatusServiceUnavailable, "api.timeout")
 	default:
 		s.log.Error("request failed", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path, "err", err)
-		problem(w, r, http.StatusInternalServerError, "internal error; see the server log with this request id")
+		problemT(w, r, http.StatusInternalServerError, "api.internal")
 	}
 }
 
 func notConfigured(w http.ResponseWriter, r *http.Request, what string) {
-	problem(w, r, http.StatusNotImplemented, what+" is not configured on this server")
+	problemT(w, r, http.StatusNotImplemented, "api.not_configured", what)
 }
 
 // errForbidden makes fail answer 403.

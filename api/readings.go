@@ -56,7 +56,7 @@ func (s *server) readings(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := s.readingsQuery(r, d.ID)
 	if err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	points, err := s.opt.Readings.Readings(r.Context(), q)

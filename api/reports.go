@@ -35,7 +35,7 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 	q := r.URL.Query()
 	rq := ReportQuery{From: q.Get("from"), To: q.Get("to"), Group: q.Get("group")}
 	if rq.Group != "" && !slices.Contains(groups, rq.Group) {
-		problem(w, r, http.StatusBadRequest, "group must be one of "+strings.Join(groups, ", "))
+		problemT(w, r, http.StatusBadRequest, "api.bad_group", strings.Join(groups, ", "))
 		return
 	}
 	format := q.Get("format")
@@ -43,12 +43,12 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 		format = "json"
 	}
 	if !slices.Contains([]string{"json", "csv", "html"}, format) {
-		problem(w, r, http.StatusBadRequest, "format must be json, csv or html")
+		problemT(w, r, http.StatusBadRequest, "api.bad_format_report")
 		return
 	}
 	lang, err := s.reportLang(r)
 	if err != nil {
-		problem(w, r, http.StatusBadRequest, err.Error())
+		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
 	headers := report.CSVHeaders{Lang: lang}
@@ -57,7 +57,7 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 	case "human":
 		headers.Human = true
 	default:
-		problem(w, r, http.StatusBadRequest, "csv_headers must be machine or human")
+		problemT(w, r, http.StatusBadRequest, "api.bad_csv_headers")
 		return
 	}
 	regions, ok := s.reportRegions(w, r)
@@ -101,8 +101,7 @@ const productionRetryAfter = "60"
 func (s *server) noProduction(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Warn("supply report without production figures", "request_id", middleware.GetReqID(r.Context()), "err", err)
 	w.Header().Set("Retry-After", productionRetryAfter)
-	problem(w, r, http.StatusServiceUnavailable, "oxygen production figures cannot be read now (the time-series store, InfluxDB, "+
-		"did not answer or is not configured); try again later. Uptime reports (/api/v1/reports/uptime) do not need it and still work.")
+	problemT(w, r, http.StatusServiceUnavailable, "api.no_production")
 }
 
 // reportLang is the language of an HTML report: ?lang=, else the best of
@@ -141,7 +140,7 @@ func (s *server) reportRegions(w http.ResponseWriter, r *http.Request) ([]string
 	}
 	for _, reg := range asked {
 		if !p.Sees(reg) {
-			problem(w, r, http.StatusForbidden, fmt.Sprintf("region %q is outside your regions", reg))
+			problemT(w, r, http.StatusForbidden, "api.region_outside", reg)
 			return nil, false
 		}
 	}

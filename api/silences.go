@@ -52,7 +52,7 @@ func (s *server) createSilence(w http.ResponseWriter, r *http.Request) {
 		in.StartsAt = now
 	}
 	if errs := validateSilence(in, now); len(errs) > 0 {
-		problem(w, r, http.StatusBadRequest, "invalid silence", errs...)
+		problemFields(w, r, http.StatusBadRequest, "api.invalid_silence", errs)
 		return
 	}
 	sc := s.scope(r)
@@ -123,7 +123,7 @@ func (s *server) silenceFor(w http.ResponseWriter, r *http.Request) (Silence, bo
 	}
 	i := slices.IndexFunc(list, func(x Silence) bool { return x.ID == id })
 	if i < 0 {
-		problem(w, r, http.StatusNotFound, "no such silence")
+		problemT(w, r, http.StatusNotFound, "api.no_such_silence")
 		return Silence{}, false
 	}
 	sc := s.scope(r)

@@ -3,10 +3,10 @@ package report
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -116,7 +116,7 @@ var ErrNoProduction = errors.New("production figures unavailable")
 // errors wrap ErrNoProduction.
 func (r *Reporter) LoadProduction(ctx context.Context, f *Fleet) error {
 	if r.production == nil {
-		return fmt.Errorf("%w: no production source configured", ErrNoProduction)
+		return i18n.Wrap(ErrNoProduction, "report.production.none")
 	}
 	if len(f.devices) == 0 { // an empty query would read every device
 		f.production = map[plant.DeviceID]Production{}
@@ -128,7 +128,7 @@ func (r *Reporter) LoadProduction(ctx context.Context, f *Fleet) error {
 	}
 	prod, err := r.production.Production(ctx, q)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrNoProduction, err)
+		return i18n.Wrap(ErrNoProduction, "report.production.unreadable", err)
 	}
 	f.production = prod
 	return nil

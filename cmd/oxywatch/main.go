@@ -1,6 +1,12 @@
 // Command oxywatch watches medical oxygen plants and concentrators: it ingests
 // their MQTT telemetry into InfluxDB, raises alerts, and serves an API,
 // a dashboard and reports.
+//
+// It talks to internal/app only (and loads the configuration, and says
+// every word for a person through the message catalogue, internal/i18n):
+// the language is OXYWATCH_LANG, else LC_ALL / LC_MESSAGES / LANG, else
+// the configuration's notify.language, else English. Log lines (slog) are
+// for operators and stay English.
 package main
 
 import (
@@ -14,35 +20,13 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/oxywatch/oxywatch/alerting"
-	"github.com/oxywatch/oxywatch/ingest"
+	"github.com/oxywatch/oxywatch/internal/app"
 	"github.com/oxywatch/oxywatch/internal/config"
-	"github.com/oxywatch/oxywatch/internal/smsalarm"
-	"github.com/oxywatch/oxywatch/report"
-	"github.com/oxywatch/oxywatch/report/dhis2"
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
-
-const usage = `oxywatch — monitoring for medical oxygen plants and concentrators
-
-Usage:
-  oxywatch serve [--config FILE]            run the ingester, alerting, API and dashboard
-  oxywatch check-config FILE                validate a configuration file (and the
-                                            rules, routes and mappings it names) and exit
-  oxywatch token [--config FILE] COMMAND    create, list or revoke API tokens
-  oxywatch device-token [--config FILE] COMMAND
-                                            create, list or revoke device tokens
-                                            (HTTP ingest: POST /api/v1/ingest/DEVICE)
-  oxywatch report [--config FILE] COMMAND   uptime, supply, monthly and DHIS2 reports
-  oxywatch buffer [--config FILE] COMMAND   the ingest buffer: replay-dead-letters resends
-                                            the readings InfluxDB refused
-  oxywatch version                          print the version
-
-Every configuration key can also be set by an environment variable; run
-'oxywatch serve --help' for the list with defaults.
-`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -52,100 +36,149 @@ func main() {
 		os.Exit(0)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "oxywatch:", err)
+		fmt.Fprintln(os.Stderr, "oxywatch: "+err.Error())
 		os.Exit(1)
 	}
 }
 
+// run runs the command args name; its error is said in the reader's
+// language (errors.Is still sees what it wraps).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := newCmdline(stdout, stderr, os.Getenv)
+	err := c.run(ctx, args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return said{err, c.lang}
+}
+
+// said is an error as the reader reads it.
+type said struct {
+	err  error
+	lang i18n.Lang
+}
+
+func (s said) Error() string { return i18n.Text(s.err, s.lang) }
+func (s said) Unwrap() error { return s.err }
+
+// cmdline is one run of the command: where it writes, and in which
+// language.
+type cmdline struct {
+	stdout, stderr io.Writer
+	lang           i18n.Lang
+	fromEnv        bool // the environment chose lang; the configuration may not
+	p              *i18n.Printer
+}
+
+func newCmdline(stdout, stderr io.Writer, getenv func(string) string) *cmdline {
+	c := &cmdline{stdout: stdout, stderr: stderr}
+	c.lang = i18n.FromEnv(getenv)
+	c.fromEnv = c.lang != ""
+	c.setLang(c.lang.Or(i18n.English))
+	return c
+}
+
+func (c *cmdline) setLang(l i18n.Lang) { c.lang, c.p = l, i18n.New(l) }
+
+// useConfig takes the deployment's language (notify.language) when the
+// environment named none.
+func (c *cmdline) useConfig(cfg config.Config) {
+	if l, err := i18n.Parse(cfg.Notify.Language); err == nil && l != "" && !c.fromEnv {
+		c.setLang(l)
+	}
+}
+
+// t is the catalogue message key in the reader's language.
+func (c *cmdline) t(key string, args ...any) string { return c.p.T(key, args...) }
+
+// say writes the message key, and a new line, to w.
+func (c *cmdline) say(w io.Writer, key string, args ...any) { fmt.Fprintln(w, c.t(key, args...)) }
+
+// sayMsg writes m, and a new line, to w.
+func (c *cmdline) sayMsg(w io.Writer, m i18n.Message) { fmt.Fprintln(w, m.In(c.lang)) }
+
+func (c *cmdline) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("no command given")
+		fmt.Fprint(c.stderr, c.t("cli.usage"))
+		return i18n.Errorf("cli.no_command")
 	}
 	switch args[0] {
 	case "serve":
-		return serve(ctx, args[1:], stdout, stderr)
+		return c.serve(ctx, args[1:])
 	case "token":
-		return token(ctx, args[1:], stdout, stderr)
+		return c.token(ctx, args[1:])
 	case "device-token":
-		return deviceToken(ctx, args[1:], stdout, stderr)
+		return c.deviceToken(ctx, args[1:])
 	case "report":
-		return reportCmd(ctx, args[1:], stdout, stderr)
+		return c.reportCmd(ctx, args[1:])
 	case "buffer":
-		return bufferCmd(ctx, args[1:], stdout, stderr)
+		return c.bufferCmd(ctx, args[1:])
 	case "check-config":
-		return checkConfig(args[1:], stdout, stderr)
+		return c.checkConfig(args[1:])
 	case "version", "--version":
-		fmt.Fprintln(stdout, "oxywatch", version)
+		fmt.Fprintln(c.stdout, "oxywatch", version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(c.stdout, c.t("cli.usage"))
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	fmt.Fprint(c.stderr, c.t("cli.usage"))
+	return i18n.Errorf("cli.unknown_command", args[0])
 }
 
-func checkConfig(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: oxywatch check-config FILE\n\nValidates FILE and the OXYWATCH_* environment; exits 1 naming each bad key.")
+// loadConfig reads the configuration at path and the OXYWATCH_*
+// environment, and takes its language.
+func (c *cmdline) loadConfig(path string) (config.Config, []string, error) {
+	cfg, warnings, err := config.Load(path, os.Environ())
+	if err != nil {
+		return cfg, warnings, i18n.Errorf("cli.config_invalid", err)
 	}
+	c.useConfig(cfg)
+	return cfg, warnings, nil
+}
+
+func (c *cmdline) checkConfig(args []string) error {
+	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() { c.say(c.stderr, "cli.check.usage") }
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return errors.New("check-config needs exactly one FILE")
+		return i18n.Errorf("cli.check.one_file")
 	}
-	cfg, warnings, err := config.Load(fs.Arg(0), os.Environ())
+	cfg, warnings, err := c.loadConfig(fs.Arg(0))
 	for _, w := range warnings {
-		fmt.Fprintln(stderr, "warning:", w)
+		c.say(c.stderr, "cli.warning", w)
 	}
 	if err != nil {
-		return fmt.Errorf("configuration is not valid:\n%w", err)
+		return err
 	}
 	// The files the configuration names are part of it.
 	var bad []string
-	if f := cfg.Alerting.RulesFile; f != "" {
-		if _, err := alerting.LoadRules(f); err != nil {
-			bad = append(bad, fmt.Sprintf("alerting.rules_file %s: %v", f, err))
-		} else {
-			fmt.Fprintf(stdout, "%s: alert rules are valid\n", f)
-		}
-	}
-	if f := cfg.Ingest.Mappings; f != "" {
-		if set, err := ingest.LoadMappings(f); err != nil {
-			bad = append(bad, fmt.Sprintf("ingest.mappings %v", err))
-		} else {
-			fmt.Fprintf(stdout, "%s: ingest mappings are valid (%d models)\n", f, len(set.Models()))
-		}
-	}
-	if f := cfg.Report.DHIS2.MappingFile; f != "" {
-		if _, err := dhis2.LoadMapping(f, report.Indicators()); err != nil {
-			bad = append(bad, fmt.Sprintf("report.dhis2.mapping_file %s: %v", f, err))
-		} else {
-			fmt.Fprintf(stdout, "%s: DHIS2 mapping is valid\n", f)
-		}
-	}
-	if f := cfg.Ingest.SMS.PatternsFile; f != "" {
-		if _, err := smsalarm.LoadFile(f); err != nil {
-			bad = append(bad, fmt.Sprintf("ingest.sms.patterns_file %s: %v", f, err))
-		} else {
-			fmt.Fprintf(stdout, "%s: SMS patterns are valid\n", f)
+	for _, f := range app.CheckFiles(cfg) {
+		switch {
+		case f.Err != nil && strings.Contains(f.Err.Error(), f.File):
+			bad = append(bad, c.t("cli.check.key_bad", f.Key, i18n.Text(f.Err, c.lang)))
+		case f.Err != nil:
+			bad = append(bad, c.t("cli.check.file_bad", f.Key, f.File, i18n.Text(f.Err, c.lang)))
+		default:
+			c.say(c.stdout, "cli.check.file_valid", f.File, f.Valid.In(c.lang))
 		}
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("configuration is not valid:\n  %s", strings.Join(bad, "\n  "))
+		return i18n.Errorf("cli.check.files_invalid", strings.Join(bad, "\n  "))
 	}
-	fmt.Fprintf(stdout, "%s: configuration is valid\n", fs.Arg(0))
+	c.say(c.stdout, "cli.check.valid", fs.Arg(0))
 	return nil
 }
 
 // configHelp prints every key with its environment variable and default.
-func configHelp(w io.Writer) {
-	fmt.Fprintln(w, "\nConfiguration keys (YAML key, environment variable, default, meaning):")
+// The keys' meanings are the configuration's own (English).
+func (c *cmdline) configHelp(w io.Writer) {
+	fmt.Fprintln(w)
+	c.say(w, "cli.config_keys")
 	for _, k := range config.Keys() {
 		def := k.Default
 		if k.Secret && def != "(empty)" {

@@ -3,49 +3,52 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/oxywatch/oxywatch/internal/app"
-	"github.com/oxywatch/oxywatch/internal/store"
-	"github.com/oxywatch/oxywatch/report"
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
 // makeRunDataDir is where `make run` (scripts/run.sh) keeps the server's
 // data, under the default data dir.
 const makeRunDataDir = "oxywatch"
 
-func reportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, rest, err := loadForCommand("report", `Usage: oxywatch report [--config FILE] COMMAND [flags]
+// errUsage is wrapped by the report command's errors in its own flags.
+var errUsage = app.ErrReportUsage
 
-Reads the registry and status timeline under data_dir (the same --config and
-OXYWATCH_* variables as serve; after make run, ./var/oxywatch is found by
-itself) and production figures from InfluxDB. Uptime does not need InfluxDB.
-Run 'oxywatch report help' for the commands.
-
-Flags:`, args, stderr)
+func (c *cmdline) reportCmd(ctx context.Context, args []string) error {
+	cfg, rest, err := c.loadForCommand("report", "cli.report.usage_config", args)
 	if err != nil {
 		return err
 	}
 	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" {
-		return report.RunCLI(ctx, rest, report.CLIDeps{}, stdout, stderr)
+		io.WriteString(c.stdout, c.t("cli.report.usage"))
+		if len(rest) == 0 {
+			return i18n.Wrap(errUsage, "cli.report.needs_command")
+		}
+		return nil
+	}
+	switch rest[0] {
+	case "uptime", "supply", "monthly", "dhis2":
+	default:
+		return i18n.Wrap(errUsage, "cli.report.unknown_command", rest[0])
 	}
 	dir, err := reportDataDir(cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "report: reading data dir %s\n", dir)
+	c.say(c.stderr, "cli.report.reading_dir", dir)
 	cfg.DataDir = dir
-	deps, closeDeps, err := app.ReportDeps(ctx, cfg, newLogger(stderr, "warn"))
+	tool, release, err := app.OpenReports(ctx, cfg, newLogger(c.stderr, "warn"), func(m i18n.Message) { c.sayMsg(c.stderr, m) })
 	if err != nil {
 		return err
 	}
-	defer closeDeps()
-	deps.DataDir = dir
-	deps.ProductionFrom = "InfluxDB at " + cfg.Influx.URL
-	return report.RunCLI(ctx, rest, deps, stdout, stderr)
+	defer release()
+	return c.reportCLI(ctx, tool, rest)
 }
 
 // reportDataDir finds the server's data: dir when it holds the SQLite file,
@@ -54,15 +57,139 @@ Flags:`, args, stderr)
 func reportDataDir(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return "", fmt.Errorf("data dir %s: %w", dir, err)
+		return "", i18n.Errorf("cli.data_dir_failed", dir, err)
 	}
 	for _, d := range []string{abs, filepath.Join(abs, makeRunDataDir)} {
-		if _, err := os.Stat(filepath.Join(d, store.DBFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(d, app.DBFile)); err == nil {
 			return d, nil
 		} else if !errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("data dir %s: %w", d, err)
+			return "", i18n.Errorf("cli.data_dir_failed", d, err)
 		}
 	}
-	return "", fmt.Errorf("no OxyWatch data in %s (no %s there or in %s/): give the data dir `oxywatch serve` uses, "+
-		"with --config FILE or %s=DIR (make run keeps it in ./var/%s)", abs, store.DBFile, makeRunDataDir, "OXYWATCH_DATA_DIR", makeRunDataDir)
+	return "", i18n.Errorf("cli.report.no_data", abs, app.DBFile, makeRunDataDir)
+}
+
+// reportCLI runs `oxywatch report ARGS…` with tool, writing the report to
+// stdout (or --out) and progress and warnings to stderr.
+func (c *cmdline) reportCLI(ctx context.Context, tool *app.ReportTool, args []string) error {
+	tool.Reader = c.lang
+	var out app.ReportOutput
+	var err error
+	var path string
+	var done bool
+	switch args[0] {
+	case "uptime", "supply":
+		var req app.ReportRequest
+		summary := map[string]string{"uptime": "cli.report.summary.uptime", "supply": "cli.report.summary.supply"}[args[0]]
+		fs := c.reportFlags(args[0], summary, &req, true, &path)
+		if done, err = c.parseReport(fs, args[1:]); done || err != nil {
+			return err
+		}
+		if args[0] == "uptime" {
+			out, err = tool.Uptime(ctx, req)
+		} else {
+			out, err = tool.Supply(ctx, req)
+		}
+	case "monthly":
+		var req app.ReportRequest
+		fs := c.reportFlags("monthly", "cli.report.summary.monthly", &req, false, &path)
+		fs.StringVar(&req.Title, "title", "", c.t("cli.report.flag.title"))
+		if done, err = c.parseReport(fs, args[1:]); done || err != nil {
+			return err
+		}
+		out, err = tool.Monthly(ctx, req)
+	case "dhis2":
+		var req app.DHIS2Request
+		fs := c.dhis2Flags(&req, &path)
+		if done, err = c.parseReport(fs, args[1:]); done || err != nil {
+			return err
+		}
+		out, err = tool.DHIS2(ctx, req)
+		if req.Push {
+			path = "" // DHIS2's import summary goes to stdout
+		}
+	}
+	if out == nil {
+		return err
+	}
+	if werr := c.write(path, out); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// reportFlags are the flags that choose a period and an output.
+func (c *cmdline) reportFlags(name, summaryKey string, req *app.ReportRequest, formats bool, out *string) *flag.FlagSet {
+	fs := flag.NewFlagSet("oxywatch report "+name, flag.ContinueOnError)
+	fs.StringVar(&req.From, "from", "", c.t("cli.report.flag.from"))
+	fs.StringVar(&req.To, "to", "", c.t("cli.report.flag.to"))
+	fs.StringVar(&req.Month, "month", "", c.t("cli.report.flag.month"))
+	fs.StringVar(out, "out", "", c.t("cli.report.flag.out"))
+	fs.StringVar(&req.Regions, "region", "", c.t("cli.report.flag.region"))
+	fs.StringVar(&req.Lang, "lang", "", c.t("cli.report.flag.lang"))
+	if formats {
+		fs.StringVar(&req.Group, "group", "facility", c.t("cli.report.flag.group"))
+		fs.StringVar(&req.Format, "format", "json", c.t("cli.report.flag.format"))
+		fs.StringVar(&req.CSVHeaders, "csv-headers", "machine", c.t("cli.report.flag.csv_headers"))
+	}
+	c.reportUsage(fs, name, c.t(summaryKey))
+	return fs
+}
+
+func (c *cmdline) dhis2Flags(req *app.DHIS2Request, out *string) *flag.FlagSet {
+	fs := flag.NewFlagSet("oxywatch report dhis2", flag.ContinueOnError)
+	fs.StringVar(&req.Period, "period", "", c.t("cli.report.flag.period"))
+	fs.StringVar(&req.Mapping, "mapping", "", c.t("cli.report.flag.mapping"))
+	fs.BoolVar(&req.Push, "push", false, c.t("cli.report.flag.push"))
+	fs.StringVar(out, "out", "", c.t("cli.report.flag.out_dhis2"))
+	c.reportUsage(fs, "dhis2", c.t("cli.report.summary.dhis2", strings.Join(app.DHIS2Indicators(), ", ")))
+	return fs
+}
+
+func (c *cmdline) reportUsage(fs *flag.FlagSet, name, summary string) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		c.say(c.stdout, "cli.report.cmd_usage", name, summary)
+		fs.SetOutput(c.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
+
+// parseReport reads flags; done is true when --help was asked for and answered.
+func (c *cmdline) parseReport(fs *flag.FlagSet, args []string) (done bool, err error) {
+	usage := fs.Usage
+	fs.Usage = func() {} // flag calls it on errors too; print it for --help only
+	err = fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		usage()
+		return true, nil
+	}
+	if err != nil {
+		return false, i18n.Wrap(errUsage, "cli.report.bad_flag", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return false, i18n.Wrap(errUsage, "cli.report.unexpected_arg", fs.Name(), fs.Arg(0))
+	}
+	return false, nil
+}
+
+// write sends output to stdout, or to the file path when it is set.
+func (c *cmdline) write(path string, fn app.ReportOutput) error {
+	if path == "" {
+		return fn(c.stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return i18n.Errorf("cli.report.create_failed", path, err)
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return i18n.Errorf("cli.report.write_failed", path, err)
+	}
+	c.say(c.stderr, "cli.report.wrote", path)
+	return nil
 }

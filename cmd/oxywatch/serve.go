@@ -4,57 +4,56 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"syscall"
 
 	"github.com/oxywatch/oxywatch/internal/app"
-	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func (c *cmdline) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", os.Getenv("OXYWATCH_CONFIG"), "YAML configuration file (env OXYWATCH_CONFIG)")
+	fs.SetOutput(c.stderr)
+	configPath := fs.String("config", os.Getenv("OXYWATCH_CONFIG"), c.t("cli.flag.config"))
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: oxywatch serve [--config FILE]\n\nRuns the MQTT ingester (with an embedded broker unless mqtt.url is set),\nthe InfluxDB writer, alerting, the API, the dashboard and /metrics.\n\nFlags:")
+		c.say(c.stderr, "cli.serve.usage")
 		fs.PrintDefaults()
-		configHelp(stderr)
+		c.configHelp(c.stderr)
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, warnings, err := config.Load(*configPath, os.Environ())
+	cfg, warnings, err := c.loadConfig(*configPath)
 	if err != nil {
-		return fmt.Errorf("configuration is not valid:\n%w", err)
+		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	log := newLogger(c.stderr, cfg.LogLevel)
 	for _, w := range warnings {
 		log.Warn(w)
 	}
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
-		return err
+		return i18n.Errorf("cli.serve.start_failed", err)
 	}
 	if tok := a.NewAdminToken(); tok != "" {
 		// Once, on the first start, on stdout and never in the log.
-		fmt.Fprintf(stdout, "OxyWatch admin token (shown once; keep it safe, or create others with `oxywatch token create`): %s\n", tok)
+		c.say(c.stdout, "cli.serve.admin_token", tok)
 	}
 	err = a.Run(ctx)
 	if errors.Is(err, app.ErrRestart) {
-		return restartInPlace(log)
+		return c.restartInPlace(log)
 	}
 	return err
 }
 
 // restartInPlace starts oxywatch again in this process (same pid, so a
 // supervisor sees no exit), with the same arguments and environment.
-func restartInPlace(log *slog.Logger) error {
+func (c *cmdline) restartInPlace(log *slog.Logger) error {
 	exe, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("start again: %w", err)
+		return i18n.Errorf("cli.serve.restart_failed", err)
 	}
 	log.Info("starting again")
 	return syscall.Exec(exe, os.Args, os.Environ())

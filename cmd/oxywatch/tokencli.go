@@ -3,76 +3,64 @@ package main
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/oxywatch/oxywatch/internal/plant"
-	"github.com/oxywatch/oxywatch/internal/store"
+	"github.com/oxywatch/oxywatch/internal/app"
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
 // The token commands work on the SQLite database directly, so they work
 // with the server stopped; a running server sees their changes (tokens
 // made at once, device tokens within seconds).
 
-const tokenUsage = `usage:
-  oxywatch token create --role viewer|engineer|admin [--regions north,east] [--name NAME]
-  oxywatch token list
-  oxywatch token revoke ID`
-
 // tokenCLI runs `oxywatch token ...` against the SQLite database; args
 // start after "token". The new secret goes to stdout, alone on its line, so
 // scripts can capture it; nothing else ever prints a secret. Changes are
 // written to the audit log with actor "cli".
-func tokenCLI(ctx context.Context, args []string, db *sql.DB, stdout, stderr io.Writer) error {
+func (c *cmdline) tokenCLI(ctx context.Context, args []string, db *sql.DB) error {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, tokenUsage)
-		return errors.New("token: missing subcommand")
+		c.say(c.stderr, "cli.token.usage")
+		return i18n.Errorf("cli.token.missing_sub")
 	}
-	toks, err := store.OpenTokens(ctx, db, nil)
+	toks, err := app.OpenTokenAdmin(ctx, db)
 	if err != nil {
-		return err
-	}
-	// The audit log shares the database: each token change writes its entry
-	// in its own transaction.
-	if _, err := store.OpenAudit(ctx, db); err != nil {
 		return err
 	}
 	switch args[0] {
 	case "create":
-		return tokenCreate(ctx, args[1:], toks, stdout, stderr)
+		return c.tokenCreate(ctx, args[1:], toks)
 	case "list":
-		return tokenList(ctx, toks, stdout)
+		return c.tokenList(ctx, toks)
 	case "revoke":
 		if len(args) != 2 {
-			fmt.Fprintln(stderr, tokenUsage)
-			return errors.New("token revoke: give one token id")
+			c.say(c.stderr, "cli.token.usage")
+			return i18n.Errorf("cli.token.revoke_one")
 		}
-		if err := toks.Revoke(store.WithAudit(ctx, store.AuditEntry{Actor: "cli", Action: "token.revoke"}), args[1]); err != nil {
+		if err := toks.Revoke(ctx, args[1]); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "revoked %s\n", args[1])
+		c.say(c.stdout, "cli.token.revoked", args[1])
 		return nil
 	}
-	fmt.Fprintln(stderr, tokenUsage)
-	return fmt.Errorf("token: unknown subcommand %q", args[0])
+	c.say(c.stderr, "cli.token.usage")
+	return i18n.Errorf("cli.token.unknown_sub", args[0])
 }
 
-func tokenCreate(ctx context.Context, args []string, toks *store.Tokens, stdout, stderr io.Writer) error {
+func (c *cmdline) tokenCreate(ctx context.Context, args []string, toks *app.TokenAdmin) error {
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	role := fs.String("role", "", "viewer, engineer or admin")
-	regions := fs.String("regions", "", "comma-separated regions the token is limited to (empty: all)")
-	name := fs.String("name", "", "who or what the token is for")
+	fs.SetOutput(c.stderr)
+	role := fs.String("role", "", c.t("cli.token.flag.role"))
+	regions := fs.String("regions", "", c.t("cli.token.flag.regions"))
+	name := fs.String("name", "", c.t("cli.token.flag.name"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("token create: unexpected argument %q", fs.Arg(0))
+		return i18n.Errorf("cli.token.unexpected_arg", fs.Arg(0))
 	}
 	var regs []string
 	for r := range strings.SplitSeq(*regions, ",") {
@@ -80,40 +68,35 @@ func tokenCreate(ctx context.Context, args []string, toks *store.Tokens, stdout,
 			regs = append(regs, r)
 		}
 	}
-	if err := store.ValidateToken(*role, regs, *name); err != nil {
-		return fmt.Errorf("token create: %w", err)
-	}
-	entry := store.AuditEntry{Actor: "cli", Action: "token.create",
-		Detail: fmt.Sprintf(`{"name":%q,"role":%q,"regions":%q}`, *name, *role, strings.Join(regs, ","))}
-	secret, tok, err := toks.Create(store.WithAudit(ctx, entry), *name, *role, regs, "cli")
+	secret, tok, err := toks.Create(ctx, *role, regs, *name)
 	if err != nil {
-		return err
+		return i18n.Errorf("cli.token.create_failed", err)
 	}
-	fmt.Fprintf(stderr, "created token %s (role %s, regions %s); it is shown once:\n", tok.ID, tok.Role, regionText(regs))
-	fmt.Fprintln(stdout, secret)
+	c.say(c.stderr, "cli.token.created", tok.ID, tok.Role, c.regionText(regs))
+	fmt.Fprintln(c.stdout, secret)
 	return nil
 }
 
-func tokenList(ctx context.Context, toks *store.Tokens, stdout io.Writer) error {
+func (c *cmdline) tokenList(ctx context.Context, toks *app.TokenAdmin) error {
 	list, err := toks.List(ctx)
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tROLE\tREGIONS\tCREATED\tREVOKED")
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	c.say(tw, "cli.token.list_header")
 	for _, t := range list {
 		revoked := "-"
 		if t.Revoked() {
 			revoked = t.RevokedAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.Name), t.Role, regionText(t.Regions), t.CreatedAt.Format(time.RFC3339), revoked)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.Name), t.Role, c.regionText(t.Regions), t.CreatedAt.Format(time.RFC3339), revoked)
 	}
 	return tw.Flush()
 }
 
-func regionText(regs []string) string {
+func (c *cmdline) regionText(regs []string) string {
 	if len(regs) == 0 {
-		return "all"
+		return c.t("cli.token.all_regions")
 	}
 	return strings.Join(regs, ",")
 }
@@ -125,95 +108,69 @@ func orDash(s string) string {
 	return s
 }
 
-const deviceTokenUsage = `usage:
-  oxywatch device-token create [--name NAME] DEVICE [DEVICE...]
-         prints the new token once on stdout; several devices make a gateway's token
-  oxywatch device-token list [DEVICE]
-  oxywatch device-token revoke ID`
-
 // deviceTokenCLI runs `oxywatch device-token ...` against the SQLite
 // database; args start after "device-token". As with tokenCLI the secret
 // alone goes to stdout, and each change is audited with actor "cli".
-func deviceTokenCLI(ctx context.Context, args []string, db *sql.DB, stdout, stderr io.Writer) error {
+func (c *cmdline) deviceTokenCLI(ctx context.Context, args []string, db *sql.DB) error {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, deviceTokenUsage)
-		return errors.New("device-token: missing subcommand")
+		c.say(c.stderr, "cli.devtoken.usage")
+		return i18n.Errorf("cli.devtoken.missing_sub")
 	}
-	toks, err := store.OpenDeviceTokens(ctx, db, nil)
+	toks, err := app.OpenDeviceTokenAdmin(ctx, db)
 	if err != nil {
-		return err
-	}
-	if _, err := store.OpenAudit(ctx, db); err != nil {
 		return err
 	}
 	switch args[0] {
 	case "create":
-		reg, err := store.OpenRegistry(ctx, db, nil)
-		if err != nil {
-			return err
-		}
-		return deviceTokenCreate(ctx, args[1:], reg, toks, stdout, stderr)
+		return c.deviceTokenCreate(ctx, args[1:], toks)
 	case "list":
 		if len(args) > 2 {
-			fmt.Fprintln(stderr, deviceTokenUsage)
-			return errors.New("device-token list: give at most one device")
+			c.say(c.stderr, "cli.devtoken.usage")
+			return i18n.Errorf("cli.devtoken.list_one")
 		}
-		var dev plant.DeviceID
+		var dev string
 		if len(args) == 2 {
-			dev = plant.DeviceID(args[1])
+			dev = args[1]
 		}
-		return deviceTokenList(ctx, toks, dev, stdout)
+		return c.deviceTokenList(ctx, toks, dev)
 	case "revoke":
 		if len(args) != 2 {
-			fmt.Fprintln(stderr, deviceTokenUsage)
-			return errors.New("device-token revoke: give one token id (see: oxywatch device-token list)")
+			c.say(c.stderr, "cli.devtoken.usage")
+			return i18n.Errorf("cli.devtoken.revoke_one")
 		}
-		if err := toks.Revoke(store.WithAudit(ctx, store.AuditEntry{Actor: "cli", Action: "device_token.revoke"}), args[1]); err != nil {
+		if err := toks.Revoke(ctx, args[1]); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "revoked %s\n", args[1])
+		c.say(c.stdout, "cli.token.revoked", args[1])
 		return nil
 	}
-	fmt.Fprintln(stderr, deviceTokenUsage)
-	return fmt.Errorf("device-token: unknown subcommand %q", args[0])
+	c.say(c.stderr, "cli.devtoken.usage")
+	return i18n.Errorf("cli.devtoken.unknown_sub", args[0])
 }
 
-func deviceTokenCreate(ctx context.Context, args []string, reg *store.Registry, toks *store.DeviceTokens, stdout, stderr io.Writer) error {
+func (c *cmdline) deviceTokenCreate(ctx context.Context, args []string, toks *app.DeviceTokenAdmin) error {
 	fs := flag.NewFlagSet("device-token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	name := fs.String("name", "", "what the token is for (e.g. the gateway)")
+	fs.SetOutput(c.stderr)
+	name := fs.String("name", "", c.t("cli.devtoken.flag.name"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var in struct {
-		Name    string
-		Devices []plant.DeviceID
-	}
-	in.Name = *name
-	for _, a := range fs.Args() {
-		in.Devices = append(in.Devices, plant.DeviceID(a))
-	}
-	if err := store.ValidateDeviceToken(ctx, reg, in.Devices, in.Name); err != nil {
-		return fmt.Errorf("device-token create: %w", err)
-	}
-	entry := store.AuditEntry{Actor: "cli", Action: "device_token.create",
-		Detail: fmt.Sprintf(`{"name":%q,"devices":%q}`, in.Name, strings.Join(deviceStrings(in.Devices), ","))}
-	secret, tok, err := toks.Create(store.WithAudit(ctx, entry), in.Devices, in.Name, "cli")
+	secret, tok, err := toks.Create(ctx, *name, fs.Args())
 	if err != nil {
-		return err
+		return i18n.Errorf("cli.devtoken.create_failed", err)
 	}
-	fmt.Fprintf(stderr, "created device token %s for %s; it is shown once:\n", tok.ID, strings.Join(deviceStrings(tok.Devices), ","))
-	fmt.Fprintln(stdout, secret)
+	c.say(c.stderr, "cli.devtoken.created", tok.ID, strings.Join(deviceStrings(tok.Devices), ","))
+	fmt.Fprintln(c.stdout, secret)
 	return nil
 }
 
-func deviceTokenList(ctx context.Context, toks *store.DeviceTokens, dev plant.DeviceID, stdout io.Writer) error {
+func (c *cmdline) deviceTokenList(ctx context.Context, toks *app.DeviceTokenAdmin, dev string) error {
 	list, err := toks.List(ctx, dev)
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tDEVICES\tCREATED\tREVOKED")
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	c.say(tw, "cli.devtoken.list_header")
 	for _, t := range list {
 		revoked := "-"
 		if t.Revoked() {
@@ -224,7 +181,7 @@ func deviceTokenList(ctx context.Context, toks *store.DeviceTokens, dev plant.De
 	return tw.Flush()
 }
 
-func deviceStrings(ds []plant.DeviceID) []string {
+func deviceStrings[S ~string](ds []S) []string {
 	out := make([]string, len(ds))
 	for i, d := range ds {
 		out[i] = string(d)

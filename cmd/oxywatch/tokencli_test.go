@@ -20,7 +20,7 @@ func TestTokenCLI(t *testing.T) {
 	defer db.Close()
 	run := func(args ...string) (string, string, error) {
 		var out, errOut bytes.Buffer
-		err := tokenCLI(ctx, args, db, &out, &errOut)
+		err := newCmdline(&out, &errOut, noEnv).tokenCLI(ctx, args, db)
 		return out.String(), errOut.String(), err
 	}
 	secret, msg, err := run("create", "--role", "engineer", "--regions", "north, east", "--name", "district team")
@@ -59,7 +59,6 @@ func TestTokenCLI(t *testing.T) {
 	}
 }
 
-
 // A token change and its audit entry commit together: with the audit log
 // broken, create and revoke fail and no secret is printed.
 func TestTokenCLIWithBrokenAuditLog(t *testing.T) {
@@ -70,20 +69,20 @@ func TestTokenCLIWithBrokenAuditLog(t *testing.T) {
 	}
 	defer db.Close()
 	var out, errOut bytes.Buffer
-	if err := tokenCLI(ctx, []string{"create", "--role", "viewer", "--name", "kept"}, db, &out, &errOut); err != nil {
+	if err := newCmdline(&out, &errOut, noEnv).tokenCLI(ctx, []string{"create", "--role", "viewer", "--name", "kept"}, db); err != nil {
 		t.Fatal(err)
 	}
 	toks, _ := store.OpenTokens(ctx, db, nil)
 	list, _ := toks.List(ctx)
 	out.Reset()
 	testenv.BreakAuditLog(t, db)
-	if err := tokenCLI(ctx, []string{"create", "--role", "viewer"}, db, &out, &errOut); err == nil {
+	if err := newCmdline(&out, &errOut, noEnv).tokenCLI(ctx, []string{"create", "--role", "viewer"}, db); err == nil {
 		t.Error("token create with a broken audit log: got no error")
 	}
 	if out.Len() > 0 {
 		t.Errorf("a secret was printed for a token that must not exist: %q", out.String())
 	}
-	if err := tokenCLI(ctx, []string{"revoke", list[0].ID}, db, &out, &errOut); err == nil {
+	if err := newCmdline(&out, &errOut, noEnv).tokenCLI(ctx, []string{"revoke", list[0].ID}, db); err == nil {
 		t.Error("token revoke with a broken audit log: got no error")
 	}
 	after, _ := toks.List(ctx)
@@ -111,7 +110,7 @@ func TestDeviceTokenCLI(t *testing.T) {
 		}
 	}
 	var out, errb bytes.Buffer
-	if err := deviceTokenCLI(ctx, []string{"create", "--name", "gprs gateway", "n-psa-1", "n-con-2"}, db, &out, &errb); err != nil {
+	if err := newCmdline(&out, &errb, noEnv).deviceTokenCLI(ctx, []string{"create", "--name", "gprs gateway", "n-psa-1", "n-con-2"}, db); err != nil {
 		t.Fatal(err, errb.String())
 	}
 	secret := strings.TrimSpace(out.String())
@@ -122,18 +121,18 @@ func TestDeviceTokenCLI(t *testing.T) {
 	if tok, ok := toks.Lookup(secret); !ok || len(tok.Devices) != 2 {
 		t.Fatalf("the token made does not work: %+v %v", tok, ok)
 	}
-	if err := deviceTokenCLI(ctx, []string{"create", "nobody-1"}, db, &out, &errb); err == nil || !strings.Contains(err.Error(), "not registered") {
+	if err := newCmdline(&out, &errb, noEnv).deviceTokenCLI(ctx, []string{"create", "nobody-1"}, db); err == nil || !strings.Contains(err.Error(), "not registered") {
 		t.Errorf("token for an unregistered device: %v", err)
 	}
 	out.Reset()
-	if err := deviceTokenCLI(ctx, []string{"list", "n-con-2"}, db, &out, &errb); err != nil {
+	if err := newCmdline(&out, &errb, noEnv).deviceTokenCLI(ctx, []string{"list", "n-con-2"}, db); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out.String(), secret) || !strings.Contains(out.String(), "gprs gateway") {
 		t.Errorf("list: %s", out.String())
 	}
 	id := strings.Fields(strings.Split(out.String(), "\n")[1])[0]
-	if err := deviceTokenCLI(ctx, []string{"revoke", id}, db, &out, &errb); err != nil {
+	if err := newCmdline(&out, &errb, noEnv).deviceTokenCLI(ctx, []string{"revoke", id}, db); err != nil {
 		t.Fatal(err)
 	}
 	toks, _ = store.OpenDeviceTokens(ctx, db, nil)
@@ -145,3 +144,6 @@ func TestDeviceTokenCLI(t *testing.T) {
 		t.Errorf("audit: %+v", entries)
 	}
 }
+
+// noEnv is an environment that names no language: English.
+func noEnv(string) string { return "" }

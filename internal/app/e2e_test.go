@@ -18,7 +18,6 @@ import (
 
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/testenv"
-	"github.com/oxywatch/oxywatch/report"
 )
 
 // gateway is a loopback SMS gateway speaking the generic HTTP JSON shape
@@ -243,15 +242,19 @@ func TestReportFromDataDir(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	deps, closeDeps, err := ReportDeps(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	tool, closeDeps, err := OpenReports(t.Context(), cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closeDeps()
-	var out, errOut bytes.Buffer
+	var out bytes.Buffer
 	from, to := now.Add(-time.Hour).Format(time.RFC3339), time.Now().Add(time.Hour).Format(time.RFC3339)
-	if err := report.RunCLI(t.Context(), []string{"uptime", "--from", from, "--to", to, "--group", "device", "--format", "csv"}, deps, &out, &errOut); err != nil {
-		t.Fatalf("report: %v\n%s", err, errOut.String())
+	write, err := tool.Uptime(t.Context(), ReportRequest{From: from, To: to, Group: "device", Format: "csv"})
+	if err == nil {
+		err = write(&out)
+	}
+	if err != nil {
+		t.Fatalf("report: %v", err)
 	}
 	rows, err := csv.NewReader(&out).ReadAll()
 	if err != nil || len(rows) != 2 {
