@@ -200,11 +200,25 @@ func nameKeys(src []byte, err error) error {
 	return errors.New(msg)
 }
 
+// KeyError is one bad value: the key and what is wrong with it. Format is
+// the English message and Args its arguments, so that a command line can
+// say it in its reader's language (Parts; internal/i18n keeps the
+// translations keyed by Format).
+type KeyError struct {
+	Key, Format string
+	Args        []any
+}
+
+func (e *KeyError) Error() string { return e.Key + ": " + fmt.Sprintf(e.Format, e.Args...) }
+
+// Parts returns the key, the message format and its arguments.
+func (e *KeyError) Parts() (key, format string, args []any) { return e.Key, e.Format, e.Args }
+
 // Validate checks every value and the rules that tie values together.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+		errs = append(errs, &KeyError{Key: key, Format: format, Args: args})
 	}
 	if c.DataDir == "" {
 		bad("data_dir", "must not be empty")
@@ -352,7 +366,7 @@ func applyEnv(cfg *Config, environ []string) ([]string, error) {
 }
 
 // ignoredEnv are OXYWATCH_ variables read by tools, not by the server.
-var ignoredEnv = map[string]bool{"OXYWATCH_REQUIRE_INTEGRATION": true, "OXYWATCH_CONFIG": true}
+var ignoredEnv = map[string]bool{"OXYWATCH_REQUIRE_INTEGRATION": true, "OXYWATCH_CONFIG": true, "OXYWATCH_LANG": true}
 
 // EnvName is the environment variable for a dotted key.
 func EnvName(key string) string {

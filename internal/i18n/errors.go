@@ -80,6 +80,14 @@ func Text(err error, l Lang) string {
 	if errors.As(err, &e) && e == err {
 		return e.In(l)
 	}
+	if k, ok := err.(interface {
+		Parts() (key, format string, args []any)
+	}); ok {
+		// A package that cannot import this one (internal/config): its
+		// English format is the catalogue key.
+		key, format, args := k.Parts()
+		return key + ": " + New(l).T(format, args...)
+	}
 	if j, ok := err.(interface{ Unwrap() []error }); ok && isJoin(err) {
 		var parts []string
 		for _, p := range j.Unwrap() {
