@@ -295,8 +295,8 @@ func TestReportCSVHeaders(t *testing.T) {
 	for _, tc := range []struct{ query, accept, head string }{
 		{"", "fr", "group,key,name,"},
 		{"&csv_headers=machine", "fr", "group,key,name,"},
-		{"&csv_headers=human", "fr", "regroupement,clé,nom,"},
-		{"&csv_headers=human&lang=pt", "fr", "agrupamento,chave,nome,"},
+		{"&csv_headers=human", "fr", "regroupement;clé;nom;"},
+		{"&csv_headers=human&lang=pt", "fr", "agrupamento;chave;nome;"},
 		{"&csv_headers=human", "en", "group,key,name,facility,region,country,devices,hours in period,"},
 	} {
 		if rec := get(tc.query, tc.accept); rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), tc.head) {

@@ -99,6 +99,40 @@ var csvHeaderKeys = map[string]string{
 	"functional_pct":                    "report.csv.functional_pct",
 }
 
+// decimalComma reports whether h writes for a reader whose numbers have a
+// decimal comma (human headers in French or Portuguese: 93,4). Such a
+// reader's spreadsheet splits CSV on ';' (a ',' would cut 93,4 in two), so
+// those files use ';' between cells. Machine CSV is always 93.4 and ','.
+func (h CSVHeaders) decimalComma() bool {
+	return h.Human && strings.Contains(i18n.New(h.Lang.Or(i18n.English)).Num(1.5, 1), ",")
+}
+
+// writer is a CSV writer with the cell separator h's reader expects.
+func (h CSVHeaders) writer(w io.Writer) *csv.Writer {
+	cw := csv.NewWriter(w)
+	if h.decimalComma() {
+		cw.Comma = ';'
+	}
+	return cw
+}
+
+// num writes v as h's reader does: 93.4, or 93,4 (never grouped, so a
+// spreadsheet reads it as a number).
+func (h CSVHeaders) num(v float64) string {
+	s := num(v)
+	if h.decimalComma() {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+func (h CSVHeaders) optNum(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return h.num(*v)
+}
+
 // names returns the header row of columns.
 func (h CSVHeaders) names(columns []string) []string {
 	if !h.Human {
@@ -124,7 +158,7 @@ func WriteUptimeCSV(w io.Writer, r *UptimeReport) error {
 // WriteUptimeCSVWith is WriteUptimeCSV with the headers h asks for; with
 // human headers, top_causes is in h's language too.
 func WriteUptimeCSVWith(w io.Writer, r *UptimeReport, h CSVHeaders) error {
-	cw := csv.NewWriter(w)
+	cw := h.writer(w)
 	_ = cw.Write(h.names(UptimeColumns))
 	for _, row := range r.Items {
 		if h.Human {
@@ -133,7 +167,7 @@ func WriteUptimeCSVWith(w io.Writer, r *UptimeReport, h CSVHeaders) error {
 				row.TopCauses[i].Label = causeIn(i18n.New(h.Lang.Or(i18n.English)), c.Cause)
 			}
 		}
-		_ = cw.Write(uptimeRecord(r.Group, row))
+		_ = cw.Write(uptimeRecord(r.Group, row, h))
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -142,13 +176,13 @@ func WriteUptimeCSVWith(w io.Writer, r *UptimeReport, h CSVHeaders) error {
 	return nil
 }
 
-func uptimeRecord(g Group, r UptimeRow) []string {
-	t := CSVText
+func uptimeRecord(g Group, r UptimeRow, h CSVHeaders) []string {
+	t, num, optNum := CSVText, h.num, h.optNum
 	return []string{
 		t(string(g)), t(r.Key), t(r.Name), t(r.Facility), t(r.Region), t(r.Country), strconv.Itoa(r.Devices),
 		num(r.PeriodH), num(r.OperationalH), num(r.DegradedH), num(r.DownH), num(r.MaintenanceH), num(r.NoDataH),
 		optNum(r.UptimePct), optNum(r.DataCoveragePct), strconv.Itoa(r.Outages), num(r.OutageH), num(r.LongestOutageH),
-		strconv.Itoa(r.Repairs), optNum(r.MTTRH), t(causesCell(r.TopCauses)), strconv.Itoa(r.Retired), optNum(r.UptimeMinPct),
+		strconv.Itoa(r.Repairs), optNum(r.MTTRH), t(causesCell(r.TopCauses, num)), strconv.Itoa(r.Retired), optNum(r.UptimeMinPct),
 	}
 }
 
@@ -159,9 +193,9 @@ func WriteSupplyCSV(w io.Writer, r *SupplyReport) error {
 
 // WriteSupplyCSVWith is WriteSupplyCSV with the headers h asks for.
 func WriteSupplyCSVWith(w io.Writer, r *SupplyReport, h CSVHeaders) error {
-	cw := csv.NewWriter(w)
+	cw := h.writer(w)
 	_ = cw.Write(h.names(SupplyColumns))
-	t := CSVText
+	t, num, optNum := CSVText, h.num, h.optNum
 	basis := func(code string) string { return code }
 	if h.Human {
 		p := i18n.New(h.Lang.Or(i18n.English))
@@ -225,7 +259,7 @@ func optNum(v *float64) string {
 	return num(*v)
 }
 
-func causesCell(cs []CauseHours) string {
+func causesCell(cs []CauseHours, num func(float64) string) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = cmp.Or(c.Label, c.Cause) + "=" + num(c.Hours)

@@ -3,14 +3,17 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -326,6 +329,17 @@ func TestCLIWithoutInfluxDB(t *testing.T) {
 	if !strings.Contains(out, "Production figures are not in this report") || !strings.Contains(out, "Uptime by region") {
 		t.Errorf("monthly: the page lacks the uptime sections or the reason supply is missing")
 	}
+	// The reason, in the page's words (issue 18).
+	for lang, want := range map[string]string{
+		"en": "Production figures are not in this report: InfluxDB at http://127.0.0.1:8086: production figures unavailable: the time-series store (InfluxDB) could not be read (dial tcp",
+		"fr": "Les chiffres de production ne figurent pas dans ce rapport : InfluxDB à http://127.0.0.1:8086 : chiffres de production indisponibles : la base de séries temporelles (InfluxDB) n’a pas pu être lue (dial tcp",
+		"pt": "Os números de produção não estão neste relatório: InfluxDB em http://127.0.0.1:8086: números de produção indisponíveis: a base de séries temporais (InfluxDB) não pôde ser lida (dial tcp",
+	} {
+		page, _, err := runCLI(t, deps, "monthly", "--month", "2026-11", "--lang", lang)
+		if err != nil || !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("monthly --lang %s: %v; the banner does not say %q", lang, err, want)
+		}
+	}
 	if _, _, err := runCLI(t, deps, "uptime", "--month", "2026-11"); err != nil {
 		t.Errorf("uptime: %v", err)
 	}
@@ -373,9 +387,9 @@ func TestCLILang(t *testing.T) {
 		{cliDeps(t), []string{"supply", "--month", "2026-11", "--format", "html", "--lang", "pt"}, []string{"Fornecimento de oxigénio por unidade sanitária"}},
 		{fr, []string{"uptime", "--month", "2026-11", "--format", "csv", "--group", "region"}, []string{"key,name,"}},
 		{fr, []string{"uptime", "--month", "2026-11", "--format", "csv", "--group", "region", "--csv-headers", "human"},
-			[]string{"regroupement,clé,nom,établissement,région,pays,appareils,heures de la période,", "disponibilité %", "coupure du secteur="}},
+			[]string{"regroupement;clé;nom;établissement;région;pays;appareils;heures de la période;", "disponibilité %", "coupure du secteur="}},
 		{cliDeps(t), []string{"supply", "--month", "2026-11", "--format", "csv", "--csv-headers", "human", "--lang", "pt"},
-			[]string{"capacidade nominal (L/min),capacidade disponível (L/min),oxigénio produzido (m³)"}},
+			[]string{"capacidade nominal (L/min);capacidade disponível (L/min);oxigénio produzido (m³)"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out, _, err := runCLI(t, tc.deps, tc.args...)
@@ -394,5 +408,58 @@ func TestCLILang(t *testing.T) {
 	}
 	if _, _, err := runCLI(t, cliDeps(t), "monthly", "--lang", "sw"); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "en, fr, pt") {
 		t.Errorf("--lang sw: got %v, want a usage error naming en, fr, pt", err)
+	}
+}
+
+// TestHumanCSVDecimalSeparator (issue 18): a CSV with human headers writes
+// numbers as its reader does (93,4 in French and Portuguese, with ';'
+// between cells as their spreadsheets expect); machine CSV stays 93.4 and ','.
+func TestHumanCSVDecimalSeparator(t *testing.T) {
+	rows := func(args ...string) [][]string {
+		out, _, err := runCLI(t, cliDeps(t), args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := csv.NewReader(strings.NewReader(out))
+		if strings.Contains(strings.SplitN(out, "\n", 2)[0], ";") {
+			r.Comma = ';'
+		}
+		recs, err := r.ReadAll()
+		if err != nil {
+			t.Fatalf("%v in\n%s", err, out)
+		}
+		return recs
+	}
+	base := []string{"uptime", "--month", "2026-11", "--format", "csv", "--group", "region"}
+	machine := rows(base...)
+	for _, lang := range []string{"fr", "pt", "en"} {
+		human := rows(append(base, "--csv-headers", "human", "--lang", lang)...)
+		if len(human) != len(machine) || len(human[1]) != len(machine[1]) {
+			t.Fatalf("%s: %d rows of %d cells, want %d of %d", lang, len(human), len(human[1]), len(machine), len(machine[1]))
+		}
+		decimals := 0
+		for i := 1; i < len(machine); i++ {
+			for j, m := range machine[i] {
+				want := m
+				if _, err := strconv.ParseFloat(m, 64); err == nil && lang != "en" {
+					want = strings.Replace(m, ".", ",", 1)
+				}
+				if j == 20 { // top_causes: words in the language, hours as numbers
+					continue
+				}
+				if human[i][j] != want {
+					t.Errorf("%s row %d %s: got %q, want %q", lang, i, machine[0][j], human[i][j], want)
+				}
+				if strings.Contains(want, ",") {
+					decimals++
+				}
+			}
+		}
+		if lang != "en" && decimals == 0 {
+			t.Errorf("%s: no number with decimals to check", lang)
+		}
+	}
+	if got := machine[1][13]; machine[0][13] != "uptime_pct" || !strings.Contains(got, ".") {
+		t.Errorf("machine CSV uptime_pct %q: want a decimal point", got)
 	}
 }
