@@ -252,13 +252,6 @@ func CSVText(s string) string {
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-func optNum(v *float64) string {
-	if v == nil {
-		return ""
-	}
-	return num(*v)
-}
-
 func causesCell(cs []CauseHours, num func(float64) string) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {

@@ -9,12 +9,17 @@
 // the code: "rule.offline", "kind.concentrator"; a code without a name is
 // shown as it is.
 //
-// The catalogue has four parts, one file per language each, merged into one
+// The catalogue has several parts, one file per language each, merged into one
 // (catalogue.go): notify's SMS and e-mail texts and the domain names (en.go,
 // fr.go, pt.go); the dashboard's texts, keyed "web." and served to the
 // browser as they are by Web, with {name} placeholders the browser fills
-// (web_*.go); the HTML reports' texts, keyed "report." (report_*.go); and
-// the CSV imports' messages (csv_msgs.go). Tests fail on a key missing in a
+// (web_*.go); the HTML reports' texts, keyed "report." (report_*.go);
+// the CSV imports' messages (csv_msgs.go); the command line's words, keyed
+// "cli." (cli_*.go), with the configuration's complaints keyed by their
+// English format (cli_config.go); and the API's problem texts, keyed "api."
+// (api_*.go). Errors and messages that are said in the reader's language
+// when printed are Error and Message (errors.go); FromEnv picks a
+// terminal's language. Tests fail on a key missing in a
 // language, on differing format verbs or placeholders, and on a key nothing
 // uses (Go code, report templates, or the dashboard's files in api/web).
 // ParseName reads a code back from a name in any language ("concentrateur"
