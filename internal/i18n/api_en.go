@@ -69,4 +69,14 @@ var apiEN = map[Key]entry{
 	"api.token_not_for_device":       s("this device token is not for device %s"),
 	"api.unknown_device_token":       s("unknown or revoked device token"),
 	"api.unknown_token":              s("unknown or revoked token"),
+
+	// Token requests (internal/store), from the API and the command line.
+	"api.bad_role":               s("role %q must be viewer, engineer or admin"),
+	"api.bad_region":             s("region %q must be a non-empty name without commas"),
+	"api.token_name_too_long":    s("name is longer than 128 characters"),
+	"api.devtoken_no_devices":    s("devices: name at least one registered device, e.g. {\"devices\": [\"psa-1\"]}"),
+	"api.devtoken_too_many":      s("devices: at most %d per token"),
+	"api.devtoken_name_too_long": s("name: at most 200 characters"),
+	"api.devtoken_bad_device_id": s("devices: id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
+	"api.device_not_registered":  s("devices: %[1]s is not registered; register it first (PUT /api/v1/devices/%[1]s or the CSV import)"),
 }

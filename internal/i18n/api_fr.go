@@ -67,4 +67,14 @@ var apiFR = map[Key]entry{
 	"api.token_not_for_device":       s("ce jeton d’appareil n’est pas celui de l’appareil %s"),
 	"api.unknown_device_token":       s("jeton d’appareil inconnu ou révoqué"),
 	"api.unknown_token":              s("jeton inconnu ou révoqué"),
+
+	// Token requests (internal/store), from the API and the command line.
+	"api.bad_role":               s("le rôle %q doit être viewer, engineer ou admin"),
+	"api.bad_region":             s("la région %q doit être un nom non vide sans virgule"),
+	"api.token_name_too_long":    s("le nom dépasse 128 caractères"),
+	"api.devtoken_no_devices":    s("devices : nommez au moins un appareil enregistré, par ex. {\"devices\": [\"psa-1\"]}"),
+	"api.devtoken_too_many":      s("devices : au plus %d par jeton"),
+	"api.devtoken_name_too_long": s("name : au plus 200 caractères"),
+	"api.devtoken_bad_device_id": s("devices : l’identifiant %q doit correspondre à ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
+	"api.device_not_registered":  s("devices : %[1]s n’est pas enregistré ; enregistrez-le d’abord (PUT /api/v1/devices/%[1]s ou l’import CSV)"),
 }

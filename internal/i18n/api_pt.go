@@ -67,4 +67,14 @@ var apiPT = map[Key]entry{
 	"api.token_not_for_device":       s("este token de equipamento não é do equipamento %s"),
 	"api.unknown_device_token":       s("token de equipamento desconhecido ou revogado"),
 	"api.unknown_token":              s("token desconhecido ou revogado"),
+
+	// Token requests (internal/store), from the API and the command line.
+	"api.bad_role":               s("o papel %q tem de ser viewer, engineer ou admin"),
+	"api.bad_region":             s("a região %q tem de ser um nome não vazio sem vírgulas"),
+	"api.token_name_too_long":    s("o nome tem mais de 128 caracteres"),
+	"api.devtoken_no_devices":    s("devices: indique pelo menos um equipamento registado, p. ex. {\"devices\": [\"psa-1\"]}"),
+	"api.devtoken_too_many":      s("devices: no máximo %d por token"),
+	"api.devtoken_name_too_long": s("name: no máximo 200 caracteres"),
+	"api.devtoken_bad_device_id": s("devices: o identificador %q tem de corresponder a ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
+	"api.device_not_registered":  s("devices: %[1]s não está registado; registe-o primeiro (PUT /api/v1/devices/%[1]s ou a importação CSV)"),
 }

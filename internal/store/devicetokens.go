@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -193,21 +194,21 @@ func ValidateDeviceToken(ctx context.Context, reg interface {
 	Get(context.Context, plant.DeviceID) (plant.Device, error)
 }, devices []plant.DeviceID, name string) error {
 	if len(devices) == 0 {
-		return errors.New(`devices: name at least one registered device, e.g. {"devices": ["psa-1"]}`)
+		return i18n.Errorf("api.devtoken_no_devices")
 	}
 	if len(devices) > MaxTokenDevices {
-		return fmt.Errorf("devices: at most %d per token", MaxTokenDevices)
+		return i18n.Errorf("api.devtoken_too_many", MaxTokenDevices)
 	}
 	if len(name) > 200 {
-		return errors.New("name: at most 200 characters")
+		return i18n.Errorf("api.devtoken_name_too_long")
 	}
 	for _, d := range devices {
 		if !plant.ValidDeviceID(string(d)) {
-			return fmt.Errorf("devices: id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", d)
+			return i18n.Errorf("api.devtoken_bad_device_id", string(d))
 		}
 		if _, err := reg.Get(ctx, d); err != nil {
 			if errors.Is(err, ErrNotFound) {
-				return fmt.Errorf("devices: %s is not registered; register it first (PUT /api/v1/devices/%s or the CSV import)", d, d)
+				return i18n.Errorf("api.device_not_registered", string(d))
 			}
 			return err
 		}

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
 // TokenPrefix starts every API token, so a leaked one is easy to recognise
@@ -206,15 +208,15 @@ var Roles = []string{"viewer", "engineer", "admin"}
 // without commas, a name of at most 128 characters.
 func ValidateToken(role string, regions []string, name string) error {
 	if !slices.Contains(Roles, role) {
-		return fmt.Errorf("role %q must be viewer, engineer or admin", role)
+		return i18n.Errorf("api.bad_role", role)
 	}
 	for _, reg := range regions {
 		if strings.TrimSpace(reg) == "" || strings.Contains(reg, ",") || len(reg) > 128 {
-			return fmt.Errorf("region %q must be a non-empty name without commas", reg)
+			return i18n.Errorf("api.bad_region", reg)
 		}
 	}
 	if len(name) > 128 {
-		return fmt.Errorf("name is longer than 128 characters")
+		return i18n.Errorf("api.token_name_too_long")
 	}
 	return nil
 }
