@@ -43,7 +43,7 @@ func (c *cmdline) replayDeadLetters(ctx context.Context, cfg config.Config, args
 	configPath := fs.String("config", "", c.t("cli.buffer.flag.config"))
 	fs.Usage = func() {
 		c.say(c.stderr, "cli.buffer.replay_usage", cfg.Influx.URL, cfg.Influx.Bucket)
-		fs.PrintDefaults()
+		c.printDefaults(c.stderr, fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return err

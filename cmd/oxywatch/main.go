@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -186,4 +187,24 @@ func (c *cmdline) configHelp(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %s  %s  [%s]\n      %s\n", k.Key, k.Env, def, k.Doc)
 	}
+}
+
+// printDefaults lists fs's flags like flag.PrintDefaults, with their
+// usage and "(default …)" in the reader's language.
+func (c *cmdline) printDefaults(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, usage := flag.UnquoteUsage(f)
+		line := "  -" + f.Name
+		if kind != "" {
+			line += " " + kind
+		}
+		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
+		if def := f.DefValue; def != "" && def != "false" && def != "0" {
+			if kind == "string" {
+				def = strconv.Quote(def)
+			}
+			line += " " + c.t("cli.flag_default", def)
+		}
+		fmt.Fprintln(w, line)
+	})
 }

@@ -37,6 +37,9 @@ func (c *cmdline) reportCmd(ctx context.Context, args []string) error {
 	default:
 		return i18n.Wrap(errUsage, "cli.report.unknown_command", rest[0])
 	}
+	if asksHelp(rest[1:]) { // the flags of one command need no data
+		return c.reportCLI(ctx, nil, rest)
+	}
 	dir, err := reportDataDir(cfg.DataDir)
 	if err != nil {
 		return err
@@ -72,7 +75,9 @@ func reportDataDir(dir string) (string, error) {
 // reportCLI runs `oxywatch report ARGS…` with tool, writing the report to
 // stdout (or --out) and progress and warnings to stderr.
 func (c *cmdline) reportCLI(ctx context.Context, tool *app.ReportTool, args []string) error {
-	tool.Reader = c.lang
+	if tool != nil {
+		tool.Reader = c.lang
+	}
 	var out app.ReportOutput
 	var err error
 	var path string
@@ -118,6 +123,16 @@ func (c *cmdline) reportCLI(ctx context.Context, tool *app.ReportTool, args []st
 	return err
 }
 
+// asksHelp reports whether args ask for a command's help.
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			return true
+		}
+	}
+	return false
+}
+
 // reportFlags are the flags that choose a period and an output.
 func (c *cmdline) reportFlags(name, summaryKey string, req *app.ReportRequest, formats bool, out *string) *flag.FlagSet {
 	fs := flag.NewFlagSet("oxywatch report "+name, flag.ContinueOnError)
@@ -150,9 +165,7 @@ func (c *cmdline) reportUsage(fs *flag.FlagSet, name, summary string) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		c.say(c.stdout, "cli.report.cmd_usage", name, summary)
-		fs.SetOutput(c.stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+		c.printDefaults(c.stdout, fs)
 	}
 }
 

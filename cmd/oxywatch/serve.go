@@ -19,7 +19,7 @@ func (c *cmdline) serve(ctx context.Context, args []string) error {
 	configPath := fs.String("config", os.Getenv("OXYWATCH_CONFIG"), c.t("cli.flag.config"))
 	fs.Usage = func() {
 		c.say(c.stderr, "cli.serve.usage")
-		fs.PrintDefaults()
+		c.printDefaults(c.stderr, fs)
 		c.configHelp(c.stderr)
 	}
 	if err := fs.Parse(args); err != nil {

@@ -21,7 +21,7 @@ func (c *cmdline) loadForCommand(name, usageKey string, args []string, usageArgs
 		c.say(c.stderr, usageKey, usageArgs...)
 		fmt.Fprintln(c.stderr)
 		c.say(c.stderr, "cli.flags")
-		fs.PrintDefaults()
+		c.printDefaults(c.stderr, fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return config.Config{}, nil, err

@@ -30,6 +30,7 @@ else notify.language.
 	"cli.warning":          s("warning: %s"),
 	"cli.config_invalid":   s("configuration is not valid:\n%v"),
 	"cli.config_keys":      s("Configuration keys (YAML key, environment variable, default, meaning):"),
+	"cli.flag_default":     s("(default %s)"),
 	"cli.flags":            s("Flags:"),
 	"cli.flag.config":      s("YAML configuration file (env OXYWATCH_CONFIG)"),
 	"cli.flag.config_data": s("YAML configuration file (env OXYWATCH_CONFIG); its data_dir holds the database"),

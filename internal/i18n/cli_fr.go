@@ -31,6 +31,7 @@ sinon LC_ALL, LC_MESSAGES ou LANG, sinon notify.language.
 	"cli.warning":          s("attention : %s"),
 	"cli.config_invalid":   s("la configuration n’est pas valide :\n%v"),
 	"cli.config_keys":      s("Clés de configuration (clé YAML, variable d’environnement, valeur par défaut, signification) :"),
+	"cli.flag_default":     s("(par défaut : %s)"),
 	"cli.flags":            s("Options :"),
 	"cli.flag.config":      s("fichier de configuration YAML (variable OXYWATCH_CONFIG)"),
 	"cli.flag.config_data": s("fichier de configuration YAML (variable OXYWATCH_CONFIG) ; son data_dir contient la base de données"),

@@ -31,6 +31,7 @@ LC_MESSAGES ou LANG, senão notify.language.
 	"cli.warning":          s("aviso: %s"),
 	"cli.config_invalid":   s("a configuração não é válida:\n%v"),
 	"cli.config_keys":      s("Chaves de configuração (chave YAML, variável de ambiente, valor por omissão, significado):"),
+	"cli.flag_default":     s("(por omissão: %s)"),
 	"cli.flags":            s("Opções:"),
 	"cli.flag.config":      s("ficheiro de configuração YAML (variável OXYWATCH_CONFIG)"),
 	"cli.flag.config_data": s("ficheiro de configuração YAML (variável OXYWATCH_CONFIG); o seu data_dir contém a base de dados"),
