@@ -87,7 +87,9 @@ func TestSupplyCSVBasesInWords(t *testing.T) {
 	if err := WriteSupplyCSVWith(&b, sup, CSVHeaders{Human: true, Lang: "fr"}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := csv.NewReader(&b).ReadAll()
+	r := csv.NewReader(&b)
+	r.Comma = ';' // a French reader's spreadsheet splits on ';' (93,4 has a comma)
+	recs, err := r.ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestSupplyCSVBasesInWords(t *testing.T) {
 	for i, h := range recs[0] {
 		fr[h] = recs[1][i]
 	}
-	if fr["base de la demande"] != "lits par catégorie" || fr["base de l’autonomie"] != "débit sortant mesuré" || fr["autonomie (jours)"] != "2.5" {
+	if fr["base de la demande"] != "lits par catégorie" || fr["base de l’autonomie"] != "débit sortant mesuré" || fr["autonomie (jours)"] != "2,5" {
 		t.Errorf("French: %v", fr)
 	}
 }
