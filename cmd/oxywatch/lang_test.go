@@ -65,6 +65,14 @@ func TestCheckConfigInFrench(t *testing.T) {
 	}
 	golden(t, "check-config-fr.golden", "oxywatch: "+err.Error()+"\n", dir)
 
+	// Keys the file misspells, and values of the wrong type, with file and line.
+	typos := writeFile(t, dir, "typos.yaml", "data_dir: "+dir+"\nhttp:\n  adress: 127.0.0.1:8080\ninflux:\n  batch_size: many\n")
+	_, _, err = runCmd(t, "check-config", typos)
+	if err == nil {
+		t.Fatal("a file with typos passed")
+	}
+	golden(t, "check-config-typos-fr.golden", "oxywatch: "+err.Error()+"\n", dir)
+
 	good := writeFile(t, dir, "good.yaml", "data_dir: "+dir+"\n")
 	if out, _, err := runCmd(t, "check-config", good); err != nil || out != good+" : la configuration est valide\n" {
 		t.Errorf("good file: %v %q", err, out)

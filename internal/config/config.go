@@ -131,6 +131,10 @@ func Load(path string, environ []string) (Config, []string, error) {
 		}
 		defer f.Close()
 		if err := decodeYAML(f, &cfg); err != nil {
+			var ke *KeyError
+			if errors.As(err, &ke) { // each names the file and the line already
+				return cfg, nil, err
+			}
 			return cfg, nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
@@ -155,9 +159,56 @@ func decodeYAML(r io.Reader, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
+		if errs := keyErrors(b, err, name(r)); errs != nil {
+			return errs
+		}
 		return nameKeys(b, err)
 	}
 	return nil
+}
+
+// name is the file r reads, for messages.
+func name(r io.Reader) string {
+	if f, ok := r.(interface{ Name() string }); ok {
+		return f.Name()
+	}
+	return "config"
+}
+
+var (
+	unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type \S+$`)
+	wrongType    = regexp.MustCompile("^line (\\d+): cannot unmarshal !!\\w+ `(.*)` into (\\S+)$")
+)
+
+// keyErrors turns yaml.v3's errors for unknown keys and values of the wrong
+// type into KeyErrors naming file, line and dotted key ("oxywatch.yaml:3:
+// http.adress"), or returns nil when one of its lines is of another kind.
+func keyErrors(src []byte, err error, file string) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return nil
+	}
+	keys := lineKeys(src)
+	var errs []error
+	for _, msg := range te.Errors {
+		at := func(line string) string {
+			n, _ := strconv.Atoi(line)
+			return fmt.Sprintf("%s:%d: %s", file, n, keys[n])
+		}
+		if m := unknownField.FindStringSubmatch(msg); m != nil && keys[atoi(m[1])] != "" {
+			errs = append(errs, &KeyError{Key: at(m[1]), Format: "not a configuration key (a typo? 'oxywatch serve --help' lists them)"})
+		} else if m := wrongType.FindStringSubmatch(msg); m != nil && keys[atoi(m[1])] != "" {
+			errs = append(errs, &KeyError{Key: at(m[1]), Format: "%q is not a value of type %s", Args: []any{m[2], strings.TrimPrefix(m[3], "time.")}})
+		} else {
+			return nil
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 var lineRef = regexp.MustCompile(`line (\d+): `)
@@ -165,30 +216,10 @@ var lineRef = regexp.MustCompile(`line (\d+): `)
 // nameKeys rewrites yaml.v3's "line N: cannot unmarshal …" so that it also
 // names the dotted key found on line N.
 func nameKeys(src []byte, err error) error {
-	var root yaml.Node
-	if yaml.Unmarshal(src, &root) != nil {
+	keys := lineKeys(src)
+	if keys == nil {
 		return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "yaml: ", ""))
 	}
-	keys := map[int]string{}
-	var visit func(n *yaml.Node, prefix string)
-	visit = func(n *yaml.Node, prefix string) {
-		switch n.Kind {
-		case yaml.DocumentNode, yaml.SequenceNode:
-			for _, c := range n.Content {
-				visit(c, prefix)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				key := n.Content[i].Value
-				if prefix != "" {
-					key = prefix + "." + key
-				}
-				keys[n.Content[i].Line] = key
-				visit(n.Content[i+1], key)
-			}
-		}
-	}
-	visit(&root, "")
 	msg := strings.ReplaceAll(err.Error(), "yaml: ", "")
 	msg = lineRef.ReplaceAllStringFunc(msg, func(m string) string {
 		n, _ := strconv.Atoi(lineRef.FindStringSubmatch(m)[1])
@@ -213,6 +244,36 @@ func (e *KeyError) Error() string { return e.Key + ": " + fmt.Sprintf(e.Format, 
 
 // Parts returns the key, the message format and its arguments.
 func (e *KeyError) Parts() (key, format string, args []any) { return e.Key, e.Format, e.Args }
+
+// lineKeys maps each line of a YAML document that holds a key to the
+// key's dotted path; nil when src does not parse.
+func lineKeys(src []byte) map[int]string {
+	var root yaml.Node
+	if yaml.Unmarshal(src, &root) != nil {
+		return nil
+	}
+	keys := map[int]string{}
+	var visit func(n *yaml.Node, prefix string)
+	visit = func(n *yaml.Node, prefix string) {
+		switch n.Kind {
+		case yaml.DocumentNode, yaml.SequenceNode:
+			for _, c := range n.Content {
+				visit(c, prefix)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key := n.Content[i].Value
+				if prefix != "" {
+					key = prefix + "." + key
+				}
+				keys[n.Content[i].Line] = key
+				visit(n.Content[i+1], key)
+			}
+		}
+	}
+	visit(&root, "")
+	return keys
+}
 
 // Validate checks every value and the rules that tie values together.
 func (c *Config) Validate() error {

@@ -5,12 +5,14 @@ package i18n
 // format, so check-config and every command say them in the reader's
 // language. A message missing here is said in English.
 var cliConfigEN = map[Key]entry{
-	"%d is outside 0 to 100000": s("%d is outside 0 to 100000"),
-	"%d is outside 0 to 23":     s("%d is outside 0 to 23"),
-	"%d is outside 0 to 28":     s("%d is outside 0 to 28"),
-	"%d is outside 1 to 100000": s("%d is outside 1 to 100000"),
-	"%d is outside 1 to 64":     s("%d is outside 1 to 64"),
-	"%d must be at least 1":     s("%d must be at least 1"),
+	"not a configuration key (a typo? 'oxywatch serve --help' lists them)": s("not a configuration key (a typo? 'oxywatch serve --help' lists them)"),
+	"%q is not a value of type %s":                                         s("%q is not a value of type %s"),
+	"%d is outside 0 to 100000":                                            s("%d is outside 0 to 100000"),
+	"%d is outside 0 to 23":                                                s("%d is outside 0 to 23"),
+	"%d is outside 0 to 28":                                                s("%d is outside 0 to 28"),
+	"%d is outside 1 to 100000":                                            s("%d is outside 1 to 100000"),
+	"%d is outside 1 to 64":                                                s("%d is outside 1 to 64"),
+	"%d must be at least 1":                                                s("%d must be at least 1"),
 	"%d must be between 1 and 64 (1 subscribes without a shared subscription, for brokers older than MQTT shared subscriptions)": s("%d must be between 1 and 64 (1 subscribes without a shared subscription, for brokers older than MQTT shared subscriptions)"),
 	"%g is outside 0 to 100":                              s("%g is outside 0 to 100"),
 	"%q is neither accept nor reject":                     s("%q is neither accept nor reject"),
@@ -58,12 +60,14 @@ var cliConfigEN = map[Key]entry{
 }
 
 var cliConfigFR = map[Key]entry{
-	"%d is outside 0 to 100000": s("%d est hors de 0 à 100000"),
-	"%d is outside 0 to 23":     s("%d est hors de 0 à 23"),
-	"%d is outside 0 to 28":     s("%d est hors de 0 à 28"),
-	"%d is outside 1 to 100000": s("%d est hors de 1 à 100000"),
-	"%d is outside 1 to 64":     s("%d est hors de 1 à 64"),
-	"%d must be at least 1":     s("%d doit valoir au moins 1"),
+	"not a configuration key (a typo? 'oxywatch serve --help' lists them)": s("n’est pas une clé de configuration (une faute de frappe ? 'oxywatch serve --help' les donne)"),
+	"%q is not a value of type %s":                                         s("%q n’est pas une valeur de type %s"),
+	"%d is outside 0 to 100000":                                            s("%d est hors de 0 à 100000"),
+	"%d is outside 0 to 23":                                                s("%d est hors de 0 à 23"),
+	"%d is outside 0 to 28":                                                s("%d est hors de 0 à 28"),
+	"%d is outside 1 to 100000":                                            s("%d est hors de 1 à 100000"),
+	"%d is outside 1 to 64":                                                s("%d est hors de 1 à 64"),
+	"%d must be at least 1":                                                s("%d doit valoir au moins 1"),
 	"%d must be between 1 and 64 (1 subscribes without a shared subscription, for brokers older than MQTT shared subscriptions)": s("%d doit être entre 1 et 64 (1 s’abonne sans abonnement partagé, pour les brokers antérieurs aux abonnements partagés MQTT)"),
 	"%g is outside 0 to 100":                              s("%g est hors de 0 à 100"),
 	"%q is neither accept nor reject":                     s("%q n’est ni accept ni reject"),
@@ -111,12 +115,14 @@ var cliConfigFR = map[Key]entry{
 }
 
 var cliConfigPT = map[Key]entry{
-	"%d is outside 0 to 100000": s("%d está fora de 0 a 100000"),
-	"%d is outside 0 to 23":     s("%d está fora de 0 a 23"),
-	"%d is outside 0 to 28":     s("%d está fora de 0 a 28"),
-	"%d is outside 1 to 100000": s("%d está fora de 1 a 100000"),
-	"%d is outside 1 to 64":     s("%d está fora de 1 a 64"),
-	"%d must be at least 1":     s("%d tem de ser pelo menos 1"),
+	"not a configuration key (a typo? 'oxywatch serve --help' lists them)": s("não é uma chave de configuração (um erro de escrita? 'oxywatch serve --help' lista-as)"),
+	"%q is not a value of type %s":                                         s("%q não é um valor do tipo %s"),
+	"%d is outside 0 to 100000":                                            s("%d está fora de 0 a 100000"),
+	"%d is outside 0 to 23":                                                s("%d está fora de 0 a 23"),
+	"%d is outside 0 to 28":                                                s("%d está fora de 0 a 28"),
+	"%d is outside 1 to 100000":                                            s("%d está fora de 1 a 100000"),
+	"%d is outside 1 to 64":                                                s("%d está fora de 1 a 64"),
+	"%d must be at least 1":                                                s("%d tem de ser pelo menos 1"),
 	"%d must be between 1 and 64 (1 subscribes without a shared subscription, for brokers older than MQTT shared subscriptions)": s("%d tem de estar entre 1 e 64 (1 subscreve sem subscrição partilhada, para brokers anteriores às subscrições partilhadas MQTT)"),
 	"%g is outside 0 to 100":                              s("%g está fora de 0 a 100"),
 	"%q is neither accept nor reject":                     s("%q não é accept nem reject"),
