@@ -112,7 +112,7 @@ func buildSpec(ops []op) map[string]any {
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "OxyWatch API", "version": "1",
-			"description": "Monitoring of medical oxygen equipment. Errors are application/problem+json (RFC 9457). Collections answer {\"items\": [...], \"next\": cursor}; pass next back as cursor. Region-limited tokens see and act on nothing outside their regions."},
+			"description": "Monitoring of medical oxygen equipment. Errors are application/problem+json (RFC 9457): title and detail in the language of Accept-Language (en, fr, pt; else the deployment's), code a stable English identifier to match on. Collections answer {\"items\": [...], \"next\": cursor}; pass next back as cursor. Region-limited tokens see and act on nothing outside their regions."},
 		"servers": []any{map[string]any{"url": "/"}},
 		"paths":   paths,
 		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"},
