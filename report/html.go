@@ -73,7 +73,7 @@ func MonthlyPage(title string, f *Fleet, due []MaintenanceDue) *Page {
 		Summary: &fac.Total, Regions: f.Uptime(GroupRegion), Table: fac,
 		Facilities: len(fac.Items), Provisional: f.GeneratedAt.Before(f.Period.To),
 	}
-	p.Maintenance, p.NoServiceRecord = splitDue(due)
+	p.Maintenance, p.NoServiceRecord = splitDue(due, f.GeneratedAt)
 	p.Census = f.Functionality(GroupRegion)
 	if f.production != nil {
 		p.Supply = f.Supply(GroupRegion)
@@ -214,9 +214,10 @@ func longestOutages(all []Outage, notListed, n int) (o []Outage, more int) {
 	return o[:n], len(o) - n + notListed
 }
 
-// splitDue lists due components with a service on record, most overdue
-// first, and sums those without one per component.
-func splitDue(due []MaintenanceDue) ([]MaintenanceDue, []UnrecordedService) {
+// splitDue lists due components with a service on record, the one that
+// fell due first (by running hours or calendar, see nextDue) first, and
+// sums those without one per component.
+func splitDue(due []MaintenanceDue, now time.Time) ([]MaintenanceDue, []UnrecordedService) {
 	var listed []MaintenanceDue
 	sums := map[string]*UnrecordedService{}
 	for _, m := range due {
@@ -235,7 +236,7 @@ func splitDue(due []MaintenanceDue) ([]MaintenanceDue, []UnrecordedService) {
 		}
 	}
 	slices.SortStableFunc(listed, func(a, b MaintenanceDue) int {
-		return cmp.Or(cmp.Compare(b.OverduePct(), a.OverduePct()), cmp.Compare(a.Device, b.Device))
+		return cmp.Or(compareDue(a, b, now), cmp.Compare(a.Device, b.Device), cmp.Compare(a.Component, b.Component))
 	})
 	var unrecorded []UnrecordedService
 	for _, u := range sums {
