@@ -35,6 +35,10 @@ type Suite struct {
 	Duration           time.Duration
 	Seed               uint64
 	Rules              alerting.Rules
+	// Uses and Points are the registry's use and measurement point of
+	// devices (by id) that do not take the defaults.
+	Uses   map[string]plant.Use
+	Points map[string]plant.Point
 }
 
 // Start is the simulated start of every suite: a Monday at 06:00 UTC.
@@ -102,6 +106,7 @@ type fault struct {
 	sim.Injection
 	spec  sim.Spec
 	exp   expectation
+	use   plant.Use // the device's use in the registry
 	onset time.Time // first live reading that showed it; zero: never shown
 	prev  *float64  // sensor_stuck: the previous purity reading
 }
@@ -122,21 +127,22 @@ func (sc *scorer) lookup(id plant.DeviceID) (plant.Device, bool) {
 	if !ok {
 		return plant.Device{}, false
 	}
-	return deviceOf(sp), true
+	return sc.deviceOf(sp), true
 }
 
 func (sc *scorer) devices() []plant.Device {
 	out := make([]plant.Device, 0, len(sc.suite.Fleet))
 	for _, sp := range sc.suite.Fleet {
-		out = append(out, deviceOf(sp))
+		out = append(out, sc.deviceOf(sp))
 	}
 	return out
 }
 
-func deviceOf(sp sim.Spec) plant.Device {
+func (sc *scorer) deviceOf(sp sim.Spec) plant.Device {
 	return plant.Device{ID: plant.DeviceID(sp.ID), Kind: plant.Kind(sp.Kind), Model: sp.Model,
 		Facility: sp.Facility, Region: sp.Region, Country: sp.Country, RatedFlowLPM: sp.RatedFlowLPM,
-		ReportIntervalS: int(sp.ReportInterval / time.Second)}
+		ReportIntervalS: int(sp.ReportInterval / time.Second),
+		Use: sc.suite.Uses[sp.ID], MeasurementPoint: sc.suite.Points[sp.ID]}
 }
 
 // step moves the engine's clock to simulated time t and runs its timers.
@@ -159,7 +165,9 @@ func (sc *scorer) inject(in sim.Injection) {
 	if in.Chronic {
 		in.Until = in.From.Add(100 * 365 * 24 * time.Hour)
 	}
-	f := &fault{Injection: in, spec: sc.specs[plant.DeviceID(in.Device)], exp: expectationOf(in)}
+	sp := sc.specs[plant.DeviceID(in.Device)]
+	dev := sc.deviceOf(sp)
+	f := &fault{Injection: in, spec: sp, use: dev.UseOrDefault(), exp: expectationOf(in, sp.Kind, dev.UseOrDefault())}
 	sc.faults = append(sc.faults, f)
 	sc.byDev[in.Device] = append(sc.byDev[in.Device], f)
 }
