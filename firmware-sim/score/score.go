@@ -142,7 +142,7 @@ func (sc *scorer) deviceOf(sp sim.Spec) plant.Device {
 	return plant.Device{ID: plant.DeviceID(sp.ID), Kind: plant.Kind(sp.Kind), Model: sp.Model,
 		Facility: sp.Facility, Region: sp.Region, Country: sp.Country, RatedFlowLPM: sp.RatedFlowLPM,
 		ReportIntervalS: int(sp.ReportInterval / time.Second),
-		Use: sc.suite.Uses[sp.ID], MeasurementPoint: sc.suite.Points[sp.ID]}
+		Use:             sc.suite.Uses[sp.ID], MeasurementPoint: sc.suite.Points[sp.ID]}
 }
 
 // step moves the engine's clock to simulated time t and runs its timers.
