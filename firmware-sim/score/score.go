@@ -139,10 +139,11 @@ func (sc *scorer) devices() []plant.Device {
 }
 
 func (sc *scorer) deviceOf(sp sim.Spec) plant.Device {
-	return plant.Device{ID: plant.DeviceID(sp.ID), Kind: plant.Kind(sp.Kind), Model: sp.Model,
+	d := plant.Device{ID: plant.DeviceID(sp.ID), Kind: plant.Kind(sp.Kind), Model: sp.Model,
 		Facility: sp.Facility, Region: sp.Region, Country: sp.Country, RatedFlowLPM: sp.RatedFlowLPM,
-		ReportIntervalS: int(sp.ReportInterval / time.Second),
-		Use:             sc.suite.Uses[sp.ID], MeasurementPoint: sc.suite.Points[sp.ID]}
+		ReportIntervalS: int(sp.ReportInterval / time.Second)}
+	d.Use, d.MeasurementPoint = sc.suite.Uses[sp.ID], sc.suite.Points[sp.ID]
+	return d
 }
 
 // step moves the engine's clock to simulated time t and runs its timers.
