@@ -28,6 +28,7 @@ type expectation struct {
 	atFrom bool // the fault shows at once (a dropped link says offline)
 	settle time.Duration
 	sev    plant.Severity // the severity it must raise; "": any
+	crit   float64        // purity: the device's critical level
 }
 
 // Rule names the scorer knows beyond alerting's.
@@ -97,7 +98,7 @@ func expectationOf(in sim.Injection, kind string, use plant.Use) expectation {
 		}
 	case sim.FaultPurity:
 		e.rules, e.forD, e.shows = purityRules, 2*time.Minute, purityBelowSpec
-		e.sev = plant.SeverityWarning
+		e.sev, e.crit = plant.SeverityWarning, purityCritical(kind, use)
 		if v := cmp.Or(in.Value, 78); v < purityCritical(kind, use)-1 {
 			e.sev = plant.SeverityCritical // a point below: the sensor's noise never lifts it above
 		} else if v < purityCritical(kind, use)+1 {

@@ -13,6 +13,7 @@ package score
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"time"
 
@@ -109,6 +110,7 @@ type fault struct {
 	use   plant.Use // the device's use in the registry
 	onset time.Time // first live reading that showed it; zero: never shown
 	prev  *float64  // sensor_stuck: the previous purity reading
+	low   float64   // the lowest purity a running live reading showed while it was in force
 }
 
 func newScorer(s Suite) *scorer {
@@ -168,7 +170,7 @@ func (sc *scorer) inject(in sim.Injection) {
 	}
 	sp := sc.specs[plant.DeviceID(in.Device)]
 	dev := sc.deviceOf(sp)
-	f := &fault{Injection: in, spec: sp, use: dev.UseOrDefault(), exp: expectationOf(in, sp.Kind, dev.UseOrDefault())}
+	f := &fault{Injection: in, spec: sp, use: dev.UseOrDefault(), exp: expectationOf(in, sp.Kind, dev.UseOrDefault()), low: math.Inf(1)}
 	sc.faults = append(sc.faults, f)
 	sc.byDev[in.Device] = append(sc.byDev[in.Device], f)
 }
@@ -201,6 +203,9 @@ func (sc *scorer) message(m sim.Message) {
 // evidence notes the first live reading that shows each fault in force.
 func (sc *scorer) evidence(r plant.Reading) {
 	for _, f := range sc.byDev[string(r.Device)] {
+		if !sc.t.Before(f.From) && !sc.t.After(f.Until) && running(&r) && r.Purity != nil {
+			f.low = min(f.low, *r.Purity)
+		}
 		if !f.onset.IsZero() || sc.t.Before(f.From) || sc.t.After(f.Until) || f.exp.shows == nil {
 			continue
 		}

@@ -65,6 +65,9 @@ func TestTargets(t *testing.T) {
 	if rec := m.Recall(); rec < 0.98 {
 		t.Errorf("recall %.1f %%, want at least 98 %%: %v", 100*rec, m.Misses)
 	}
+	if len(m.Severities) > 0 {
+		t.Errorf("faults raised at the wrong severity: %v", m.Severities)
+	}
 	if p := m.Precision(); p < 0.95 {
 		t.Errorf("precision %.1f %% (%d of %d), want at least 95 %%", 100*p, m.Matched+m.Demand, m.Alerts)
 	}
