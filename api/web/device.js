@@ -9,6 +9,7 @@ import {
 import { alertCard, alertContext, deliveriesOf, isService, silenceRow, sortAlerts } from "./alerts.js";
 import { silenceDialog, serviceDialog, ENDING_MS } from "./actions.js";
 import { chart, chartMessage, ranges } from "./chart.js";
+import { readRecords, functionalSection, stockSection, isStorage } from "./records.js";
 
 const HOUR = 36e5, DAY = 864e5;
 const RANGES = { "1h": HOUR, "6h": 6 * HOUR, "24h": DAY, "7d": 7 * DAY, "30d": 30 * DAY };
@@ -29,9 +30,10 @@ function autoRange(alerts) {
 
 export async function deviceView(ctx, id) {
   const enc = encodeURIComponent(id);
-  const [d, active, , silences, due, limits] = await Promise.all([
-    api("/devices/" + enc), ctx.activeAlerts(), ctx.facilities(), optional(all("/silences")),
-    optional(all("/maintenance/due?device=" + enc)), deviceLimits(enc),
+  const device = api("/devices/" + enc);
+  const [d, active, , silences, due, limits, records] = await Promise.all([
+    device, ctx.activeAlerts(), ctx.facilities(), optional(all("/silences")),
+    optional(all("/maintenance/due?device=" + enc)), deviceLimits(enc), device.then(readRecords),
   ]);
   const alerts = active.filter((a) => a.device === d.id);
   sortAlerts(alerts, false);
@@ -49,6 +51,8 @@ export async function deviceView(ctx, id) {
       why.since ? el("p", { class: "since" }, t("fleet.since", { time: when(why.since) }), " · ", liveAge(why.since, "time.for")) : null,
       why.next ? el("p", { class: "next" }, el("strong", {}, t("next.label")), " ", why.next) : null) : null,
     facts(d, facName),
+    isStorage(d) ? stockSection(d, records.stock, ctx.refresh) : null,
+    functionalSection(d, records.functional, ctx.refresh),
     plannedSection(d, mine, c, ctx, facName),
     el("h3", {}, t("device.alerts")),
     alerts.filter((a) => !isService(a)).length
