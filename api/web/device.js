@@ -10,6 +10,7 @@ import { alertCard, alertContext, deliveriesOf, isService, silenceRow, sortAlert
 import { silenceDialog, serviceDialog, ENDING_MS } from "./actions.js";
 import { chart, chartMessage, ranges } from "./chart.js";
 import { readRecords, functionalSection, stockSection, isStorage } from "./records.js";
+import { deviceWorkOrders, byAlert, workOrderSection } from "./workorders.js";
 
 const HOUR = 36e5, DAY = 864e5;
 const RANGES = { "1h": HOUR, "6h": 6 * HOUR, "24h": DAY, "7d": 7 * DAY, "30d": 30 * DAY };
@@ -31,13 +32,14 @@ function autoRange(alerts) {
 export async function deviceView(ctx, id) {
   const enc = encodeURIComponent(id);
   const device = api("/devices/" + enc);
-  const [d, active, , silences, due, limits, records] = await Promise.all([
+  const [d, active, , silences, due, limits, records, workOrders] = await Promise.all([
     device, ctx.activeAlerts(), ctx.facilities(), optional(all("/silences")),
-    optional(all("/maintenance/due?device=" + enc)), deviceLimits(enc), device.then(readRecords),
+    optional(all("/maintenance/due?device=" + enc)), deviceLimits(enc), device.then(readRecords), deviceWorkOrders(id),
   ]);
   const alerts = active.filter((a) => a.device === d.id);
   sortAlerts(alerts, false);
   const c = alertContext(ctx, [d], silences.items, await deliveriesOf(alerts.filter((a) => !isService(a))));
+  c.workOrders = byAlert(workOrders);
   const facName = ctx.facName(d.facility);
   const why = deviceReason(d, alerts);
   const mine = silences.items.filter((s) => Date.parse(s.ends_at) > Date.now() + ENDING_MS && matches(s, d))
@@ -58,6 +60,7 @@ export async function deviceView(ctx, id) {
     alerts.filter((a) => !isService(a)).length
       ? el("div", { id: "alerts" }, alerts.filter((a) => !isService(a)).map((a) => alertCard(a, c)))
       : el("p", { class: "muted" }, t("device.no_alerts")),
+    workOrderSection(d, workOrders, ctx.refresh),
     hist,
     serviceSection(d, due.items, alerts.filter(isService), ctx));
 }

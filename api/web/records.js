@@ -196,6 +196,8 @@ export function saveError(e, fields) {
 
 // fieldWords is the reader's words for one refused field, or null.
 function fieldWords(f, fields) {
-  if (f.field === "at" && /future/.test(f.detail)) return t("saveerr.at_future");
-  return fields[f.field] ? t(fields[f.field]) : null;
+  const name = (f.field || "").replace(/\[\d+\].*$/, "");
+  if (/(^at|_at)$/.test(name) && /future/.test(f.detail)) return t("saveerr.at_future");
+  if (/before the work order was opened/.test(f.detail)) return t("saveerr.wo_before_open");
+  return fields[name] ? t(fields[name]) : null;
 }
