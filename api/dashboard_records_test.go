@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,27 @@ var recordWords = map[string]struct {
 	"fr": {"fr-FR,fr", "Aucun état relevé", "Non fonctionnel constaté le 20 nov. 2026",
 		"Non enregistré\u00a0: la date est postérieure à l’horloge du serveur", "vendredi|20 novembre 2026",
 		"12,5", "85\u202f000 L de gaz (12,5 équivalents grandes bouteilles) compté le 21 nov. 2026", "Relevé par engineer"},
+}
+
+// viewShot saves what the screen shows (a dialog as a phone shows it; a
+// full-page capture moves it).
+func viewShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	for _, dir := range []string{t.TempDir(), os.Getenv("OXYWATCH_SCREENSHOT_DIR")} {
+		if dir == "" {
+			continue
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // setValue sets a form input as a user would (input and change events):
@@ -68,6 +91,7 @@ func recordsByHand(t *testing.T, l string, sc screen) {
 	do(t, ctx, "window size", chromedp.EmulateViewport(sc.w, sc.h))
 	logIn(t, ctx, srv.URL, f.tok["engineer"])
 	shot := func(name string) { screenshot(t, ctx, "records-"+l+"-"+sc.name+"-"+name+".png") }
+	dshot := func(name string) { viewShot(t, ctx, "records-"+l+"-"+sc.name+"-"+name+".png") }
 
 	do(t, ctx, "the concentrator's page", chromedp.Navigate(srv.URL+"/#/device/n-con-9"), chromedp.WaitVisible(chromedp.ID("functional")))
 	if none := run(t, ctx, "no record yet", chromedp.Text(chromedp.ID("functional"))); !strings.Contains(none, w.none) {
@@ -83,7 +107,7 @@ func recordsByHand(t *testing.T, l string, sc screen) {
 		chromedp.SendKeys(chromedp.CSS(dlg+`textarea[name="note"]`), "sieve beds worn, purity 70 %"),
 		chromedp.SendKeys(chromedp.CSS(dlg+`input[name="person"]`), "Jane Banda"),
 	)
-	shot("functional-dialog")
+	dshot("functional-dialog")
 	do(t, ctx, "save: the server's clock says today is in the future",
 		chromedp.Click(chromedp.CSS(dlg+`button[type="submit"]`)),
 		until(`document.querySelector("#functional-dialog .error").textContent !== ""`),
@@ -92,7 +116,7 @@ func recordsByHand(t *testing.T, l string, sc screen) {
 	if !strings.Contains(msg, w.future) || strings.Contains(msg, "at is") {
 		t.Errorf("the refusal says %q, want %q in the reader's words", msg, w.future)
 	}
-	shot("functional-refused")
+	dshot("functional-refused")
 	if list := f.functional(t, "n-con-9"); len(list) != 0 {
 		t.Fatalf("a refused form stored %+v", list)
 	}
@@ -135,7 +159,7 @@ func recordsByHand(t *testing.T, l string, sc screen) {
 		setValue(sdlg+`input[name="at"]`, "2026-11-21"),
 		chromedp.SendKeys(chromedp.CSS(sdlg+`textarea[name="note"]`), "delivery Friday"),
 	)
-	shot("stock-dialog")
+	dshot("stock-dialog")
 	do(t, ctx, "save the stock",
 		chromedp.Click(chromedp.CSS(sdlg+`button[type="submit"]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`#stock-dialog`)),
@@ -215,6 +239,7 @@ func workOrders(t *testing.T, l string, sc screen) {
 	do(t, ctx, "window size", chromedp.EmulateViewport(sc.w, sc.h))
 	logIn(t, ctx, srv.URL, f.tok["engineer"])
 	shot := func(name string) { screenshot(t, ctx, "wo-"+l+"-"+sc.name+"-"+name+".png") }
+	dshot := func(name string) { viewShot(t, ctx, "wo-"+l+"-"+sc.name+"-"+name+".png") }
 
 	do(t, ctx, "open a work order from the compressor alert",
 		chromedp.Navigate(srv.URL+"/#/alerts"),
@@ -224,7 +249,7 @@ func workOrders(t *testing.T, l string, sc screen) {
 		chromedp.SendKeys(chromedp.CSS(`#wo-dialog textarea[name="note"]`), "compressor noisy"),
 		chromedp.SendKeys(chromedp.CSS(`#wo-dialog input[name="person"]`), "Jane Banda"),
 	)
-	shot("alert-open-dialog")
+	dshot("alert-open-dialog")
 	do(t, ctx, "save",
 		chromedp.Click(chromedp.CSS(`#wo-dialog button[type="submit"]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`#wo-dialog`)),
@@ -270,7 +295,7 @@ func workOrders(t *testing.T, l string, sc screen) {
 	if msg := run(t, ctx, "refusal", chromedp.Text(chromedp.CSS(dlg+`.error`))); msg != w.beforeOpen {
 		t.Errorf("the refusal says %q, want %q", msg, w.beforeOpen)
 	}
-	shot("close-refused")
+	dshot("close-refused")
 	do(t, ctx, "the time it worked again, and save",
 		setValue(dlg+`input[name="restored"]`, "2026-11-23T12:40"), // 09:40 UTC
 		chromedp.Click(chromedp.CSS(dlg+`button[type="submit"]`)),
@@ -310,7 +335,7 @@ func workOrders(t *testing.T, l string, sc screen) {
 		setValue(`#wo-dialog input[name="opened"]`, "2026-11-22T17:00"), // 14:00 UTC
 		chromedp.SendKeys(chromedp.CSS(`#wo-dialog textarea[name="note"]`), "purity 70 %"),
 	)
-	shot("device-open-dialog")
+	dshot("device-open-dialog")
 	do(t, ctx, "save",
 		chromedp.Click(chromedp.CSS(`#wo-dialog button[type="submit"]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`#wo-dialog`)),

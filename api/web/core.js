@@ -260,6 +260,15 @@ export function longDay(v) {
   return new Intl.DateTimeFormat(lang.locale, { timeZone: "UTC", weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(ts);
 }
 
+// longMinute writes a datetime-local value (YYYY-MM-DDTHH:MM, a wall time
+// in the deployment's zone) in words, 24-hour, for the same reason.
+export function longMinute(v) {
+  const ts = Date.parse((v || "") + ":00Z");
+  if (Number.isNaN(ts)) return "";
+  return new Intl.DateTimeFormat(lang.locale, { timeZone: "UTC", weekday: "long", day: "numeric", month: "long", year: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ts);
+}
+
 // zoneDay is the date (YYYY-MM-DD) at ts in the deployment's zone, as a
 // date input takes it.
 export function zoneDay(ts = Date.now()) {

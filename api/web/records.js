@@ -50,7 +50,7 @@ export function functionalSection(d, rec, refresh) {
       Date.now() - Date.parse(last.at) > OLD_MS ? el("p", { class: "old" }, t("record.old")) : null,
       noteLine(last),
       byLine(last)) : el("p", { class: "muted", id: "functional-none" }, t(d.last_seen ? "fs.none_telemetry" : "fs.none")),
-    can("engineer") ? el("div", { class: "actions" }, el("button", { type: "button", class: last ? "secondary" : "primary", id: "record-functional",
+    can("engineer") ? el("div", { class: "actions" }, el("button", { type: "button", class: last || d.last_seen ? "secondary" : "primary", id: "record-functional",
       onclick: () => functionalDialog(d, last, refresh) }, t("fs.record"))) : null,
     earlier.length ? fold("functional-earlier", { class: "folded" }, t("record.earlier", { n: earlier.length }),
       el("ul", { class: "record-list" }, earlier.slice(0, 20).map((r) => el("li", {},

@@ -4,7 +4,7 @@
 // repair and the main causes from what is recorded here, so every choice
 // is offered in words and kept as the API's codes.
 import { t, has } from "./strings.js";
-import { el, api, optional, can, num, when, liveAge, duration, zoneMinute, zoneWallTime, zoneLabel, iso, fold } from "./core.js";
+import { el, api, optional, can, num, when, liveAge, duration, zoneMinute, zoneWallTime, zoneLabel, longMinute, iso, fold } from "./core.js";
 import { dialog, field, titled, personField, signed } from "./actions.js";
 import { save, amount } from "./records.js";
 
@@ -135,8 +135,7 @@ function openDialog(d, refresh) {
   dialog("wo-dialog", titled("wo.open_title", "device", d.id), [
     field(t("wo.fault"), el("select", { name: "fault", required: true },
       el("option", { value: "" }, t("wo.choose")), FAULTS.map((f) => el("option", { value: f }, faultWord(f))))),
-    field(t("wo.opened_at"), el("input", { name: "opened", type: "datetime-local", required: true, value: zoneMinute(), max: zoneMinute() }),
-      t("wo.time_hint", { zone: zoneLabel() })),
+    field(t("wo.opened_at"), timeInput("opened"), t("wo.time_hint", { zone: zoneLabel() })),
     field(t("form.note"), el("textarea", { name: "note", maxlength: "1500", rows: "2", placeholder: t("wo.note_example") })),
     personField(),
   ], t("wo.open"), async (form) => {
@@ -163,8 +162,7 @@ function closeDialog(device, w, refresh) {
     otherField,
     el("fieldset", { class: "field" }, el("legend", {}, t("wo.parts_label")), parts,
       el("button", { type: "button", class: "secondary small add-part", onclick: addPart }, t("wo.add_part"))),
-    field(t("wo.restored_at"), el("input", { name: "restored", type: "datetime-local", required: true, value: zoneMinute(), max: zoneMinute() }),
-      t("wo.restored_hint", { zone: zoneLabel() })),
+    field(t("wo.restored_at"), timeInput("restored"), t("wo.restored_hint", { zone: zoneLabel() })),
     field(t("form.note"), el("textarea", { name: "note", maxlength: "1500", rows: "2", placeholder: t("wo.close_note_example") })),
     personField(),
   ], t("wo.close"), async (form) => {
@@ -201,6 +199,16 @@ function readParts(box) {
     out.push({ name, quantity: q });
   }
   return out;
+}
+
+// timeInput is a time in the deployment's zone, now by default, echoed in
+// words (a datetime-local input shows the browser's format, often 12-hour).
+function timeInput(name) {
+  const now = zoneMinute();
+  const words = el("strong", { class: "date-words", "aria-live": "polite" }, longMinute(now));
+  const input = el("input", { name, type: "datetime-local", required: true, value: now, max: now,
+    oninput: () => { words.textContent = longMinute(input.value); }, onchange: () => { words.textContent = longMinute(input.value); } });
+  return el("span", { class: "date-pair" }, input, words);
 }
 
 // wallTime reads a datetime-local value in the deployment's zone.
