@@ -19,9 +19,9 @@ func pl(arg int, one, other string) entry { return entry{one: one, other: other,
 // "report." (report_en.go, ...). The tests keep the three
 // languages in step.
 var catalogue = map[Lang]map[Key]entry{
-	English:    merge(en, webEN, reportEN, reportCSVEN, csvEN),
-	French:     merge(fr, webFR, reportFR, reportCSVFR, csvFR),
-	Portuguese: merge(pt, webPT, reportPT, reportCSVPT, csvPT),
+	English:    merge(en, webEN, reportEN, reportCSVEN, csvEN, woEN),
+	French:     merge(fr, webFR, reportFR, reportCSVFR, csvFR, woFR),
+	Portuguese: merge(pt, webPT, reportPT, reportCSVPT, csvPT, woPT),
 }
 
 // merge returns one map of every entry of ms; a key twice is a mistake.
