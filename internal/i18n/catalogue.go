@@ -19,9 +19,9 @@ func pl(arg int, one, other string) entry { return entry{one: one, other: other,
 // "report." (report_en.go, ...). The tests keep the three
 // languages in step.
 var catalogue = map[Lang]map[Key]entry{
-	English:    merge(en, webEN, reportEN, reportCSVEN, csvEN, dashEN),
-	French:     merge(fr, webFR, reportFR, reportCSVFR, csvFR, dashFR),
-	Portuguese: merge(pt, webPT, reportPT, reportCSVPT, csvPT, dashPT),
+	English:    merge(en, webEN, reportEN, reportCSVEN, csvEN, woEN, dashEN),
+	French:     merge(fr, webFR, reportFR, reportCSVFR, csvFR, woFR, dashFR),
+	Portuguese: merge(pt, webPT, reportPT, reportCSVPT, csvPT, woPT, dashPT),
 }
 
 // merge returns one map of every entry of ms; a key twice is a mistake.
