@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/internal/testenv"
 )
 
 // Browser tests of what an engineer records by hand on a device page
@@ -208,12 +209,14 @@ func wide(t *testing.T, ctx context.Context, sc screen) {
 
 // woWords are what a reader must see of work orders in each language.
 var woWords = map[string]struct {
-	accept, qty, mark, beforeOpen, closed, parts, cause string
+	accept, qty, mark, beforeOpen, closed, parts, cause, failed string
 }{
 	"en": {"en-GB,en", "1.5", "Work order 1 open since", "Not saved: that time is before the work order was opened.",
-		"40 min to repair", "2 × piston ring set, 1.5 × gasket", "Cause: Compressor fault: worn piston rings"},
+		"40 min to repair", "2 × piston ring set, 1.5 × gasket", "Cause: Compressor fault: worn piston rings",
+		"Not saved: the server failed; nothing was recorded. Try again, or tell the administrator. (request id "},
 	"fr": {"fr-FR,fr", "1,5", "Ordre de travail 1 ouvert depuis", "Non enregistré\u00a0: cette heure est avant l’ouverture de l’ordre de travail.",
-		"40 min de réparation", "2 × piston ring set, 1,5 × gasket", "Cause\u00a0: Panne du compresseur\u00a0: worn piston rings"},
+		"40 min de réparation", "2 × piston ring set, 1,5 × gasket", "Cause\u00a0: Panne du compresseur\u00a0: worn piston rings",
+		"Non enregistré\u00a0: le serveur a échoué\u00a0; rien n’a été enregistré. Réessayez, ou prévenez l’administrateur. (identifiant de requête "},
 }
 
 // TestDashboardWorkOrders: an engineer opens a work order from an alert
@@ -351,4 +354,26 @@ func workOrders(t *testing.T, l string, sc screen) {
 	}
 	wide(t, ctx, sc)
 	shot("device-open")
+
+	// A server failure (the audit log cannot be written, so nothing is)
+	// is said in words with the request id to find it in the log.
+	testenv.BreakAuditLog(t, f.db)
+	id := list.WorkOrders[0].ID
+	do(t, ctx, "close it while the server fails",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#wo-open .wo[data-wo="%d"] button.close-wo`, id))),
+		chromedp.WaitVisible(chromedp.CSS(dlg+`select[name="cause"]`)),
+		choose(dlg+`select[name="cause"]`, "mains_loss"),
+		setValue(dlg+`input[name="restored"]`, "2026-11-23T12:00"),
+		chromedp.Click(chromedp.CSS(dlg+`button[type="submit"]`)),
+		until(`document.querySelector("#wo-close-dialog .error").textContent !== ""`),
+	)
+	if msg := run(t, ctx, "failure", chromedp.Text(chromedp.CSS(dlg+`.error`))); !strings.HasPrefix(msg, w.failed) {
+		t.Errorf("a server failure reads %q, want it to start %q", msg, w.failed)
+	}
+	dshot("close-failed")
+	var still WorkOrderJSON
+	f.ok("viewer", "GET", "/api/v1/work-orders/"+itoa(id), nil, &still)
+	if still.Status != "open" {
+		t.Errorf("work order %d is %s after a failed close, want open", id, still.Status)
+	}
 }

@@ -37,6 +37,9 @@ export function dialog(id, title, fields, submitLabel, submit) {
     } catch (err) {
       msg.textContent = errorText(err);
       button.disabled = false;
+      // On a phone the form is taller than the screen: show why, and the
+      // buttons under it.
+      button.scrollIntoView({ block: "nearest" });
     }
   });
   d.addEventListener("cancel", (e) => { e.preventDefault(); close(); });
