@@ -376,4 +376,14 @@ func workOrders(t *testing.T, l string, sc screen) {
 	if still.Status != "open" {
 		t.Errorf("work order %d is %s after a failed close, want open", id, still.Status)
 	}
+
+	if l != "en" || sc.name != "desktop" {
+		return
+	}
+	logOut(t, ctx)
+	logIn(t, ctx, srv.URL, f.tok["viewer"])
+	do(t, ctx, "a viewer reads the work orders", chromedp.Navigate(srv.URL+"/#/device/n-psa-1"), chromedp.WaitVisible(chromedp.ID("wo-closed")))
+	if n := run(t, ctx, "buttons", chromedp.Evaluate[int](`document.querySelectorAll("button.close-wo, button.open-wo, #open-work-order").length`)); n != 0 {
+		t.Errorf("a viewer is offered %d work-order buttons, want none", n)
+	}
 }
