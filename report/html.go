@@ -18,7 +18,7 @@ var templateFS embed.FS
 // pageTemplate is parsed once with placeholder functions; each render
 // clones it and binds the functions to the reader's language (words).
 var pageTemplate = template.Must(template.New("report.html.tmpl").Funcs(wordsIn(i18n.English).funcs()).
-	ParseFS(templateFS, "templates/report.html.tmpl"))
+	ParseFS(templateFS, "templates/*.html.tmpl"))
 
 // MaxListedOutages caps the outage list of the HTML report; the longest are kept.
 const MaxListedOutages = 100
@@ -48,6 +48,8 @@ type Page struct {
 	// Census is the functional status of every device, measured or
 	// reported (needs no production figures).
 	Census *FunctionalityReport
+	// Repairs is what work orders recorded, when the registry keeps them.
+	Repairs *RepairReport
 	// Lang is the language the page is written in; "" is English.
 	Lang i18n.Lang
 
@@ -75,6 +77,7 @@ func MonthlyPage(title string, f *Fleet, due []MaintenanceDue) *Page {
 	}
 	p.Maintenance, p.NoServiceRecord = splitDue(due, f.GeneratedAt)
 	p.Census = f.Functionality(GroupRegion)
+	p.Repairs = f.Repairs(GroupRegion)
 	if f.production != nil {
 		p.Supply = f.Supply(GroupRegion)
 	}

@@ -19,9 +19,9 @@ func pl(arg int, one, other string) entry { return entry{one: one, other: other,
 // "report." (report_en.go, ...). The tests keep the three
 // languages in step.
 var catalogue = map[Lang]map[Key]entry{
-	English:    merge(en, webEN, reportEN, reportCSVEN, csvEN, threshEN),
-	French:     merge(fr, webFR, reportFR, reportCSVFR, csvFR, threshFR),
-	Portuguese: merge(pt, webPT, reportPT, reportCSVPT, csvPT, threshPT),
+	English:    merge(en, webEN, reportEN, reportCSVEN, csvEN, threshEN, woEN, dashEN),
+	French:     merge(fr, webFR, reportFR, reportCSVFR, csvFR, threshFR, woFR, dashFR),
+	Portuguese: merge(pt, webPT, reportPT, reportCSVPT, csvPT, threshPT, woPT, dashPT),
 }
 
 // merge returns one map of every entry of ms; a key twice is a mistake.

@@ -102,6 +102,9 @@ func OpenRegistry(ctx context.Context, db *sql.DB, now func() time.Time) (*Regis
 	if err := Migrate(ctx, db, "registry_use", useMigrations); err != nil {
 		return nil, err
 	}
+	if err := Migrate(ctx, db, "work_orders", workOrderMigrations); err != nil {
+		return nil, err
+	}
 	r := &Registry{db: db, now: now, cache: map[plant.DeviceID]plant.Device{}}
 	r.unknown.insert, r.unknown.background = r.insertUnknown, r.flushUnknown
 	devices, err := r.listFromDB(ctx)
