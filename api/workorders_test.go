@@ -195,3 +195,25 @@ func (f *fixture) northWorkOrder() string {
 	}
 	return itoa(wo.ID)
 }
+
+// Repairs makes the fixture's reports a RepairReports.
+func (f *fakeReports) Repairs(_ context.Context, q ReportQuery) (Report, error) { return f.rows(q) }
+
+// plainReports has no repairs report.
+type plainReports struct{ Reports }
+
+// GET /reports/repairs asks the adapter for the caller's regions only, in
+// each format; without a repairs report it answers 501.
+func TestRepairsReportRoute(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do("north-viewer", "GET", "/api/v1/reports/repairs?format=csv&group=region", nil)
+	if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "south") {
+		t.Errorf("got %d %s", rec.Code, rec.Body)
+	}
+	if seen := f.reports.seen[len(f.reports.seen)-1]; len(seen.Regions) != 1 || seen.Regions[0] != "north" || seen.Group != "region" {
+		t.Errorf("asked %+v, want the north region grouped by region", seen)
+	}
+	wantProblem(t, f.do("viewer", "GET", "/api/v1/reports/repairs?group=ward", nil), http.StatusBadRequest)
+	nf := newFixture(t, func(o *Options) { o.Reports = plainReports{o.Reports} })
+	wantProblem(t, nf.do("viewer", "GET", "/api/v1/reports/repairs", nil), http.StatusNotImplemented)
+}

@@ -399,3 +399,6 @@ func (r *Reporter) Repairs(ctx context.Context, q Query) (*RepairReport, error) 
 	}
 	return rep, nil
 }
+
+// WriteHTML writes the report as a page of its own, in English.
+func (r *RepairReport) WriteHTML(w io.Writer) error { return r.WriteHTMLIn(w, i18n.English) }
