@@ -196,6 +196,14 @@ func (s *server) alertWorkOrder(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, fmt.Sprintf("alert %d is about facility %s as a whole, not one device; open a work order for each device that failed with POST /api/v1/work-orders", a.ID, a.Facility))
 		return
 	}
+	d, err := s.opt.Registry.Get(r.Context(), a.Device)
+	if err == nil {
+		err = s.allow(r, registered(d)) // the device as registered now, where the work order goes
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	wo := plant.WorkOrder{Device: a.Device, AlertID: a.ID, OpenedAt: a.StartedAt, Fault: a.Rule, Note: in.Note, OpenedBy: principal(r).Actor()}
 	s.saveWorkOrder(w, r, wos, wo)
 }
