@@ -215,6 +215,7 @@ func (s *server) routes(r chi.Router) {
 
 	r.With(need(RoleViewer)).Get("/reports/uptime", s.uptimeReport)
 	r.With(need(RoleViewer)).Get("/supply", s.supplyReport)
+	r.With(need(RoleViewer)).Get("/reports/repairs", s.repairsReport)
 
 	r.With(needUnlimited(RoleAdmin)).Get("/tokens", s.listTokens)
 	r.With(needUnlimited(RoleAdmin)).Post("/tokens", s.createToken)

@@ -65,6 +65,8 @@ func operations() []op {
 		{method: "GET", path: "/api/v1/work-orders", summary: "Work orders open at some time in [from, to), newest opened first, as {\"work_orders\": [...]}; status=open|closed", role: RoleViewer,
 			query: []string{"device", "status", "from", "to"}, answer: WorkOrderList{}},
 		{method: "POST", path: "/api/v1/work-orders", summary: "Open a work order (repair ticket) for a device by hand; fault is a code of the alerting vocabulary (compressor_fault, mains_loss, low_purity, other…)", role: RoleEngineer, body: OpenWorkOrderRequest{}, answer: WorkOrderJSON{}, status: 201},
+		{method: "GET", path: "/api/v1/reports/repairs", summary: "Repairs from work orders per group: mean time to repair, main causes, work orders still open, failures without a work order (format=json|csv|html, lang=, csv_headers=machine|human)", role: RoleViewer,
+			query: []string{"from", "to", "group", "format", "lang", "csv_headers"}, answer: map[string]any{}},
 		{method: "GET", path: "/api/v1/work-orders/{id}", summary: "One work order", role: RoleViewer, answer: WorkOrderJSON{}},
 		{method: "POST", path: "/api/v1/work-orders/{id}/close", summary: "Close a work order with its cause, parts and dates (409 when closed already; 400 naming the field when closed_at or restored_at is before opened_at)", role: RoleEngineer, body: CloseWorkOrderRequest{}, answer: WorkOrderJSON{}},
 		{method: "GET", path: "/api/v1/silences", summary: "Silences, newest first", role: RoleViewer, query: append([]string{"active"}, pageQuery...), answer: Silence{}, list: true},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
+	"github.com/oxywatch/oxywatch/report"
 )
 
 // WorkOrders stores repair tickets (issue 17). *store.Registry satisfies
@@ -195,6 +196,14 @@ func (s *server) alertWorkOrder(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, fmt.Sprintf("alert %d is about facility %s as a whole, not one device; open a work order for each device that failed with POST /api/v1/work-orders", a.ID, a.Facility))
 		return
 	}
+	d, err := s.opt.Registry.Get(r.Context(), a.Device)
+	if err == nil {
+		err = s.allow(r, registered(d)) // the device as registered now, where the work order goes
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	wo := plant.WorkOrder{Device: a.Device, AlertID: a.ID, OpenedAt: a.StartedAt, Fault: a.Rule, Note: in.Note, OpenedBy: principal(r).Actor()}
 	s.saveWorkOrder(w, r, wos, wo)
 }
@@ -354,4 +363,24 @@ func (s *server) pastTime(field, v string, errs []FieldError) (time.Time, []Fiel
 		return now, append(errs, FieldError{field, "is in the future"})
 	}
 	return t, errs
+}
+
+// RepairReports is optionally implemented by Reports: the repairs report
+// from work orders (report.Reporter.Repairs behind an adapter). It answers
+// an error wrapping report.ErrNoWorkOrders when the registry keeps none.
+type RepairReports interface {
+	Repairs(ctx context.Context, q ReportQuery) (Report, error)
+}
+
+// repairsReport is GET /reports/repairs.
+func (s *server) repairsReport(w http.ResponseWriter, r *http.Request) {
+	s.report(w, r, "repairs", []string{"device", "facility", "region", "country"})
+}
+
+func (s *server) repairs(r *http.Request, q ReportQuery) (Report, error) {
+	rr, ok := s.opt.Reports.(RepairReports)
+	if !ok {
+		return nil, report.ErrNoWorkOrders
+	}
+	return rr.Repairs(r.Context(), q)
 }

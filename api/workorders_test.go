@@ -165,13 +165,25 @@ func TestWorkOrderByHand(t *testing.T) {
 	wantProblem(t, nf.do("engineer", "POST", "/api/v1/work-orders", OpenWorkOrderRequest{DeviceID: "n-con-2", Fault: "other"}), http.StatusNotImplemented)
 }
 
-// A facility-wide alert names no device: it is refused with a way out.
+// A facility-wide alert names no device: it is refused with a way out. A
+// device alert's work order goes where the device is registered now.
 func TestWorkOrderFacilityAlert(t *testing.T) {
 	f := newFixture(t)
 	f.alerts.add(plant.Alert{Rule: "facility_outage", Facility: "f-north", Region: "north", Severity: plant.SeverityCritical, State: plant.AlertFiring, StartedAt: testNow})
 	p := wantProblem(t, f.do("engineer", "POST", "/api/v1/alerts/4/work-order", nil), http.StatusBadRequest)
 	if !strings.Contains(p.Detail, "POST /api/v1/work-orders") {
 		t.Errorf("got %+v", p)
+	}
+	// alert 3 was raised in the north on n-con-2, since moved south: the
+	// work order would go south, out of a north token's reach
+	if _, err := f.reg.Put(t.Context(), plant.Device{ID: "n-con-2", Kind: plant.KindConcentrator, Facility: "f-south", Region: "south", Country: "UG"}); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, f.do("north-engineer", "POST", "/api/v1/alerts/3/work-order", nil), http.StatusForbidden)
+	var wo WorkOrderJSON
+	f.ok("engineer", "POST", "/api/v1/alerts/3/work-order", nil, &wo)
+	if wo.Region != "south" || wo.Fault != "offline" {
+		t.Errorf("got %+v", wo)
 	}
 }
 
@@ -194,4 +206,26 @@ func (f *fixture) northWorkOrder() string {
 		f.t.Fatal(err)
 	}
 	return itoa(wo.ID)
+}
+
+// Repairs makes the fixture's reports a RepairReports.
+func (f *fakeReports) Repairs(_ context.Context, q ReportQuery) (Report, error) { return f.rows(q) }
+
+// plainReports has no repairs report.
+type plainReports struct{ Reports }
+
+// GET /reports/repairs asks the adapter for the caller's regions only, in
+// each format; without a repairs report it answers 501.
+func TestRepairsReportRoute(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do("north-viewer", "GET", "/api/v1/reports/repairs?format=csv&group=region", nil)
+	if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "south") {
+		t.Errorf("got %d %s", rec.Code, rec.Body)
+	}
+	if seen := f.reports.seen[len(f.reports.seen)-1]; len(seen.Regions) != 1 || seen.Regions[0] != "north" || seen.Group != "region" {
+		t.Errorf("asked %+v, want the north region grouped by region", seen)
+	}
+	wantProblem(t, f.do("viewer", "GET", "/api/v1/reports/repairs?group=ward", nil), http.StatusBadRequest)
+	nf := newFixture(t, func(o *Options) { o.Reports = plainReports{o.Reports} })
+	wantProblem(t, nf.do("viewer", "GET", "/api/v1/reports/repairs", nil), http.StatusNotImplemented)
 }

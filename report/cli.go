@@ -60,7 +60,10 @@ Commands:
   uptime    hours in each status, uptime, outages and repairs per group
   supply    capacity, oxygen produced, cylinders and demand per group
   monthly   the printable ministry report (HTML): summary, regions, facilities,
-            supply, outages, maintenance due
+            supply, repairs, outages, maintenance due; --format csv for its
+            figures by region and the national total
+  repairs   work orders per group: MTTR, main causes, still open, failures
+            without a work order
   dhis2     build the month's DHIS2 dataValueSets payload, and push it with --push
 
 Periods: --from and --to are local dates (2026-11-01, midnight in
@@ -72,6 +75,8 @@ Examples:
   oxywatch report supply --month 2026-11 --group facility --format json
   oxywatch report monthly --month 2026-11 --out uptime-2026-11.html
   oxywatch report monthly --month 2026-11 --lang fr --out disponibilite-2026-11.html
+  oxywatch report monthly --month 2026-11 --format csv --out national-2026-11.csv
+  oxywatch report repairs --month 2026-11 --group region --format csv
   oxywatch report dhis2 --period 202611            # print the payload
   oxywatch report dhis2 --period 202611 --push     # send it and show the import summary
 
@@ -101,10 +106,12 @@ func RunCLI(ctx context.Context, args []string, deps CLIDeps, stdout, stderr io.
 		return c.supply(ctx, args[1:])
 	case "monthly":
 		return c.monthly(ctx, args[1:])
+	case "repairs":
+		return c.repairs(ctx, args[1:])
 	case "dhis2":
 		return c.dhis2(ctx, args[1:])
 	}
-	return fmt.Errorf("%w: unknown report command %q (want uptime, supply, monthly or dhis2)", ErrUsage, args[0])
+	return fmt.Errorf("%w: unknown report command %q (want uptime, supply, monthly, repairs or dhis2)", ErrUsage, args[0])
 }
 
 type cli struct {
@@ -312,6 +319,30 @@ func (c *cli) supply(ctx context.Context, args []string) error {
 	return c.write(pf.out, formatWriter(pf.format, l, h, rep))
 }
 
+// repairs is `oxywatch report repairs`.
+func (c *cli) repairs(ctx context.Context, args []string) error {
+	var pf periodFlags
+	fs := c.flagSet("repairs", "Work orders per group: mean time to repair, main causes, work orders still open, failures without a work order.", &pf, "json, csv or html")
+	q, done, err := c.common(fs, args, &pf)
+	if done || err != nil {
+		return err
+	}
+	c.warnProvisional(q.Period)
+	rep, err := c.reporter().Repairs(ctx, q)
+	if err != nil {
+		return err
+	}
+	l, err := c.lang(&pf)
+	if err != nil {
+		return err
+	}
+	h, err := csvHeaders(&pf, l)
+	if err != nil {
+		return err
+	}
+	return c.write(pf.out, formatWriter(pf.format, l, h, rep))
+}
+
 // common parses flags, the period, the group, the regions and the format.
 func (c *cli) common(fs *flag.FlagSet, args []string, pf *periodFlags) (Query, bool, error) {
 	if done, err := c.parse(fs, args); done || err != nil {
@@ -337,6 +368,7 @@ func (c *cli) monthly(ctx context.Context, args []string) error {
 	var pf periodFlags
 	fs := c.flagSet("monthly", "The printable monthly ministry report, one self-contained HTML file (A4).", &pf, "")
 	title := fs.String("title", "", "report title, e.g. the ministry's name (default: National Oxygen Programme – equipment report, in --lang)")
+	format := fs.String("format", "html", "html (the printable report) or csv (its figures by region and the national total)")
 	if done, err := c.parse(fs, args); done || err != nil {
 		return err
 	}
@@ -351,12 +383,18 @@ func (c *cli) monthly(ctx context.Context, args []string) error {
 	if *title == "" {
 		*title = wordsIn(l).T("report.default_title")
 	}
+	if *format != "html" && *format != "csv" {
+		return fmt.Errorf("%w: --format %q is not html or csv", ErrUsage, *format)
+	}
 	c.warnProvisional(p)
 	page, err := c.monthlyPage(ctx, p, ParseRegions(pf.regions), *title)
 	if err != nil {
 		return err
 	}
 	page.Lang = l
+	if *format == "csv" {
+		return c.write(pf.out, func(w io.Writer) error { return page.WriteCSV(w, CSVHeaders{Lang: l}) })
+	}
 	return c.write(pf.out, page.WriteHTML)
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"testing"
+	"time"
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 
@@ -10,13 +11,14 @@ import (
 )
 
 // influxProduction starts a real influxd, writes lines (line protocol,
-// nanosecond times) to oxywatch/autogen, and returns the production source
-// that reads them as the server does. Kept apart so that the move of the
-// production query out of report (issue 14) changes only this function.
+// millisecond times, as internal/influx writes them) to oxywatch/autogen,
+// and returns the production source that reads them as the server does.
+// Kept apart so that the move of the production query out of report
+// (issue 14) changes only this function.
 func influxProduction(t *testing.T, lines []string) ProductionSource {
 	t.Helper()
 	in := testenv.StartInfluxd(t, "oxywatch")
-	client := influxdb2.NewClient(in.URL, "")
+	client := influxdb2.NewClientWithOptions(in.URL, "", influxdb2.DefaultOptions().SetPrecision(time.Millisecond))
 	t.Cleanup(client.Close)
 	w := client.WriteAPIBlocking("", "oxywatch/autogen")
 	for len(lines) > 0 {

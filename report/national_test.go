@@ -98,7 +98,7 @@ func nationalLines(tls mapTimelines) []string {
 			case st != plant.StatusOperational:
 				state = `,state="fault"`
 			}
-			lines = append(lines, fmt.Sprintf("o2_reading,device=%s flow_lpm=%g%s %d", id, lpm, state, at.UnixNano()))
+			lines = append(lines, fmt.Sprintf("o2_reading,device=%s flow_lpm=%g%s %d", id, lpm, state, at.UnixMilli()))
 		}
 	}
 	return lines

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -380,3 +381,24 @@ func init() {
 func repairInd(name string, fn func(r *RepairRow) *float64) indicator {
 	return indicator{name: name, repairs: fn}
 }
+
+// ErrNoWorkOrders is returned for a repairs report when the registry keeps
+// no work orders.
+var ErrNoWorkOrders = errors.New("this registry keeps no work orders")
+
+// Repairs computes the repairs report for q.Period grouped by q.Group, over
+// the devices and work orders of q.Regions only.
+func (r *Reporter) Repairs(ctx context.Context, q Query) (*RepairReport, error) {
+	f, err := r.Fleet(ctx, q.Period, q.Regions)
+	if err != nil {
+		return nil, err
+	}
+	rep := f.Repairs(q.Group)
+	if rep == nil {
+		return nil, ErrNoWorkOrders
+	}
+	return rep, nil
+}
+
+// WriteHTML writes the report as a page of its own, in English.
+func (r *RepairReport) WriteHTML(w io.Writer) error { return r.WriteHTMLIn(w, i18n.English) }
