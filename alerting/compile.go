@@ -215,16 +215,17 @@ func (c *compiledRule) apply(s RuleSpec) {
 	}
 }
 
-// compiler resolves and caches rule sets per kind, model and device.
+// compiler resolves and caches rule sets per kind, model, device, use and
+// measurement point.
 type compiler struct {
 	rules Rules
 	mu    sync.Mutex
-	cache map[[3]string]*ruleSet
+	cache map[profile]*ruleSet
 	byDev map[string]bool // devices with an override of their own
 }
 
 func newCompiler(r Rules) *compiler {
-	c := &compiler{rules: r, cache: map[[3]string]*ruleSet{}, byDev: map[string]bool{}}
+	c := &compiler{rules: r, cache: map[profile]*ruleSet{}, byDev: map[string]bool{}}
 	for _, o := range r.Overrides {
 		if o.Device != "" {
 			c.byDev[o.Device] = true
@@ -233,30 +234,45 @@ func newCompiler(r Rules) *compiler {
 	return c
 }
 
+// profile is what decides a device's rules; devices that share one share
+// a rule set. device is set only for a device with an override of its own.
+type profile struct {
+	kind          plant.Kind
+	model, device string
+	use           plant.Use
+	point         plant.Point
+}
+
 func (c *compiler) forDevice(d plant.Device) *ruleSet {
-	key := [3]string{string(d.Kind), d.Model, ""}
+	key := profile{kind: d.Kind, model: d.Model, use: d.UseOrDefault(), point: d.PointOrDefault()}
 	if c.byDev[string(d.ID)] {
-		key[2] = string(d.ID)
+		key.device = string(d.ID)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if rs, ok := c.cache[key]; ok {
 		return rs
 	}
-	rs := c.compile(d.Kind, d.Model, key[2])
+	rs := c.compile(key)
 	c.cache[key] = rs
 	return rs
 }
 
-func (c *compiler) compile(kind plant.Kind, model, device string) *ruleSet {
-	rs := builtin(kind)
-	rs.apply(c.rules.Rules, c.rules.Maintenance[string(kind)])
+// compile resolves one profile's rules, the later winning: built-in kind
+// defaults, the file's rules, its kind and then model overrides, the
+// point's and use's threshold sets (thresholds.go), the device's override.
+func (c *compiler) compile(p profile) *ruleSet {
+	rs := builtin(p.kind)
+	rs.apply(c.rules.Rules, c.rules.Maintenance[string(p.kind)])
 	rs.applyAlarms(c.rules.Alarms)
-	for _, pass := range []func(Override) bool{
-		func(o Override) bool { return o.Kind != "" && o.Kind == string(kind) },
-		func(o Override) bool { return o.Model != "" && o.Model == model },
-		func(o Override) bool { return o.Device != "" && o.Device == device },
+	for i, pass := range []func(Override) bool{
+		func(o Override) bool { return o.Kind != "" && o.Kind == string(p.kind) },
+		func(o Override) bool { return o.Model != "" && o.Model == p.model },
+		func(o Override) bool { return o.Device != "" && o.Device == p.device },
 	} {
+		if i == 2 {
+			rs.applySets(p.kind, p.use, p.point, c.rules.Thresholds)
+		}
 		for _, o := range c.rules.Overrides {
 			if pass(o) {
 				rs.apply(o.Rules, o.Maintenance)

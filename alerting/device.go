@@ -13,7 +13,9 @@ type devInfo struct {
 	model, facility, region string
 	country                 string
 	rated                   float64
-	interval                int64 // report interval, ns
+	interval                int64     // report interval, ns
+	use                     plant.Use // chooses its threshold sets, with point
+	point                   plant.Point
 }
 
 // values are the newest known values; NaN is unknown.

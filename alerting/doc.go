@@ -22,7 +22,24 @@
 // high_temp are warnings, others critical; the rules file maps a vendor's
 // codes, for all devices (`alarms:`) or per kind, model or device
 // (`overrides: [{model: OX-500, alarms: {E12: {rule: critical_purity},
-// E07: {severity: warning}, DOOR: {ignore: true}}}]`). power_loss fires after 2 min on
+// E07: {severity: warning}, DOOR: {ignore: true}}}]`).
+//
+// Threshold sets (thresholds.go) judge a device by what its oxygen is for
+// and where its values are measured: the registry's `use` (pipeline,
+// cylinder_filling, bedside; by default bedside for a concentrator,
+// pipeline otherwise) and `measurement_point` (outlet by default,
+// buffer_tank, pipeline, filling_manifold). Built in: a PSA plant filling
+// cylinders warns below 93 % and is critical below 90 %; a PSA buffer tank
+// warns below 5.5 and above 8.5 bar; a filling manifold only above 210 bar.
+// The rules file adds or changes sets
+// (`thresholds: {psa: {use: {cylinder_filling: {purity_critical: 90,
+// purity_warning: 93}}, point: {buffer_tank: {pressure_low: 5.5,
+// pressure_high: 8.5}}}}`). Precedence, the later winning: kind defaults,
+// the file's rules, kind overrides, model overrides, the point's set, the
+// use's set, the device's override. Alerts, the status timeline (statusOf)
+// and GET /devices/{id}/limits read the one compiled set.
+//
+// power_loss fires after 2 min on
 // battery or none, so a generator that takes over does not page. offline
 // fires at a deadline of `intervals` report intervals (3 by default) after
 // the last live reading, or two intervals after an "offline" status message

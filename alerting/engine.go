@@ -407,6 +407,7 @@ func (e *Engine) setInfo(d *device, dev plant.Device, now int64) {
 	info := devInfo{
 		kind: dev.Kind, model: dev.Model, facility: dev.Facility, region: dev.Region,
 		country: dev.Country, rated: dev.RatedFlowLPM, interval: int64(dev.ReportInterval()),
+		use: dev.UseOrDefault(), point: dev.PointOrDefault(),
 	}
 	if info == d.info && d.rs != nil {
 		return

@@ -7,8 +7,9 @@ import (
 )
 
 // Limit is one value rule as it applies to a device: the built-in default
-// with the rules file's settings and overrides (kind, then model, then
-// device) laid over it.
+// with the rules file's settings and overrides (kind, then model), the
+// threshold sets of the device's measurement point and use, and its device
+// override laid over it (thresholds.go).
 type Limit struct {
 	Rule  string // critical_purity, low_purity, low_pressure, high_pressure, no_flow, overload
 	Field string // the reading it looks at: purity_pct, pressure_bar, flow_lpm
@@ -40,6 +41,10 @@ type ServiceInterval struct {
 // that are on and its service intervals.
 type DeviceLimits struct {
 	Device plant.DeviceID
+	// Use and Point chose the threshold sets applied (the registry's, else
+	// the defaults).
+	Use    plant.Use
+	Point  plant.Point
 	Limits []Limit // in rule order; rules that are off are left out
 	// OfflineIntervals is how many report intervals of silence make it
 	// offline.
@@ -73,7 +78,7 @@ var limitFields = [...]struct {
 func (e *Engine) Limits(d plant.Device) DeviceLimits {
 	rs := e.comp.forDevice(d)
 	out := DeviceLimits{
-		Device: d.ID, OfflineIntervals: rs.intervals,
+		Device: d.ID, Use: d.UseOrDefault(), Point: d.PointOrDefault(), OfflineIntervals: rs.intervals,
 		Maintenance: rs.maintOn, MaintenanceWarn: rs.maintWarn,
 		Limits: []Limit{}, Service: make([]ServiceInterval, 0, len(rs.comps)),
 	}

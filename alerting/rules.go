@@ -78,6 +78,9 @@ type Rules struct {
 	Alarms      map[string]AlarmSpec           `yaml:"alarms"`      // device alarm code → meaning, for every device
 	Overrides   []Override                     `yaml:"overrides"`
 	Flapping    Flapping                       `yaml:"flapping"`
+	// Thresholds are threshold sets per kind, by use and by measurement
+	// point (thresholds.go).
+	Thresholds map[string]ThresholdSets `yaml:"thresholds"`
 }
 
 // RuleSpec sets one rule. Which keys a rule accepts is listed in ruleKeys.
@@ -272,6 +275,7 @@ func (r *Rules) Validate() error {
 	}
 	validateSpecs("rules", r.Rules, bad)
 	validateAlarms("alarms", r.Alarms, bad)
+	validateThresholds(r.Thresholds, bad)
 	for kind, comps := range r.Maintenance {
 		if _, err := plant.ParseKind(kind); err != nil {
 			bad("maintenance."+kind, "%v", err)

@@ -27,6 +27,8 @@ func concrete(f *fixture, o op) (string, any) {
 		path = strings.Replace(path, "{id}", "no-such-token", 1)
 	case strings.HasPrefix(path, "/api/v1/tokens/{id}"):
 		path = strings.Replace(path, "{id}", f.tokIDs["viewer"], 1)
+	case strings.HasPrefix(path, "/api/v1/work-orders/{id}"):
+		path = strings.Replace(path, "{id}", f.northWorkOrder(), 1)
 	}
 	var body any
 	switch o.method + " " + o.path {
@@ -48,6 +50,10 @@ func concrete(f *fixture, o op) (string, any) {
 		body = map[string]any{"role": "viewer", "name": "x"}
 	case "POST /api/v1/device-tokens":
 		body = map[string]any{"devices": []string{"n-psa-1"}, "name": "x"}
+	case "POST /api/v1/work-orders":
+		body = map[string]any{"device_id": "n-psa-1", "fault": "compressor_fault"}
+	case "POST /api/v1/work-orders/{id}/close":
+		body = map[string]any{"cause": "compressor_fault"}
 	}
 	return path, body
 }

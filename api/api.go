@@ -196,6 +196,11 @@ func (s *server) routes(r chi.Router) {
 	r.With(need(RoleViewer)).Get("/alerts", s.listAlerts)
 	r.With(need(RoleViewer)).Get("/alerts/{id}", s.getAlert)
 	r.With(need(RoleEngineer)).Post("/alerts/{id}/ack", s.ackAlert)
+	r.With(need(RoleEngineer)).Post("/alerts/{id}/work-order", s.alertWorkOrder)
+	r.With(need(RoleViewer)).Get("/work-orders", s.listWorkOrders)
+	r.With(need(RoleEngineer)).Post("/work-orders", s.openWorkOrder)
+	r.With(need(RoleViewer)).Get("/work-orders/{id}", s.getWorkOrder)
+	r.With(need(RoleEngineer)).Post("/work-orders/{id}/close", s.closeWorkOrder)
 	r.With(need(RoleViewer)).Get("/silences", s.listSilences)
 	r.With(need(RoleEngineer)).Post("/silences", s.createSilence)
 	r.With(need(RoleEngineer)).Delete("/silences/{id}", s.deleteSilence)
@@ -210,6 +215,7 @@ func (s *server) routes(r chi.Router) {
 
 	r.With(need(RoleViewer)).Get("/reports/uptime", s.uptimeReport)
 	r.With(need(RoleViewer)).Get("/supply", s.supplyReport)
+	r.With(need(RoleViewer)).Get("/reports/repairs", s.repairsReport)
 
 	r.With(needUnlimited(RoleAdmin)).Get("/tokens", s.listTokens)
 	r.With(needUnlimited(RoleAdmin)).Post("/tokens", s.createToken)

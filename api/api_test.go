@@ -220,9 +220,9 @@ func TestCSVExport(t *testing.T) {
 	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") {
 		t.Fatalf("got %d %s", rec.Code, rec.Header())
 	}
-	want := "id,kind,model,facility,region,country,rated_flow_lpm,report_interval_s,commissioned_at,decommissioned_at,beds,sms_number,status,last_seen\n" +
-		"n-con-2,concentrator,,f-north,north,UG,10,0,,,120,,operational,2026-11-23T09:59:30Z\n" +
-		"n-psa-1,psa,,f-north,north,UG,500,60,,,120,,down,2026-11-23T09:59:30Z\n"
+	want := "id,kind,model,facility,region,country,rated_flow_lpm,report_interval_s,commissioned_at,decommissioned_at,beds,sms_number,use,measurement_point,status,last_seen\n" +
+		"n-con-2,concentrator,,f-north,north,UG,10,0,,,120,,bedside,outlet,operational,2026-11-23T09:59:30Z\n" +
+		"n-psa-1,psa,,f-north,north,UG,500,60,,,120,,pipeline,outlet,down,2026-11-23T09:59:30Z\n"
 	if rec.Body.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", rec.Body, want)
 	}

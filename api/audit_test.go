@@ -57,6 +57,8 @@ func TestChangeAndAuditCommitTogether(t *testing.T) {
 		{"POST", "/api/v1/contacts", map[string]any{"name": "Amina", "phone": "+256772000003", "regions": []string{"north"}}},
 		{"PUT", "/api/v1/contacts/1", map[string]any{"name": "Grace", "phone": "+256772000001", "regions": []string{"north"}}},
 		{"DELETE", "/api/v1/contacts/2", nil},
+		{"POST", "/api/v1/work-orders", map[string]any{"device_id": "n-psa-1", "fault": "other"}},
+		{"POST", "/api/v1/alerts/1/work-order", nil},
 	}
 	for _, c := range changes {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
@@ -82,6 +84,9 @@ func TestChangeAndAuditCommitTogether(t *testing.T) {
 	if len(f.silences.list) != 3 || len(f.contacts.list) != 3 || f.contacts.list[0].Name != "Grace (north)" || len(f.maint.records) != 0 {
 		t.Errorf("got %d silences, %d contacts, %d service records: a change was kept without its entry",
 			len(f.silences.list), len(f.contacts.list), len(f.maint.records))
+	}
+	if wos, err := f.reg.WorkOrders(ctx, plant.WorkOrderFilter{}); err != nil || len(wos) != 0 {
+		t.Errorf("work orders kept without their audit entry: %+v %v", wos, err)
 	}
 	if a, _ := f.alerts.Get(ctx, 1); a.State != plant.AlertFiring {
 		t.Errorf("alert 1 is %s, want firing", a.State)

@@ -24,9 +24,11 @@ import (
 // or RFC 3339 times; beds is the device's facility's bed count (the facility
 // is created, or its beds updated); sms_number is the E.164 number its alarm
 // module texts from (spaces, dashes and a spreadsheet's leading ' are
-// dropped).
+// dropped); use and measurement_point choose the device's alert thresholds
+// and, like kind, may be written as a code or a name in English, French or
+// Portuguese (empty: the default).
 var csvColumns = []string{"id", "kind", "model", "facility", "region", "country", "rated_flow_lpm", "report_interval_s",
-	"commissioned_at", "decommissioned_at", "beds", "sms_number"}
+	"commissioned_at", "decommissioned_at", "beds", "sms_number", "use", "measurement_point"}
 
 // maxImportRows bounds one import.
 const maxImportRows = 100000
@@ -321,8 +323,11 @@ func rowDevice(rec []string, cols map[string]int, tr *i18n.Printer) (d plant.Dev
 		Facility: c.get("facility"), Region: c.get("region"), Country: c.get("country"), SMSNumber: phoneCell(c.get("sms_number"))}
 	kind, kindErr := parseKind(tr, c.get("kind"))
 	d.Kind = kind
+	use, useErr := parseCode(tr, "use", c.get("use"), useCodes)
+	point, pointErr := parseCode(tr, "measurement_point", c.get("measurement_point"), pointCodes)
+	d.Use, d.MeasurementPoint = plant.Use(use), plant.Point(point)
 	beds = -1
-	err = errors.Join(kindErr, c.float("rated_flow_lpm", &d.RatedFlowLPM), c.int("report_interval_s", &d.ReportIntervalS),
+	err = errors.Join(kindErr, useErr, pointErr, c.float("rated_flow_lpm", &d.RatedFlowLPM), c.int("report_interval_s", &d.ReportIntervalS),
 		c.time("commissioned_at", &d.CommissionedAt), c.time("decommissioned_at", &d.DecommissionedAt), c.int("beds", &beds))
 	if err == nil && beds < -1 {
 		err = fmt.Errorf("beds %d is negative", beds)
@@ -411,6 +416,7 @@ func (s *server) exportCSV(w http.ResponseWriter, r *http.Request, devs []plant.
 		_ = cw.Write([]string{t(string(d.ID)), t(string(d.Kind)), t(d.Model), t(d.Facility), t(d.Region), t(d.Country),
 			strconv.FormatFloat(d.RatedFlowLPM, 'f', -1, 64), strconv.Itoa(d.ReportIntervalS),
 			csvTime(d.CommissionedAt), csvTime(d.DecommissionedAt), bedCell, d.SMSNumber, // E.164 (validated): + and digits only
+			string(d.UseOrDefault()), string(d.PointOrDefault()), // codes (validated)
 			t(string(d.Status)), csvTime(d.LastSeen)})
 	}
 	cw.Flush()

@@ -144,7 +144,7 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("got %d %q (%v), want a header and one row", rec.Code, rec.Body, err)
 	}
-	want := []string{"x-1", "psa", "'" + hyperlink, "'@f-x", "'+east", "'-UG", "12.5", "0", "", "", "", "", "no_data", ""}
+	want := []string{"x-1", "psa", "'" + hyperlink, "'@f-x", "'+east", "'-UG", "12.5", "0", "", "", "", "", "pipeline", "outlet", "no_data", ""}
 	if !slices.Equal(recs[1], want) {
 		t.Errorf("exported row: got %q, want %q", recs[1], want)
 	}

@@ -8,8 +8,9 @@ import (
 )
 
 // LimitsSource gives the alert limits the alerting engine applies to a
-// device: the built-in defaults with the rules file and its kind, model and
-// device overrides laid over them (alerting.Engine.Limits behind an
+// device: the built-in defaults with the rules file, its kind and model
+// overrides, the threshold sets of the device's measurement point and use,
+// and its device override laid over them (alerting.Engine.Limits behind an
 // adapter).
 type LimitsSource interface {
 	Limits(ctx context.Context, d plant.Device) (DeviceLimits, error)
@@ -47,7 +48,11 @@ type ServiceInterval struct {
 // DeviceLimits is GET /api/v1/devices/{id}/limits.
 type DeviceLimits struct {
 	Device plant.DeviceID `json:"device"`
-	Limits []Limit        `json:"limits"`
+	// Use and MeasurementPoint chose the threshold sets applied: the
+	// registry's, else the kind's default use and the outlet.
+	Use              plant.Use   `json:"use"`
+	MeasurementPoint plant.Point `json:"measurement_point"`
+	Limits           []Limit     `json:"limits"`
 	// OfflineIntervals: this many report intervals without a word make the
 	// device offline.
 	OfflineIntervals float64 `json:"offline_intervals"`

@@ -66,10 +66,17 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 	}
 	rq.Regions = regions
 	var rep Report
-	if kind == "uptime" {
+	switch kind {
+	case "uptime":
 		rep, err = s.opt.Reports.Uptime(r.Context(), rq)
-	} else {
+	case "repairs":
+		rep, err = s.repairs(r, rq)
+	default:
 		rep, err = s.opt.Reports.Supply(r.Context(), rq)
+	}
+	if errors.Is(err, report.ErrNoWorkOrders) {
+		notConfigured(w, r, "work orders")
+		return
 	}
 	if errors.Is(err, report.ErrNoProduction) {
 		s.noProduction(w, r, err)

@@ -61,7 +61,12 @@ type deviceStats struct {
 	hasData    bool
 	lastStatus int
 	lastData   time.Time
+	// outages at least listMin long (failures), to match with work orders
+	failures []span
 }
+
+// span is a run of time; end is zero while it goes on.
+type span struct{ start, end time.Time }
 
 func (d *deviceStats) existence() time.Duration { return d.to.Sub(d.from) }
 
@@ -181,6 +186,7 @@ func (a *accountant) closeOutage(repaired time.Time) {
 		a.cur.DownH = hours(a.curDur)
 		a.cur.Repaired = repaired
 		a.st.listed++
+		a.st.failures = append(a.st.failures, span{a.cur.Start, a.cur.End})
 		a.sink.add(&a.cur)
 	}
 	a.open = false

@@ -20,6 +20,9 @@ type indicator struct {
 	// census, when set, gives the value from the functional census
 	// instead (SQLite only, like uptime)
 	census func(c *Functionality) *float64
+	// repairs, when set, gives the value from the work orders instead
+	// (SQLite only; workorders.go)
+	repairs func(r *RepairRow) *float64
 }
 
 func censusInd(name string, fn func(c *Functionality) *float64) indicator {
@@ -166,6 +169,10 @@ func (e *DHIS2Exporter) values(ctx context.Context, p Period) ([]dhis2.Value, er
 	}
 	up := rowsByKey(f.Uptime(GroupFacility).Items, func(r UptimeRow) string { return r.Key })
 	census := rowsByKey(f.Functionality(GroupFacility).Items, func(r FunctionalityRow) string { return r.Key })
+	repairs := map[string]*RepairRow{}
+	if rep := f.Repairs(GroupFacility); rep != nil {
+		repairs = rowsByKey(rep.Items, func(r RepairRow) string { return r.Key })
+	}
 	var sup map[string]*SupplyRow
 	if e.needsSupply() {
 		if err := e.Reporter.LoadProduction(ctx, f); err != nil {
@@ -185,6 +192,10 @@ func (e *DHIS2Exporter) values(ctx context.Context, p Period) ([]dhis2.Value, er
 			}
 			var x *float64
 			switch c := census[fac]; {
+			case ind.repairs != nil:
+				if rr := repairs[fac]; rr != nil {
+					x = ind.repairs(rr)
+				}
 			case ind.census == nil:
 				x = ind.value(up[fac], sup[fac])
 			case c != nil:

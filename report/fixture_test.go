@@ -137,7 +137,15 @@ func (fixtureProduction) Production(_ context.Context, q ProductionQuery) (map[p
 
 func fixtureDue() []MaintenanceDue {
 	return []MaintenanceDue{
-		{Device: "psa-jinja-1", Facility: "jinja", Region: "Eastern", Component: "filter_elements", RuntimeH: 5100, IntervalH: 4380, LastDone: lt("2026-03-02 10:00")},
+		{Device: "psa-jinja-1", Facility: "jinja", Region: "Eastern", Component: "filter_elements", RuntimeH: 5100, IntervalH: 4380, LastDone: lt("2026-03-02 10:00"), Known: true},
+		// due by the calendar at 2,600 of 4,380 h, and one coming due by the calendar
+		{Device: "psa-gulu-1", Facility: "gulu", Region: "Northern", Component: "filter_elements", RuntimeH: 2600, IntervalH: 4380, IntervalMonths: 6,
+			LastDone: lt("2026-05-20 09:00"), DueAt: lt("2026-11-20 09:00"), Due: true, DueBy: "calendar", Known: true},
+		{Device: "psa-gulu-1", Facility: "gulu", Region: "Northern", Component: "preventive_service", RuntimeH: 2600, IntervalH: 8760, IntervalMonths: 12,
+			LastDone: lt("2025-12-15 09:00"), DueAt: lt("2026-12-15 09:00"), Known: true},
+		// coming due by running hours: 120 h left, its calendar date later
+		{Device: "psa-jinja-1", Facility: "jinja", Region: "Eastern", Component: "air_compressor", RuntimeH: 3880, IntervalH: 4000,
+			LastDone: lt("2026-06-01 10:00"), DueAt: lt("2027-06-01 10:00"), Known: true},
 		{Device: "conc-mulago-2", Facility: "mulago", Region: "Central", Component: "sieve_beds", RuntimeH: 19500, IntervalH: 20000},
 	}
 }

@@ -18,7 +18,7 @@ var templateFS embed.FS
 // pageTemplate is parsed once with placeholder functions; each render
 // clones it and binds the functions to the reader's language (words).
 var pageTemplate = template.Must(template.New("report.html.tmpl").Funcs(wordsIn(i18n.English).funcs()).
-	ParseFS(templateFS, "templates/report.html.tmpl"))
+	ParseFS(templateFS, "templates/*.html.tmpl"))
 
 // MaxListedOutages caps the outage list of the HTML report; the longest are kept.
 const MaxListedOutages = 100
@@ -48,6 +48,8 @@ type Page struct {
 	// Census is the functional status of every device, measured or
 	// reported (needs no production figures).
 	Census *FunctionalityReport
+	// Repairs is what work orders recorded, when the registry keeps them.
+	Repairs *RepairReport
 	// Lang is the language the page is written in; "" is English.
 	Lang i18n.Lang
 
@@ -73,8 +75,9 @@ func MonthlyPage(title string, f *Fleet, due []MaintenanceDue) *Page {
 		Summary: &fac.Total, Regions: f.Uptime(GroupRegion), Table: fac,
 		Facilities: len(fac.Items), Provisional: f.GeneratedAt.Before(f.Period.To),
 	}
-	p.Maintenance, p.NoServiceRecord = splitDue(due)
+	p.Maintenance, p.NoServiceRecord = splitDue(due, f.GeneratedAt)
 	p.Census = f.Functionality(GroupRegion)
+	p.Repairs = f.Repairs(GroupRegion)
 	if f.production != nil {
 		p.Supply = f.Supply(GroupRegion)
 	}
@@ -214,9 +217,10 @@ func longestOutages(all []Outage, notListed, n int) (o []Outage, more int) {
 	return o[:n], len(o) - n + notListed
 }
 
-// splitDue lists due components with a service on record, most overdue
-// first, and sums those without one per component.
-func splitDue(due []MaintenanceDue) ([]MaintenanceDue, []UnrecordedService) {
+// splitDue lists due components with a service on record, the one that
+// fell due first (by running hours or calendar, see nextDue) first, and
+// sums those without one per component.
+func splitDue(due []MaintenanceDue, now time.Time) ([]MaintenanceDue, []UnrecordedService) {
 	var listed []MaintenanceDue
 	sums := map[string]*UnrecordedService{}
 	for _, m := range due {
@@ -235,7 +239,7 @@ func splitDue(due []MaintenanceDue) ([]MaintenanceDue, []UnrecordedService) {
 		}
 	}
 	slices.SortStableFunc(listed, func(a, b MaintenanceDue) int {
-		return cmp.Or(cmp.Compare(b.OverduePct(), a.OverduePct()), cmp.Compare(a.Device, b.Device))
+		return cmp.Or(compareDue(a, b, now), cmp.Compare(a.Device, b.Device), cmp.Compare(a.Component, b.Component))
 	})
 	var unrecorded []UnrecordedService
 	for _, u := range sums {

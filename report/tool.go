@@ -39,7 +39,7 @@ type Request struct {
 	From, To, Month string // the period: local dates or RFC 3339 times, or a month 2026-11
 	Group           string // device, facility, region or country
 	Regions         string // comma separated; "": all
-	Format          string // json, csv or html
+	Format          string // json, csv or html (monthly: html or csv)
 	Lang            string // of HTML and human CSV; "": Sources.Language, else English
 	CSVHeaders      string // machine (default) or human
 	Title           string // of the monthly report; "": the default title in Lang
@@ -113,10 +113,30 @@ func (t *Tool) Supply(ctx context.Context, req Request) (Output, error) {
 	return formatWriter(req.Format, l, h, rep), nil
 }
 
-// Monthly is the printable monthly report req asks for (HTML).
+// Repairs is the repairs report req asks for: work orders per group, MTTR,
+// main causes, still open, failures without a work order.
+func (t *Tool) Repairs(ctx context.Context, req Request) (Output, error) {
+	q, l, h, err := t.query(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	t.warnProvisional(q.Period)
+	rep, err := t.reporter().Repairs(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return formatWriter(req.Format, l, h, rep), nil
+}
+
+// Monthly is the monthly report req asks for: the printable page (HTML,
+// the default), or with Format "csv" its figures by region and the
+// national total.
 func (t *Tool) Monthly(ctx context.Context, req Request) (Output, error) {
 	if err := t.checkRegistry(ctx); err != nil {
 		return nil, err
+	}
+	if f := cmpOr(req.Format, "html"); f != "html" && f != "csv" {
+		return nil, i18n.Wrap(ErrUsage, "cli.report.bad_monthly_format", req.Format)
 	}
 	p, err := t.period(req)
 	if err != nil {
@@ -136,6 +156,9 @@ func (t *Tool) Monthly(ctx context.Context, req Request) (Output, error) {
 		return nil, err
 	}
 	page.Lang = l
+	if req.Format == "csv" {
+		return func(w io.Writer) error { return page.WriteCSV(w, CSVHeaders{Lang: l}) }, nil
+	}
 	return page.WriteHTML, nil
 }
 

@@ -83,6 +83,8 @@ func runCLI(t *testing.T, deps Sources, args ...string) (stdout, stderr string, 
 		out, err = tool.Supply(context.Background(), req)
 	case "monthly":
 		out, err = tool.Monthly(context.Background(), req)
+	case "repairs":
+		out, err = tool.Repairs(context.Background(), req)
 	case "dhis2":
 		out, err = tool.DHIS2(context.Background(), dreq)
 	default:

@@ -121,6 +121,10 @@ type Fleet struct {
 	// fleet's end (FieldRecordSource); nil without one
 	functional map[plant.DeviceID]plant.FunctionalRecord
 	stock      map[plant.DeviceID]plant.StockRecord
+	// work orders of the period (WorkOrderSource), nil without one; a
+	// failure is an outage of at least failureMin
+	workOrders *workOrderBook
+	failureMin time.Duration
 }
 
 // Fleet reads the registry and the timeline of every device for p, in
@@ -139,7 +143,8 @@ func (r *Reporter) Fleet(ctx context.Context, p Period, regions []string) (*Flee
 		return nil, fmt.Errorf("list facilities: %w", err)
 	}
 	facs = in.facilities(facs)
-	f := &Fleet{Period: p, GeneratedAt: now, facilities: facs, litresBed: r.opt.LitresPerBed, outages: newOutageList(r.opt.OutageListMax)}
+	f := &Fleet{Period: p, GeneratedAt: now, facilities: facs, litresBed: r.opt.LitresPerBed, outages: newOutageList(r.opt.OutageListMax),
+		failureMin: r.opt.OutageListMin}
 	spans := lifespans(devs, p, now)
 	for i := 0; i < len(spans); i += r.opt.BatchSize {
 		batch := spans[i:min(i+r.opt.BatchSize, len(spans))]
@@ -151,6 +156,9 @@ func (r *Reporter) Fleet(ctx context.Context, p Period, regions []string) (*Flee
 		}
 	}
 	if err := r.loadFieldRecords(ctx, f); err != nil {
+		return nil, err
+	}
+	if err := r.loadWorkOrders(ctx, f, in); err != nil {
 		return nil, err
 	}
 	return f, nil

@@ -153,6 +153,7 @@ func (w *words) funcs() template.FuncMap {
 		"cause":  func(code string) string { return dash(causeIn(w.p, code)) },
 		"comp":   func(code string) string { return dash(w.p.Component(code)) },
 		"basis":  func(code string) string { return dash(basisIn(w.p, code)) },
+		"due":    w.due,
 	}
 }
 

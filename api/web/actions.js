@@ -2,7 +2,7 @@
 // silence. Each asks in a dialog that lives outside the polled view, so a
 // refresh never wipes what someone is typing.
 import { t, has } from "./strings.js";
-import { el, api, session, errorText, iso, zoneOffset, zoneLabel, when } from "./core.js";
+import { el, api, session, errorText, iso, zoneLabel, zoneWallTime } from "./core.js";
 import { ruleWord } from "./explain.js";
 
 // Durations offered for silences and maintenance, in minutes.
@@ -15,15 +15,17 @@ function durationLabel(min) {
 }
 
 // dialog shows a modal form; submit gets the form and returns a promise,
-// whose failure is shown in the dialog (which stays open).
+// whose failure is shown in the dialog (which stays open). title is text
+// or nodes (see titled).
 export function dialog(id, title, fields, submitLabel, submit) {
+  const heading = el("h2", {}, title);
   const msg = el("p", { class: "error", role: "alert" });
   const button = el("button", { type: "submit", class: "primary" }, submitLabel);
   const form = el("form", { class: "dialog-form", method: "dialog" }, fields, msg,
     el("div", { class: "dialog-actions" },
       button,
       el("button", { type: "button", class: "secondary", onclick: () => close() }, t("action.cancel"))));
-  const d = el("dialog", { id, "aria-label": title }, el("h2", {}, title), form);
+  const d = el("dialog", { id, "aria-label": heading.textContent }, heading, form);
   const close = () => { d.close(); d.remove(); };
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -35,6 +37,9 @@ export function dialog(id, title, fields, submitLabel, submit) {
     } catch (err) {
       msg.textContent = errorText(err);
       button.disabled = false;
+      // On a phone the form is taller than the screen: show why, and the
+      // buttons under it.
+      button.scrollIntoView({ block: "nearest" });
     }
   });
   d.addEventListener("cancel", (e) => { e.preventDefault(); close(); });
@@ -50,15 +55,22 @@ export function closeDialogs() {
   for (const d of document.querySelectorAll("dialog")) { d.close(); d.remove(); }
 }
 
+// titled fills a title's {name} with a name kept on one line (a device id
+// such as n-con-9 is not split at its hyphen).
+export function titled(key, name, value) {
+  const [before, after] = t(key).split("{" + name + "}");
+  return after === undefined ? t(key, { [name]: value }) : [before, el("span", { class: "nowrap" }, value), after];
+}
+
 export const field = (label, input, hint) => el("label", { class: "field" }, el("span", {}, label), input, hint ? el("small", { class: "muted" }, hint) : null);
 
-function personField() {
+export function personField() {
   return field(t("form.person"), el("input", { name: "person", required: true, maxlength: "80", autocomplete: "name", value: session.person }),
     t("form.person_hint"));
 }
 
 // signed prefixes a note with the person's name, kept for the session.
-function signed(form, text) {
+export function signed(form, text) {
   const person = form.person.value.trim();
   session.person = person;
   return text ? person + ": " + text : person;
@@ -116,16 +128,6 @@ export function silenceDialog(preset, done) {
 }
 
 const pick = (o, keys) => Object.fromEntries(keys.filter((k) => o[k]).map((k) => [k, o[k]]));
-
-// zoneWallTime reads a datetime-local value as a time in the deployment's
-// zone (not the browser's).
-function zoneWallTime(v) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(v || "");
-  if (!m) return NaN;
-  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
-  const guess = wall - zoneOffset(wall);
-  return wall - zoneOffset(guess);
-}
 
 // endSilence ends a silence now with one call (POST /silences/{id}/end):
 // the server keeps the part of a planned maintenance that already ran, so

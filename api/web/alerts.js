@@ -7,6 +7,7 @@ import {
   SEVERITY_ORDER, severityRank, kindWord, ruleWord, alertHeadline, nextStep, silencesFor, silenceTarget,
 } from "./explain.js";
 import { ackDialog, silenceDialog, endSilence } from "./actions.js";
+import { alertWorkOrders, woMark, woButton } from "./workorders.js";
 
 const alertFilters = { region: "", facility: "", severity: "", rule: "", state: "active" };
 const STATES = ["active", "firing", "acknowledged", "resolved"];
@@ -16,9 +17,9 @@ export const isService = (a) => a.rule === "maintenance_due";
 
 export async function alertsView(ctx) {
   const resolved = alertFilters.state === "resolved";
-  const [list, devices, , silences] = await Promise.all([
+  const [list, devices, , silences, workOrders] = await Promise.all([
     resolved ? api("/alerts?state=resolved&limit=200").then((p) => p.items) : ctx.activeAlerts(),
-    all("/devices"), ctx.facilities(), optional(all("/silences")),
+    all("/devices"), ctx.facilities(), optional(all("/silences")), alertWorkOrders(),
   ]);
   const shown = list.filter((a) => (!alertFilters.region || a.region === alertFilters.region) &&
     (!alertFilters.facility || a.facility === alertFilters.facility) && (!alertFilters.severity || a.severity === alertFilters.severity) &&
@@ -28,6 +29,7 @@ export async function alertsView(ctx) {
   const service = shown.filter(isService);
   const c = alertContext(ctx, devices, silences.items, await deliveriesOf(faults));
   c.folded = folded;
+  c.workOrders = workOrders;
   const untold = faults.filter((a) => nobodyTold(a, c)).length;
   return el("div", {},
     el("h2", {}, t(resolved ? "alerts.title_resolved" : "alerts.title")),
@@ -147,6 +149,7 @@ export function alertCard(a, c) {
     muted.map((s) => el("p", { class: "mark " + (s.maintenance ? "maint" : "muted-mark") },
       t(s.maintenance ? "alert.in_maintenance" : "alert.silenced", { until: when(s.ends_at), comment: s.comment }),
       can("engineer") ? [" ", endButton(s, c)] : null)),
+    woMark(a, c),
     actions(a, c, dev, facName, muted.length > 0),
     foldedPart(a, c),
     fold("tech-" + a.id, { class: "tech" }, t("alert.details"),
@@ -217,6 +220,8 @@ function actions(a, c, dev, facName, muted) {
       onclick: () => silenceDialog({ device: a.device, rule: a.rule, facility: a.facility, facilityName: facName, region: a.device || a.facility ? "" : a.region }, c.refresh) },
     t("action.silence_more")));
   }
+  const wo = woButton(a, c);
+  if (wo) box.append(wo);
   return box;
 }
 

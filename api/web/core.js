@@ -64,10 +64,11 @@ export const can = (role) => session.me && ROLES[session.me.role] >= ROLES[role]
 // ---- API ----
 
 class HTTPError extends Error {
-  constructor(status, detail, requestID) {
+  constructor(status, detail, requestID, fields) {
     super(detail);
     this.status = status;
     this.requestID = requestID || "";
+    this.fields = fields || []; // [{field, detail}] of a 400
   }
 }
 
@@ -78,7 +79,9 @@ export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 // timeout, a proxy's 502-504) marks the connection as failing; any answer
 // from the server marks it as working.
 export async function api(path, opts = {}) {
-  const headers = { Authorization: "Bearer " + session.token };
+  // The problem texts the server words come back in the page's language
+  // when the server has them in it.
+  const headers = { Authorization: "Bearer " + session.token, "Accept-Language": lang.code };
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), REQUEST_TIMEOUT_MS);
@@ -107,14 +110,17 @@ export async function api(path, opts = {}) {
     throw new HTTPError(401, t("login.rejected"));
   }
   if (!res.ok) {
-    let detail = res.statusText, id = res.headers.get("X-Request-Id") || "";
+    let detail = res.statusText, id = res.headers.get("X-Request-Id") || "", fields = [];
     try {
       const p = await res.json();
       detail = p.detail || detail;
       id = p.request_id || id;
-      if (p.errors && p.errors.length) detail += ": " + p.errors.map((x) => (x.field ? x.field + " " : "") + x.detail).join("; ");
+      if (p.errors && p.errors.length) {
+        fields = p.errors;
+        detail += ": " + p.errors.map((x) => (x.field ? x.field + " " : "") + x.detail).join("; ");
+      }
     } catch (_) { /* not JSON */ }
-    throw new HTTPError(res.status, detail, id);
+    throw new HTTPError(res.status, detail, id, fields);
   }
   return res.status === 204 ? null : res.json();
 }
@@ -230,6 +236,62 @@ export const clock = (ts) => fmt({ hour: "2-digit", minute: "2-digit" }).format(
 const clockSeconds = (ts) => fmt({ hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(ms(ts));
 const dayMonth = (ts) => fmt({ day: "numeric", month: "short" }).format(ms(ts));
 const weekday = (ts) => fmt({ weekday: "short", day: "numeric" }).format(ms(ts));
+
+const fullDate = (ts) => fmt({ day: "numeric", month: "short", year: "numeric" }).format(ms(ts));
+const utcDates = new Map();
+
+// day writes the date of a record made "on a day": a record dated by its
+// day alone is stored at 00:00 UTC, so it is shown as that day (in any
+// zone), without a clock time; any other time as date and time in the
+// deployment's zone.
+export function day(ts) {
+  const v = ms(ts);
+  if (v % 864e5 !== 0) return fullDate(v) + " " + clock(v);
+  if (!utcDates.has(lang.locale)) utcDates.set(lang.locale, new Intl.DateTimeFormat(lang.locale, { timeZone: "UTC", day: "numeric", month: "short", year: "numeric" }));
+  return utcDates.get(lang.locale).format(v);
+}
+
+// longDay writes a date input's value (YYYY-MM-DD) in words, with its
+// weekday: a date input's own display follows the browser's settings, and
+// 12/01/2026 is not the same day everywhere.
+export function longDay(v) {
+  const ts = Date.parse(v + "T00:00:00Z");
+  if (Number.isNaN(ts)) return "";
+  return new Intl.DateTimeFormat(lang.locale, { timeZone: "UTC", weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(ts);
+}
+
+// longMinute writes a datetime-local value (YYYY-MM-DDTHH:MM, a wall time
+// in the deployment's zone) in words, 24-hour, for the same reason.
+export function longMinute(v) {
+  const ts = Date.parse((v || "") + ":00Z");
+  if (Number.isNaN(ts)) return "";
+  return new Intl.DateTimeFormat(lang.locale, { timeZone: "UTC", weekday: "long", day: "numeric", month: "long", year: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ts);
+}
+
+// zoneDay is the date (YYYY-MM-DD) at ts in the deployment's zone, as a
+// date input takes it.
+export function zoneDay(ts = Date.now()) {
+  const p = Object.fromEntries(fmt({ year: "numeric", month: "numeric", day: "numeric" }).formatToParts(ms(ts)).map((x) => [x.type, x.value]));
+  return p.year.padStart(4, "0") + "-" + p.month.padStart(2, "0") + "-" + p.day.padStart(2, "0");
+}
+
+// zoneMinute is the time at ts in the deployment's zone as a
+// datetime-local input takes it (YYYY-MM-DDTHH:MM).
+export function zoneMinute(ts = Date.now()) {
+  const local = new Date(ms(ts) + zoneOffset(ms(ts)));
+  return local.toISOString().slice(0, 16);
+}
+
+// zoneWallTime reads a datetime-local value as a time in the deployment's
+// zone (not the browser's).
+export function zoneWallTime(v) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(v || "");
+  if (!m) return NaN;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  const guess = wall - zoneOffset(wall);
+  return wall - zoneOffset(guess);
+}
 
 // when is a clock time for today, with the date otherwise.
 export function when(ts) {

@@ -9,6 +9,8 @@ import {
 import { alertCard, alertContext, deliveriesOf, isService, silenceRow, sortAlerts } from "./alerts.js";
 import { silenceDialog, serviceDialog, ENDING_MS } from "./actions.js";
 import { chart, chartMessage, ranges } from "./chart.js";
+import { readRecords, functionalSection, stockSection, isStorage } from "./records.js";
+import { deviceWorkOrders, byAlert, workOrderSection } from "./workorders.js";
 
 const HOUR = 36e5, DAY = 864e5;
 const RANGES = { "1h": HOUR, "6h": 6 * HOUR, "24h": DAY, "7d": 7 * DAY, "30d": 30 * DAY };
@@ -29,13 +31,15 @@ function autoRange(alerts) {
 
 export async function deviceView(ctx, id) {
   const enc = encodeURIComponent(id);
-  const [d, active, , silences, due, limits] = await Promise.all([
-    api("/devices/" + enc), ctx.activeAlerts(), ctx.facilities(), optional(all("/silences")),
-    optional(all("/maintenance/due?device=" + enc)), deviceLimits(enc),
+  const device = api("/devices/" + enc);
+  const [d, active, , silences, due, limits, records, workOrders] = await Promise.all([
+    device, ctx.activeAlerts(), ctx.facilities(), optional(all("/silences")),
+    optional(all("/maintenance/due?device=" + enc)), deviceLimits(enc), device.then(readRecords), deviceWorkOrders(id),
   ]);
   const alerts = active.filter((a) => a.device === d.id);
   sortAlerts(alerts, false);
   const c = alertContext(ctx, [d], silences.items, await deliveriesOf(alerts.filter((a) => !isService(a))));
+  c.workOrders = byAlert(workOrders);
   const facName = ctx.facName(d.facility);
   const why = deviceReason(d, alerts);
   const mine = silences.items.filter((s) => Date.parse(s.ends_at) > Date.now() + ENDING_MS && matches(s, d))
@@ -49,11 +53,14 @@ export async function deviceView(ctx, id) {
       why.since ? el("p", { class: "since" }, t("fleet.since", { time: when(why.since) }), " · ", liveAge(why.since, "time.for")) : null,
       why.next ? el("p", { class: "next" }, el("strong", {}, t("next.label")), " ", why.next) : null) : null,
     facts(d, facName),
+    isStorage(d) ? stockSection(d, records.stock, ctx.refresh) : null,
+    functionalSection(d, records.functional, ctx.refresh),
     plannedSection(d, mine, c, ctx, facName),
     el("h3", {}, t("device.alerts")),
     alerts.filter((a) => !isService(a)).length
       ? el("div", { id: "alerts" }, alerts.filter((a) => !isService(a)).map((a) => alertCard(a, c)))
       : el("p", { class: "muted" }, t("device.no_alerts")),
+    workOrderSection(d, workOrders, ctx.refresh),
     hist,
     serviceSection(d, due.items, alerts.filter(isService), ctx));
 }

@@ -33,7 +33,7 @@ func (c *cmdline) reportCmd(ctx context.Context, args []string) error {
 		return nil
 	}
 	switch rest[0] {
-	case "uptime", "supply", "monthly", "dhis2":
+	case "uptime", "supply", "repairs", "monthly", "dhis2":
 	default:
 		return i18n.Wrap(errUsage, "cli.report.unknown_command", rest[0])
 	}
@@ -83,22 +83,27 @@ func (c *cmdline) reportCLI(ctx context.Context, tool *app.ReportTool, args []st
 	var path string
 	var done bool
 	switch args[0] {
-	case "uptime", "supply":
+	case "uptime", "supply", "repairs":
 		var req app.ReportRequest
-		summary := map[string]string{"uptime": "cli.report.summary.uptime", "supply": "cli.report.summary.supply"}[args[0]]
+		summary := map[string]string{"uptime": "cli.report.summary.uptime", "supply": "cli.report.summary.supply",
+			"repairs": "cli.report.summary.repairs"}[args[0]]
 		fs := c.reportFlags(args[0], summary, &req, true, &path)
 		if done, err = c.parseReport(fs, args[1:]); done || err != nil {
 			return err
 		}
-		if args[0] == "uptime" {
+		switch args[0] {
+		case "uptime":
 			out, err = tool.Uptime(ctx, req)
-		} else {
+		case "supply":
 			out, err = tool.Supply(ctx, req)
+		default:
+			out, err = tool.Repairs(ctx, req)
 		}
 	case "monthly":
 		var req app.ReportRequest
 		fs := c.reportFlags("monthly", "cli.report.summary.monthly", &req, false, &path)
 		fs.StringVar(&req.Title, "title", "", c.t("cli.report.flag.title"))
+		fs.StringVar(&req.Format, "format", "html", c.t("cli.report.flag.monthly_format"))
 		if done, err = c.parseReport(fs, args[1:]); done || err != nil {
 			return err
 		}

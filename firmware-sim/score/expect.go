@@ -1,6 +1,7 @@
 package score
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -26,6 +27,8 @@ type expectation struct {
 	shows  func(f *fault, r *plant.Reading, t time.Time) bool
 	atFrom bool // the fault shows at once (a dropped link says offline)
 	settle time.Duration
+	sev    plant.Severity // the severity it must raise; "": any
+	crit   float64        // purity: the device's critical level
 }
 
 // Rule names the scorer knows beyond alerting's.
@@ -35,23 +38,34 @@ const (
 )
 
 // Purity specs (DOMAIN.md): the low_purity levels per kind, and the
-// critical level for all.
-func puritySpec(kind string) float64 {
-	if kind == sim.KindConcentrator {
+// critical level for all; a PSA plant filling cylinders must deliver
+// Oxygen 93 and is critical below 90 % (its cylinders are unusable).
+func puritySpec(kind string, use plant.Use) float64 {
+	switch {
+	case kind == sim.KindPSA && use == plant.UseCylinderFilling:
+		return 93
+	case kind == sim.KindConcentrator:
 		return 85
 	}
 	return 90
 }
 
+func purityCritical(kind string, use plant.Use) float64 {
+	if kind == sim.KindPSA && use == plant.UseCylinderFilling {
+		return 90
+	}
+	return 82
+}
+
 func running(r *plant.Reading) bool { return r.State == plant.StateRunning }
 
 func purityBelowSpec(f *fault, r *plant.Reading, _ time.Time) bool {
-	return running(r) && r.Purity != nil && *r.Purity < puritySpec(f.spec.Kind)
+	return running(r) && r.Purity != nil && *r.Purity < puritySpec(f.spec.Kind, f.use)
 }
 
 func hasAlarm(r *plant.Reading, code string) bool { return slices.Contains(r.Alarms, code) }
 
-func expectationOf(in sim.Injection) expectation {
+func expectationOf(in sim.Injection, kind string, use plant.Use) expectation {
 	purityRules := []string{alerting.RuleLowPurity, alerting.RuleCriticalPurity}
 	e := expectation{settle: 15 * time.Minute}
 	switch in.Fault {
@@ -84,6 +98,12 @@ func expectationOf(in sim.Injection) expectation {
 		}
 	case sim.FaultPurity:
 		e.rules, e.forD, e.shows = purityRules, 2*time.Minute, purityBelowSpec
+		e.sev, e.crit = plant.SeverityWarning, purityCritical(kind, use)
+		if v := cmp.Or(in.Value, 78); v < purityCritical(kind, use)-1 {
+			e.sev = plant.SeverityCritical // a point below: the sensor's noise never lifts it above
+		} else if v < purityCritical(kind, use)+1 {
+			e.sev = "" // within a point of the critical level: either is fair
+		}
 	case sim.FaultSieve:
 		e.rules = append([]string{alerting.RulePurityDeclining}, purityRules...)
 		e.forD, e.shows = 2*time.Minute, purityBelowSpec

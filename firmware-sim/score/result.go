@@ -29,6 +29,11 @@ type KindStats struct {
 	Unresolved int
 	Noise      int // alerts during this kind of fault that match no fault
 	NoiseCrit  int
+	// WrongSeverity counts detected faults whose most severe matching
+	// alert is not the severity their expectation names (a purity fault
+	// below the device's critical level must page critical, one above it
+	// only warn).
+	WrongSeverity int
 }
 
 // Missed is Expected less OnTime and Late.
@@ -53,6 +58,8 @@ type Result struct {
 	MaintDev int // devices with at least one
 	Noise    []Noise
 	Misses   []string // faults that should have alerted and did not (or late)
+	// Severities lists the detected faults raised at the wrong severity.
+	Severities []string
 }
 
 func (r *Result) kind(k string) *KindStats {
@@ -72,15 +79,20 @@ func (r *Result) match(faults []*fault, alerts []plant.Alert, end time.Time, ove
 		ks := r.kind(f.kind())
 		ks.Injected++
 		var first *plant.Alert
+		worst := plant.Severity("")
 		for i := range alerts {
 			if a := &alerts[i]; f.matches(a) {
 				used[i] = true
 				if first == nil || a.StartedAt.Before(first.StartedAt) {
 					first = a
 				}
+				if sevRank(a.Severity) > sevRank(worst) {
+					worst = a.Severity
+				}
 			}
 		}
 		r.judge(ks, f, first, end)
+		r.judgeSeverity(ks, f, first, worst)
 	}
 	maintDevs := map[plant.DeviceID]bool{}
 	for i := range alerts {
@@ -137,6 +149,34 @@ func (r *Result) judge(ks *KindStats, f *fault, first *plant.Alert, end time.Tim
 	}
 }
 
+// judgeSeverity checks the most severe alert that detected f against the
+// severity its expectation names, if it names one.
+func (r *Result) judgeSeverity(ks *KindStats, f *fault, first *plant.Alert, worst plant.Severity) {
+	if first == nil || f.exp.sev == "" || worst == f.exp.sev {
+		return
+	}
+	if f.exp.sev == plant.SeverityWarning && f.low < f.exp.crit {
+		return // the plant itself ran below the critical level: critical is fair too
+	}
+	if want, _ := f.expected(); !want {
+		return
+	}
+	ks.WrongSeverity++
+	r.Severities = append(r.Severities, fmt.Sprintf("%s (%s): raised %s, want %s", f, f.use, worst, f.exp.sev))
+}
+
+func sevRank(s plant.Severity) int {
+	switch s {
+	case plant.SeverityCritical:
+		return 3
+	case plant.SeverityWarning:
+		return 2
+	case plant.SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
 func demandRule(rule string) bool {
 	return rule == alerting.RuleOverload || rule == alerting.RuleLowPurity || rule == alerting.RuleCriticalPurity
 }
@@ -156,6 +196,9 @@ func Merge(name string, rs ...*Result) *Result {
 		for _, m := range r.Misses {
 			out.Misses = append(out.Misses, r.Suite+": "+m)
 		}
+		for _, m := range r.Severities {
+			out.Severities = append(out.Severities, r.Suite+": "+m)
+		}
 		for _, k := range r.Kinds {
 			o := out.kind(k.Kind)
 			o.Injected += k.Injected
@@ -167,6 +210,7 @@ func Merge(name string, rs ...*Result) *Result {
 			o.Unresolved += k.Unresolved
 			o.Noise += k.Noise
 			o.NoiseCrit += k.NoiseCrit
+			o.WrongSeverity += k.WrongSeverity
 		}
 	}
 	return out
@@ -210,11 +254,11 @@ func ratio(a, b int) float64 {
 func (r *Result) Write(w io.Writer, verbose bool) {
 	fmt.Fprintf(w, "%s: %d devices, %s simulated\n", r.Suite, r.Devices, r.Duration)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "kind\tinjected\tshould alert\ton time\tlate\tmissed\tlatency p50\tmax\tresolved p50 after end\topen at end\tnoise\tnoise critical\t")
+	fmt.Fprintln(tw, "kind\tinjected\tshould alert\ton time\tlate\tmissed\twrong severity\tlatency p50\tmax\tresolved p50 after end\topen at end\tnoise\tnoise critical\t")
 	for _, name := range slices.Sorted(maps.Keys(r.Kinds)) {
 		k := r.Kinds[name]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t\n", k.Kind, k.Injected, k.Expected, k.OnTime,
-			k.Late, k.Missed(), quantile(k.Latencies, 0.5), quantile(k.Latencies, 1), quantile(k.Resolved, 0.5),
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t\n", k.Kind, k.Injected, k.Expected, k.OnTime,
+			k.Late, k.Missed(), k.WrongSeverity, quantile(k.Latencies, 0.5), quantile(k.Latencies, 1), quantile(k.Resolved, 0.5),
 			k.Unresolved, k.Noise, k.NoiseCrit)
 	}
 	tw.Flush()
@@ -226,6 +270,9 @@ func (r *Result) Write(w io.Writer, verbose bool) {
 	}
 	for _, m := range r.Misses {
 		fmt.Fprintf(w, "  missed: %s\n", m)
+	}
+	for _, m := range r.Severities {
+		fmt.Fprintf(w, "  wrong severity: %s\n", m)
 	}
 	noise := slices.Clone(r.Noise)
 	slices.SortFunc(noise, func(a, b Noise) int {

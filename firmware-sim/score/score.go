@@ -13,6 +13,7 @@ package score
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"time"
 
@@ -35,6 +36,10 @@ type Suite struct {
 	Duration           time.Duration
 	Seed               uint64
 	Rules              alerting.Rules
+	// Uses and Points are the registry's use and measurement point of
+	// devices (by id) that do not take the defaults.
+	Uses   map[string]plant.Use
+	Points map[string]plant.Point
 }
 
 // Start is the simulated start of every suite: a Monday at 06:00 UTC.
@@ -102,8 +107,10 @@ type fault struct {
 	sim.Injection
 	spec  sim.Spec
 	exp   expectation
+	use   plant.Use // the device's use in the registry
 	onset time.Time // first live reading that showed it; zero: never shown
 	prev  *float64  // sensor_stuck: the previous purity reading
+	low   float64   // the lowest purity a running live reading showed while it was in force
 }
 
 func newScorer(s Suite) *scorer {
@@ -122,21 +129,23 @@ func (sc *scorer) lookup(id plant.DeviceID) (plant.Device, bool) {
 	if !ok {
 		return plant.Device{}, false
 	}
-	return deviceOf(sp), true
+	return sc.deviceOf(sp), true
 }
 
 func (sc *scorer) devices() []plant.Device {
 	out := make([]plant.Device, 0, len(sc.suite.Fleet))
 	for _, sp := range sc.suite.Fleet {
-		out = append(out, deviceOf(sp))
+		out = append(out, sc.deviceOf(sp))
 	}
 	return out
 }
 
-func deviceOf(sp sim.Spec) plant.Device {
-	return plant.Device{ID: plant.DeviceID(sp.ID), Kind: plant.Kind(sp.Kind), Model: sp.Model,
+func (sc *scorer) deviceOf(sp sim.Spec) plant.Device {
+	d := plant.Device{ID: plant.DeviceID(sp.ID), Kind: plant.Kind(sp.Kind), Model: sp.Model,
 		Facility: sp.Facility, Region: sp.Region, Country: sp.Country, RatedFlowLPM: sp.RatedFlowLPM,
 		ReportIntervalS: int(sp.ReportInterval / time.Second)}
+	d.Use, d.MeasurementPoint = sc.suite.Uses[sp.ID], sc.suite.Points[sp.ID]
+	return d
 }
 
 // step moves the engine's clock to simulated time t and runs its timers.
@@ -159,7 +168,9 @@ func (sc *scorer) inject(in sim.Injection) {
 	if in.Chronic {
 		in.Until = in.From.Add(100 * 365 * 24 * time.Hour)
 	}
-	f := &fault{Injection: in, spec: sc.specs[plant.DeviceID(in.Device)], exp: expectationOf(in)}
+	sp := sc.specs[plant.DeviceID(in.Device)]
+	dev := sc.deviceOf(sp)
+	f := &fault{Injection: in, spec: sp, use: dev.UseOrDefault(), exp: expectationOf(in, sp.Kind, dev.UseOrDefault()), low: math.Inf(1)}
 	sc.faults = append(sc.faults, f)
 	sc.byDev[in.Device] = append(sc.byDev[in.Device], f)
 }
@@ -192,6 +203,9 @@ func (sc *scorer) message(m sim.Message) {
 // evidence notes the first live reading that shows each fault in force.
 func (sc *scorer) evidence(r plant.Reading) {
 	for _, f := range sc.byDev[string(r.Device)] {
+		if !sc.t.Before(f.From) && !sc.t.After(f.Until) && running(&r) && r.Purity != nil {
+			f.low = min(f.low, *r.Purity)
+		}
 		if !f.onset.IsZero() || sc.t.Before(f.From) || sc.t.After(f.Until) || f.exp.shows == nil {
 			continue
 		}

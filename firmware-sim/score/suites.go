@@ -6,6 +6,7 @@ import (
 
 	"github.com/oxywatch/oxywatch/firmware-sim/scenario"
 	"github.com/oxywatch/oxywatch/firmware-sim/sim"
+	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
 // FromScenario builds a suite from a scenario (built-in name or YAML file)
@@ -24,8 +25,8 @@ func FromScenario(name string, n int, seed uint64, d time.Duration) (Suite, erro
 
 // Suites are the scored runs the tests hold to the targets and make score
 // prints: every kind of fault, the demo, a night of bad power, devices with
-// clocks ten minutes wrong, and a fleet taken on without its service
-// history.
+// clocks ten minutes wrong, a fleet taken on without its service history,
+// and PSA plants judged by what their oxygen is for.
 func Suites(seed uint64) ([]Suite, error) {
 	var out []Suite
 	for _, s := range []struct {
@@ -38,7 +39,7 @@ func Suites(seed uint64) ([]Suite, error) {
 		}
 		out = append(out, su)
 	}
-	return append(out, clockSuite(seed), onboardingSuite(seed)), nil
+	return append(out, clockSuite(seed), onboardingSuite(seed), useSuite(seed)), nil
 }
 
 // clockSuite gives two devices clocks ten minutes slow and one five minutes
@@ -64,6 +65,43 @@ func clockSuite(seed uint64) Suite {
 		ev(2*time.Hour, "psa-001", sim.FaultOffline, 0, 20*time.Minute),
 	}
 	return Suite{Name: "clock", Fleet: fleet, Events: events, Duration: 3 * time.Hour, Seed: seed}
+}
+
+// useSuite runs six PSA plants, three filling cylinders through a booster
+// (Oxygen 93: warning below 93 %, critical below 90 %) and three feeding a
+// pipeline (DOMAIN.md: warning below 90 %, critical below 82 %), with the
+// same purity fault on a plant of each use: at 89 % and 86 % a
+// cylinder-filling plant must page critical and a pipeline plant only
+// warn; at 91 % the cylinder-filling plant warns and the pipeline plant
+// raises nothing. Each fault's severity is checked (wrong severity), each
+// alert with no fault is noise. The plants run at 45 % of their rated flow
+// (the booster draws 30 % more by day), so they deliver 93.5 % or more
+// when healthy.
+func useSuite(seed uint64) Suite {
+	var base sim.Spec
+	for _, sp := range sim.GenerateFleet(40, 0, seed, time.Minute) {
+		if sp.Kind == sim.KindPSA {
+			base = sp
+			break
+		}
+	}
+	base.Model, base.RatedFlowLPM, base.Generator, base.Load = "PSA-30", 500, true, 0.45
+	uses := map[string]plant.Use{}
+	var fleet []sim.Spec
+	var events []sim.Event
+	for i, v := range []float64{89, 91, 86} {
+		for _, use := range []plant.Use{plant.UseCylinderFilling, plant.UsePipeline} {
+			sp := base
+			sp.ID = fmt.Sprintf("%s-%d", map[plant.Use]string{plant.UseCylinderFilling: "fill", plant.UsePipeline: "pipe"}[use], i+1)
+			sp.Facility = "use-" + sp.ID
+			sp.Booster = use == plant.UseCylinderFilling
+			uses[sp.ID] = use
+			fleet = append(fleet, sp)
+			events = append(events, sim.Event{At: time.Hour + time.Duration(i)*75*time.Minute, Device: sp.ID,
+				Fault: sim.FaultPurity, Value: v, For: 40 * time.Minute})
+		}
+	}
+	return Suite{Name: "use", Fleet: fleet, Events: events, Duration: 5 * time.Hour, Seed: seed, Uses: uses}
 }
 
 // onboardingSuite is a 40-device fleet connecting for the first time, with

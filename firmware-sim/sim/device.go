@@ -31,6 +31,10 @@ type Spec struct {
 	// (negative: ahead), for as long as it runs: a clock set wrong and
 	// never synchronised. A clock_drift fault adds to it.
 	ClockError time.Duration
+	// Load is the share of its rated flow a PSA plant's demand runs at
+	// (before the hour of the day and the booster); 0: drawn at random
+	// (0.6 to 0.95, one plant in seven above 1).
+	Load float64
 }
 
 // Device is one simulated device: its firmware state and the physics of the
@@ -79,6 +83,9 @@ func newDevice(spec Spec, idx int, seed uint64, start time.Time) *Device {
 	d.load = 0.6 + rng.Float64()*0.35
 	if rng.Float64() < 0.15 {
 		d.load = 1.0 + rng.Float64()*0.15 // an overloaded plant
+	}
+	if spec.Load > 0 {
+		d.load = spec.Load
 	}
 	d.ambientOff = rng.NormFloat64() * 2
 	d.battery, d.tankBar, d.rssi = 100, 10, -75+rng.NormFloat64()*8

@@ -49,14 +49,19 @@ func loadRules(cfg config.Config) (alerting.Rules, error) {
 	return rules, nil
 }
 
-// dueItems keeps the items that are due, as the report shows them.
+// dueItems keeps the items the report lists: those due, and those with a
+// service on record coming due (within the last 10 % of an interval, by
+// running hours or calendar, as the dashboard lists them), so the report
+// says "in 120 h" or "due by 2027-03-01 (calendar)" before it happens.
+// A component never serviced is listed once due (the report sums those).
 func dueItems(items []alerting.MaintenanceItem, err error) ([]report.MaintenanceDue, error) {
 	if err != nil {
 		return nil, err
 	}
+	now := time.Now()
 	out := make([]report.MaintenanceDue, 0, len(items))
 	for _, it := range items {
-		if it.Due {
+		if it.Due || (!it.LastDone.IsZero() && it.Past(0.9, now)) {
 			out = append(out, it)
 		}
 	}

@@ -21,7 +21,7 @@ func (l limits) Limits(_ context.Context, d plant.Device) (api.DeviceLimits, err
 // the warning share in per cent).
 func apiLimits(dl alerting.DeviceLimits) api.DeviceLimits {
 	out := api.DeviceLimits{
-		Device: dl.Device, OfflineIntervals: dl.OfflineIntervals, Maintenance: dl.Maintenance,
+		Device: dl.Device, Use: dl.Use, MeasurementPoint: dl.Point, OfflineIntervals: dl.OfflineIntervals, Maintenance: dl.Maintenance,
 		MaintenanceWarnPct: math.Round(1e6*dl.MaintenanceWarn) / 1e4,
 		Limits:             make([]api.Limit, len(dl.Limits)), Service: make([]api.ServiceInterval, len(dl.Service)),
 	}

@@ -60,20 +60,25 @@ func TestStatusAgrees(t *testing.T) {
 		silent    bool // reports once, then nothing
 		want      plant.Status
 		wantAlert string // the rule of an open critical alert; "" none
+		use       plant.Use
 	}{
-		{"healthy plant", good, false, plant.StatusOperational, ""},
-		{"plant at 88 %", reading{plant.StateRunning, plant.PowerMains, 88, nil}, false, plant.StatusDegraded, ""},
-		{"plant at 78 %", reading{plant.StateRunning, plant.PowerMains, 78, nil}, false, plant.StatusDown, alerting.RuleCriticalPurity},
-		{"critical device alarm", reading{plant.StateRunning, plant.PowerMains, 93, []string{"compressor_trip"}}, false, plant.StatusDown, alerting.RuleDeviceFault},
-		{"warning device alarm", reading{plant.StateRunning, plant.PowerMains, 93, []string{"dryer_fault"}}, false, plant.StatusOperational, ""},
-		{"no power", reading{plant.StateRunning, plant.PowerNone, 93, nil}, false, plant.StatusDown, ""},
-		{"offline", good, true, plant.StatusNoData, alerting.RuleOffline},
+		{"healthy plant", good, false, plant.StatusOperational, "", ""},
+		{"plant at 88 %", reading{plant.StateRunning, plant.PowerMains, 88, nil}, false, plant.StatusDegraded, "", ""},
+		{"plant at 78 %", reading{plant.StateRunning, plant.PowerMains, 78, nil}, false, plant.StatusDown, alerting.RuleCriticalPurity, ""},
+		{"critical device alarm", reading{plant.StateRunning, plant.PowerMains, 93, []string{"compressor_trip"}}, false, plant.StatusDown, alerting.RuleDeviceFault, ""},
+		{"warning device alarm", reading{plant.StateRunning, plant.PowerMains, 93, []string{"dryer_fault"}}, false, plant.StatusOperational, "", ""},
+		{"no power", reading{plant.StateRunning, plant.PowerNone, 93, nil}, false, plant.StatusDown, "", ""},
+		{"offline", good, true, plant.StatusNoData, alerting.RuleOffline, ""},
+		// a plant filling cylinders is judged by Oxygen 93: critical below 90 %
+		{"cylinder filling at 89 %", reading{plant.StateRunning, plant.PowerMains, 89, nil}, false, plant.StatusDown, alerting.RuleCriticalPurity, plant.UseCylinderFilling},
+		{"cylinder filling at 91 %", reading{plant.StateRunning, plant.PowerMains, 91, nil}, false, plant.StatusDegraded, "", plant.UseCylinderFilling},
+		{"pipeline at 91 %", reading{plant.StateRunning, plant.PowerMains, 91, nil}, false, plant.StatusOperational, "", plant.UsePipeline},
 	}
 	ids := make([]plant.DeviceID, len(cases))
 	for i := range cases {
 		ids[i] = plant.DeviceID(string(rune('a'+i)) + "-psa")
 		d := plant.Device{ID: ids[i], Kind: plant.KindPSA, Facility: "f-" + string(ids[i]), Region: "north", Country: "UG",
-			RatedFlowLPM: 500, ReportIntervalS: 60}
+			RatedFlowLPM: 500, ReportIntervalS: 60, Use: cases[i].use}
 		if _, err := devs.Put(ctx, d); err != nil {
 			t.Fatal(err)
 		}

@@ -79,4 +79,12 @@ var apiEN = map[Key]entry{
 	"api.devtoken_name_too_long": s("name: at most 200 characters"),
 	"api.devtoken_bad_device_id": s("devices: id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
 	"api.device_not_registered":  s("devices: %[1]s is not registered; register it first (PUT /api/v1/devices/%[1]s or the CSV import)"),
+
+	// Work orders (api/workorders.go).
+	"api.invalid_work_order":         s("invalid work order"),
+	"api.facility_alert_work_order":  s("alert %[1]s is about facility %[2]s as a whole, not one device; open a work order for each device that failed with POST /api/v1/work-orders"),
+	"api.invalid_work_order_query":   s("invalid work order query"),
+	"api.work_order_outside_regions": s("this work order is outside your regions"),
+	"api.work_order_closed":          s("work order %[1]s was closed on %[2]s by %[3]s"),
+	"api.invalid_work_order_close":   s("invalid work order close: %[1]s %[2]s"),
 }

@@ -77,4 +77,12 @@ var apiFR = map[Key]entry{
 	"api.devtoken_name_too_long": s("name : au plus 200 caractères"),
 	"api.devtoken_bad_device_id": s("devices : l’identifiant %q doit correspondre à ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
 	"api.device_not_registered":  s("devices : %[1]s n’est pas enregistré ; enregistrez-le d’abord (PUT /api/v1/devices/%[1]s ou l’import CSV)"),
+
+	// Work orders (api/workorders.go).
+	"api.invalid_work_order":         s("ordre de travail invalide"),
+	"api.facility_alert_work_order":  s("l’alerte %[1]s concerne l’établissement %[2]s dans son ensemble, pas un appareil ; ouvrez un ordre de travail pour chaque appareil en panne avec POST /api/v1/work-orders"),
+	"api.invalid_work_order_query":   s("recherche d’ordres de travail invalide"),
+	"api.work_order_outside_regions": s("cet ordre de travail est hors de vos régions"),
+	"api.work_order_closed":          s("l’ordre de travail %[1]s a été clos le %[2]s par %[3]s"),
+	"api.invalid_work_order_close":   s("clôture d’ordre de travail invalide : %[1]s %[2]s"),
 }

@@ -77,4 +77,12 @@ var apiPT = map[Key]entry{
 	"api.devtoken_name_too_long": s("name: no máximo 200 caracteres"),
 	"api.devtoken_bad_device_id": s("devices: o identificador %q tem de corresponder a ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
 	"api.device_not_registered":  s("devices: %[1]s não está registado; registe-o primeiro (PUT /api/v1/devices/%[1]s ou a importação CSV)"),
+
+	// Work orders (api/workorders.go).
+	"api.invalid_work_order":         s("ordem de trabalho inválida"),
+	"api.facility_alert_work_order":  s("o alerta %[1]s diz respeito à unidade sanitária %[2]s no seu todo, não a um equipamento; abra uma ordem de trabalho para cada equipamento avariado com POST /api/v1/work-orders"),
+	"api.invalid_work_order_query":   s("pesquisa de ordens de trabalho inválida"),
+	"api.work_order_outside_regions": s("esta ordem de trabalho está fora das suas regiões"),
+	"api.work_order_closed":          s("a ordem de trabalho %[1]s foi fechada em %[2]s por %[3]s"),
+	"api.invalid_work_order_close":   s("fecho de ordem de trabalho inválido: %[1]s %[2]s"),
 }

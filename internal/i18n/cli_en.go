@@ -186,7 +186,10 @@ Commands:
   uptime    hours in each status, uptime, outages and repairs per group
   supply    capacity, oxygen produced, cylinders and demand per group
   monthly   the printable ministry report (HTML): summary, regions, facilities,
-            supply, outages, maintenance due
+            supply, repairs, outages, maintenance due; --format csv for its
+            figures by region and the national total
+  repairs   work orders per group: MTTR, main causes, still open, failures
+            without a work order
   dhis2     build the month's DHIS2 dataValueSets payload, and push it with --push
 
 Periods: --from and --to are local dates (2026-11-01, midnight in
@@ -198,44 +201,49 @@ Examples:
   oxywatch report supply --month 2026-11 --group facility --format json
   oxywatch report monthly --month 2026-11 --out uptime-2026-11.html
   oxywatch report monthly --month 2026-11 --lang fr --out disponibilite-2026-11.html
+  oxywatch report monthly --month 2026-11 --format csv --out national-2026-11.csv
+  oxywatch report repairs --month 2026-11 --group region --format csv
   oxywatch report dhis2 --period 202611            # print the payload
   oxywatch report dhis2 --period 202611 --push     # send it and show the import summary
 
 Run oxywatch report COMMAND --help for the flags of one command.
 `),
 	"cli.report.needs_command":   s("oxywatch report needs a command"),
-	"cli.report.unknown_command": s("unknown report command %q (want uptime, supply, monthly or dhis2)"),
+	"cli.report.unknown_command": s("unknown report command %q (want uptime, supply, monthly, repairs or dhis2)"),
 	"cli.report.reading_dir":     s("report: reading data dir %s"),
 	"cli.report.no_data": s("no OxyWatch data in %[1]s (no %[2]s there or in %[3]s/): give the data dir `oxywatch serve` uses, " +
 		"with --config FILE or OXYWATCH_DATA_DIR=DIR (make run keeps it in ./var/%[3]s)"),
-	"cli.report.cmd_usage":        s("Usage: oxywatch report %[1]s [flags]\n\n%[2]s\n\nFlags:"),
-	"cli.report.summary.uptime":   s("Hours in each status, uptime_pct, data_coverage_pct, outages and MTTR per group."),
-	"cli.report.summary.supply":   s("Rated and available capacity, oxygen produced, cylinders filled, demand and coverage per group."),
-	"cli.report.summary.monthly":  s("The printable monthly ministry report, one self-contained HTML file (A4)."),
-	"cli.report.summary.dhis2":    s("Builds the month's dataValueSets payload for DHIS2 and, with --push, sends it.\nIndicators: %s"),
-	"cli.report.flag.from":        s("start, a local date such as 2026-11-01 or an RFC 3339 time"),
-	"cli.report.flag.to":          s("end (excluded), a local date or an RFC 3339 time"),
-	"cli.report.flag.month":       s("one calendar month, e.g. 2026-11 (instead of --from and --to)"),
-	"cli.report.flag.out":         s("write to this file instead of standard output"),
-	"cli.report.flag.out_dhis2":   s("write the payload to this file instead of standard output"),
-	"cli.report.flag.region":      s("only these regions, comma separated (default: all)"),
-	"cli.report.flag.lang":        s("language of the HTML report and of human CSV headers: en, fr or pt (default: notify.language, else en); JSON and machine CSV keep machine names"),
-	"cli.report.flag.group":       s("device, facility, region or country"),
-	"cli.report.flag.format":      s("json, csv or html"),
-	"cli.report.flag.csv_headers": s("CSV column names: machine (stable names scripts read) or human (words and decimal separator of --lang)"),
-	"cli.report.flag.title":       s("report title, e.g. the ministry's name (default: National Oxygen Programme – equipment report, in --lang)"),
-	"cli.report.flag.period":      s("DHIS2 monthly period, e.g. 202611 (default: the last complete month)"),
-	"cli.report.flag.mapping":     s("mapping file: indicators to data elements, facilities to org units (default: report.dhis2.mapping_file)"),
-	"cli.report.flag.push":        s("send the payload to report.dhis2.url and show the import summary"),
-	"cli.report.bad_flag":         s("%[1]s: %[2]v (see --help)"),
-	"cli.report.unexpected_arg":   s("%[1]s: unexpected argument %[2]q (see --help)"),
-	"cli.report.create_failed":    s("create %[1]s: %[2]v"),
-	"cli.report.write_failed":     s("write %[1]s: %[2]v"),
-	"cli.report.wrote":            s("report: wrote %s"),
-	"cli.report.influx_at":        s("InfluxDB at %s"),
-	"cli.report.the_data_dir":     s("the data dir"),
-	"cli.report.list_devices":     s("list devices: %v"),
-	"cli.report.list_maintenance": s("list maintenance due: %v"),
+	"cli.report.cmd_usage":           s("Usage: oxywatch report %[1]s [flags]\n\n%[2]s\n\nFlags:"),
+	"cli.report.summary.uptime":      s("Hours in each status, uptime_pct, data_coverage_pct, outages and MTTR per group."),
+	"cli.report.summary.supply":      s("Rated and available capacity, oxygen produced, cylinders filled, demand and coverage per group."),
+	"cli.report.summary.repairs":     s("Work orders per group: mean time to repair, main causes, work orders still open, failures without a work order."),
+	"cli.report.flag.monthly_format": s("html (the printable report) or csv (its figures by region and the national total)"),
+	"cli.report.bad_monthly_format":  s("--format %q is not html or csv"),
+	"cli.report.summary.monthly":     s("The printable monthly ministry report, one self-contained HTML file (A4)."),
+	"cli.report.summary.dhis2":       s("Builds the month's dataValueSets payload for DHIS2 and, with --push, sends it.\nIndicators: %s"),
+	"cli.report.flag.from":           s("start, a local date such as 2026-11-01 or an RFC 3339 time"),
+	"cli.report.flag.to":             s("end (excluded), a local date or an RFC 3339 time"),
+	"cli.report.flag.month":          s("one calendar month, e.g. 2026-11 (instead of --from and --to)"),
+	"cli.report.flag.out":            s("write to this file instead of standard output"),
+	"cli.report.flag.out_dhis2":      s("write the payload to this file instead of standard output"),
+	"cli.report.flag.region":         s("only these regions, comma separated (default: all)"),
+	"cli.report.flag.lang":           s("language of the HTML report and of human CSV headers: en, fr or pt (default: notify.language, else en); JSON and machine CSV keep machine names"),
+	"cli.report.flag.group":          s("device, facility, region or country"),
+	"cli.report.flag.format":         s("json, csv or html"),
+	"cli.report.flag.csv_headers":    s("CSV column names: machine (stable names scripts read) or human (words and decimal separator of --lang)"),
+	"cli.report.flag.title":          s("report title, e.g. the ministry's name (default: National Oxygen Programme – equipment report, in --lang)"),
+	"cli.report.flag.period":         s("DHIS2 monthly period, e.g. 202611 (default: the last complete month)"),
+	"cli.report.flag.mapping":        s("mapping file: indicators to data elements, facilities to org units (default: report.dhis2.mapping_file)"),
+	"cli.report.flag.push":           s("send the payload to report.dhis2.url and show the import summary"),
+	"cli.report.bad_flag":            s("%[1]s: %[2]v (see --help)"),
+	"cli.report.unexpected_arg":      s("%[1]s: unexpected argument %[2]q (see --help)"),
+	"cli.report.create_failed":       s("create %[1]s: %[2]v"),
+	"cli.report.write_failed":        s("write %[1]s: %[2]v"),
+	"cli.report.wrote":               s("report: wrote %s"),
+	"cli.report.influx_at":           s("InfluxDB at %s"),
+	"cli.report.the_data_dir":        s("the data dir"),
+	"cli.report.list_devices":        s("list devices: %v"),
+	"cli.report.list_maintenance":    s("list maintenance due: %v"),
 	"cli.report.empty_registry": s("no devices in the registry at %s: this is not the data dir `oxywatch serve` uses, or no device has reported yet. " +
 		"Give the server's data dir with --config FILE or OXYWATCH_DATA_DIR=DIR (make run keeps it in ./var/oxywatch), " +
 		"or register devices (POST /api/v1/devices/import)"),

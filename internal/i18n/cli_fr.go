@@ -186,7 +186,10 @@ Commandes :
   uptime    heures dans chaque état, disponibilité, arrêts et réparations par groupe
   supply    capacité, oxygène produit, bouteilles et demande par groupe
   monthly   le rapport imprimable pour le ministère (HTML) : synthèse, régions,
-            établissements, approvisionnement, arrêts, maintenance à faire
+            établissements, approvisionnement, réparations, arrêts, maintenance
+            à faire ; --format csv pour ses chiffres par région et le total national
+  repairs   ordres de travail par groupe : temps moyen de réparation, causes
+            principales, encore ouverts, pannes sans ordre de travail
   dhis2     prépare les données DHIS2 (dataValueSets) du mois, et les envoie avec --push
 
 Périodes : --from et --to sont des dates locales (2026-11-01, minuit dans
@@ -198,44 +201,49 @@ Exemples :
   oxywatch report supply --month 2026-11 --group facility --format json
   oxywatch report monthly --month 2026-11 --out uptime-2026-11.html
   oxywatch report monthly --month 2026-11 --lang fr --out disponibilite-2026-11.html
+  oxywatch report monthly --month 2026-11 --format csv --out national-2026-11.csv
+  oxywatch report repairs --month 2026-11 --group region --format csv
   oxywatch report dhis2 --period 202611            # affiche les données
   oxywatch report dhis2 --period 202611 --push     # les envoie et affiche le bilan d’import
 
 'oxywatch report COMMANDE --help' donne les options d’une commande.
 `),
 	"cli.report.needs_command":   s("oxywatch report attend une commande"),
-	"cli.report.unknown_command": s("commande de rapport inconnue %q (uptime, supply, monthly ou dhis2)"),
+	"cli.report.unknown_command": s("commande de rapport inconnue %q (uptime, supply, monthly, repairs ou dhis2)"),
 	"cli.report.reading_dir":     s("report : lecture du répertoire de données %s"),
 	"cli.report.no_data": s("aucune donnée OxyWatch dans %[1]s (pas de %[2]s ni là ni dans %[3]s/) : donnez le répertoire de données qu’utilise `oxywatch serve`, " +
 		"avec --config FICHIER ou OXYWATCH_DATA_DIR=RÉP (make run le garde dans ./var/%[3]s)"),
-	"cli.report.cmd_usage":        s("Utilisation : oxywatch report %[1]s [options]\n\n%[2]s\n\nOptions :"),
-	"cli.report.summary.uptime":   s("Heures dans chaque état, uptime_pct, data_coverage_pct, arrêts et temps moyen de réparation par groupe."),
-	"cli.report.summary.supply":   s("Capacité nominale et disponible, oxygène produit, bouteilles remplies, demande et couverture par groupe."),
-	"cli.report.summary.monthly":  s("Le rapport mensuel imprimable pour le ministère, un seul fichier HTML autonome (A4)."),
-	"cli.report.summary.dhis2":    s("Prépare les données dataValueSets du mois pour DHIS2 et, avec --push, les envoie.\nIndicateurs : %s"),
-	"cli.report.flag.from":        s("début, une date locale comme 2026-11-01 ou une heure RFC 3339"),
-	"cli.report.flag.to":          s("fin (exclue), une date locale ou une heure RFC 3339"),
-	"cli.report.flag.month":       s("un mois civil, par ex. 2026-11 (au lieu de --from et --to)"),
-	"cli.report.flag.out":         s("écrit dans ce fichier au lieu de la sortie standard"),
-	"cli.report.flag.out_dhis2":   s("écrit les données dans ce fichier au lieu de la sortie standard"),
-	"cli.report.flag.region":      s("seulement ces régions, séparées par des virgules (par défaut : toutes)"),
-	"cli.report.flag.lang":        s("langue du rapport HTML et des en-têtes CSV lisibles : en, fr ou pt (par défaut : notify.language, sinon en) ; le JSON et le CSV machine gardent les noms machine"),
-	"cli.report.flag.group":       s("device, facility, region ou country"),
-	"cli.report.flag.format":      s("json, csv ou html"),
-	"cli.report.flag.csv_headers": s("noms des colonnes CSV : machine (noms stables que lisent les scripts) ou human (mots et séparateur décimal de --lang)"),
-	"cli.report.flag.title":       s("titre du rapport, par ex. le nom du ministère (par défaut : Programme national de l’oxygène – rapport sur les équipements, dans la langue de --lang)"),
-	"cli.report.flag.period":      s("période mensuelle DHIS2, par ex. 202611 (par défaut : le dernier mois complet)"),
-	"cli.report.flag.mapping":     s("fichier de correspondance : indicateurs vers éléments de données, établissements vers unités d’organisation (par défaut : report.dhis2.mapping_file)"),
-	"cli.report.flag.push":        s("envoie les données à report.dhis2.url et affiche le bilan d’import"),
-	"cli.report.bad_flag":         s("%[1]s : %[2]v (voir --help)"),
-	"cli.report.unexpected_arg":   s("%[1]s : argument inattendu %[2]q (voir --help)"),
-	"cli.report.create_failed":    s("création de %[1]s : %[2]v"),
-	"cli.report.write_failed":     s("écriture de %[1]s : %[2]v"),
-	"cli.report.wrote":            s("report : %s écrit"),
-	"cli.report.influx_at":        s("InfluxDB à %s"),
-	"cli.report.the_data_dir":     s("le répertoire de données"),
-	"cli.report.list_devices":     s("liste des appareils : %v"),
-	"cli.report.list_maintenance": s("liste des maintenances à faire : %v"),
+	"cli.report.cmd_usage":           s("Utilisation : oxywatch report %[1]s [options]\n\n%[2]s\n\nOptions :"),
+	"cli.report.summary.uptime":      s("Heures dans chaque état, uptime_pct, data_coverage_pct, arrêts et temps moyen de réparation par groupe."),
+	"cli.report.summary.supply":      s("Capacité nominale et disponible, oxygène produit, bouteilles remplies, demande et couverture par groupe."),
+	"cli.report.summary.repairs":     s("Ordres de travail par groupe : temps moyen de réparation, causes principales, ordres encore ouverts, pannes sans ordre de travail."),
+	"cli.report.flag.monthly_format": s("html (le rapport imprimable) ou csv (ses chiffres par région et le total national)"),
+	"cli.report.bad_monthly_format":  s("--format %q n’est ni html ni csv"),
+	"cli.report.summary.monthly":     s("Le rapport mensuel imprimable pour le ministère, un seul fichier HTML autonome (A4)."),
+	"cli.report.summary.dhis2":       s("Prépare les données dataValueSets du mois pour DHIS2 et, avec --push, les envoie.\nIndicateurs : %s"),
+	"cli.report.flag.from":           s("début, une date locale comme 2026-11-01 ou une heure RFC 3339"),
+	"cli.report.flag.to":             s("fin (exclue), une date locale ou une heure RFC 3339"),
+	"cli.report.flag.month":          s("un mois civil, par ex. 2026-11 (au lieu de --from et --to)"),
+	"cli.report.flag.out":            s("écrit dans ce fichier au lieu de la sortie standard"),
+	"cli.report.flag.out_dhis2":      s("écrit les données dans ce fichier au lieu de la sortie standard"),
+	"cli.report.flag.region":         s("seulement ces régions, séparées par des virgules (par défaut : toutes)"),
+	"cli.report.flag.lang":           s("langue du rapport HTML et des en-têtes CSV lisibles : en, fr ou pt (par défaut : notify.language, sinon en) ; le JSON et le CSV machine gardent les noms machine"),
+	"cli.report.flag.group":          s("device, facility, region ou country"),
+	"cli.report.flag.format":         s("json, csv ou html"),
+	"cli.report.flag.csv_headers":    s("noms des colonnes CSV : machine (noms stables que lisent les scripts) ou human (mots et séparateur décimal de --lang)"),
+	"cli.report.flag.title":          s("titre du rapport, par ex. le nom du ministère (par défaut : Programme national de l’oxygène – rapport sur les équipements, dans la langue de --lang)"),
+	"cli.report.flag.period":         s("période mensuelle DHIS2, par ex. 202611 (par défaut : le dernier mois complet)"),
+	"cli.report.flag.mapping":        s("fichier de correspondance : indicateurs vers éléments de données, établissements vers unités d’organisation (par défaut : report.dhis2.mapping_file)"),
+	"cli.report.flag.push":           s("envoie les données à report.dhis2.url et affiche le bilan d’import"),
+	"cli.report.bad_flag":            s("%[1]s : %[2]v (voir --help)"),
+	"cli.report.unexpected_arg":      s("%[1]s : argument inattendu %[2]q (voir --help)"),
+	"cli.report.create_failed":       s("création de %[1]s : %[2]v"),
+	"cli.report.write_failed":        s("écriture de %[1]s : %[2]v"),
+	"cli.report.wrote":               s("report : %s écrit"),
+	"cli.report.influx_at":           s("InfluxDB à %s"),
+	"cli.report.the_data_dir":        s("le répertoire de données"),
+	"cli.report.list_devices":        s("liste des appareils : %v"),
+	"cli.report.list_maintenance":    s("liste des maintenances à faire : %v"),
 	"cli.report.empty_registry": s("aucun appareil dans le registre de %s : ce n’est pas le répertoire de données qu’utilise `oxywatch serve`, ou aucun appareil n’a encore rien envoyé. " +
 		"Donnez le répertoire de données du serveur avec --config FICHIER ou OXYWATCH_DATA_DIR=RÉP (make run le garde dans ./var/oxywatch), " +
 		"ou enregistrez les appareils (POST /api/v1/devices/import)"),

@@ -184,7 +184,10 @@ Comandos:
   uptime    horas em cada estado, disponibilidade, paragens e reparações por grupo
   supply    capacidade, oxigénio produzido, garrafas e procura por grupo
   monthly   o relatório imprimível para o ministério (HTML): resumo, regiões,
-            unidades sanitárias, fornecimento, paragens, manutenção pendente
+            unidades sanitárias, fornecimento, reparações, paragens, manutenção
+            pendente; --format csv para os números por região e o total nacional
+  repairs   ordens de trabalho por grupo: tempo médio de reparação, causas
+            principais, ainda abertas, avarias sem ordem de trabalho
   dhis2     prepara os dados DHIS2 (dataValueSets) do mês, e envia-os com --push
 
 Períodos: --from e --to são datas locais (2026-11-01, meia-noite em
@@ -196,44 +199,49 @@ Exemplos:
   oxywatch report supply --month 2026-11 --group facility --format json
   oxywatch report monthly --month 2026-11 --out uptime-2026-11.html
   oxywatch report monthly --month 2026-11 --lang pt --out disponibilidade-2026-11.html
+  oxywatch report monthly --month 2026-11 --format csv --out nacional-2026-11.csv
+  oxywatch report repairs --month 2026-11 --group region --format csv
   oxywatch report dhis2 --period 202611            # mostra os dados
   oxywatch report dhis2 --period 202611 --push     # envia-os e mostra o resumo da importação
 
 'oxywatch report COMANDO --help' dá as opções de um comando.
 `),
 	"cli.report.needs_command":   s("oxywatch report precisa de um comando"),
-	"cli.report.unknown_command": s("comando de relatório desconhecido %q (uptime, supply, monthly ou dhis2)"),
+	"cli.report.unknown_command": s("comando de relatório desconhecido %q (uptime, supply, monthly, repairs ou dhis2)"),
 	"cli.report.reading_dir":     s("report: a ler o diretório de dados %s"),
 	"cli.report.no_data": s("não há dados do OxyWatch em %[1]s (nem %[2]s aí nem em %[3]s/): indique o diretório de dados que `oxywatch serve` usa, " +
 		"com --config FICHEIRO ou OXYWATCH_DATA_DIR=DIR (make run guarda-o em ./var/%[3]s)"),
-	"cli.report.cmd_usage":        s("Utilização: oxywatch report %[1]s [opções]\n\n%[2]s\n\nOpções:"),
-	"cli.report.summary.uptime":   s("Horas em cada estado, uptime_pct, data_coverage_pct, paragens e tempo médio de reparação por grupo."),
-	"cli.report.summary.supply":   s("Capacidade nominal e disponível, oxigénio produzido, garrafas enchidas, procura e cobertura por grupo."),
-	"cli.report.summary.monthly":  s("O relatório mensal imprimível para o ministério, um único ficheiro HTML autónomo (A4)."),
-	"cli.report.summary.dhis2":    s("Prepara os dados dataValueSets do mês para o DHIS2 e, com --push, envia-os.\nIndicadores: %s"),
-	"cli.report.flag.from":        s("início, uma data local como 2026-11-01 ou uma hora RFC 3339"),
-	"cli.report.flag.to":          s("fim (excluído), uma data local ou uma hora RFC 3339"),
-	"cli.report.flag.month":       s("um mês civil, p. ex. 2026-11 (em vez de --from e --to)"),
-	"cli.report.flag.out":         s("escreve neste ficheiro em vez da saída padrão"),
-	"cli.report.flag.out_dhis2":   s("escreve os dados neste ficheiro em vez da saída padrão"),
-	"cli.report.flag.region":      s("apenas estas regiões, separadas por vírgulas (por omissão: todas)"),
-	"cli.report.flag.lang":        s("língua do relatório HTML e dos cabeçalhos CSV legíveis: en, fr ou pt (por omissão: notify.language, senão en); o JSON e o CSV de máquina mantêm os nomes de máquina"),
-	"cli.report.flag.group":       s("device, facility, region ou country"),
-	"cli.report.flag.format":      s("json, csv ou html"),
-	"cli.report.flag.csv_headers": s("nomes das colunas CSV: machine (nomes estáveis que os scripts leem) ou human (palavras e separador decimal de --lang)"),
-	"cli.report.flag.title":       s("título do relatório, p. ex. o nome do ministério (por omissão: Programa Nacional de Oxigénio – relatório de equipamentos, na língua de --lang)"),
-	"cli.report.flag.period":      s("período mensal DHIS2, p. ex. 202611 (por omissão: o último mês completo)"),
-	"cli.report.flag.mapping":     s("ficheiro de correspondência: indicadores para elementos de dados, unidades sanitárias para unidades organizacionais (por omissão: report.dhis2.mapping_file)"),
-	"cli.report.flag.push":        s("envia os dados para report.dhis2.url e mostra o resumo da importação"),
-	"cli.report.bad_flag":         s("%[1]s: %[2]v (ver --help)"),
-	"cli.report.unexpected_arg":   s("%[1]s: argumento inesperado %[2]q (ver --help)"),
-	"cli.report.create_failed":    s("criar %[1]s: %[2]v"),
-	"cli.report.write_failed":     s("escrever %[1]s: %[2]v"),
-	"cli.report.wrote":            s("report: %s escrito"),
-	"cli.report.influx_at":        s("InfluxDB em %s"),
-	"cli.report.the_data_dir":     s("o diretório de dados"),
-	"cli.report.list_devices":     s("lista de equipamentos: %v"),
-	"cli.report.list_maintenance": s("lista de manutenção pendente: %v"),
+	"cli.report.cmd_usage":           s("Utilização: oxywatch report %[1]s [opções]\n\n%[2]s\n\nOpções:"),
+	"cli.report.summary.uptime":      s("Horas em cada estado, uptime_pct, data_coverage_pct, paragens e tempo médio de reparação por grupo."),
+	"cli.report.summary.supply":      s("Capacidade nominal e disponível, oxigénio produzido, garrafas enchidas, procura e cobertura por grupo."),
+	"cli.report.summary.repairs":     s("Ordens de trabalho por grupo: tempo médio de reparação, causas principais, ordens ainda abertas, avarias sem ordem de trabalho."),
+	"cli.report.flag.monthly_format": s("html (o relatório imprimível) ou csv (os números por região e o total nacional)"),
+	"cli.report.bad_monthly_format":  s("--format %q não é html nem csv"),
+	"cli.report.summary.monthly":     s("O relatório mensal imprimível para o ministério, um único ficheiro HTML autónomo (A4)."),
+	"cli.report.summary.dhis2":       s("Prepara os dados dataValueSets do mês para o DHIS2 e, com --push, envia-os.\nIndicadores: %s"),
+	"cli.report.flag.from":           s("início, uma data local como 2026-11-01 ou uma hora RFC 3339"),
+	"cli.report.flag.to":             s("fim (excluído), uma data local ou uma hora RFC 3339"),
+	"cli.report.flag.month":          s("um mês civil, p. ex. 2026-11 (em vez de --from e --to)"),
+	"cli.report.flag.out":            s("escreve neste ficheiro em vez da saída padrão"),
+	"cli.report.flag.out_dhis2":      s("escreve os dados neste ficheiro em vez da saída padrão"),
+	"cli.report.flag.region":         s("apenas estas regiões, separadas por vírgulas (por omissão: todas)"),
+	"cli.report.flag.lang":           s("língua do relatório HTML e dos cabeçalhos CSV legíveis: en, fr ou pt (por omissão: notify.language, senão en); o JSON e o CSV de máquina mantêm os nomes de máquina"),
+	"cli.report.flag.group":          s("device, facility, region ou country"),
+	"cli.report.flag.format":         s("json, csv ou html"),
+	"cli.report.flag.csv_headers":    s("nomes das colunas CSV: machine (nomes estáveis que os scripts leem) ou human (palavras e separador decimal de --lang)"),
+	"cli.report.flag.title":          s("título do relatório, p. ex. o nome do ministério (por omissão: Programa Nacional de Oxigénio – relatório de equipamentos, na língua de --lang)"),
+	"cli.report.flag.period":         s("período mensal DHIS2, p. ex. 202611 (por omissão: o último mês completo)"),
+	"cli.report.flag.mapping":        s("ficheiro de correspondência: indicadores para elementos de dados, unidades sanitárias para unidades organizacionais (por omissão: report.dhis2.mapping_file)"),
+	"cli.report.flag.push":           s("envia os dados para report.dhis2.url e mostra o resumo da importação"),
+	"cli.report.bad_flag":            s("%[1]s: %[2]v (ver --help)"),
+	"cli.report.unexpected_arg":      s("%[1]s: argumento inesperado %[2]q (ver --help)"),
+	"cli.report.create_failed":       s("criar %[1]s: %[2]v"),
+	"cli.report.write_failed":        s("escrever %[1]s: %[2]v"),
+	"cli.report.wrote":               s("report: %s escrito"),
+	"cli.report.influx_at":           s("InfluxDB em %s"),
+	"cli.report.the_data_dir":        s("o diretório de dados"),
+	"cli.report.list_devices":        s("lista de equipamentos: %v"),
+	"cli.report.list_maintenance":    s("lista de manutenção pendente: %v"),
 	"cli.report.empty_registry": s("nenhum equipamento no registo em %s: este não é o diretório de dados que `oxywatch serve` usa, ou nenhum equipamento enviou ainda dados. " +
 		"Indique o diretório de dados do servidor com --config FICHEIRO ou OXYWATCH_DATA_DIR=DIR (make run guarda-o em ./var/oxywatch), " +
 		"ou registe os equipamentos (POST /api/v1/devices/import)"),

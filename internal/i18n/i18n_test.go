@@ -17,7 +17,7 @@ import (
 )
 
 // families are keys built from a domain code: family + "." + code.
-var families = []string{"rule", "what", "status", "kind.short", "kind", "component", "state", "power", "severity", "alert_state"}
+var families = []string{"rule", "what", "status", "kind.short", "kind", "component", "state", "power", "severity", "alert_state", "use", "point"}
 
 func family(k Key) (fam, code string) {
 	for _, f := range families {
@@ -196,7 +196,7 @@ func domainCodes(t *testing.T) map[string][]string {
 		"rule": rules, "what": rules, "component": comps,
 		"kind": byType["Kind"], "kind.short": byType["Kind"], "status": byType["Status"],
 		"state": byType["State"], "power": byType["Power"], "severity": byType["Severity"],
-		"alert_state": byType["AlertState"],
+		"alert_state": byType["AlertState"], "use": byType["Use"], "point": byType["Point"],
 	}
 }
 

@@ -109,7 +109,7 @@ var reportEN = map[Key]entry{
 	"report.more_outages": pl(1, "%d shorter outage is not listed; all are counted above.", "%d shorter outages are not listed; all are counted above."),
 	"report.no_outages":   s("No outage long enough to list in this period."),
 
-	"report.maintenance":         s("Maintenance due or overdue"),
+	"report.maintenance":         s("Maintenance due, coming due or overdue"),
 	"report.col.component":       s("component"),
 	"report.col.runtime_h":       s("running h since service"),
 	"report.col.interval_h":      s("interval h"),

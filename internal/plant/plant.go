@@ -193,6 +193,13 @@ type Device struct {
 	// from (+254711000111); empty when it sends none. An inbound SMS from
 	// it is read with the model's text patterns (issue 19).
 	SMSNumber string `json:"sms_number,omitempty"`
+	// Use is what its oxygen is for (pipeline, cylinder_filling, bedside)
+	// and MeasurementPoint where its purity and pressure are measured
+	// (outlet, buffer_tank, pipeline, filling_manifold); they choose the
+	// alert thresholds. Empty: the kind's default use (UseOrDefault) and
+	// the outlet.
+	Use              Use   `json:"use,omitempty"`
+	MeasurementPoint Point `json:"measurement_point,omitempty"`
 }
 
 // InService is when the registry says the device went into service: its

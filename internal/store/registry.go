@@ -99,6 +99,12 @@ func OpenRegistry(ctx context.Context, db *sql.DB, now func() time.Time) (*Regis
 	if err := Migrate(ctx, db, "field_records", fieldRecordMigrations); err != nil {
 		return nil, err
 	}
+	if err := Migrate(ctx, db, "registry_use", useMigrations); err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, db, "work_orders", workOrderMigrations); err != nil {
+		return nil, err
+	}
 	r := &Registry{db: db, now: now, cache: map[plant.DeviceID]plant.Device{}}
 	r.unknown.insert, r.unknown.background = r.insertUnknown, r.flushUnknown
 	devices, err := r.listFromDB(ctx)
@@ -111,20 +117,20 @@ func OpenRegistry(ctx context.Context, db *sql.DB, now func() time.Time) (*Regis
 	return r, nil
 }
 
-const deviceColumns = `id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, commissioned_at, decommissioned_at, sms_number`
+const deviceColumns = `id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, commissioned_at, decommissioned_at, sms_number, use, measurement_point`
 
 func scanDevice(sc interface{ Scan(...any) error }, extra ...any) (plant.Device, error) {
 	var d plant.Device
 	var created, commissioned, decommissioned string
 	dest := append([]any{&d.ID, &d.Kind, &d.Model, &d.Facility, &d.Region, &d.Country, &d.RatedFlowLPM, &d.ReportIntervalS,
-		&created, &commissioned, &decommissioned, &d.SMSNumber}, extra...)
+		&created, &commissioned, &decommissioned, &d.SMSNumber, &d.Use, &d.MeasurementPoint}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return d, err
 	}
 	d.CreatedAt = parseTime(created)
 	d.CommissionedAt = parseTime(commissioned)
 	d.DecommissionedAt = parseTime(decommissioned)
-	return d, nil
+	return withDefaults(d), nil
 }
 
 // parseTime reads a stored RFC 3339 time; empty is the zero time.
@@ -247,15 +253,15 @@ func (r *Registry) Put(ctx context.Context, d plant.Device) (bool, error) {
 	now := r.now().UTC().Format(time.RFC3339Nano)
 	err := InTx(ctx, r.db, func(tx *sql.Tx) (string, error) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO devices (id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s,
-			created_at, updated_at, commissioned_at, decommissioned_at, sms_number)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			created_at, updated_at, commissioned_at, decommissioned_at, sms_number, use, measurement_point)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, model=excluded.model, facility=excluded.facility,
 			region=excluded.region, country=excluded.country, rated_flow_lpm=excluded.rated_flow_lpm,
 			report_interval_s=excluded.report_interval_s, updated_at=excluded.updated_at,
 			commissioned_at=excluded.commissioned_at, decommissioned_at=excluded.decommissioned_at,
-			sms_number=excluded.sms_number`,
+			sms_number=excluded.sms_number, use=excluded.use, measurement_point=excluded.measurement_point`,
 			d.ID, d.Kind, d.Model, d.Facility, d.Region, d.Country, d.RatedFlowLPM, d.ReportIntervalS, now, now,
-			formatTime(d.CommissionedAt), formatTime(d.DecommissionedAt), d.SMSNumber)
+			formatTime(d.CommissionedAt), formatTime(d.DecommissionedAt), d.SMSNumber, d.Use, d.MeasurementPoint)
 		return string(d.ID), err
 	})
 	if isUniqueViolation(err) {
@@ -288,6 +294,9 @@ func ValidateDevice(d plant.Device) error {
 	}
 	if d.ReportIntervalS < 0 || d.ReportIntervalS > 86400 {
 		return fmt.Errorf("report_interval_s %d is outside 0 to 86400", d.ReportIntervalS)
+	}
+	if err := validateUse(d); err != nil {
+		return err
 	}
 	if d.SMSNumber != "" && !ValidE164(d.SMSNumber) {
 		return fmt.Errorf("sms_number %q must be an E.164 number: + then 8 to 15 digits, e.g. +254711000111", d.SMSNumber)
@@ -335,9 +344,9 @@ func (r *Registry) Delete(ctx context.Context, id plant.DeviceID) error {
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO retired_devices
 			(id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, retired_at,
-			commissioned_at, decommissioned_at, sms_number)
+			commissioned_at, decommissioned_at, sms_number, use, measurement_point)
 		SELECT id, kind, model, facility, region, country, rated_flow_lpm, report_interval_s, created_at, ?,
-			commissioned_at, decommissioned_at, sms_number
+			commissioned_at, decommissioned_at, sms_number, use, measurement_point
 		FROM devices WHERE id = ?`, r.now().UTC().Format(time.RFC3339Nano), id); err != nil {
 		return fmt.Errorf("retire device %s: %w", id, err)
 	}
