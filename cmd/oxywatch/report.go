@@ -73,52 +73,13 @@ func reportDataDir(dir string) (string, error) {
 }
 
 // reportCLI runs `oxywatch report ARGS…` with tool, writing the report to
-// stdout (or --out) and progress and warnings to stderr.
+// stdout (or --out) and progress and warnings to stderr. tool is nil when
+// only a command's --help is asked for.
 func (c *cmdline) reportCLI(ctx context.Context, tool *app.ReportTool, args []string) error {
 	if tool != nil {
 		tool.Reader = c.lang
 	}
-	var out app.ReportOutput
-	var err error
-	var path string
-	var done bool
-	switch args[0] {
-	case "uptime", "supply", "repairs":
-		var req app.ReportRequest
-		summary := map[string]string{"uptime": "cli.report.summary.uptime", "supply": "cli.report.summary.supply",
-			"repairs": "cli.report.summary.repairs"}[args[0]]
-		fs := c.reportFlags(args[0], summary, &req, true, &path)
-		if done, err = c.parseReport(fs, args[1:]); done || err != nil {
-			return err
-		}
-		switch args[0] {
-		case "uptime":
-			out, err = tool.Uptime(ctx, req)
-		case "supply":
-			out, err = tool.Supply(ctx, req)
-		default:
-			out, err = tool.Repairs(ctx, req)
-		}
-	case "monthly":
-		var req app.ReportRequest
-		fs := c.reportFlags("monthly", "cli.report.summary.monthly", &req, false, &path)
-		fs.StringVar(&req.Title, "title", "", c.t("cli.report.flag.title"))
-		fs.StringVar(&req.Format, "format", "html", c.t("cli.report.flag.monthly_format"))
-		if done, err = c.parseReport(fs, args[1:]); done || err != nil {
-			return err
-		}
-		out, err = tool.Monthly(ctx, req)
-	case "dhis2":
-		var req app.DHIS2Request
-		fs := c.dhis2Flags(&req, &path)
-		if done, err = c.parseReport(fs, args[1:]); done || err != nil {
-			return err
-		}
-		out, err = tool.DHIS2(ctx, req)
-		if req.Push {
-			path = "" // DHIS2's import summary goes to stdout
-		}
-	}
+	out, path, err := c.reportCommand(tool, args[0])(ctx, args[1:])
 	if out == nil {
 		return err
 	}
@@ -126,6 +87,69 @@ func (c *cmdline) reportCLI(ctx context.Context, tool *app.ReportTool, args []st
 		err = werr
 	}
 	return err
+}
+
+// reportRun parses one report command's flags and runs it: the report and
+// the file it goes to ("": stdout); no report when --help was answered.
+type reportRun func(ctx context.Context, args []string) (out app.ReportOutput, path string, err error)
+
+func (c *cmdline) reportCommand(tool *app.ReportTool, name string) reportRun {
+	switch name {
+	case "monthly":
+		return c.monthlyCmd(tool)
+	case "dhis2":
+		return c.dhis2Cmd(tool)
+	}
+	return c.groupedCmd(tool, name)
+}
+
+// groupedCmd is uptime, supply or repairs: figures per group.
+func (c *cmdline) groupedCmd(tool *app.ReportTool, name string) reportRun {
+	return func(ctx context.Context, args []string) (app.ReportOutput, string, error) {
+		var req app.ReportRequest
+		var path string
+		summary := map[string]string{"uptime": "cli.report.summary.uptime", "supply": "cli.report.summary.supply",
+			"repairs": "cli.report.summary.repairs"}[name]
+		fs := c.reportFlags(name, summary, &req, true, &path)
+		if done, err := c.parseReport(fs, args); done || err != nil {
+			return nil, "", err
+		}
+		run := map[string]func(context.Context, app.ReportRequest) (app.ReportOutput, error){
+			"uptime": tool.Uptime, "supply": tool.Supply, "repairs": tool.Repairs}[name]
+		out, err := run(ctx, req)
+		return out, path, err
+	}
+}
+
+func (c *cmdline) monthlyCmd(tool *app.ReportTool) reportRun {
+	return func(ctx context.Context, args []string) (app.ReportOutput, string, error) {
+		var req app.ReportRequest
+		var path string
+		fs := c.reportFlags("monthly", "cli.report.summary.monthly", &req, false, &path)
+		fs.StringVar(&req.Title, "title", "", c.t("cli.report.flag.title"))
+		fs.StringVar(&req.Format, "format", "html", c.t("cli.report.flag.monthly_format"))
+		if done, err := c.parseReport(fs, args); done || err != nil {
+			return nil, "", err
+		}
+		out, err := tool.Monthly(ctx, req)
+		return out, path, err
+	}
+}
+
+func (c *cmdline) dhis2Cmd(tool *app.ReportTool) reportRun {
+	return func(ctx context.Context, args []string) (app.ReportOutput, string, error) {
+		var req app.DHIS2Request
+		var path string
+		fs := c.dhis2Flags(&req, &path)
+		if done, err := c.parseReport(fs, args); done || err != nil {
+			return nil, "", err
+		}
+		out, err := tool.DHIS2(ctx, req)
+		if req.Push {
+			path = "" // DHIS2's import summary goes to stdout
+		}
+		return out, path, err
+	}
 }
 
 // asksHelp reports whether args ask for a command's help.
