@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"go/ast"
 	"go/parser"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/oxywatch/oxywatch/alerting"
+	"github.com/oxywatch/oxywatch/internal/app"
 	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
@@ -224,5 +226,33 @@ func TestNoWordsOutsideTheCatalogue(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// TestReportCommandsFlags: each report command's flags reach the tool
+// (monthly --format csv, repairs, an unknown --format refused as a usage
+// error), on a real data dir.
+func TestReportCommandsFlags(t *testing.T) {
+	inLocale(t, "C.UTF-8")
+	dir := t.TempDir()
+	t.Setenv("OXYWATCH_DATA_DIR", dir)
+	t.Setenv("OXYWATCH_INFLUX_URL", "http://127.0.0.1:1") // nothing answers
+	registerDevice(t, dir)
+	out, errOut, err := runCmd(t, "report", "monthly", "--month", "2026-11", "--format", "csv")
+	if err != nil || !strings.HasPrefix(out, "group,key,") || !strings.Contains(out, "\ntotal,total,") {
+		t.Errorf("monthly csv: %v\n%s\n%s", err, out, errOut)
+	}
+	if _, _, err := runCmd(t, "report", "monthly", "--month", "2026-11", "--format", "pdf"); !errors.Is(err, app.ErrReportUsage) {
+		t.Errorf("monthly --format pdf: %v, want a usage error", err)
+	}
+	if _, _, err := runCmd(t, "report", "uptime", "--month", "2026-11", "--bogus"); !errors.Is(err, app.ErrReportUsage) || !strings.Contains(err.Error(), "see --help") {
+		t.Errorf("uptime --bogus: %v, want a usage error", err)
+	}
+	path := filepath.Join(dir, "u.json")
+	if _, errOut, err := runCmd(t, "report", "uptime", "--month", "2026-11", "--out", path); err != nil || !strings.Contains(errOut, "report: wrote "+path) {
+		t.Errorf("uptime --out: %v %q", err, errOut)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Error(err)
 	}
 }
