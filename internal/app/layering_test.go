@@ -1,7 +1,12 @@
 package app
 
 import (
+	"io/fs"
+	"maps"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -51,4 +56,113 @@ func TestLightPackagesLinkNoClients(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestReadmeLayoutMatchesTree: every folder the README's layout table
+// names exists, and every Go package is in it: its folder is a row, or the
+// first folder below a row's is named in that row (`broker` in ingest's).
+// Go's internal folders below a row are the row's own business.
+func TestReadmeLayoutMatchesTree(t *testing.T) {
+	root := filepath.Join("..", "..")
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		folders []string
+		named   map[string]bool
+	}
+	var rows []row
+	inTable := false
+	for line := range strings.Lines(string(readme)) {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "| folder |"):
+			inTable = true
+			continue
+		case !inTable || strings.HasPrefix(line, "|---"):
+			continue
+		case !strings.HasPrefix(line, "|"):
+			inTable = false
+			continue
+		}
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		rw := row{named: map[string]bool{}}
+		for _, f := range backticked(cells[1]) {
+			f = strings.TrimSuffix(f, "/")
+			rw.folders = append(rw.folders, f)
+			if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+				t.Errorf("README layout names %s, which is not in the tree", f)
+			}
+		}
+		for _, w := range backticked(cells[2]) {
+			rw.named[w] = true
+		}
+		rows = append(rows, rw)
+	}
+	if len(rows) < 5 {
+		t.Fatalf("found %d rows in the README's layout table; is it still headed | folder | what it holds |?", len(rows))
+	}
+	for _, pkg := range goFolders(t, root) {
+		under, first := "", ""
+		var in row
+		for _, rw := range rows {
+			for _, f := range rw.folders {
+				switch {
+				case pkg == f:
+					under, first, in = f, "", rw
+				case strings.HasPrefix(pkg, f+"/") && len(f) > len(under):
+					under, first, in = f, strings.Split(strings.TrimPrefix(pkg, f+"/"), "/")[0], rw
+				}
+			}
+		}
+		switch {
+		case under == "":
+			t.Errorf("%s holds Go code and is in no row of the README's layout table", pkg)
+		case first != "" && first != "internal" && !in.named[first]:
+			t.Errorf("%s: the README's row for %s/ does not name `%s`", pkg, under, first)
+		}
+	}
+}
+
+// backticked lists the `quoted` words of s.
+func backticked(s string) []string {
+	parts := strings.Split(s, "`")
+	var out []string
+	for i := 1; i < len(parts); i += 2 {
+		out = append(out, parts[i])
+	}
+	return out
+}
+
+// goFolders lists the folders below root holding .go files, slash-separated.
+func goFolders(t *testing.T, root string) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() && path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "var" || name == "vendor" || name == "node_modules") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(name, ".go") {
+			rel, err := filepath.Rel(root, filepath.Dir(path))
+			if err != nil {
+				return err
+			}
+			if rel != "." {
+				seen[filepath.ToSlash(rel)] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
