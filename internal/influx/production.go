@@ -86,7 +86,8 @@ func dayOffset(t time.Time, loc *time.Location) int64 {
 	return ((int64(-off) % 86400) + 86400) % 86400
 }
 
-// fluxString quotes s as a Flux string literal.
+// fluxString quotes s as a Flux string literal (every query here quotes
+// with it: a Flux string also interpolates ${...}).
 func fluxString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "${", `\${`)
 	return `"` + r.Replace(s) + `"`

@@ -37,3 +37,13 @@ func TestProductionFluxText(t *testing.T) {
 		t.Error("a fleet-wide query names every device")
 	}
 }
+
+// TestMeansFluxQuotes: the history query quotes as the production query
+// does, so a name holding a quote or ${ stays a plain string.
+func TestMeansFluxQuotes(t *testing.T) {
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	got := MeansFlux("b", `odd"${x}`, []string{"purity_pct"}, at, at.Add(time.Hour), time.Minute)
+	if !strings.Contains(got, `r.device == "odd\"\${x}"`) {
+		t.Errorf("device not quoted as a Flux string:\n%s", got)
+	}
+}
