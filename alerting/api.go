@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
@@ -151,9 +150,7 @@ func (e *Engine) ackAudited(ctx context.Context, id int64, by, note string, audi
 	if by == "" {
 		return plant.Alert{}, fmt.Errorf("%w: ack needs who acknowledged", ErrInvalid)
 	}
-	e.mu.Lock()
-	oa := e.open[id]
-	e.mu.Unlock()
+	oa := e.book.get(id)
 	if oa == nil {
 		a, err := e.Alert(ctx, id)
 		if err != nil {
@@ -174,141 +171,27 @@ func (e *Engine) ackAudited(ctx context.Context, id int64, by, note string, audi
 	return a, nil
 }
 
-// ack changes the alert under the lock its fields live under; changed is
-// false when it was already acknowledged.
+// ack changes the alert under its owner's lock (its device's shard, or the
+// facilities); changed is false when it was already acknowledged, ok false
+// when it resolved meanwhile.
 func (e *Engine) ack(oa *openAlert, by, note string, audit *auditNote) (a plant.Alert, changed, ok bool) {
 	dev := oa.a.Device // set at creation, never changed
-	if dev != "" {
-		sh := e.shardOf(dev)
-		sh.mu.Lock()
-		defer sh.mu.Unlock()
+	if dev == "" {
+		return e.fac.acknowledge(oa, by, note, audit, e.now())
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.open[oa.a.ID] != oa {
-		return plant.Alert{}, false, false
-	}
-	if oa.a.State == plant.AlertAcknowledged {
-		return oa.a, false, true
-	}
-	now := e.now()
-	oa.a.State, oa.a.AckedBy, oa.a.AckedAt, oa.a.AckNote = plant.AlertAcknowledged, by, unixUTC(now), note
-	e.m.move(oa.a.Rule, plant.AlertFiring, plant.AlertAcknowledged)
-	e.persist(oa, plant.AlertFiring, now, audit)
-	return oa.a, true, true
+	sh := e.shardOf(dev)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return e.book.acknowledge(oa, by, note, audit, e.now())
 }
 
 // AckByCode acknowledges the open alert carrying an SMS ack code.
 func (e *Engine) AckByCode(ctx context.Context, code, by string) (plant.Alert, error) {
-	e.mu.Lock()
-	id, ok := e.codes[strings.TrimSpace(code)]
-	e.mu.Unlock()
+	id, ok := e.book.byCode(strings.TrimSpace(code))
 	if !ok {
 		return plant.Alert{}, fmt.Errorf("no open alert with ack code %q: %w", code, ErrNotFound)
 	}
 	return e.Ack(ctx, id, by, "acknowledged by SMS reply")
-}
-
-// Silences lists every silence, past ones included, newest first.
-func (e *Engine) Silences(ctx context.Context) ([]Silence, error) {
-	return querySilences(ctx, e.opt.DB)
-}
-
-func querySilences(ctx context.Context, db *sql.DB) ([]Silence, error) {
-	rows, err := db.QueryContext(ctx, `SELECT id, device, facility, region, rule, starts_at, ends_at,
-		comment, maintenance, created_by, created_at FROM alerting_silences ORDER BY id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("list silences: %w", err)
-	}
-	defer rows.Close()
-	out := []Silence{}
-	for rows.Next() {
-		s, err := scanSilence(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list silences: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
-func scanSilence(sc interface{ Scan(...any) error }) (Silence, error) {
-	var s Silence
-	var starts, ends, created int64
-	err := sc.Scan(&s.ID, &s.Device, &s.Facility, &s.Region, &s.Rule, &starts, &ends, &s.Comment,
-		&s.Maintenance, &s.CreatedBy, &created)
-	s.StartsAt, s.EndsAt, s.CreatedAt = unixUTC(starts), unixUTC(ends), fromNanos(created)
-	return s, err
-}
-
-// CreateSilence stores a silence. It needs at least one matcher and an end
-// after its start (StartsAt defaults to now); errors wrap ErrInvalid.
-func (e *Engine) CreateSilence(ctx context.Context, s Silence) (Silence, error) {
-	now := unixUTC(e.now())
-	if s.StartsAt.IsZero() {
-		s.StartsAt = now
-	}
-	if err := validateSilence(&s); err != nil {
-		return s, err
-	}
-	s.StartsAt, s.EndsAt, s.CreatedAt = s.StartsAt.UTC(), s.EndsAt.UTC(), now
-	err := store.InTx(ctx, e.opt.DB, func(tx *sql.Tx) (string, error) {
-		res, err := tx.ExecContext(ctx, `INSERT INTO alerting_silences (device, facility, region, rule,
-			starts_at, ends_at, comment, maintenance, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.Device, s.Facility, s.Region, s.Rule, s.StartsAt.UnixNano(), s.EndsAt.UnixNano(), s.Comment,
-			s.Maintenance, s.CreatedBy, s.CreatedAt.UnixNano())
-		if err != nil {
-			return "", err
-		}
-		s.ID, err = res.LastInsertId()
-		return strconv.FormatInt(s.ID, 10), err
-	})
-	if err != nil {
-		return s, fmt.Errorf("create silence: %w", err)
-	}
-	e.sil.add(s)
-	return s, nil
-}
-
-func validateSilence(s *Silence) error {
-	if s.Device == "" && s.Facility == "" && s.Region == "" && s.Rule == "" {
-		return fmt.Errorf("%w: a silence needs at least one matcher (device, facility, region or rule)", ErrInvalid)
-	}
-	if s.Rule != "" && !knownRule(s.Rule) {
-		return fmt.Errorf("%w: unknown rule %q", ErrInvalid, s.Rule)
-	}
-	if !s.EndsAt.After(s.StartsAt) {
-		return fmt.Errorf("%w: ends_at %s is not after starts_at %s", ErrInvalid,
-			s.EndsAt.Format(time.RFC3339), s.StartsAt.Format(time.RFC3339))
-	}
-	return nil
-}
-
-func knownRule(name string) bool {
-	_, ok := ruleKeys[name]
-	return ok
-}
-
-// DeleteSilence removes a silence; alerts it kept quiet are announced at
-// once if nothing else mutes them.
-func (e *Engine) DeleteSilence(ctx context.Context, id int64) error {
-	err := store.InTx(ctx, e.opt.DB, func(tx *sql.Tx) (string, error) {
-		target := strconv.FormatInt(id, 10)
-		res, err := tx.ExecContext(ctx, `DELETE FROM alerting_silences WHERE id = ?`, id)
-		if err != nil {
-			return target, fmt.Errorf("delete silence %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return target, fmt.Errorf("silence %d: %w", id, ErrNotFound)
-		}
-		return target, nil
-	})
-	if err != nil {
-		return err
-	}
-	e.sil.remove(id)
-	e.sweep(e.now())
-	return nil
 }
 
 // pruneResolved deletes alerts resolved more than KeepResolved before now.
@@ -326,6 +209,28 @@ func (e *Engine) pruneResolved(ctx context.Context, now int64) {
 	}
 }
 
+// Silences lists every silence, past ones included, newest first.
+func (e *Engine) Silences(ctx context.Context) ([]Silence, error) {
+	return e.sil.stored(ctx)
+}
+
+// CreateSilence stores a silence. It needs at least one matcher and an end
+// after its start (StartsAt defaults to now); errors wrap ErrInvalid. The
+// audit entry ctx carries is written in its transaction.
+func (e *Engine) CreateSilence(ctx context.Context, s Silence) (Silence, error) {
+	return e.sil.create(ctx, s, unixUTC(e.now()))
+}
+
+// DeleteSilence removes a silence; alerts it kept quiet are announced at
+// once if nothing else mutes them.
+func (e *Engine) DeleteSilence(ctx context.Context, id int64) error {
+	if err := e.sil.delete(ctx, id); err != nil {
+		return err
+	}
+	e.sweep(e.now())
+	return nil
+}
+
 // EndSilence ends a silence now, in one transaction with the audit entry
 // ctx carries. One that has not started is deleted (kept false); one that
 // has keeps the time it ran, ending now, so planned maintenance still
@@ -333,44 +238,8 @@ func (e *Engine) pruneResolved(ctx context.Context, now int64) {
 // is now). Alerts it kept quiet are announced at once if nothing else
 // mutes them. A silence already ended is a conflict.
 func (e *Engine) EndSilence(ctx context.Context, id int64) (s Silence, kept bool, err error) {
-	now := unixUTC(e.now())
-	i := -1
-	list := e.sil.all()
-	for j := range list {
-		if list[j].ID == id {
-			i = j
-		}
-	}
-	if i < 0 {
-		return s, false, fmt.Errorf("silence %d: %w", id, ErrNotFound)
-	}
-	s = list[i]
-	if !s.EndsAt.After(now) {
-		return s, false, fmt.Errorf("silence %d already ended at %s: %w", id, s.EndsAt.Format(time.RFC3339), ErrConflict)
-	}
-	kept = s.StartsAt.Before(now)
-	err = store.InTx(ctx, e.opt.DB, func(tx *sql.Tx) (string, error) {
-		target := strconv.FormatInt(id, 10)
-		q, args := `DELETE FROM alerting_silences WHERE id = ?`, []any{id}
-		if kept {
-			q, args = `UPDATE alerting_silences SET ends_at = ? WHERE id = ?`, []any{now.UnixNano(), id}
-		}
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return target, fmt.Errorf("end silence %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return target, fmt.Errorf("silence %d: %w", id, ErrNotFound)
-		}
-		return target, nil
-	})
-	if err != nil {
-		return s, false, err
-	}
-	e.sil.remove(id)
-	if kept {
-		s.EndsAt = now
-		e.sil.add(s)
+	if s, kept, err = e.sil.end(ctx, id, unixUTC(e.now())); err != nil {
+		return s, kept, err
 	}
 	e.sweep(e.now())
 	return s, kept, nil

@@ -114,6 +114,17 @@ type shard struct {
 
 // Engine evaluates readings against the rules and keeps every alert's state.
 // Its methods are safe for concurrent use.
+//
+// Each device's state lives in one of the shards, under the shard's lock;
+// the engine holds no other lock. What devices share is cut into parts that
+// each own their state and lock and hold references only to the parts
+// below them, never to the engine: the facilities (facility counts and
+// outage alerts), the alert book (open alerts, ids, ack codes, muted
+// firings), the silences and the writer (the queue of writes). A shard's
+// lock is thus taken before any part's, and a part's before those below
+// it, by construction (TestPartsHoldNoEngine keeps it so). The alerter,
+// the maintenance clocks and the timeline hold no state and no lock: they
+// are the device-level code that calls those parts under a shard's lock.
 type Engine struct {
 	opt  Options
 	log  *slog.Logger
@@ -123,22 +134,13 @@ type Engine struct {
 
 	shards [nShards]shard
 
-	// mu guards the alert index, ack codes, facilities and the ids.
-	mu          sync.Mutex
-	open        map[int64]*openAlert
-	codes       map[string]int64
-	unannounced map[int64]*openAlert
-	fac         map[string]*facility
-	nextID      int64
-	rng         *rand.Rand
-	facOn       bool
-	facSev      plant.Severity
-	facMin      int
-	facFor      int64 // how long a facility out of power waits before its alert
-	restoring   bool  // New is rebuilding state: facility checks wait
-
-	sil *silences
-	w   *writer
+	fac    *facilities
+	book   *alertBook
+	sil    *silences
+	w      *writer
+	al     *alerter
+	clocks *clocks
+	tl     *timeline
 
 	runCtx   context.Context
 	cancel   context.CancelFunc
@@ -158,17 +160,19 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{
-		opt: opts, log: opts.Logger, comp: newCompiler(opts.Rules), m: m, seed: maphash.MakeSeed(),
-		open: map[int64]*openAlert{}, codes: map[string]int64{}, unannounced: map[int64]*openAlert{},
-		fac: map[string]*facility{}, nextID: 1, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
-		sil: newSilences(), done: make(chan struct{}),
-	}
-	e.facOn, e.facSev, e.facMin, e.facFor = e.comp.facilitySpec()
+	e := &Engine{opt: opts, log: opts.Logger, comp: newCompiler(opts.Rules), m: m, seed: maphash.MakeSeed(), done: make(chan struct{})}
 	for i := range e.shards {
 		e.shards[i].devs = map[plant.DeviceID]*device{}
 	}
-	e.w = newWriter(e)
+	e.w = newWriter(&e.opt, m)
+	e.sil = newSilences(opts.DB)
+	e.book = newAlertBook(e.w, m, opts.Seed)
+	e.fac = newFacilities(e.comp, e.book, e.sil)
+	opt := &e.opt // the parts read the clock, not the engine
+	now := func() int64 { return opt.Now().UnixNano() }
+	e.al = &alerter{book: e.book, sil: e.sil, fac: e.fac, now: now}
+	e.clocks = &clocks{al: e.al}
+	e.tl = &timeline{w: e.w, now: now}
 	e.runCtx, e.cancel = context.WithCancel(context.Background())
 	if err := migrate(ctx, opts.DB); err != nil {
 		return nil, err
@@ -278,7 +282,7 @@ func (e *Engine) tick(now int64) {
 		}
 		sh.mu.Unlock()
 	}
-	e.checkFacilities(now)
+	e.fac.settle(now)
 	for i := range e.shards {
 		if len(due[i]) == 0 {
 			continue
@@ -331,7 +335,7 @@ func (e *Engine) ObserveStatus(m plant.StatusMessage) {
 		if !d.statusOffline {
 			d.statusOffline, d.saidOffline = true, now
 		}
-		e.cutCoverage(d, at-d.clk.skew) // the timeline is in device time
+		e.tl.cut(d, at-d.clk.skew) // the timeline is in device time
 	case plant.Online:
 		d.statusOffline = false
 		d.lastHeard = max(d.lastHeard, now)
@@ -415,7 +419,7 @@ func (e *Engine) setInfo(d *device, dev plant.Device, now int64) {
 	old, first := d.info.facility, d.rs == nil
 	d.info = info
 	if info.facility != old || first {
-		e.moveFacility(d, old, info.facility, now)
+		e.fac.move(old, info.facility, info.region, info.country, d.outage, now)
 	}
 	if dev.Kind == kindRemoved {
 		d.rs = noRules
@@ -444,7 +448,7 @@ func (e *Engine) dropRetired(d *device, now int64) {
 	}
 	for i := range d.maint {
 		if d.maint[i].alert != nil && !slices.ContainsFunc(d.rs.comps, func(c component) bool { return c.name == d.maint[i].name }) {
-			e.resolveMaint(d, i, math.NaN(), now)
+			e.clocks.resolve(d, i, math.NaN(), now)
 		}
 	}
 }

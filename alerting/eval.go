@@ -19,13 +19,13 @@ func (e *Engine) observe(sh *shard, d *device, r *plant.Reading, live bool, now 
 	ts := r.Time.UnixNano()
 	e.trendAdd(d, r, ts)
 	if ts < d.lastTs {
-		e.lateReading(d, r, ts)
+		e.tl.late(d, r, ts)
 		return
 	}
 	d.lastTs = ts
 	d.dirty = true
 	if !live {
-		e.timelineReading(d, r, ts, false)
+		e.tl.reading(d, r, ts, false)
 		return
 	}
 	e.noteStart(d, r, now)
@@ -35,7 +35,7 @@ func (e *Engine) observe(sh *shard, d *device, r *plant.Reading, live bool, now 
 		d.statusOffline = false
 		e.setOffline(d, false, now)
 	}
-	e.timelineReading(d, r, ts, true)
+	e.tl.reading(d, r, ts, true)
 	if d.fresh(ts, now) {
 		e.evaluate(d, r, now)
 	}
@@ -71,9 +71,9 @@ func (e *Engine) evaluate(d *device, r *plant.Reading, now int64) {
 	}
 	switch {
 	case r.Runtime != nil:
-		e.maintenance(d, *r.Runtime, now)
+		e.clocks.run(d, *r.Runtime, now)
 	case d.rs.calendar:
-		e.maintenance(d, d.values.runtime, now) // calendar clocks run without runtime_h
+		e.clocks.run(d, d.values.runtime, now) // calendar clocks run without runtime_h
 	}
 	e.trendCheck(d, now)
 }

@@ -13,7 +13,12 @@ import (
 	"github.com/oxywatch/oxywatch/internal/store"
 )
 
-// maintenance runs each component's clock: maintenance_due fires (info) when
+// clocks runs the devices' maintenance clocks. Its state is the device's
+// (maintState, the history-missing alert), under the device's shard lock,
+// which its callers hold; it opens and resolves alerts through the alerter.
+type clocks struct{ al *alerter }
+
+// run runs each component's clock: maintenance_due fires (info) when
 // the running hours since the component's last service reach its interval,
 // turns warning past maintWarn (110 % by default) and resolves on a service
 // record. A device with no service on record for any component gets one
@@ -22,15 +27,15 @@ import (
 // history shows one thing to do per device, not one per component. After
 // that, a component still without a record counts from runtime 0 and stays
 // info.
-func (e *Engine) maintenance(d *device, runtime float64, now int64) {
+func (c *clocks) run(d *device, runtime float64, now int64) {
 	if !d.rs.maintOn {
 		return
 	}
-	if e.historyMissing(d, runtime, now) {
+	if c.historyMissing(d, runtime, now) {
 		return
 	}
 	for i := range d.maint {
-		e.maintOne(d, i, runtime, now)
+		c.one(d, i, runtime, now)
 	}
 }
 
@@ -39,25 +44,22 @@ const historyComp = "service_history"
 
 // historyMissing keeps the device's one "service history missing" alert
 // open while no component has a service record, and reports whether it is.
-func (e *Engine) historyMissing(d *device, runtime float64, now int64) bool {
+func (c *clocks) historyMissing(d *device, runtime float64, now int64) bool {
 	missing := len(d.maint) > 0 && !slices.ContainsFunc(d.maint, func(m maintState) bool { return m.done != 0 })
 	switch {
 	case missing && d.history == nil && !math.IsNaN(runtime):
 		summary := fmt.Sprintf("service history missing: %.0f running hours and no service on record for %s; record the last service of each",
 			runtime, strings.Join(d.maintNames(), ", "))
-		oa := e.newAlert(d, RuleMaintenanceDue, plant.SeverityInfo, runtime, summary, now)
-		oa.comp = historyComp
-		d.history = oa
-		e.open1(oa, e.mutedDevice(d, RuleMaintenanceDue), now)
+		d.history = c.al.fire(d, RuleMaintenanceDue, plant.SeverityInfo, runtime, summary, historyComp, now)
 	case !missing && d.history != nil:
 		oa := d.history
 		d.history = nil
-		e.close1(oa, now)
+		c.al.resolve(oa, now)
 	}
 	return missing
 }
 
-func (e *Engine) maintOne(d *device, i int, runtime float64, now int64) {
+func (c *clocks) one(d *device, i int, runtime float64, now int64) {
 	m := &d.maint[i]
 	it := d.rs.comps[i].item(m.base, m.done, runtime, now)
 	if !it.Known && it.DueAt.IsZero() {
@@ -70,16 +72,16 @@ func (e *Engine) maintOne(d *device, i int, runtime float64, now int64) {
 	}
 	switch {
 	case it.Due && m.alert == nil:
-		e.fireMaint(d, i, it, sev, now)
+		c.fire(d, i, it, sev, now)
 	case it.Due && severityRank(sev) > severityRank(m.alert.a.Severity):
-		e.resolveMaint(d, i, since, now)
-		e.fireMaint(d, i, it, sev, now)
+		c.resolve(d, i, since, now)
+		c.fire(d, i, it, sev, now)
 	case !it.Due && m.alert != nil:
-		e.resolveMaint(d, i, since, now)
+		c.resolve(d, i, since, now)
 	}
 }
 
-func (e *Engine) fireMaint(d *device, i int, it MaintenanceItem, sev plant.Severity, now int64) {
+func (cl *clocks) fire(d *device, i int, it MaintenanceItem, sev plant.Severity, now int64) {
 	m, c := &d.maint[i], d.rs.comps[i]
 	since := it.RuntimeH
 	var summary string
@@ -92,17 +94,15 @@ func (e *Engine) fireMaint(d *device, i int, it MaintenanceItem, sev plant.Sever
 	default:
 		summary = fmt.Sprintf("%s: %.0f running hours since service, interval %.0f h", c.name, since, c.hours)
 	}
-	oa := e.newAlert(d, RuleMaintenanceDue, sev, since, summary, now)
-	oa.comp = c.name
-	m.alert = oa
-	e.open1(oa, e.mutedDevice(d, RuleMaintenanceDue), now)
+	m.alert = cl.al.fire(d, RuleMaintenanceDue, sev, since, summary, c.name, now)
 }
 
-func (e *Engine) resolveMaint(d *device, i int, since float64, now int64) {
+// resolve resolves component i's alert.
+func (c *clocks) resolve(d *device, i int, since float64, now int64) {
 	oa := d.maint[i].alert
 	d.maint[i].alert = nil
 	oa.a.Value = floatPtr(since)
-	e.close1(oa, now)
+	c.al.resolve(oa, now)
 }
 
 // RecordService stores a service record and resets that component's clock.
@@ -153,13 +153,13 @@ func (e *Engine) RecordService(ctx context.Context, r plant.ServiceRecord) (plan
 		return r, fmt.Errorf("record service: %w", err)
 	}
 	sh.mu.Lock()
-	e.serviced(d, r, e.now())
+	e.clocks.serviced(d, r, e.now())
 	sh.mu.Unlock()
 	return r, e.Sync(ctx)
 }
 
 // serviced resets a component's clock unless a later service is known.
-func (e *Engine) serviced(d *device, r plant.ServiceRecord, now int64) {
+func (c *clocks) serviced(d *device, r plant.ServiceRecord, now int64) {
 	i := d.maintIndex(r.Component)
 	if i < 0 || r.DoneAt.UnixNano() < d.maint[i].done {
 		return
@@ -173,7 +173,7 @@ func (e *Engine) serviced(d *device, r plant.ServiceRecord, now int64) {
 	if math.IsNaN(rt) {
 		rt = r.RuntimeH
 	}
-	e.maintenance(d, rt, now)
+	c.run(d, rt, now)
 }
 
 // ServiceRecords lists a device's service records, newest first.

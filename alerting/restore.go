@@ -101,12 +101,11 @@ func (e *Engine) checkpoint() {
 func (e *Engine) restore(ctx context.Context) error {
 	db := e.opt.DB
 	now := e.now()
-	e.restoring = true
-	defer func() { e.restoring = false }()
-	if err := e.restoreSilences(ctx); err != nil {
+	e.fac.restoring = true // facility checks wait for the recount; New is alone with the engine
+	if err := e.sil.load(ctx); err != nil {
 		return err
 	}
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM alerting_alerts`).Scan(&e.nextID); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM alerting_alerts`).Scan(&e.book.nextID); err != nil {
 		return err
 	}
 	if err := e.restoreDevices(ctx, now); err != nil {
@@ -141,15 +140,6 @@ func (e *Engine) device(id plant.DeviceID, now int64) *device {
 		sh.devs[id] = d
 	}
 	return d
-}
-
-func (e *Engine) restoreSilences(ctx context.Context) error {
-	list, err := e.Silences(ctx)
-	if err != nil {
-		return err
-	}
-	e.sil.set(list)
-	return nil
 }
 
 func (e *Engine) restoreDevices(ctx context.Context, now int64) error {
@@ -233,19 +223,9 @@ func (e *Engine) restoreAlerts(ctx context.Context, now int64) error {
 // attach puts a restored open alert back where it belongs; one that belongs
 // nowhere any more (its rule or component was removed) is resolved.
 func (e *Engine) attach(oa *openAlert, now int64) {
-	e.open[oa.a.ID] = oa
-	e.codes[oa.a.AckCode] = oa.a.ID
-	if !oa.notified {
-		e.unannounced[oa.a.ID] = oa
-	}
-	e.m.move(oa.a.Rule, "", oa.a.State)
+	e.book.restored(oa)
 	if oa.a.Rule == RuleFacilityOutage {
-		f := e.fac[oa.a.Facility]
-		if f == nil {
-			f = &facility{region: oa.a.Region, country: oa.a.Country}
-			e.fac[oa.a.Facility] = f
-		}
-		f.alert = oa
+		e.fac.restored(oa)
 		return
 	}
 	d := e.device(oa.a.Device, now)
@@ -266,7 +246,7 @@ func (e *Engine) attach(oa *openAlert, now int64) {
 		return
 	}
 	e.log.Info("alerting: resolving an alert whose rule is gone", "alert", oa.a.ID, "rule", oa.a.Rule)
-	e.close1Locked(oa, now)
+	e.book.resolve(oa, now)
 }
 
 func (e *Engine) restorePending(ctx context.Context, now int64) error {
@@ -324,27 +304,14 @@ func (e *Engine) restoreSegments(ctx context.Context, now int64) error {
 // settles facility alerts: one restored for a facility no longer down
 // resolves, a newly down one fires.
 func (e *Engine) recountFacilities(now int64) {
-	for _, f := range e.fac {
-		f.n, f.out = 0, 0
-	}
+	var members []member
 	for i := range e.shards {
 		for _, d := range e.shards[i].devs {
 			d.outage = d.outageNow()
-			if d.info.facility == "" {
-				continue
+			if d.info.facility != "" {
+				members = append(members, member{d.info.facility, d.info.region, d.info.country, d.outage})
 			}
-			f := e.fac[d.info.facility]
-			if f == nil {
-				f = &facility{}
-				e.fac[d.info.facility] = f
-			}
-			f.n++
-			f.region, f.country = d.info.region, d.info.country
-			f.count(d.outage, 1)
 		}
 	}
-	e.restoring = false
-	for name, f := range e.fac {
-		e.checkFacilityLocked(name, f, now)
-	}
+	e.fac.recountAll(members, now)
 }

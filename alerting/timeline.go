@@ -21,6 +21,14 @@ import (
 // open row's covered end on disk lags by up to one checkpoint; the engine
 // keeps the exact one in memory and Timelines uses it.
 
+// timeline keeps the devices' open timeline rows (segment, in the device's
+// state, under its shard's lock, which its callers hold) and queues their
+// rows to the writer. It holds no lock and no engine.
+type timeline struct {
+	w   *writer
+	now func() int64
+}
+
 // segment is a device's open timeline row.
 type segment struct {
 	status plant.Status // "" before the first reading
@@ -33,18 +41,18 @@ type segment struct {
 // span is how long one reading covers.
 func (d *device) span() int64 { return int64(d.rs.intervals * float64(d.info.interval)) }
 
-// timelineReading extends or changes the open segment with a reading newer
+// reading extends or changes the open segment with a reading newer
 // than any before.
 // merged is true when r's state and values were merged into the device's
 // (a live reading); else r is judged on its own fields, missing ones taken
 // from the device.
-func (e *Engine) timelineReading(d *device, r *plant.Reading, ts int64, merged bool) {
+func (t *timeline) reading(d *device, r *plant.Reading, ts int64, merged bool) {
 	var st plant.Status
 	var cause string
 	if r.State != "" || r.Power != "" || r.Purity != nil || r.Alarms != nil || d.seg.status == "" {
 		l := look{state: d.state, power: d.power, purity: d.values.purity, alarms: r.Alarms}
 		if merged {
-			l.warm = d.warmingUp(slotCriticalPurity, e.now())
+			l.warm = d.warmingUp(slotCriticalPurity, t.now())
 		} else {
 			l.state, l.power, l.purity = cmp.Or(r.State, d.state), cmp.Or(r.Power, d.power), ptrOr(r.Purity)
 		}
@@ -55,21 +63,22 @@ func (e *Engine) timelineReading(d *device, r *plant.Reading, ts int64, merged b
 	s := &d.seg
 	switch {
 	case s.status == "" || ts > s.cover:
-		e.openSegment(d, st, cause, s.cover, ts)
+		t.open(d, st, cause, s.cover, ts)
 	case st != s.status || cause != s.cause:
-		e.openSegment(d, st, cause, ts, ts)
+		t.open(d, st, cause, ts, ts)
 	}
 	s.cover = max(s.cover, ts+d.span())
 	s.seen = max(s.seen, ts)
 }
 
-func (e *Engine) openSegment(d *device, st plant.Status, cause string, closeAt, start int64) {
+// open closes the device's open row at closeAt and opens one at start.
+func (t *timeline) open(d *device, st plant.Status, cause string, closeAt, start int64) {
 	if d.seg.status == "" {
 		closeAt = 0
 	}
 	seen := d.seg.seen
 	d.seg = segment{status: st, cause: cause, start: start, cover: start}
-	e.w.add(op{kind: opSegment, dev: d.id, closeAt: closeAt, start: start, status: st, cause: cause, seen: seen})
+	t.w.add(op{kind: opSegment, dev: d.id, closeAt: closeAt, start: start, status: st, cause: cause, seen: seen})
 }
 
 func ptrOr(p *float64) float64 {
@@ -79,9 +88,9 @@ func ptrOr(p *float64) float64 {
 	return *p
 }
 
-// lateReading records a reading older than the device's newest: it fills
+// late records a reading older than the device's newest: it fills
 // whatever no_data it covers.
-func (e *Engine) lateReading(d *device, r *plant.Reading, ts int64) {
+func (t *timeline) late(d *device, r *plant.Reading, ts int64) {
 	st, cause := statusOf(d.rs, look{state: r.State, power: r.Power, purity: ptrOr(r.Purity), alarms: r.Alarms})
 	end := ts + d.span()
 	if d.seg.status != "" && end > d.seg.start && ts < d.seg.start {
@@ -90,18 +99,18 @@ func (e *Engine) lateReading(d *device, r *plant.Reading, ts int64) {
 	if d.seg.status != "" && ts >= d.seg.start {
 		return // inside the open segment: covered already
 	}
-	e.w.add(op{kind: opFill, dev: d.id, start: ts, end: end, status: st, cause: cause})
+	t.w.add(op{kind: opFill, dev: d.id, start: ts, end: end, status: st, cause: cause})
 }
 
-// cutCoverage ends the device's coverage at `at` (the status topic said
+// cut ends the device's coverage at `at` (the status topic said
 // offline): what follows is no_data until the next reading.
-func (e *Engine) cutCoverage(d *device, at int64) {
+func (t *timeline) cut(d *device, at int64) {
 	s := &d.seg
 	if s.status == "" || at >= s.cover {
 		return
 	}
 	s.cover = max(at, s.start)
-	e.w.add(op{kind: opCover, dev: d.id, end: s.cover})
+	t.w.add(op{kind: opCover, dev: d.id, end: s.cover})
 }
 
 // fill writes a late reading's coverage into the gaps among the device's

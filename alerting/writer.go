@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -139,10 +140,15 @@ type auditNote struct {
 }
 
 // writer commits queued ops in transactions of up to BatchSize, handing
-// each transaction's transitions to the Notifier inside it.
+// each transaction's transitions to the Notifier inside it. It is the
+// lowest part: add takes only its own queue lock, so any part may queue an
+// op while holding its lock, and the writer calls nothing back.
 type writer struct {
-	e    *Engine
-	db   *sql.DB
+	db  *sql.DB
+	opt *Options // BatchSize and Notifier
+	log *slog.Logger
+	m   *metrics
+
 	mu   sync.Mutex
 	q    []op
 	wake chan struct{}
@@ -151,8 +157,9 @@ type writer struct {
 	stmts map[string]*sql.Stmt // prepared statements of the hot ops; under wmu
 }
 
-func newWriter(e *Engine) *writer {
-	return &writer{e: e, db: e.opt.DB, wake: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
+func newWriter(opt *Options, m *metrics) *writer {
+	return &writer{db: opt.DB, opt: opt, log: opt.Logger, m: m,
+		wake: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
 }
 
 func (w *writer) add(o op) {
@@ -231,7 +238,7 @@ func (w *writer) close() {
 		}
 	}
 	if n := w.len(); n > 0 {
-		w.e.log.Error("alerting: writes lost at shutdown", "ops", n)
+		w.log.Error("alerting: writes lost at shutdown", "ops", n)
 	}
 }
 
@@ -251,10 +258,10 @@ func (w *writer) flush(ctx context.Context) error {
 	w.q = nil
 	w.mu.Unlock()
 	for len(batch) > 0 {
-		n := min(len(batch), w.e.opt.BatchSize)
+		n := min(len(batch), w.opt.BatchSize)
 		if err := w.commit(ctx, batch[:n]); err != nil {
-			w.e.m.writeErrors.Inc()
-			w.e.log.Error("alerting: write state", "err", err)
+			w.m.writeErrors.Inc()
+			w.log.Error("alerting: write state", "err", err)
 			w.mu.Lock()
 			w.q = append(batch, w.q...)
 			w.mu.Unlock()
@@ -285,7 +292,7 @@ func (w *writer) commit(ctx context.Context, ops []op) error {
 			trs = append(trs, plant.Transition{Alert: o.alert, From: o.from, To: o.to, At: unixUTC(o.at)})
 		}
 	}
-	n := w.e.opt.Notifier
+	n := w.opt.Notifier
 	if len(trs) > 0 && n != nil {
 		if err := n.Enqueue(ctx, tx, trs); err != nil {
 			return fmt.Errorf("enqueue notifications: %w", err)
@@ -333,8 +340,8 @@ func (w *writer) reportLost(lost []*auditNote) {
 			continue
 		}
 		e := n.entry
-		w.e.m.auditLost.Inc()
-		w.e.log.Error("alerting: audit entry not written; the change was stored", "actor", e.Actor, "action", e.Action,
+		w.m.auditLost.Inc()
+		w.log.Error("alerting: audit entry not written; the change was stored", "actor", e.Actor, "action", e.Action,
 			"target", e.Target, "detail", e.Detail, "request_id", e.RequestID, "err", *p)
 	}
 }

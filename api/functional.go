@@ -58,16 +58,9 @@ func (s *server) fieldDevice(w http.ResponseWriter, r *http.Request) (plant.Devi
 
 // recordFunctional is POST /devices/{id}/functional.
 func (s *server) recordFunctional(w http.ResponseWriter, r *http.Request) {
-	d, fr, ok := s.fieldDevice(w, r)
-	if !ok {
-		return
-	}
-	if err := s.allow(r, registered(d)); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var in FunctionalRequest
-	if !s.decode(w, r, &in) {
+	d, fr, ok := s.fieldPost(w, r, &in)
+	if !ok {
 		return
 	}
 	rec := plant.FunctionalRecord{Device: d.ID, Note: in.Note, RecordedBy: principal(r).Actor()}
@@ -77,48 +70,20 @@ func (s *server) recordFunctional(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, FieldError{"status", err.Error()})
 	}
 	rec.Status = st
-	rec.At, errs = s.recordDate(in.At, errs)
-	if len(in.Note) > 2000 {
-		errs = append(errs, FieldError{"note", "at most 2000 characters"})
-	}
-	if len(errs) > 0 {
-		problemFields(w, r, http.StatusBadRequest, "api.invalid_functional", errs)
-		return
-	}
-	saved, err := fr.RecordFunctional(s.withAudit(r, "device.functional", string(d.ID), rec), rec)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, saved)
+	rec.At, errs = s.dateAndNote(in.At, in.Note, errs)
+	saveFieldRecord(s, w, r, d, rec, errs, "api.invalid_functional", "device.functional", fr.RecordFunctional)
 }
 
 // functionalHistory is GET /devices/{id}/functional, newest first.
 func (s *server) functionalHistory(w http.ResponseWriter, r *http.Request) {
-	d, fr, ok := s.fieldDevice(w, r)
-	if !ok {
-		return
-	}
-	list, err := fr.FunctionalHistory(r.Context(), d.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, List[plant.FunctionalRecord]{Items: list})
+	fieldHistory(s, w, r, FieldRecords.FunctionalHistory)
 }
 
 // recordStock is POST /devices/{id}/stock, for LOX tanks and cylinder banks.
 func (s *server) recordStock(w http.ResponseWriter, r *http.Request) {
-	d, fr, ok := s.fieldDevice(w, r)
-	if !ok {
-		return
-	}
-	if err := s.allow(r, registered(d)); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var in StockRequest
-	if !s.decode(w, r, &in) {
+	d, fr, ok := s.fieldPost(w, r, &in)
+	if !ok {
 		return
 	}
 	rec := plant.StockRecord{Device: d.ID, Note: in.Note, RecordedBy: principal(r).Actor()}
@@ -137,15 +102,48 @@ func (s *server) recordStock(w http.ResponseWriter, r *http.Request) {
 	if rec.Litres < 0 || math.IsNaN(rec.Litres) || rec.Litres > 1e9 {
 		errs = append(errs, FieldError{"litres", "must be a number from 0 to 1e9"})
 	}
-	rec.At, errs = s.recordDate(in.At, errs)
-	if len(in.Note) > 2000 {
+	rec.At, errs = s.dateAndNote(in.At, in.Note, errs)
+	saveFieldRecord(s, w, r, d, rec, errs, "api.invalid_stock", "device.stock", fr.RecordStock)
+}
+
+// stockHistory is GET /devices/{id}/stock, newest first.
+func (s *server) stockHistory(w http.ResponseWriter, r *http.Request) {
+	fieldHistory(s, w, r, FieldRecords.StockHistory)
+}
+
+// fieldPost starts a POST of a field record: the device, when the caller
+// may change it, and the body decoded into in.
+func (s *server) fieldPost(w http.ResponseWriter, r *http.Request, in any) (plant.Device, FieldRecords, bool) {
+	d, fr, ok := s.fieldDevice(w, r)
+	if !ok {
+		return d, nil, false
+	}
+	if err := s.allow(r, registered(d)); err != nil {
+		s.fail(w, r, err)
+		return d, nil, false
+	}
+	return d, fr, s.decode(w, r, in)
+}
+
+// dateAndNote checks what every field record carries: its date (see
+// recordDate) and a note of at most 2000 characters.
+func (s *server) dateAndNote(at, note string, errs []FieldError) (time.Time, []FieldError) {
+	t, errs := s.recordDate(at, errs)
+	if len(note) > 2000 {
 		errs = append(errs, FieldError{"note", "at most 2000 characters"})
 	}
+	return t, errs
+}
+
+// saveFieldRecord ends a POST of a field record: 400 titled title naming
+// errs, else rec saved with its audit entry (action) and answered 201.
+func saveFieldRecord[T any](s *server, w http.ResponseWriter, r *http.Request, d plant.Device, rec T, errs []FieldError,
+	title, action string, save func(context.Context, T) (T, error)) {
 	if len(errs) > 0 {
-		problemFields(w, r, http.StatusBadRequest, "api.invalid_stock", errs)
+		problemFields(w, r, http.StatusBadRequest, title, errs)
 		return
 	}
-	saved, err := fr.RecordStock(s.withAudit(r, "device.stock", string(d.ID), rec), rec)
+	saved, err := save(s.withAudit(r, action, string(d.ID), rec), rec)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -153,18 +151,18 @@ func (s *server) recordStock(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, saved)
 }
 
-// stockHistory is GET /devices/{id}/stock, newest first.
-func (s *server) stockHistory(w http.ResponseWriter, r *http.Request) {
+// fieldHistory answers GET of a device's field records, newest first.
+func fieldHistory[T any](s *server, w http.ResponseWriter, r *http.Request, list func(FieldRecords, context.Context, plant.DeviceID) ([]T, error)) {
 	d, fr, ok := s.fieldDevice(w, r)
 	if !ok {
 		return
 	}
-	list, err := fr.StockHistory(r.Context(), d.ID)
+	items, err := list(fr, r.Context(), d.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, List[plant.StockRecord]{Items: list})
+	writeJSON(w, http.StatusOK, List[T]{Items: items})
 }
 
 // recordDate reads a record's date: a day (midnight UTC) or an RFC 3339

@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
-
+	"github.com/oxywatch/oxywatch/internal/influx"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/report"
 )
@@ -50,14 +49,13 @@ func deadURL(t *testing.T) string {
 // With InfluxDB down, the supply report answers 503 with Retry-After and
 // says that uptime reports still work; the uptime report does work.
 func TestReportSupplyWithoutInfluxIs503(t *testing.T) {
-	client := influxdb2.NewClientWithOptions(deadURL(t), "", influxdb2.DefaultOptions().SetHTTPRequestTimeout(5))
+	client := influx.New(influx.Options{URL: deadURL(t), Bucket: "oxywatch/autogen", Timeout: 5 * time.Second})
 	t.Cleanup(client.Close)
 	f := newFixture(t, func(o *Options) {
 		tl := report.TimelineFunc(func(context.Context, []plant.DeviceID, time.Time, time.Time) (map[plant.DeviceID][]plant.StatusInterval, error) {
 			return nil, nil
 		})
-		prod := &report.InfluxProduction{Query: client.QueryAPI(""), Bucket: "oxywatch/autogen"}
-		o.Reports = reporterReports{report.New(o.Registry.(report.Registry), tl, prod, report.Options{Loc: time.UTC, Now: o.Now})}
+		o.Reports = reporterReports{report.New(o.Registry.(report.Registry), tl, client, report.Options{Loc: time.UTC, Now: o.Now})}
 	})
 	for _, id := range []plant.DeviceID{"n-psa-1", "n-con-2", "s-psa-1"} {
 		d, err := f.reg.Get(t.Context(), id)

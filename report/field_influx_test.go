@@ -6,8 +6,7 @@ import (
 	"testing"
 	"time"
 
-	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
-
+	"github.com/oxywatch/oxywatch/internal/influx"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/testenv"
 )
@@ -20,19 +19,20 @@ func TestStorageAutonomyFromInflux(t *testing.T) {
 		t.Skip("needs influxd")
 	}
 	in := testenv.StartInfluxd(t, "oxywatch")
-	client := influxdb2.NewClient(in.URL, "")
+	client := influx.New(influx.Options{URL: in.URL, Bucket: "oxywatch/autogen"})
 	defer client.Close()
 	ctx := context.Background()
 	loc := kampala()
 	day := Period{From: time.Date(2026, 11, 5, 0, 0, 0, 0, loc), To: time.Date(2026, 11, 6, 0, 0, 0, 0, loc), Loc: loc}
-	// 61 readings a minute apart at 40 L/min, no state (a tank has none):
+	// 61 readings a minute apart at 40 L/min, no state (a tank has none),
+	// stamped in milliseconds as the client writes them:
 	// 60 min × 40 L = 2,400 L drawn in the day
 	var lines []string
 	for m := range 61 {
 		at := day.From.Add(8*time.Hour + time.Duration(m)*time.Minute)
-		lines = append(lines, fmt.Sprintf("o2_reading,device=lox-9,facility=mulago,kind=lox_tank,region=central flow_lpm=40,tank_pressure_bar=9.5 %d", at.UnixNano()))
+		lines = append(lines, fmt.Sprintf("o2_reading,device=lox-9,facility=mulago,kind=lox_tank,region=central flow_lpm=40,tank_pressure_bar=9.5 %d", at.UnixMilli()))
 	}
-	if err := client.WriteAPIBlocking("", "oxywatch/autogen").WriteRecord(ctx, lines...); err != nil {
+	if err := client.Write(ctx, lines...); err != nil {
 		t.Fatal(err)
 	}
 	reg := &fakeRegistry{
@@ -42,7 +42,7 @@ func TestStorageAutonomyFromInflux(t *testing.T) {
 		stock:      []plant.StockRecord{{Device: "lox-9", Litres: 4800, At: day.From.Add(7 * time.Hour)}},
 	}
 	tls := mapTimelines{"lox-9": {{Device: "lox-9", Status: plant.StatusOperational, Start: day.From, End: day.To}}}
-	r := New(reg, tls, &InfluxProduction{Query: client.QueryAPI(""), Bucket: "oxywatch/autogen"},
+	r := New(reg, tls, client,
 		Options{Loc: loc, Now: fixedNow(day.To.AddDate(0, 0, 1)), LitresPerBed: 2.5, MaxReadingGap: 5 * time.Minute})
 	rep, err := r.Supply(ctx, Query{Period: day, Group: GroupFacility})
 	if err != nil {

@@ -3,10 +3,8 @@ package report
 import (
 	"context"
 	"testing"
-	"time"
 
-	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
-
+	"github.com/oxywatch/oxywatch/internal/influx"
 	"github.com/oxywatch/oxywatch/internal/testenv"
 )
 
@@ -18,15 +16,14 @@ import (
 func influxProduction(t *testing.T, lines []string) ProductionSource {
 	t.Helper()
 	in := testenv.StartInfluxd(t, "oxywatch")
-	client := influxdb2.NewClientWithOptions(in.URL, "", influxdb2.DefaultOptions().SetPrecision(time.Millisecond))
+	client := influx.New(influx.Options{URL: in.URL, Bucket: "oxywatch/autogen"})
 	t.Cleanup(client.Close)
-	w := client.WriteAPIBlocking("", "oxywatch/autogen")
 	for len(lines) > 0 {
 		n := min(len(lines), 2000)
-		if err := w.WriteRecord(context.Background(), lines[:n]...); err != nil {
+		if err := client.Write(context.Background(), lines[:n]...); err != nil {
 			t.Fatal(err)
 		}
 		lines = lines[n:]
 	}
-	return &InfluxProduction{Query: client.QueryAPI(""), Bucket: "oxywatch/autogen"}
+	return client
 }

@@ -42,33 +42,20 @@ type RetirementSource interface {
 }
 
 // ProductionSource gives oxygen produced and cylinders filled per device.
+// *influx.Client is the one the application uses.
 type ProductionSource interface {
 	Production(ctx context.Context, q ProductionQuery) (map[plant.DeviceID]Production, error)
 }
 
-// ProductionQuery asks for production per device and local day.
-type ProductionQuery struct {
-	From, To time.Time
-	Loc      *time.Location // day boundaries
-	Devices  []plant.DeviceID
-	// MaxGap is the longest time one flow reading counts for: a reading's
-	// flow is taken to hold since the previous reading, at most MaxGap.
-	MaxGap time.Duration
-}
+// ProductionQuery asks for production per device and local day
+// (plant.ProductionQuery).
+type ProductionQuery = plant.ProductionQuery
 
-// Production is what one device produced in a period.
-type Production struct {
-	M3        float64         `json:"m3"`
-	Cylinders float64         `json:"cylinders"`
-	Days      []DayProduction `json:"days,omitempty"`
-}
+// Production is what one device produced in a period (plant.Production).
+type Production = plant.Production
 
-// DayProduction is one local day's production; days absent produced nothing.
-type DayProduction struct {
-	Day       string  `json:"day"` // 2006-01-02 in the report zone
-	M3        float64 `json:"m3"`
-	Cylinders float64 `json:"cylinders"`
-}
+// DayProduction is one local day's production (plant.DayProduction).
+type DayProduction = plant.DayProduction
 
 // MaintenanceDue is a component due for service (plant.MaintenanceItem).
 type MaintenanceDue = plant.MaintenanceItem

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
 // permanentError marks a send that must not be retried.
@@ -171,6 +173,7 @@ type pending struct {
 	event     string
 	e         event
 	contactID *int64
+	lang      i18n.Lang // the contact's language as stored now; "" none chosen
 	recipient string
 	created   time.Time
 	notBefore time.Time
@@ -180,16 +183,17 @@ type pending struct {
 const maxGroup = 50
 
 func (s *Service) members(ctx context.Context, g group) ([]pending, error) {
-	q := `SELECT id, idem_key, event, alert, contact_id, recipient, created_at, not_before, attempts
-		FROM notify_outbox WHERE state = 'pending' AND `
+	q := `SELECT o.id, o.idem_key, o.event, o.alert, o.contact_id, COALESCE(c.language, ''), o.recipient,
+		o.created_at, o.not_before, o.attempts
+		FROM notify_outbox o LEFT JOIN notify_contacts c ON c.id = o.contact_id WHERE o.state = 'pending' AND `
 	args := []any{}
 	if g.channel == Webhook {
-		q += `channel = 'webhook'`
+		q += `o.channel = 'webhook'`
 	} else {
-		q += `channel = ? AND address = ? AND facility = ?`
+		q += `o.channel = ? AND o.address = ? AND o.facility = ?`
 		args = append(args, string(g.channel), g.address, g.facility)
 	}
-	rows, err := s.db.QueryContext(ctx, q+fmt.Sprintf(` ORDER BY id LIMIT %d`, maxGroup), args...)
+	rows, err := s.db.QueryContext(ctx, q+fmt.Sprintf(` ORDER BY o.id LIMIT %d`, maxGroup), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +203,7 @@ func (s *Service) members(ctx context.Context, g group) ([]pending, error) {
 		var p pending
 		var data string
 		var created, notBefore int64
-		if err := rows.Scan(&p.id, &p.key, &p.event, &data, &p.contactID, &p.recipient, &created, &notBefore, &p.attempts); err != nil {
+		if err := rows.Scan(&p.id, &p.key, &p.event, &data, &p.contactID, &p.lang, &p.recipient, &created, &notBefore, &p.attempts); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(data), &p.e); err != nil {

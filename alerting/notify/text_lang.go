@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"context"
 	"math"
 	"strings"
 
@@ -17,17 +16,13 @@ func (s *Service) defaultLanguage() i18n.Lang {
 }
 
 // printerFor returns the printer for the recipient of ps: the contact's
-// language as stored now, else the deployment default.
+// language as stored when the group was read, else the deployment default.
 func (s *Service) printerFor(ps []pending) *i18n.Printer {
 	def := s.defaultLanguage()
-	if len(ps) == 0 || ps[0].contactID == nil || s.db == nil {
+	if len(ps) == 0 {
 		return i18n.New(def)
 	}
-	lang, err := s.ContactLanguage(context.Background(), *ps[0].contactID)
-	if err != nil {
-		return i18n.New(def)
-	}
-	return i18n.New(lang.Or(def))
+	return i18n.New(ps[0].lang.Or(def))
 }
 
 // whatIn says what is wrong in the reader's language. English keeps the

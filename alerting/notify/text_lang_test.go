@@ -129,8 +129,8 @@ func TestContactLanguage(t *testing.T) {
 	if _, err := h.s.UpdateContact(t.Context(), c); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := h.s.ContactLanguage(t.Context(), c.ID); err != nil || got != i18n.French {
-		t.Fatalf("got %q, %v; want fr", got, err)
+	if got, err := h.s.Contact(t.Context(), c.ID); err != nil || got.Language != string(i18n.French) {
+		t.Fatalf("got %q, %v; want fr", got.Language, err)
 	}
 	c.Language = "klingon"
 	if _, err := h.s.UpdateContact(t.Context(), c); !errors.Is(err, ErrInvalid) {

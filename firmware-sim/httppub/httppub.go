@@ -8,7 +8,6 @@ package httppub
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +17,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/oxywatch/oxywatch/firmware-sim/sim"
@@ -107,87 +104,28 @@ func (p *Publisher) token(id string) string {
 
 // Link implements sim.Publisher.
 func (p *Publisher) Link(spec sim.Spec) sim.Link {
-	ctx, cancel := context.WithCancel(context.Background())
-	l := &link{p: p, id: spec.ID, token: p.token(spec.ID), out: make(chan outgoing, p.opts.QueueLen),
-		ctx: ctx, cancel: cancel, log: p.opts.Log.With("device", spec.ID)}
+	l := &link{p: p, id: spec.ID, token: p.token(spec.ID), log: p.opts.Log.With("device", spec.ID)}
 	l.endpoint = p.opts.URL + "/api/v1/ingest/" + url.PathEscape(spec.ID)
-	l.wg.Go(l.send)
+	l.start(p.opts.QueueLen, l.send, p.opts.OnResult)
 	return l
 }
 
-type outgoing struct {
-	payload []byte
-	at      time.Time
-}
-
+// link is one HTTP device: the shared queue, posting each payload.
 type link struct {
+	queue
 	p        *Publisher
 	id       string
 	token    string
 	endpoint string
-	out      chan outgoing
-	up       atomic.Bool
-	inflight atomic.Int64
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	closed   sync.Once
 	log      *slog.Logger
 }
 
-// Connect implements sim.Link: HTTP needs no session, the link is up.
-func (l *link) Connect() { l.up.Store(true) }
-
-// Connected implements sim.Link.
-func (l *link) Connected() bool { return l.up.Load() }
-
-// Pending implements sim.Link.
-func (l *link) Pending() int { return int(l.inflight.Load()) }
-
-// Publish implements sim.Link.
-func (l *link) Publish(payload []byte) error {
-	if !l.up.Load() {
-		return sim.ErrNotConnected
+func (l *link) send(payload []byte) error {
+	err := l.deliver(payload)
+	if err != nil {
+		l.log.Warn("payload given up", "err", err)
 	}
-	select {
-	case l.out <- outgoing{payload: payload, at: time.Now()}:
-		l.inflight.Add(1)
-		return nil
-	default:
-		return sim.ErrBusy
-	}
-}
-
-// Drop implements sim.Link: the modem lost its network; queued payloads
-// stay and go once it is back.
-func (l *link) Drop() { l.up.Store(false) }
-
-// Close implements sim.Link: payloads still queued get up to 5 s.
-func (l *link) Close() {
-	l.closed.Do(func() {
-		l.up.Store(false)
-		close(l.out)
-		done := make(chan struct{})
-		go func() { l.wg.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			l.cancel()
-			<-done
-		}
-		l.cancel()
-	})
-}
-
-func (l *link) send() {
-	for m := range l.out {
-		err := l.deliver(m.payload)
-		l.inflight.Add(-1)
-		l.p.opts.OnResult(time.Since(m.at), err)
-		if err != nil {
-			l.log.Warn("payload given up", "err", err)
-		}
-	}
+	return err
 }
 
 // maxAttempts bounds how often one payload is posted.

@@ -2,7 +2,6 @@ package httppub
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,74 +68,31 @@ func NewSMS(opts SMSOptions) (*SMSPublisher, error) {
 
 // Link implements sim.Publisher.
 func (p *SMSPublisher) Link(spec sim.Spec) sim.Link {
-	ctx, cancel := context.WithCancel(context.Background())
-	l := &smsLink{p: p, id: spec.ID, number: p.opts.Numbers[spec.ID], out: make(chan outgoing, p.opts.QueueLen),
-		ctx: ctx, cancel: cancel, log: p.opts.Log.With("device", spec.ID)}
-	l.wg.Go(l.send)
+	l := &smsLink{p: p, id: spec.ID, number: p.opts.Numbers[spec.ID], log: p.opts.Log.With("device", spec.ID)}
+	l.start(p.opts.QueueLen, l.send, p.opts.OnResult)
 	return l
 }
 
+// smsLink is one alarm module: the shared queue, texting what changed.
 type smsLink struct {
-	p        *SMSPublisher
-	id       string
-	number   string
-	out      chan outgoing
-	up       atomic.Bool
-	inflight atomic.Int64
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	closed   sync.Once
-	log      *slog.Logger
-	last     moduleState // the send goroutine's only
+	queue
+	p      *SMSPublisher
+	id     string
+	number string
+	log    *slog.Logger
+	last   moduleState // the send goroutine's only
 }
 
-func (l *smsLink) Connect()        { l.up.Store(true) }
-func (l *smsLink) Connected() bool { return l.up.Load() }
-func (l *smsLink) Pending() int    { return int(l.inflight.Load()) }
-func (l *smsLink) Drop()           { l.up.Store(false) }
-func (l *smsLink) Publish(p []byte) error {
-	if !l.up.Load() {
-		return sim.ErrNotConnected
-	}
-	select {
-	case l.out <- outgoing{payload: p, at: time.Now()}:
-		l.inflight.Add(1)
-		return nil
-	default:
-		return sim.ErrBusy
-	}
-}
-
-func (l *smsLink) Close() {
-	l.closed.Do(func() {
-		l.up.Store(false)
-		close(l.out)
-		done := make(chan struct{})
-		go func() { l.wg.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			l.cancel()
-			<-done
-		}
-		l.cancel()
-	})
-}
-
-func (l *smsLink) send() {
-	for m := range l.out {
-		var err error
-		if l.number != "" {
-			for _, text := range l.texts(m.payload) {
-				if err = l.post(text); err != nil {
-					l.log.Warn("alarm SMS given up", "text", text, "err", err)
-				}
+func (l *smsLink) send(payload []byte) error {
+	var err error
+	if l.number != "" {
+		for _, text := range l.texts(payload) {
+			if err = l.post(text); err != nil {
+				l.log.Warn("alarm SMS given up", "text", text, "err", err)
 			}
 		}
-		l.inflight.Add(-1)
-		l.p.opts.OnResult(time.Since(m.at), err)
 	}
+	return err
 }
 
 // moduleState is what the module last reported.

@@ -159,7 +159,7 @@ func (a *App) build(ctx context.Context) error {
 		Buffer: a.buf, Writer: a.influx, BatchLines: a.cfg.Influx.BatchSize,
 		MaxRetryWait: a.cfg.Influx.MaxRetryWait, Logger: a.log, Registerer: a.reg,
 	})
-	a.reporter = report.New(registryForReports{a.devs}, a.engine, &report.InfluxProduction{Query: a.influx, Bucket: a.influx.Bucket()}, report.OptionsFrom(a.cfg.Report))
+	a.reporter = report.New(registryForReports{a.devs}, a.engine, a.influx, report.OptionsFrom(a.cfg.Report))
 	return a.buildMQTT()
 }
 

@@ -77,7 +77,7 @@ func OpenReports(ctx context.Context, cfg config.Config, log *slog.Logger, notic
 		Language:   cfg.Notify.Language, // the deployment's default language
 		Registry:   registryForReports{a.devs},
 		Timelines:  tables,
-		Production: &report.InfluxProduction{Query: a.influx, Bucket: a.influx.Bucket()},
+		Production: a.influx,
 		Maintenance: func(ctx context.Context) ([]report.MaintenanceDue, error) {
 			return dueItems(tables.MaintenanceDue(ctx))
 		},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -23,7 +22,7 @@ type Window struct {
 func MeansFlux(bucket, device string, fields []string, from, to time.Time, every time.Duration) string {
 	match := make([]string, len(fields))
 	for i, f := range fields {
-		match[i] = `r._field == ` + strconv.Quote(f)
+		match[i] = `r._field == ` + fluxString(f)
 	}
 	if every <= 0 {
 		every = time.Second
@@ -35,8 +34,8 @@ func MeansFlux(bucket, device string, fields []string, from, to time.Time, every
   |> keep(columns: ["_start", "_stop", "_time", "_value", "_field", "_measurement"])
   |> aggregateWindow(every: %ds, fn: mean, createEmpty: false)
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`,
-		strconv.Quote(bucket), from.UTC().Format(time.RFC3339Nano), to.UTC().Format(time.RFC3339Nano),
-		strconv.Quote(Measurement), strconv.Quote(device), strings.Join(match, " or "), int64(every/time.Second))
+		fluxString(bucket), from.UTC().Format(time.RFC3339Nano), to.UTC().Format(time.RFC3339Nano),
+		fluxString(Measurement), fluxString(device), strings.Join(match, " or "), int64(every/time.Second))
 }
 
 // Means runs MeansFlux on the client's bucket and returns the windows in

@@ -1,4 +1,4 @@
-package report
+package influx
 
 import (
 	"context"
@@ -7,10 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/influxdata/influxdb-client-go/v2/api"
 	"github.com/influxdata/influxdb-client-go/v2/api/query"
 
-	"github.com/oxywatch/oxywatch/internal/influx"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -33,7 +31,7 @@ const counterLookback = 24 * time.Hour
 //
 // Days are cut at local midnight with the zone offset in force at q.From
 // (report zones in the target countries keep one offset all year).
-func ProductionFlux(bucket string, q ProductionQuery) string {
+func ProductionFlux(bucket string, q plant.ProductionQuery) string {
 	start := q.From.UTC().Format(time.RFC3339Nano)
 	stop := q.To.UTC().Format(time.RFC3339Nano)
 	lookback := q.From.Add(-max(counterLookback, q.MaxGap)).UTC().Format(time.RFC3339Nano)
@@ -41,7 +39,7 @@ func ProductionFlux(bucket string, q ProductionQuery) string {
 	fmt.Fprintf(&b, "start = %s\nstop = %s\n\n", start, stop)
 	fmt.Fprintf(&b, "data = from(bucket: %s)\n", fluxString(bucket))
 	fmt.Fprintf(&b, "  |> range(start: %s, stop: stop)\n", lookback)
-	fmt.Fprintf(&b, "  |> filter(fn: (r) => r._measurement == %s)\n", fluxString(influx.Measurement))
+	fmt.Fprintf(&b, "  |> filter(fn: (r) => r._measurement == %s)\n", fluxString(Measurement))
 	if ids := q.Devices; len(ids) > 0 && len(ids) <= maxDeviceFilter {
 		fmt.Fprintf(&b, "  |> filter(fn: (r) => contains(value: r.device, set: %s))\n", fluxStrings(ids))
 	}
@@ -88,7 +86,8 @@ func dayOffset(t time.Time, loc *time.Location) int64 {
 	return ((int64(-off) % 86400) + 86400) % 86400
 }
 
-// fluxString quotes s as a Flux string literal.
+// fluxString quotes s as a Flux string literal (every query here quotes
+// with it: a Flux string also interpolates ${...}).
 func fluxString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "${", `\${`)
 	return `"` + r.Replace(s) + `"`
@@ -102,29 +101,19 @@ func fluxStrings(ids []plant.DeviceID) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// FluxQuerier runs a Flux query. *influx.Client and the client's
-// api.QueryAPI both are one.
-type FluxQuerier interface {
-	Query(ctx context.Context, flux string) (*api.QueryTableResult, error)
-}
-
-// InfluxProduction reads production from InfluxDB (2.x, Cloud, or 1.8 with
-// Flux enabled): measurement o2_reading, fields flow_lpm, state and
-// cylinders_filled, tag device (CONTRACT §4).
-type InfluxProduction struct {
-	Query  FluxQuerier
-	Bucket string // 1.8: db/rp
-}
-
-// Production runs ProductionFlux and collects its rows per device.
-func (p *InfluxProduction) Production(ctx context.Context, q ProductionQuery) (map[plant.DeviceID]Production, error) {
-	res, err := p.Query.Query(ctx, ProductionFlux(p.Bucket, q))
+// Production reads production per device and local day from the client's
+// bucket (InfluxDB 2.x, Cloud, or 1.8 with Flux enabled): fields flow_lpm,
+// state and cylinders_filled of Measurement, tag device (CONTRACT §4). It
+// runs ProductionFlux and collects its rows per device; the report package
+// takes it as its ProductionSource.
+func (in *Client) Production(ctx context.Context, q plant.ProductionQuery) (map[plant.DeviceID]plant.Production, error) {
+	res, err := in.Query(ctx, ProductionFlux(in.Bucket(), q))
 	if err != nil {
 		return nil, fmt.Errorf("production query: %w", err)
 	}
 	defer res.Close()
 	want := deviceSet(q.Devices)
-	acc := map[plant.DeviceID]map[string]*DayProduction{}
+	acc := map[plant.DeviceID]map[string]*plant.DayProduction{}
 	for res.Next() {
 		addRecord(acc, res.Record(), q.Loc, want)
 	}
@@ -145,7 +134,7 @@ func deviceSet(ids []plant.DeviceID) map[plant.DeviceID]bool {
 	return m
 }
 
-func addRecord(acc map[plant.DeviceID]map[string]*DayProduction, rec *query.FluxRecord, loc *time.Location, want map[plant.DeviceID]bool) {
+func addRecord(acc map[plant.DeviceID]map[string]*plant.DayProduction, rec *query.FluxRecord, loc *time.Location, want map[plant.DeviceID]bool) {
 	dev, _ := rec.ValueByKey("device").(string)
 	id := plant.DeviceID(dev)
 	v, ok := number(rec.Value())
@@ -159,12 +148,12 @@ func addRecord(acc map[plant.DeviceID]map[string]*DayProduction, rec *query.Flux
 	day := rec.Start().Add(12 * time.Hour).In(loc).Format(time.DateOnly)
 	days := acc[id]
 	if days == nil {
-		days = map[string]*DayProduction{}
+		days = map[string]*plant.DayProduction{}
 		acc[id] = days
 	}
 	d := days[day]
 	if d == nil {
-		d = &DayProduction{Day: day}
+		d = &plant.DayProduction{Day: day}
 		days[day] = d
 	}
 	switch rec.Result() {
@@ -187,10 +176,10 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-func collect(acc map[plant.DeviceID]map[string]*DayProduction) map[plant.DeviceID]Production {
-	out := make(map[plant.DeviceID]Production, len(acc))
+func collect(acc map[plant.DeviceID]map[string]*plant.DayProduction) map[plant.DeviceID]plant.Production {
+	out := make(map[plant.DeviceID]plant.Production, len(acc))
 	for id, days := range acc {
-		var p Production
+		var p plant.Production
 		for _, d := range days {
 			p.M3 += d.M3
 			p.Cylinders += d.Cylinders
@@ -202,6 +191,6 @@ func collect(acc map[plant.DeviceID]map[string]*DayProduction) map[plant.DeviceI
 	return out
 }
 
-func sortDays(days []DayProduction) {
-	slices.SortFunc(days, func(a, b DayProduction) int { return strings.Compare(a.Day, b.Day) })
+func sortDays(days []plant.DayProduction) {
+	slices.SortFunc(days, func(a, b plant.DayProduction) int { return strings.Compare(a.Day, b.Day) })
 }
