@@ -29,6 +29,14 @@ var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/*.golden"
 // inLocale sets the environment a terminal in locale has, with no
 // OXYWATCH_LANG and no configuration file.
 func inLocale(t *testing.T, locale string) {
+	// Other OXYWATCH_ variables of the test run (make test sets
+	// OXYWATCH_SCREENSHOT_DIR) would add config warnings to the output.
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "OXYWATCH_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
 	t.Setenv("OXYWATCH_LANG", "")
 	t.Setenv("LC_ALL", "")
 	t.Setenv("LC_MESSAGES", "")
