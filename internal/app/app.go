@@ -90,6 +90,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		o(a)
 	}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	setMemoryLimit(cfg.MemoryLimitMiB, log)
 	if err := a.build(ctx); err != nil {
 		a.closeAll()
 		return nil, err
@@ -252,7 +253,7 @@ func (a *App) buildMQTT() error {
 	b, err := broker.New(broker.Options{
 		Listen: m.Listen, DataDir: filepath.Join(a.cfg.DataDir, "broker"),
 		TopicPrefix: m.TopicPrefix, Ingester: m.Username, Users: users, Logger: a.log,
-		Registerer: a.reg, Handle: a.ingest.HandleMessage,
+		Registerer: a.reg, Handle: a.ingest.HandleMessage, HandleAsync: a.ingest.HandleMessageAsync,
 	})
 	if err != nil {
 		return fmt.Errorf("%w (is another MQTT broker already on %s? set mqtt.url to use it, or mqtt.listen to move)", err, m.Listen)

@@ -20,6 +20,15 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// DefaultMemoryLimitMiB is memory_limit_mib's default: room for 1000
+// devices on the embedded broker at 10,000 readings/s (make bench), and a
+// soft limit, so a larger fleet is slower to collect garbage, never
+// refused memory.
+const DefaultMemoryLimitMiB = 64
+
+// MinMemoryLimitMiB is the smallest memory_limit_mib accepted.
+const MinMemoryLimitMiB = 32
+
 // EnvPrefix starts every environment variable that overrides a key:
 // mqtt.client_id is OXYWATCH_MQTT_CLIENT_ID.
 const EnvPrefix = "OXYWATCH_"
@@ -27,16 +36,19 @@ const EnvPrefix = "OXYWATCH_"
 // Config is the whole configuration. Each feature keeps its section in a file
 // of its own in this package.
 type Config struct {
-	DataDir    string   `yaml:"data_dir" doc:"SQLite file, ingest buffer and state"`
-	AdminToken string   `yaml:"admin_token" doc:"bootstrap admin API token, at least 24 random characters (openssl rand -base64 32); generated on first start when empty" secret:"true"`
-	LogLevel   string   `yaml:"log_level" doc:"debug, info, warn or error"`
-	HTTP       HTTP     `yaml:"http"`
-	MQTT       MQTT     `yaml:"mqtt"`
-	Influx     Influx   `yaml:"influx"`
-	Ingest     Ingest   `yaml:"ingest"`
-	Alerting   Alerting `yaml:"alerting"`
-	Notify     Notify   `yaml:"notify"`
-	Report     Report   `yaml:"report"`
+	DataDir    string `yaml:"data_dir" doc:"SQLite file, ingest buffer and state"`
+	AdminToken string `yaml:"admin_token" doc:"bootstrap admin API token, at least 24 random characters (openssl rand -base64 32); generated on first start when empty" secret:"true"`
+	LogLevel   string `yaml:"log_level" doc:"debug, info, warn or error"`
+	// MemoryLimitMiB is the Go runtime's soft memory limit (see memory.go
+	// in internal/app).
+	MemoryLimitMiB int      `yaml:"memory_limit_mib" doc:"soft limit of the server's Go memory in MiB (heap, stacks, buffers; not the program text): the garbage collector works harder near it instead of growing; 0 leaves Go's default; the GOMEMLIMIT environment variable wins"`
+	HTTP           HTTP     `yaml:"http"`
+	MQTT           MQTT     `yaml:"mqtt"`
+	Influx         Influx   `yaml:"influx"`
+	Ingest         Ingest   `yaml:"ingest"`
+	Alerting       Alerting `yaml:"alerting"`
+	Notify         Notify   `yaml:"notify"`
+	Report         Report   `yaml:"report"`
 }
 
 // HTTP is the API, dashboard and /metrics listener.
@@ -95,9 +107,10 @@ type Sparkplug struct {
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
-		DataDir:  "./var",
-		LogLevel: "info",
-		HTTP:     HTTP{Addr: "127.0.0.1:8080"},
+		DataDir:        "./var",
+		LogLevel:       "info",
+		MemoryLimitMiB: DefaultMemoryLimitMiB,
+		HTTP:           HTTP{Addr: "127.0.0.1:8080"},
 		MQTT: MQTT{
 			Listen:      "127.0.0.1:1883",
 			ClientID:    "oxywatch",
@@ -210,6 +223,9 @@ func (c *Config) Validate() error {
 		bad("data_dir", "must not be empty")
 	}
 	c.validateAdminToken(bad)
+	if c.MemoryLimitMiB != 0 && c.MemoryLimitMiB < MinMemoryLimitMiB {
+		bad("memory_limit_mib", "%d is below %d MiB, where the garbage collector would run all the time; use 0 for no limit", c.MemoryLimitMiB, MinMemoryLimitMiB)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
