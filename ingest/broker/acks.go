@@ -2,7 +2,6 @@ package broker
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"time"
 
@@ -39,7 +38,6 @@ const (
 // sends them again).
 type deviceAcks struct {
 	cl      *mochi.Client
-	lane    int // the worker that takes this connection's messages
 	mu      sync.Mutex
 	room    sync.Cond // signalled when pending goes down
 	first   uint64    // sequence number of slots[head]
@@ -57,36 +55,24 @@ type ackSlot struct {
 	err  error
 }
 
-// intakeJob is a QoS 1 publish on its way to the async handler.
-type intakeJob struct {
-	topic   string
-	payload []byte
-	done    func(error)
-}
-
-// startAsync starts the lanes, workers that decode and append the QoS 1
-// publishes, and the ack writers. A connection's messages all go to one
-// lane, in order, so they reach the buffer in the order they came.
-// Decoding on a lane rather than on mochi's per-connection goroutine keeps
-// those goroutines' stacks from growing with the decoder's.
+// startAsync starts the ack writers. (Decoding on a few workers instead
+// of mochi's per-connection goroutines was tried: it did not make those
+// goroutines' stacks smaller, mochi's own packet handling is as deep, and
+// each handoff cost CPU at a steady rate.)
 func (h *intakeHook) startAsync() {
-	h.lanes = make([]chan intakeJob, 2*runtime.GOMAXPROCS(0))
 	h.stopped = make(chan struct{})
 	h.all = make(chan struct{}, maxPendingAll)
 	h.flush = make(chan *deviceAcks, maxPendingAll)
-	for i := range h.lanes {
-		h.lanes[i] = make(chan intakeJob, 256)
-		go h.lane(h.lanes[i])
-	}
 	for range ackWriters {
 		go h.ackWriter()
 	}
 }
 
-// publishAsync hands a QoS 1 publish to its connection's lane and tells
-// mochi to send nothing: the PUBACK is written by an ack writer once the
-// message's readings are durable. Meanwhile the device's next messages are
-// read and handled.
+// publishAsync decodes a QoS 1 publish and queues its readings for the
+// buffer's next fsync, and tells mochi to send nothing: the PUBACK is
+// written by an ack writer once the message's readings are durable.
+// Meanwhile the device's next messages are read and handled, in order, so
+// they reach the buffer in the order they came.
 func (h *intakeHook) publishAsync(cl *mochi.Client, pk packets.Packet) (packets.Packet, error) {
 	d := h.device(cl)
 	select {
@@ -108,31 +94,8 @@ func (h *intakeHook) publishAsync(cl *mochi.Client, pk packets.Packet) (packets.
 	d.slots = append(d.slots, ackSlot{id: pk.PacketID})
 	d.pending++
 	d.mu.Unlock()
-	job := intakeJob{topic: pk.TopicName, payload: pk.Payload, done: func(err error) { h.told(d, seq, err) }}
-	select {
-	case h.lanes[d.lane] <- job:
-	case <-h.stopped:
-		job.done(packets.ErrServerShuttingDown)
-	}
+	h.handleAsync(h.ctx, pk.TopicName, pk.Payload, func(err error) { h.told(d, seq, err) })
 	return pk, packets.ErrRejectPacket // mochi neither acknowledges nor relays it
-}
-
-func (h *intakeHook) lane(jobs <-chan intakeJob) {
-	for {
-		select {
-		case j := <-jobs:
-			h.handleAsync(h.ctx, j.topic, j.payload, j.done)
-		case <-h.stopped:
-			for { // not acknowledged: the devices send them again
-				select {
-				case j := <-jobs:
-					j.done(packets.ErrServerShuttingDown)
-				default:
-					return
-				}
-			}
-		}
-	}
 }
 
 // told records the outcome of message seq and queues the PUBACKs that may
@@ -235,7 +198,7 @@ func (h *intakeHook) device(cl *mochi.Client) *deviceAcks {
 	if d, ok := h.devices.Load(cl); ok {
 		return d.(*deviceAcks)
 	}
-	d := &deviceAcks{cl: cl, lane: int(h.nextLane.Add(1)) % len(h.lanes)}
+	d := &deviceAcks{cl: cl}
 	d.room.L = &d.mu
 	v, _ := h.devices.LoadOrStore(cl, d)
 	return v.(*deviceAcks)
@@ -257,7 +220,7 @@ func (h *intakeHook) settle(cl *mochi.Client) {
 	d.mu.Unlock()
 }
 
-// stopAsync ends the lanes and ack writers and wakes every connection
+// stopAsync ends the ack writers and wakes every connection
 // waiting for room: what is not acknowledged yet never will be (the devices
 // send it again).
 func (h *intakeHook) stopAsync() {

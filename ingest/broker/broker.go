@@ -174,12 +174,10 @@ type intakeHook struct {
 	ctx         context.Context
 	handle      ingest.HandlerFunc
 	handleAsync AsyncHandlerFunc
-	devices     sync.Map // *mochi.Client → *deviceAcks, while QoS 1 messages await their PUBACK
-	lanes       []chan intakeJob
-	nextLane    atomic.Uint32
+	devices     sync.Map         // *mochi.Client → *deviceAcks, while QoS 1 messages await their PUBACK
 	all         chan struct{}    // a token per QoS 1 message not yet acknowledged (maxPendingAll)
 	flush       chan *deviceAcks // connections with PUBACKs to write
-	stopped     chan struct{}    // closed when the broker stops: the lanes and ack writers end
+	stopped     chan struct{}    // closed when the broker stops: the ack writers end
 	halted      atomic.Bool      // the broker stops: nobody waits for room any more
 	log         *slog.Logger
 	m           *brokerMetrics

@@ -180,12 +180,14 @@ func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) 
 
 // arrivals records when readings arrive and how long after publishing.
 type arrivals struct {
-	epoch time.Time
-	n     atomic.Int64
-	mu    sync.Mutex
-	first time.Time
-	last  time.Time
-	lat   []time.Duration
+	epoch  time.Time
+	n      atomic.Int64
+	mu     sync.Mutex
+	first  time.Time
+	last   time.Time
+	lat    []time.Duration
+	newest map[plant.DeviceID]int64 // each device's highest seq so far
+	late   int                      // readings that came after a newer one of their device
 }
 
 func (a *arrivals) reset(capacity int) {
@@ -193,6 +195,7 @@ func (a *arrivals) reset(capacity int) {
 	a.n.Store(0)
 	a.first, a.last = time.Time{}, time.Time{}
 	a.lat = make([]time.Duration, 0, capacity)
+	a.newest, a.late = map[plant.DeviceID]int64{}, 0
 	a.mu.Unlock()
 }
 
@@ -209,9 +212,22 @@ func (a *arrivals) arrived(seq int64) {
 }
 
 func (a *arrivals) ObserveReading(r plant.Reading, _ bool) {
-	if r.Seq != nil {
-		a.arrived(*r.Seq)
+	if r.Seq == nil {
+		return
 	}
+	a.mu.Lock()
+	if *r.Seq < a.newest[r.Device] {
+		a.late++
+	}
+	a.newest[r.Device] = max(a.newest[r.Device], *r.Seq)
+	a.mu.Unlock()
+	a.arrived(*r.Seq)
+}
+
+func (a *arrivals) lateShare() float64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return 100 * float64(a.late) / float64(max(a.n.Load(), 1))
 }
 func (a *arrivals) ObserveStatus(plant.StatusMessage) {}
 
@@ -399,6 +415,7 @@ func benchFull(b *testing.B, spec pubSpec, in *testenv.Influxd, mqttURL string, 
 	u1 := measure()
 	stopProfile()
 	fmt.Printf("  %s, peaks: %s\n", name, peaks())
+	fmt.Printf("  %s: %.2f %% of readings came after a newer one of their device\n", name, full.lateShare())
 	run := benchRun{name: name, rate: full.rate(), cpuPer: perReading(u1.cpu-u0.cpu, spec.Total), pubPer: perReading(pub.CPU, spec.Total),
 		gcs: gcsSince(gc0), peakMiB: u1.peakKB / 1024}
 	*stored += spec.Total
@@ -450,7 +467,8 @@ func profileIngest(b *testing.B, embedded bool) (stop func()) {
 // the peak RSS comes from.
 func watchMemory() (peaks func() string) {
 	names := []string{"/memory/classes/heap/objects:bytes", "/memory/classes/heap/unused:bytes", "/memory/classes/heap/free:bytes",
-		"/memory/classes/os-stacks:bytes", "/memory/classes/heap/stacks:bytes", "/memory/classes/total:bytes", "/memory/classes/heap/released:bytes"}
+		"/memory/classes/os-stacks:bytes", "/memory/classes/heap/stacks:bytes", "/memory/classes/total:bytes", "/memory/classes/heap/released:bytes",
+		"/gc/stack/starting-size:bytes", "/sched/goroutines:goroutines"}
 	samples := make([]metrics.Sample, len(names))
 	for i, n := range names {
 		samples[i].Name = n
@@ -462,10 +480,18 @@ func watchMemory() (peaks func() string) {
 		defer close(done)
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
+		dumped := false
 		for {
 			metrics.Read(samples)
 			for i, s := range samples {
 				most[i] = max(most[i], s.Value.Uint64())
+			}
+			if path := os.Getenv("OXYBENCH_MEMPROFILE"); path != "" && samples[8].Value.Uint64() > 3000 && !dumped {
+				dumped = true // who makes so many goroutines
+				if f, err := os.Create(path + ".crowd"); err == nil {
+					_ = pprof.Lookup("goroutine").WriteTo(f, 2)
+					f.Close()
+				}
 			}
 			select {
 			case <-stop:
@@ -477,8 +503,8 @@ func watchMemory() (peaks func() string) {
 	return func() string {
 		close(stop)
 		<-done
-		return fmt.Sprintf("heap objects %d MiB, unused %d MiB, free %d MiB, stacks %d MiB, Go total %d MiB (released %d MiB)",
-			most[0]>>20, most[1]>>20, most[2]>>20, (most[3]+most[4])>>20, most[5]>>20, most[6]>>20)
+		return fmt.Sprintf("heap objects %d MiB, unused %d MiB, free %d MiB, stacks %d MiB, Go total %d MiB (released %d MiB), goroutines %d starting at up to %d KiB",
+			most[0]>>20, most[1]>>20, most[2]>>20, (most[3]+most[4])>>20, most[5]>>20, most[6]>>20, most[8], most[7]>>10)
 	}
 }
 
