@@ -90,7 +90,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		o(a)
 	}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	setMemoryLimit(cfg.MemoryLimitMiB, log)
 	if err := a.build(ctx); err != nil {
 		a.closeAll()
 		return nil, err
@@ -332,6 +331,8 @@ func (a *App) Run(ctx context.Context) error {
 	})
 	wg.Go(func() { a.scheduleDHIS2(ctx) })
 	wg.Go(func() { a.trackRegistry(ctx) })
+	setMemoryLimit(a.cfg.MemoryLimitMiB, a.ingest.Fleet().Len(), a.log)
+	wg.Go(func() { a.followMemoryLimit(ctx) })
 	wg.Go(func() { a.dbFile.watch(ctx) })
 	go func() {
 		var err error

@@ -20,12 +20,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// DefaultMemoryLimitMiB is memory_limit_mib's default: room for 1000
-// devices on the embedded broker at 10,000 readings/s (make bench), and a
-// soft limit, so a larger fleet is slower to collect garbage, never
-// refused memory.
-const DefaultMemoryLimitMiB = 64
-
 // MinMemoryLimitMiB is the smallest memory_limit_mib accepted.
 const MinMemoryLimitMiB = 32
 
@@ -41,7 +35,7 @@ type Config struct {
 	LogLevel   string `yaml:"log_level" doc:"debug, info, warn or error"`
 	// MemoryLimitMiB is the Go runtime's soft memory limit (see memory.go
 	// in internal/app).
-	MemoryLimitMiB int      `yaml:"memory_limit_mib" doc:"soft limit of the server's Go memory in MiB (heap, stacks, buffers; not the program text): the garbage collector works harder near it instead of growing; 0 leaves Go's default; the GOMEMLIMIT environment variable wins"`
+	MemoryLimitMiB int      `yaml:"memory_limit_mib" doc:"soft limit of the server's Go memory in MiB (heap, stacks, buffers; not the program text): the garbage collector works harder near it instead of growing. 0: 64 MiB plus 64 KiB per device seen, followed as the fleet grows; negative: no limit; the GOMEMLIMIT environment variable wins"`
 	HTTP           HTTP     `yaml:"http"`
 	MQTT           MQTT     `yaml:"mqtt"`
 	Influx         Influx   `yaml:"influx"`
@@ -107,10 +101,9 @@ type Sparkplug struct {
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
-		DataDir:        "./var",
-		LogLevel:       "info",
-		MemoryLimitMiB: DefaultMemoryLimitMiB,
-		HTTP:           HTTP{Addr: "127.0.0.1:8080"},
+		DataDir:  "./var",
+		LogLevel: "info",
+		HTTP:     HTTP{Addr: "127.0.0.1:8080"},
 		MQTT: MQTT{
 			Listen:      "127.0.0.1:1883",
 			ClientID:    "oxywatch",
@@ -223,8 +216,8 @@ func (c *Config) Validate() error {
 		bad("data_dir", "must not be empty")
 	}
 	c.validateAdminToken(bad)
-	if c.MemoryLimitMiB != 0 && c.MemoryLimitMiB < MinMemoryLimitMiB {
-		bad("memory_limit_mib", "%d is below %d MiB, where the garbage collector would run all the time; use 0 for no limit", c.MemoryLimitMiB, MinMemoryLimitMiB)
+	if c.MemoryLimitMiB > 0 && c.MemoryLimitMiB < MinMemoryLimitMiB {
+		bad("memory_limit_mib", "%d is below %d MiB, where the garbage collector would run all the time; use 0 to follow the fleet's size, or -1 for no limit", c.MemoryLimitMiB, MinMemoryLimitMiB)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
