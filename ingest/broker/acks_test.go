@@ -162,3 +162,55 @@ func TestBrokerAsyncBoundsPendingPerDevice(t *testing.T) {
 		t.Fatalf("%d messages of one device held at once, want at most %d", h.worst, maxPendingAcks)
 	}
 }
+
+// A status on QoS 1 is handed on only after the telemetry the device sent
+// before it is acknowledged: the fleet never sees `offline` before the
+// device's last reading.
+func TestBrokerAsyncStatusAfterReadings(t *testing.T) {
+	h := &held{}
+	var mu sync.Mutex
+	var order []string
+	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	b, err := New(Options{
+		Listen: addr, DataDir: t.TempDir(), TopicPrefix: "o2", Logger: testLogger(), Registerer: prometheus.NewRegistry(),
+		Handle: func(_ context.Context, topic string, _ []byte) error {
+			mu.Lock()
+			defer mu.Unlock()
+			order = append(order, topic)
+			return nil
+		},
+		HandleAsync: h.handle,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Start(context.Background())
+	t.Cleanup(b.Stop)
+	c, err := device(t, "tcp://"+addr, "dev1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tel := c.Publish("o2/dev1/telemetry", 1, false, `{"seq":0}`)
+	testenv.Eventually(t, 10*time.Second, "the reading taken", func() bool { return h.count() == 1 })
+	st := c.Publish("o2/dev1/status", 1, false, "offline")
+	if st.WaitTimeout(300 * time.Millisecond) {
+		t.Fatal("the status was acknowledged while the reading before it was not durable")
+	}
+	mu.Lock()
+	early := len(order)
+	mu.Unlock()
+	if early != 0 {
+		t.Fatalf("the status was handed on before the reading sent before it was durable: %v", order)
+	}
+	h.tell(0, nil)
+	for _, tok := range []mqtt.Token{tel, st} {
+		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatalf("not acknowledged: %v", tok.Error())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(order) != 1 || order[0] != "o2/dev1/status" {
+		t.Fatalf("handed on in place: %v", order)
+	}
+}

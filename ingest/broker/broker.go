@@ -199,10 +199,10 @@ func (h *intakeHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Pac
 		return pk, packets.ErrRejectPacket
 	}
 	if h.handleAsync != nil {
-		if pk.FixedHeader.Qos == 1 {
+		if pk.FixedHeader.Qos == 1 && strings.HasSuffix(pk.TopicName, "/telemetry") {
 			return h.publishAsync(cl, pk)
 		}
-		h.settle(cl)
+		h.settle(cl) // a status comes after the readings sent before it
 	}
 	if err := h.handle(h.ctx, pk.TopicName, pk.Payload); err != nil {
 		h.m.refused.WithLabelValues("not_durable").Inc()
@@ -218,6 +218,9 @@ func (h *intakeHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Pac
 func (h *intakeHook) OnWillSent(cl *mochi.Client, pk packets.Packet) {
 	if h.closing.Load() {
 		return // the broker is stopping; the device did not go away
+	}
+	if h.handleAsync != nil {
+		h.settle(cl) // the device's last readings come before its `offline`
 	}
 	if err := h.handle(h.ctx, pk.TopicName, pk.Payload); err != nil {
 		h.log.Warn("last will not recorded", "client", cl.ID, "topic", pk.TopicName, "err", err)
