@@ -472,8 +472,8 @@ func dirSize(dir string) int64 {
 func (b *Buffer) Close() error {
 	var err error
 	b.once.Do(func() {
+		b.sending.Lock() // no enqueue under way: each later one sees closing
 		close(b.closing)
-		b.sending.Lock() // every enqueue under way has seen closing and left
 		b.sending.Unlock()
 		<-b.done
 		b.failPending(ErrClosed) // sent after the commit loop's last look
