@@ -96,6 +96,13 @@ func (f *Fleet) Snapshot() map[plant.DeviceID]DeviceState {
 	return out
 }
 
+// Len is the number of devices seen (and restored from the last run).
+func (f *Fleet) Len() int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return len(f.devices)
+}
+
 // IDs returns the ids of every device seen, sorted.
 func (f *Fleet) IDs() []plant.DeviceID {
 	f.mu.RLock()

@@ -27,6 +27,13 @@ type Appender interface {
 	Append(ctx context.Context, data []byte, lines int, received time.Time) error
 }
 
+// AsyncAppender is an Appender that can also tell when data is durable
+// instead of making its caller wait (the buffer): told is called once, from
+// one goroutine for all appends, in the order of the appends.
+type AsyncAppender interface {
+	AppendAsync(ctx context.Context, data []byte, lines int, received time.Time, told func(error))
+}
+
 // Directory is the device registry as ingest sees it: a fast cached lookup,
 // and a way to list a device nobody registered.
 type Directory interface {
@@ -222,6 +229,36 @@ func (in *Ingester) handleTelemetry(ctx context.Context, dev plant.DeviceID, pay
 	return err
 }
 
+// HandleMessageAsync is HandleMessage for a caller that does not wait for
+// the fsync, such as the embedded broker, which goes on reading a device's
+// next message meanwhile: done gets what HandleMessage would return, once
+// the readings are durable and handed on (or could not be made durable).
+// For telemetry on a buffer that can tell (AsyncAppender), done is called
+// later from the buffer's goroutine, in the order of the calls, and must
+// return quickly; otherwise it is called before HandleMessageAsync returns.
+// The payload is not kept after HandleMessageAsync returns.
+func (in *Ingester) HandleMessageAsync(ctx context.Context, topic string, payload []byte, done func(error)) {
+	aa, ok := in.opts.Buffer.(AsyncAppender)
+	if !ok || (in.opts.Sparkplug != nil && sparkplug.IsTopic(topic)) {
+		done(in.HandleMessage(ctx, topic, payload))
+		return
+	}
+	dev, kind, rej := ParseTopic(in.opts.TopicPrefix, topic)
+	if rej != nil || kind != TopicTelemetry {
+		done(in.HandleMessage(ctx, topic, payload))
+		return
+	}
+	received := in.opts.Now()
+	in.m.messages.WithLabelValues("telemetry").Inc()
+	device, ok := in.device(dev, received)
+	if !ok {
+		done(nil)
+		return
+	}
+	d := DecodeMapped(dev, payload, received, in.opts.Mappings.For(device.Model))
+	in.keepThen(ctx, device, &d, received, aa, done)
+}
+
 // Ingest takes one telemetry payload of device dev from elsewhere than MQTT
 // (HTTP): exactly what a message on PREFIX/DEV/telemetry gets (the model's
 // mapping, validation, counters, last_error), and the readings are durable
@@ -270,6 +307,14 @@ func (in *Ingester) device(dev plant.DeviceID, received time.Time) (plant.Device
 // keep counts what decoding found, makes the readings durable and hands
 // them on. Only the buffer's failure is an error.
 func (in *Ingester) keep(ctx context.Context, device plant.Device, d *Decoded, received time.Time) error {
+	var err error
+	in.keepThen(ctx, device, d, received, nil, func(e error) { err = e })
+	return err
+}
+
+// keepThen is keep telling done: at once when async is nil, else once
+// async made the readings durable.
+func (in *Ingester) keepThen(ctx context.Context, device plant.Device, d *Decoded, received time.Time, async AsyncAppender, done func(error)) {
 	dev := device.ID
 	if d.UnknownKeys > 0 {
 		in.m.unknownKeys.Add(float64(d.UnknownKeys))
@@ -281,40 +326,60 @@ func (in *Ingester) keep(ctx context.Context, device plant.Device, d *Decoded, r
 		in.reject(dev, r)
 	}
 	if len(d.Readings) == 0 {
-		return nil
+		done(nil)
+		return
 	}
-	stored, err := in.store(ctx, d.Readings, device, received)
-	if err != nil {
-		return err
-	}
-	in.m.append.Observe(in.opts.Now().Sub(received).Seconds())
-	d.Readings = stored // without those sent to the dead letters
-	in.deliver(stored, received)
-	return nil
+	in.storeThen(ctx, d.Readings, device, received, async, func(stored []plant.Reading, err error) {
+		if err != nil {
+			done(err)
+			return
+		}
+		in.m.append.Observe(in.opts.Now().Sub(received).Seconds())
+		d.Readings = stored // without those sent to the dead letters
+		in.deliver(stored, received)
+		done(nil)
+	})
 }
 
-// store makes readings durable in the buffer and returns those it stored.
-// Only the buffer's failure is an error (the message must then not be
-// acknowledged). Registry values line protocol cannot carry are repaired,
-// and a reading that still cannot be encoded goes to the dead letters: bad
-// data never stops ingest, where an error here would make the broker
-// redeliver it forever (issue 13, item 3).
-func (in *Ingester) store(ctx context.Context, rs []plant.Reading, device plant.Device, received time.Time) ([]plant.Reading, error) {
+// store makes readings durable in the buffer and returns those it stored
+// (storeThen without async).
+func (in *Ingester) store(ctx context.Context, rs []plant.Reading, device plant.Device, received time.Time) (stored []plant.Reading, err error) {
+	in.storeThen(ctx, rs, device, received, nil, func(s []plant.Reading, e error) { stored, err = s, e })
+	return stored, err
+}
+
+// storeThen makes readings durable in the buffer and tells stored those it
+// stored. Only the buffer's failure is an error (the message must then not
+// be acknowledged). Registry values line protocol cannot carry are
+// repaired, and a reading that still cannot be encoded goes to the dead
+// letters: bad data never stops ingest, where an error here would make the
+// broker redeliver it forever (issue 13, item 3). With async nil, stored is
+// called before storeThen returns.
+func (in *Ingester) storeThen(ctx context.Context, rs []plant.Reading, device plant.Device, received time.Time, async AsyncAppender, stored func([]plant.Reading, error)) {
 	enc := in.encs.Get().(*influx.Encoder)
-	defer in.encs.Put(enc)
+	defer in.encs.Put(enc) // the buffer copies the data before Append(Async) returns
 	out := enc.Encode(rs, influx.TagsOf(device))
 	if len(out.Repaired) > 0 {
 		in.tagsRepaired(device, out.Repaired, out.Lines)
 	}
-	if out.Lines > 0 {
-		if err := in.opts.Buffer.Append(ctx, out.Data, out.Lines, received); err != nil {
-			return nil, fmt.Errorf("buffer readings of %s: %w", device.ID, err)
+	durable := func(err error) {
+		if err != nil {
+			stored(nil, fmt.Errorf("buffer readings of %s: %w", device.ID, err))
+			return
 		}
+		if len(out.Failed) > 0 {
+			rs = in.deadLetter(device, rs, out.Failed, received)
+		}
+		stored(rs, nil)
 	}
-	if len(out.Failed) > 0 {
-		rs = in.deadLetter(device, rs, out.Failed, received)
+	switch {
+	case out.Lines == 0:
+		durable(nil)
+	case async != nil:
+		async.AppendAsync(ctx, out.Data, out.Lines, received, durable)
+	default:
+		durable(in.opts.Buffer.Append(ctx, out.Data, out.Lines, received))
 	}
-	return rs, nil
 }
 
 func (in *Ingester) tagsRepaired(device plant.Device, tags []string, lines int) {

@@ -42,6 +42,12 @@ type Options struct {
 	// needs no store of its own. Without Handle it is a plain in-memory
 	// relay (tests use it as a stand-in for an external broker).
 	Handle ingest.HandlerFunc
+	// HandleAsync, when set with Handle, takes QoS 1 publishes instead of
+	// Handle without holding up the device's connection during the fsync:
+	// the broker goes on reading the device's next messages, and each
+	// PUBACK is written, in the order of the messages, once done told that
+	// message's readings are durable (see acks.go).
+	HandleAsync AsyncHandlerFunc
 }
 
 // Limits of the embedded broker. A packet up to maxPacketBytes reaches the
@@ -80,6 +86,9 @@ func New(opts Options) (*Broker, error) {
 	if opts.Handle != nil { // nobody subscribes: keep per-client queues and idle sessions small
 		caps.MaximumClientWritesPending = maxWritesPending
 		caps.MaximumSessionExpiryInterval = sessionExpirySeconds
+		if opts.HandleAsync != nil {
+			caps.ReceiveMaximum = maxPendingAcks
+		}
 	}
 	b := &Broker{srv: srv, opts: opts, log: log}
 	m := newBrokerMetrics(opts.Registerer, srv, b.Connected)
@@ -87,7 +96,10 @@ func New(opts Options) (*Broker, error) {
 		return nil, fmt.Errorf("embedded broker auth: %w", err)
 	}
 	if opts.Handle != nil {
-		b.intake = &intakeHook{handle: opts.Handle, log: log, m: m}
+		b.intake = &intakeHook{handle: opts.Handle, handleAsync: opts.HandleAsync, log: log, m: m}
+		if opts.HandleAsync != nil {
+			b.intake.startAsync()
+		}
 		if err := srv.AddHook(b.intake, nil); err != nil {
 			return nil, fmt.Errorf("embedded broker intake: %w", err)
 		}
@@ -140,6 +152,9 @@ func (b *Broker) Stop() {
 			b.intake.closing.Store(true)
 		}
 		b.started.Store(false)
+		if b.intake != nil && b.intake.stopped != nil {
+			b.intake.stopAsync()
+		}
 		_ = b.srv.Close()
 	})
 }
@@ -156,17 +171,23 @@ func (b *Broker) Close() error {
 // retained.
 type intakeHook struct {
 	mochi.HookBase
-	ctx     context.Context
-	handle  ingest.HandlerFunc
-	log     *slog.Logger
-	m       *brokerMetrics
-	closing atomic.Bool
+	ctx         context.Context
+	handle      ingest.HandlerFunc
+	handleAsync AsyncHandlerFunc
+	devices     sync.Map         // *mochi.Client → *deviceAcks, while QoS 1 messages await their PUBACK
+	all         chan struct{}    // a token per QoS 1 message not yet acknowledged (maxPendingAll)
+	flush       chan *deviceAcks // connections with PUBACKs to write
+	stopped     chan struct{}    // closed when the broker stops: the ack writers end
+	halted      atomic.Bool      // the broker stops: nobody waits for room any more
+	log         *slog.Logger
+	m           *brokerMetrics
+	closing     atomic.Bool
 }
 
 func (h *intakeHook) ID() string { return "oxywatch-intake" }
 
 func (h *intakeHook) Provides(b byte) bool {
-	return b == mochi.OnPublish || b == mochi.OnWillSent
+	return b == mochi.OnPublish || b == mochi.OnWillSent || b == mochi.OnDisconnect
 }
 
 func (h *intakeHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Packet, error) {
@@ -176,6 +197,12 @@ func (h *intakeHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Pac
 	if h.closing.Load() {
 		cl.Stop(packets.ErrServerShuttingDown) // not acknowledged: the device sends it again
 		return pk, packets.ErrRejectPacket
+	}
+	if h.handleAsync != nil {
+		if pk.FixedHeader.Qos == 1 && strings.HasSuffix(pk.TopicName, "/telemetry") {
+			return h.publishAsync(cl, pk)
+		}
+		h.settle(cl) // a status comes after the readings sent before it
 	}
 	if err := h.handle(h.ctx, pk.TopicName, pk.Payload); err != nil {
 		h.m.refused.WithLabelValues("not_durable").Inc()
@@ -191,6 +218,9 @@ func (h *intakeHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Pac
 func (h *intakeHook) OnWillSent(cl *mochi.Client, pk packets.Packet) {
 	if h.closing.Load() {
 		return // the broker is stopping; the device did not go away
+	}
+	if h.handleAsync != nil {
+		h.settle(cl) // the device's last readings come before its `offline`
 	}
 	if err := h.handle(h.ctx, pk.TopicName, pk.Payload); err != nil {
 		h.log.Warn("last will not recorded", "client", cl.ID, "topic", pk.TopicName, "err", err)

@@ -265,3 +265,92 @@ func BenchmarkAppendParallel(b *testing.B) {
 		}
 	})
 }
+
+// AppendAsync tells each append once it is on disk, in the order of the
+// appends, from one goroutine; what it told is read back after a reopen.
+func TestAppendAsyncTellsInOrder(t *testing.T) {
+	dir := t.TempDir()
+	b := mustOpen(t, dir)
+	const n = 2000
+	var mu sync.Mutex
+	var told []int
+	all := make(chan struct{})
+	for i := range n {
+		b.AppendAsync(context.Background(), []byte(fmt.Sprintf("m v=%d", i)), 1, t0, func(err error) {
+			if err != nil {
+				t.Errorf("append %d: %v", i, err)
+			}
+			mu.Lock()
+			told = append(told, i)
+			if len(told) == n {
+				close(all)
+			}
+			mu.Unlock()
+		})
+	}
+	select {
+	case <-all:
+	case <-time.After(30 * time.Second):
+		t.Fatal("not every append was told within 30 s")
+	}
+	for i, got := range told {
+		if got != i {
+			t.Fatalf("told %d in place %d: out of order", got, i)
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b = mustOpen(t, dir)
+	defer b.Close()
+	if got := readAll(t, b); len(got) != n || got[0] != "m v=0" || got[n-1] != fmt.Sprintf("m v=%d", n-1) {
+		t.Fatalf("reopened buffer holds %d entries (%q … %q), want %d in order", len(got), got[0], got[len(got)-1], n)
+	}
+}
+
+// Every AppendAsync is told, ErrClosed for those the closing buffer did
+// not write; after Close, at once.
+func TestAppendAsyncAcrossClose(t *testing.T) {
+	b := mustOpen(t, t.TempDir())
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	told := 0
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 500 {
+				done := make(chan struct{})
+				b.AppendAsync(context.Background(), []byte(fmt.Sprintf("g%d-%d", g, i)), 1, t0, func(err error) {
+					if err != nil && !errors.Is(err, ErrClosed) {
+						t.Errorf("append: %v", err)
+					}
+					mu.Lock()
+					told++
+					mu.Unlock()
+					close(done)
+				})
+				if i%50 == 0 {
+					<-done
+				}
+			}
+		})
+	}
+	b.Close()
+	wg.Wait()
+	testEventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return told == 2000 })
+	got := make(chan error, 1)
+	b.AppendAsync(context.Background(), []byte("late"), 1, t0, func(err error) { got <- err })
+	if err := <-got; !errors.Is(err, ErrClosed) {
+		t.Fatalf("append after Close told %v, want ErrClosed", err)
+	}
+}
+
+func testEventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 30 s")
+		}
+		time.Sleep(10 * time.Millisecond) // polling with a deadline
+	}
+}

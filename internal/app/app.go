@@ -252,7 +252,7 @@ func (a *App) buildMQTT() error {
 	b, err := broker.New(broker.Options{
 		Listen: m.Listen, DataDir: filepath.Join(a.cfg.DataDir, "broker"),
 		TopicPrefix: m.TopicPrefix, Ingester: m.Username, Users: users, Logger: a.log,
-		Registerer: a.reg, Handle: a.ingest.HandleMessage,
+		Registerer: a.reg, Handle: a.ingest.HandleMessage, HandleAsync: a.ingest.HandleMessageAsync,
 	})
 	if err != nil {
 		return fmt.Errorf("%w (is another MQTT broker already on %s? set mqtt.url to use it, or mqtt.listen to move)", err, m.Listen)
@@ -331,6 +331,8 @@ func (a *App) Run(ctx context.Context) error {
 	})
 	wg.Go(func() { a.scheduleDHIS2(ctx) })
 	wg.Go(func() { a.trackRegistry(ctx) })
+	setMemoryLimit(a.cfg.MemoryLimitMiB, a.ingest.Fleet().Len(), a.log)
+	wg.Go(func() { a.followMemoryLimit(ctx) })
 	wg.Go(func() { a.dbFile.watch(ctx) })
 	go func() {
 		var err error

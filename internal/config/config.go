@@ -20,6 +20,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// MinMemoryLimitMiB is the smallest memory_limit_mib accepted.
+const MinMemoryLimitMiB = 32
+
 // EnvPrefix starts every environment variable that overrides a key:
 // mqtt.client_id is OXYWATCH_MQTT_CLIENT_ID.
 const EnvPrefix = "OXYWATCH_"
@@ -27,16 +30,19 @@ const EnvPrefix = "OXYWATCH_"
 // Config is the whole configuration. Each feature keeps its section in a file
 // of its own in this package.
 type Config struct {
-	DataDir    string   `yaml:"data_dir" doc:"SQLite file, ingest buffer and state"`
-	AdminToken string   `yaml:"admin_token" doc:"bootstrap admin API token, at least 24 random characters (openssl rand -base64 32); generated on first start when empty" secret:"true"`
-	LogLevel   string   `yaml:"log_level" doc:"debug, info, warn or error"`
-	HTTP       HTTP     `yaml:"http"`
-	MQTT       MQTT     `yaml:"mqtt"`
-	Influx     Influx   `yaml:"influx"`
-	Ingest     Ingest   `yaml:"ingest"`
-	Alerting   Alerting `yaml:"alerting"`
-	Notify     Notify   `yaml:"notify"`
-	Report     Report   `yaml:"report"`
+	DataDir    string `yaml:"data_dir" doc:"SQLite file, ingest buffer and state"`
+	AdminToken string `yaml:"admin_token" doc:"bootstrap admin API token, at least 24 random characters (openssl rand -base64 32); generated on first start when empty" secret:"true"`
+	LogLevel   string `yaml:"log_level" doc:"debug, info, warn or error"`
+	// MemoryLimitMiB is the Go runtime's soft memory limit (see memory.go
+	// in internal/app).
+	MemoryLimitMiB int      `yaml:"memory_limit_mib" doc:"soft limit of the server's Go memory in MiB (heap, stacks, buffers; not the program text): the garbage collector works harder near it instead of growing. 0: 64 MiB plus 64 KiB per device seen, followed as the fleet grows; negative: no limit; the GOMEMLIMIT environment variable wins"`
+	HTTP           HTTP     `yaml:"http"`
+	MQTT           MQTT     `yaml:"mqtt"`
+	Influx         Influx   `yaml:"influx"`
+	Ingest         Ingest   `yaml:"ingest"`
+	Alerting       Alerting `yaml:"alerting"`
+	Notify         Notify   `yaml:"notify"`
+	Report         Report   `yaml:"report"`
 }
 
 // HTTP is the API, dashboard and /metrics listener.
@@ -285,6 +291,9 @@ func (c *Config) Validate() error {
 		bad("data_dir", "must not be empty")
 	}
 	c.validateAdminToken(bad)
+	if c.MemoryLimitMiB > 0 && c.MemoryLimitMiB < MinMemoryLimitMiB {
+		bad("memory_limit_mib", "%d is below %d MiB, where the garbage collector would run all the time; use 0 to follow the fleet's size, or -1 for no limit", c.MemoryLimitMiB, MinMemoryLimitMiB)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
