@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
@@ -152,21 +153,83 @@ func (e *Engine) RecordService(ctx context.Context, r plant.ServiceRecord) (plan
 	if err != nil {
 		return r, fmt.Errorf("record service: %w", err)
 	}
+	h, holding := ctx.Value(heldKey{}).(*held)
 	sh.mu.Lock()
-	e.clocks.serviced(d, r, e.now())
+	e.clocks.serviced(d, r, e.now(), !holding)
 	sh.mu.Unlock()
+	if holding {
+		h.add(d.id)
+		return r, nil
+	}
 	return r, e.Sync(ctx)
 }
 
-// serviced resets a component's clock unless a later service is known.
-func (c *clocks) serviced(d *device, r plant.ServiceRecord, now int64) {
+type heldKey struct{}
+
+// held lists the devices whose clocks wait for the end of an import.
+type held struct {
+	mu   sync.Mutex
+	devs []plant.DeviceID
+}
+
+func (h *held) add(id plant.DeviceID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !slices.Contains(h.devs, id) {
+		h.devs = append(h.devs, id)
+	}
+}
+
+// HoldClocks returns a context in which RecordService stores each record
+// and resets its component's clock without running the device's clocks,
+// and release, which runs them once for every device recorded and writes
+// the result. A service history imported a row at a time then raises no
+// passing "no service on record" alert for a component whose own row comes
+// later in the file.
+func (e *Engine) HoldClocks(ctx context.Context) (context.Context, func(context.Context) error) {
+	h := &held{}
+	return context.WithValue(ctx, heldKey{}, h), func(ctx context.Context) error {
+		h.mu.Lock()
+		devs := slices.Clone(h.devs)
+		h.mu.Unlock()
+		for _, id := range devs {
+			sh := e.shardOf(id)
+			sh.mu.Lock()
+			now := e.now()
+			e.clocks.settle(e.deviceLocked(sh, id, now), now)
+			sh.mu.Unlock()
+		}
+		return e.Sync(ctx)
+	}
+}
+
+// settle runs a device's clocks at its newest runtime, else at the
+// highest runtime its service records give.
+func (c *clocks) settle(d *device, now int64) {
+	if !d.rs.maintOn {
+		return
+	}
+	rt := d.values.runtime
+	if math.IsNaN(rt) {
+		for _, m := range d.maint {
+			if m.done != 0 && (math.IsNaN(rt) || m.base > rt) {
+				rt = m.base
+			}
+		}
+	}
+	c.run(d, rt, now)
+}
+
+// serviced resets a component's clock unless a later service is known,
+// and runs the device's clocks unless an import holds them.
+func (c *clocks) serviced(d *device, r plant.ServiceRecord, now int64, run bool) {
 	i := d.maintIndex(r.Component)
 	if i < 0 || r.DoneAt.UnixNano() < d.maint[i].done {
 		return
 	}
 	m := &d.maint[i]
 	m.base, m.done = r.RuntimeH, r.DoneAt.UnixNano()
-	if !d.rs.maintOn {
+	if !d.rs.maintOn || !run {
 		return
 	}
 	rt := d.values.runtime

@@ -76,6 +76,12 @@ func (b badRow) Error() string { return b.err.Error() }
 // importRows is a CSV import: the body read and parsed against columns,
 // each row saved, the answer counting rows created, updated and rejected.
 func (s *server) importRows(w http.ResponseWriter, r *http.Request, columns []string, save saveRow) {
+	s.importRowsThen(w, r, columns, nil, save)
+}
+
+// importRowsThen is importRows calling finish (when not nil) after the
+// last row and before the answer.
+func (s *server) importRowsThen(w http.ResponseWriter, r *http.Request, columns []string, finish func() error, save saveRow) {
 	if s.opt.Registry == nil {
 		notConfigured(w, r, "the device registry")
 		return
@@ -101,6 +107,12 @@ func (s *server) importRows(w http.ResponseWriter, r *http.Request, columns []st
 			continue
 		}
 		if err := res.record(row.line, row.id, created, err); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if finish != nil {
+		if err := finish(); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -364,10 +364,24 @@ func (s *fakeSilences) End(ctx context.Context, id int64) (Silence, bool, error)
 }
 
 type fakeMaintenance struct {
-	mu      sync.Mutex
-	due     []MaintenanceDue
-	records []plant.ServiceRecord
-	db      *sql.DB
+	mu       sync.Mutex
+	due      []MaintenanceDue
+	records  []plant.ServiceRecord
+	db       *sql.DB
+	held     int   // records made in a held context
+	releases []int // records held at each release
+}
+
+type heldKey struct{}
+
+// Hold counts the records made in ctx and what each release saw.
+func (m *fakeMaintenance) Hold(ctx context.Context) (context.Context, func(context.Context) error) {
+	return context.WithValue(ctx, heldKey{}, true), func(context.Context) error {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.releases = append(m.releases, m.held)
+		return nil
+	}
 }
 
 func (m *fakeMaintenance) Record(ctx context.Context, r plant.ServiceRecord) (plant.ServiceRecord, error) {
@@ -375,6 +389,9 @@ func (m *fakeMaintenance) Record(ctx context.Context, r plant.ServiceRecord) (pl
 	defer m.mu.Unlock()
 	if err := auditIn(ctx, m.db, ""); err != nil {
 		return r, err
+	}
+	if ctx.Value(heldKey{}) != nil {
+		m.held++
 	}
 	r.ID = int64(len(m.records) + 1)
 	m.records = append(m.records, r)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -102,6 +103,14 @@ func (s *server) maintenanceDue(w http.ResponseWriter, r *http.Request) {
 // by who did it (empty: the importing token).
 var serviceColumns = []string{"id", "component", "done_at", "runtime_h", "note", "by"}
 
+// maintenanceHolder is a Maintenance that can hold the devices' clocks
+// while an import records their history a row at a time and run them once
+// at the end (release), so a component whose own row comes later in the
+// file does not fall due "with no service on record" in between.
+type maintenanceHolder interface {
+	Hold(ctx context.Context) (context.Context, func(context.Context) error)
+}
+
 // importService takes a service history CSV: one service record a row,
 // each checked and stored like POST /devices/{id}/maintenance, so a fleet
 // that connects for the first time starts from its real clocks.
@@ -111,7 +120,22 @@ func (s *server) importService(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opt.Now().UTC()
-	s.importRows(w, r, serviceColumns, func(fields []string, cols map[string]int) (bool, error) {
+	finish := func() error { return nil }
+	if h, ok := s.opt.Maintenance.(maintenanceHolder); ok {
+		ctx, release := h.Hold(r.Context())
+		r = r.WithContext(ctx)
+		done := false
+		finish = func() error {
+			if done {
+				return nil
+			}
+			done = true
+			return release(context.WithoutCancel(ctx))
+		}
+		// An import stopped by a failure still runs the clocks of what it stored.
+		defer func() { _ = finish() }()
+	}
+	s.importRowsThen(w, r, serviceColumns, finish, func(fields []string, cols map[string]int) (bool, error) {
 		rec, err := rowService(fields, cols, now)
 		if err != nil {
 			return false, badRow{err}

@@ -48,6 +48,11 @@ func TestImportServiceHistory(t *testing.T) {
 		!got[0].DoneAt.Equal(time.Date(2026, 5, 14, 0, 0, 0, 0, time.UTC)) || !strings.Contains(got[1].By, "north-engineer") {
 		t.Errorf("records %+v", got)
 	}
+	// The clocks were held during the import and released once, before
+	// the answer, after both records.
+	if !slices.Equal(f.maint.releases, []int{2}) {
+		t.Errorf("releases %v, want one after the 2 records", f.maint.releases)
+	}
 	wantProblem(t, f.do("viewer", "POST", "/api/v1/maintenance/import", csv), http.StatusForbidden)
 	wantProblem(t, f.do("engineer", "POST", "/api/v1/maintenance/import", "component,done_at\nfilter,2026-01-01\n"), http.StatusBadRequest)
 }

@@ -130,6 +130,12 @@ func (x maintenance) Record(ctx context.Context, r plant.ServiceRecord) (plant.S
 	return rec, err
 }
 
+// Hold lets an import record a service history without running the
+// devices' clocks until release (see alerting.Engine.HoldClocks).
+func (x maintenance) Hold(ctx context.Context) (context.Context, func(context.Context) error) {
+	return x.e.HoldClocks(ctx)
+}
+
 func (x maintenance) Due(ctx context.Context) ([]api.MaintenanceDue, error) {
 	items, err := x.e.MaintenanceDue(ctx)
 	out := make([]api.MaintenanceDue, 0, len(items))
