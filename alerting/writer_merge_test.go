@@ -15,8 +15,8 @@ func TestWriterMergesFillsOfARun(t *testing.T) {
 	for _, o := range []op{
 		fill("a", 0, "operational"), fill("b", 0, "operational"), fill("a", 60, "operational"), fill("a", 30, "operational"), // a: one run
 		{kind: opSegment, dev: "dev-a", closeAt: 200, start: 200},
-		fill("a", 100, "operational"), // after a segment of a: not merged across it
-		fill("b", 500, "down"),        // another status
+		fill("a", 100, "operational"),                                                 // after a segment of a: not merged across it
+		fill("b", 500, "down"),                                                        // another status
 		{kind: opFill, dev: "dev-b", fills: []int64{600}, status: "down", weak: true}, // extras only: never merged
 	} {
 		if !w.merge(o) {
