@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -221,4 +222,78 @@ func BenchmarkCheckpoint(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(benchDevices), "µs/device")
+}
+
+// BenchmarkLateReadings feeds a backlog in random order: 64 devices whose
+// newest reading is already in, then 200 older readings each (an outage in
+// the middle of every run, so late readings split and trim rows), all of
+// them late, shuffled across devices and within each device as shared
+// subscriptions and a worker pool deliver them. ns/op is the cost of one
+// late reading up to its timeline rows committed; goroutines-peak is the
+// most goroutines seen while the backlog is written, above those running
+// before it (modernc.org/sqlite starts one per statement run with a
+// cancellable context).
+func BenchmarkLateReadings(b *testing.B) {
+	const devs, per = 64, 200
+	reg := registry{}
+	for i := range devs {
+		d := concentrator(fmt.Sprintf("late-%03d", i), fmt.Sprintf("fac-%03d", i))
+		reg[d.ID] = d
+	}
+	e := startFleet(b, filepath.Join(b.TempDir(), "oxywatch.db"), reg, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	defer func() { e.Stop(); <-done }()
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if n := int64(goruntime.NumGoroutine()); n > peak.Load() {
+					peak.Store(n)
+				}
+			}
+		}
+	}()
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Now().Add(-1000 * 24 * time.Hour)
+	idle := goruntime.NumGoroutine()
+	b.ResetTimer()
+	for n := 0; n < b.N; {
+		base = base.Add(per * time.Hour)
+		var batch []plant.Reading
+		for i := range devs {
+			id := plant.DeviceID(fmt.Sprintf("late-%03d", i))
+			newest := running(purity(93))
+			newest.Device, newest.Time = id, base.Add(per*time.Minute)
+			e.ObserveReading(newest, true)
+			for k := range per {
+				r := running(purity(93))
+				if k >= per/3 && k < per/2 {
+					r = running(state(plant.StateOff), power(plant.PowerNone))
+				}
+				r.Device, r.Time = id, base.Add(time.Duration(k)*time.Minute)
+				batch = append(batch, r)
+			}
+		}
+		rng.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
+		batch = batch[:min(len(batch), b.N-n)]
+		for _, r := range batch {
+			e.ObserveReading(r, false)
+		}
+		if err := e.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+		n += len(batch)
+	}
+	b.StopTimer()
+	close(stop)
+	b.ReportMetric(float64(peak.Load()-int64(idle)), "goroutines-peak")
 }

@@ -110,7 +110,13 @@
 // Statuses come from readings: maintenance (state maintenance), down (state
 // fault or off, or power none), degraded (purity below the low_purity level
 // while not in standby), otherwise operational. A reading covers the time up
-// to the offline deadline after it; time no reading covers is no_data. A late
-// backlog fills the no_data it covers; maintenance silences turn what they
+// to the offline deadline after it, or up to the next reading; time no
+// reading covers is no_data. The timeline does not depend on the order
+// readings arrive in (shared subscriptions and the ingester's workers
+// interleave a device's readings, backlogs come after newer ones): a late
+// reading fills the no_data it covers, cuts the coverage a row inferred
+// past its last reading, and splits a row of another status between its
+// readings, holding one report interval there (place.go; exact when the
+// device reports at its interval). Maintenance silences turn what they
 // cover into maintenance when timelines are read.
 package alerting

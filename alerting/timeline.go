@@ -88,18 +88,48 @@ func ptrOr(p *float64) float64 {
 	return *p
 }
 
-// late records a reading older than the device's newest: it fills
-// whatever no_data it covers.
+// late records a reading older than the device's newest. The timeline it
+// leaves must not depend on the order readings arrive in (shared
+// subscriptions and the ingester's workers interleave one device's
+// readings; backlogs arrive after newer live ones): each reading owns the
+// time from it to the next reading (at most span), whatever came first.
+// Inside the open segment a reading of another status splits it; before
+// it, the writer places the reading among the closed rows (place).
 func (t *timeline) late(d *device, r *plant.Reading, ts int64) {
 	st, cause := statusOf(d.rs, look{state: r.State, power: r.Power, purity: ptrOr(r.Purity), alarms: r.Alarms})
-	end := ts + d.span()
-	if d.seg.status != "" && end > d.seg.start && ts < d.seg.start {
-		end = d.seg.start
+	weak := r.State == "" && r.Power == "" && r.Purity == nil && r.Alarms == nil // says nothing of status
+	s := &d.seg
+	if s.status != "" && ts >= s.start {
+		if weak || (st == s.status && cause == s.cause) {
+			return // inside the open segment, of its status: covered already
+		}
+		t.split(d, st, cause, ts)
+		return
 	}
-	if d.seg.status != "" && ts >= d.seg.start {
-		return // inside the open segment: covered already
+	t.w.add(op{kind: opFill, dev: d.id, fills: []int64{ts}, span: d.span(), every: d.every(),
+		status: st, cause: cause, weak: weak})
+}
+
+// every is the device's report interval, the likely distance to its next
+// reading; never more than span.
+func (d *device) every() int64 { return min(max(d.info.interval, 1), max(d.span(), 1)) }
+
+// split cuts the open segment at ts, before the device's newest reading,
+// for a late reading of another status: the segment's status holds up to
+// ts, the late reading's from ts to where the segment's next reading
+// likely is (a report interval on, never past the newest), and the segment
+// reopens there.
+func (t *timeline) split(d *device, st plant.Status, cause string, ts int64) {
+	s := &d.seg
+	q := min(ts+d.every(), max(d.lastTs, s.seen))
+	if q <= ts {
+		return
 	}
-	t.w.add(op{kind: opFill, dev: d.id, start: ts, end: end, status: st, cause: cause})
+	seen := max(s.start, ts-d.every()) // the head's last reading, likely
+	t.w.add(op{kind: opSegment, dev: d.id, closeAt: ts, seen: seen, start: q, status: s.status, cause: s.cause})
+	t.w.add(op{kind: opCover, dev: d.id, end: s.cover})
+	t.w.add(op{kind: opFill, dev: d.id, fills: []int64{ts}, span: d.span(), every: d.every(), status: st, cause: cause})
+	s.start = q
 }
 
 // cut ends the device's coverage at `at` (the status topic said
@@ -111,93 +141,6 @@ func (t *timeline) cut(d *device, at int64) {
 	}
 	s.cover = max(at, s.start)
 	t.w.add(op{kind: opCover, dev: d.id, end: s.cover})
-}
-
-// fill writes a late reading's coverage into the gaps among the device's
-// rows, merging with a neighbour of the same status. A closed row whose
-// tail was only inferred (past its newest reading, seen_end) gives way to a
-// late reading of another status from that reading on: a backlog that
-// shows the plant stopped moves the stop to when it happened.
-func fill(ctx context.Context, tx *sql.Tx, o *op) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, start_at, end_at, open, seen_end, status, cause FROM alerting_timeline
-		WHERE device = ? AND start_at < ? AND (end_at > ? OR open = 1) ORDER BY start_at`, o.dev, o.end, o.start)
-	if err != nil {
-		return err
-	}
-	type span struct{ id, a, b int64 }
-	var covered []span
-	var trim *span
-	for rows.Next() {
-		var c span
-		var open bool
-		var seen int64
-		var status plant.Status
-		var cause string
-		if err := rows.Scan(&c.id, &c.a, &c.b, &open, &seen, &status, &cause); err != nil {
-			rows.Close()
-			return err
-		}
-		if open {
-			c.b = math.MaxInt64
-		} else if seen > 0 && o.start >= seen && o.start > c.a && o.start < c.b && (status != o.status || cause != o.cause) {
-			c.b = o.start
-			trim = &c
-		}
-		covered = append(covered, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if trim != nil {
-		if _, err := tx.ExecContext(ctx, `UPDATE alerting_timeline SET end_at = ? WHERE id = ?`, trim.b, trim.id); err != nil {
-			return err
-		}
-	}
-	cur := o.start
-	for _, c := range covered {
-		if c.a > cur {
-			if err := fillPiece(ctx, tx, o, cur, min(c.a, o.end)); err != nil {
-				return err
-			}
-		}
-		cur = max(cur, c.b)
-		if cur >= o.end {
-			return nil
-		}
-	}
-	return fillPiece(ctx, tx, o, cur, o.end)
-}
-
-func fillPiece(ctx context.Context, tx *sql.Tx, o *op, a, b int64) error {
-	if b <= a {
-		return nil
-	}
-	// A closed row of the same status that starts right at b is absorbed.
-	var nextID, nextEnd int64
-	err := tx.QueryRowContext(ctx, `SELECT id, end_at FROM alerting_timeline WHERE device = ? AND open = 0
-		AND start_at = ? AND status = ? AND cause = ?`, o.dev, b, o.status, o.cause).Scan(&nextID, &nextEnd)
-	switch {
-	case err == sql.ErrNoRows:
-	case err != nil:
-		return err
-	default:
-		if _, err := tx.ExecContext(ctx, `DELETE FROM alerting_timeline WHERE id = ?`, nextID); err != nil {
-			return err
-		}
-		b = nextEnd
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE alerting_timeline SET end_at = ? WHERE device = ? AND open = 0
-		AND end_at = ? AND status = ? AND cause = ?`, b, o.dev, a, o.status, o.cause)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return nil
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO alerting_timeline (device, start_at, end_at, status, cause, open)
-		VALUES (?, ?, ?, ?, ?, 0)`, o.dev, a, b, o.status, o.cause)
-	return err
 }
 
 // Timelines returns each device's status intervals overlapping [from, to)
