@@ -205,10 +205,11 @@ func startOxyWatch(t *testing.T, ctx context.Context, mqttURL, influxURL string,
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.MQTT.URL = mqttURL
 	cfg.MQTT.ClientID = "oxywatch-report-test"
-	// One connection keeps each device's readings in order: the simulator
-	// replays 30 days in seconds, so with shared subscriptions most readings
-	// would arrive as late ones, which the race detector makes ten times
-	// slower to fold into the timeline (field devices report a minute apart).
+	// One connection keeps most of each device's readings in order (its
+	// handler pool still reorders some, and backlogs arrive late: the
+	// timeline places them as if in order). The simulator replays 30 days
+	// in seconds, so with shared subscriptions most readings would arrive
+	// late, which the race detector makes much slower to fold in.
 	cfg.MQTT.Connections = 1
 	cfg.Influx.URL = influxURL
 	if err := cfg.Validate(); err != nil {
