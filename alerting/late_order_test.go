@@ -67,10 +67,6 @@ func timelineOf(t *testing.T, seq []timed) string {
 	return b.String()
 }
 
-func sorted(seq []timed) []timed {
-	return slices.SortedFunc(slices.Values(seq), func(a, b timed) int { return a.k - b.k })
-}
-
 // TestLateReadingsInterleaved feeds interleavings seen in the pipeline
 // test (report TestPipelineThirtyDays): each must give the timeline of the
 // readings in order.
