@@ -40,13 +40,17 @@ type ImportResult struct {
 	Rejected       int        `json:"rejected"`
 	Errors         []RowError `json:"errors"`
 	IgnoredColumns []string   `json:"ignored_columns,omitempty"`
+	lang           i18n.Lang  // of the row errors
 }
 
 // RowError says why one row was not imported. Row is the line number in the
-// file (the header is line 1).
+// file (the header is line 1); Code is a stable code a client matches on
+// (the first of the row's errors: "not_number", "bad_date", …) and Error
+// the reason in the reader's language, naming the column.
 type RowError struct {
 	Row   int    `json:"row"`
 	ID    string `json:"id,omitempty"`
+	Code  string `json:"code"`
 	Error string `json:"error"`
 }
 
@@ -73,6 +77,8 @@ type badRow struct{ err error }
 
 func (b badRow) Error() string { return b.err.Error() }
 
+func (b badRow) Unwrap() error { return b.err }
+
 // importRows is a CSV import: the body read and parsed against columns,
 // each row saved, the answer counting rows created, updated and rejected.
 func (s *server) importRows(w http.ResponseWriter, r *http.Request, columns []string, save saveRow) {
@@ -89,15 +95,15 @@ func (s *server) importRows(w http.ResponseWriter, r *http.Request, columns []st
 		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
-	res := ImportResult{Errors: []RowError{}, IgnoredColumns: ignored}
+	res := ImportResult{Errors: []RowError{}, IgnoredColumns: ignored, lang: requestLang(r)}
 	for _, row := range rows {
-		if row.err != "" {
+		if row.err != nil {
 			res.reject(row.line, row.id, row.err)
 			continue
 		}
 		created, err := save(row.fields, cols)
 		if bad := (badRow{}); errors.As(err, &bad) {
-			res.reject(row.line, row.id, bad.Error())
+			res.reject(row.line, row.id, bad.err)
 			continue
 		}
 		if err := res.record(row.line, row.id, created, err); err != nil {
@@ -133,23 +139,34 @@ func (res *ImportResult) record(line int, id string, created bool, err error) er
 	case err == nil:
 		res.Updated++
 	case errors.Is(err, ErrInvalid), errors.Is(err, errForbidden), errors.Is(err, errOutsideRegions):
-		res.reject(line, id, err.Error())
+		res.reject(line, id, err)
 	default:
 		return fmt.Errorf("import line %d: %w", line, err)
 	}
 	return nil
 }
 
-func (res *ImportResult) reject(line int, id, msg string) {
+// reject counts a row not imported, keeping why in the reader's language.
+func (res *ImportResult) reject(line int, id string, err error) {
 	res.Rejected++
-	res.Errors = append(res.Errors, RowError{Row: line, ID: id, Error: msg})
+	res.Errors = append(res.Errors, RowError{Row: line, ID: id, Code: rowCode(err), Error: i18n.Text(err, res.lang)})
+}
+
+// rowCode is the code of a row's error: its first field error's, else its
+// catalogue error's, else "invalid".
+func rowCode(err error) string {
+	var fields invalidFields
+	if errors.As(err, &fields) && len(fields) > 0 {
+		return fields[0].Code
+	}
+	return errCode(err)
 }
 
 type csvRow struct {
 	line   int
 	id     string
 	fields []string
-	err    string
+	err    error
 }
 
 // parseInventory reads a ministry inventory of the given columns: UTF-8 (a
@@ -183,7 +200,7 @@ func parseInventory(body []byte, columns []string) ([]csvRow, map[string]int, []
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			rows = append(rows, csvRow{line: pe.StartLine, err: "malformed CSV: " + pe.Err.Error()})
+			rows = append(rows, csvRow{line: pe.StartLine, err: i18n.Errorf("field.csv_malformed", pe.Err.Error())})
 			continue
 		}
 		if err != nil {
@@ -199,9 +216,9 @@ func parseInventory(body []byte, columns []string) ([]csvRow, map[string]int, []
 		}
 		if !utf8.ValidString(strings.Join(rec, "")) {
 			row.id = strings.ToValidUTF8(row.id, "?")
-			row.err = "not valid UTF-8; save the file as CSV UTF-8"
+			row.err = i18n.Errorf("field.not_utf8.row")
 		} else if len(rec) > len(header) {
-			row.err = fmt.Sprintf("%d fields but the header has %d", len(rec), len(header))
+			row.err = i18n.Errorf("field.csv_fields", len(rec), len(header))
 		}
 		rows = append(rows, row)
 	}
@@ -274,7 +291,7 @@ func (c cells) float(name string, dst *float64) error {
 	}
 	f, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return fmt.Errorf("%s %q is not a number", name, v)
+		return i18n.Field(name, "field.not_number", v)
 	}
 	*dst = f
 	return nil
@@ -288,7 +305,7 @@ func (c cells) int(name string, dst *int) error {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return fmt.Errorf("%s %q is not a whole number", name, v)
+		return i18n.Field(name, "field.not_integer", v)
 	}
 	*dst = n
 	return nil
@@ -307,7 +324,7 @@ func (c cells) time(name string, dst *time.Time) error {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return fmt.Errorf("%s %q is neither a date such as 2024-03-15 nor an RFC 3339 time", name, v)
+		return i18n.Field(name, "field.bad_date.csv", v)
 	}
 	*dst = t.UTC()
 	return nil
@@ -330,10 +347,10 @@ func rowDevice(rec []string, cols map[string]int, tr *i18n.Printer) (d plant.Dev
 	err = errors.Join(kindErr, useErr, pointErr, c.float("rated_flow_lpm", &d.RatedFlowLPM), c.int("report_interval_s", &d.ReportIntervalS),
 		c.time("commissioned_at", &d.CommissionedAt), c.time("decommissioned_at", &d.DecommissionedAt), c.int("beds", &beds))
 	if err == nil && beds < -1 {
-		err = fmt.Errorf("beds %d is negative", beds)
+		err = i18n.Field("beds", "field.negative.value", strconv.Itoa(beds))
 	}
 	if err == nil && beds >= 0 && d.Facility == "" {
-		err = errors.New("beds given without a facility")
+		err = i18n.Field("beds", "field.required.facility")
 	}
 	return d, beds, err
 }
@@ -359,7 +376,7 @@ func parseKind(tr *i18n.Printer, word string) (plant.Kind, error) {
 	code, ok := i18n.ParseName("kind", word, kindCodes)
 	if !ok {
 		named := kindCodes[:len(kindCodes)-1] // not "unknown": leave it empty instead
-		return "", errors.New(tr.T("csv.unknown_kind", "kind", word, strings.Join(tr.Names("kind", named), ", "), strings.Join(named, ", ")))
+		return "", i18n.Errorf("csv.unknown_kind", "kind", word, strings.Join(tr.Names("kind", named), ", "), strings.Join(named, ", "))
 	}
 	return plant.Kind(code), nil
 }

@@ -264,6 +264,9 @@ func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
 		return false, errs
 	}
 	if err := store.ValidateDevice(d); err != nil {
+		if fields := fieldsOf(err); len(fields) > 0 {
+			return false, fields
+		}
 		return false, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	sc := s.scope(r)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -18,7 +19,7 @@ const (
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time such as 2026-11-01T08:00:00Z", s)
+		return time.Time{}, i18n.Errorf("field.bad_time", s)
 	}
 	return t.UTC(), nil
 }
