@@ -176,14 +176,14 @@ type csvRow struct {
 func parseInventory(body []byte, columns []string) ([]csvRow, map[string]int, []string, error) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	if bytes.HasPrefix(body, []byte("\xff\xfe")) || bytes.HasPrefix(body, []byte("\xfe\xff")) {
-		return nil, nil, nil, errors.New("the file is UTF-16; save it as CSV UTF-8")
+		return nil, nil, nil, i18n.Errorf("api.csv_utf16")
 	}
 	rd := csv.NewReader(bytes.NewReader(body))
 	rd.FieldsPerRecord = -1
 	rd.Comma = guessComma(body)
 	header, err := rd.Read()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("no CSV header row: %v", err)
+		return nil, nil, nil, i18n.Errorf("api.csv_no_header", err.Error())
 	}
 	cols, ignored, err := headerColumns(header, columns)
 	if err != nil {
@@ -196,7 +196,7 @@ func parseInventory(body []byte, columns []string) ([]csvRow, map[string]int, []
 			break
 		}
 		if len(rows) >= maxImportRows {
-			return nil, nil, nil, fmt.Errorf("more than %d rows; split the file", maxImportRows)
+			return nil, nil, nil, i18n.Errorf("api.csv_too_many_rows", maxImportRows)
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
@@ -204,7 +204,7 @@ func parseInventory(body []byte, columns []string) ([]csvRow, map[string]int, []
 			continue
 		}
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("reading CSV: %v", err)
+			return nil, nil, nil, i18n.Errorf("api.csv_read", err.Error())
 		}
 		if blank(rec) {
 			continue
@@ -239,7 +239,7 @@ func headerColumns(header, columns []string) (map[string]int, []string, error) {
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
 		if !utf8.ValidString(name) {
-			return nil, nil, errors.New("the header is not valid UTF-8; save the file as CSV UTF-8")
+			return nil, nil, i18n.Errorf("api.csv_header_utf8")
 		}
 		known := false
 		for _, c := range columns {
@@ -250,12 +250,12 @@ func headerColumns(header, columns []string) (map[string]int, []string, error) {
 			continue
 		}
 		if _, dup := cols[name]; dup {
-			return nil, nil, fmt.Errorf("column %q appears twice in the header", name)
+			return nil, nil, i18n.Errorf("api.csv_column_twice", name)
 		}
 		cols[name] = i
 	}
 	if _, ok := cols["id"]; !ok {
-		return nil, nil, fmt.Errorf("the header has no id column (columns: %s)", strings.Join(columns, ","))
+		return nil, nil, i18n.Errorf("api.csv_no_id", strings.Join(columns, ","))
 	}
 	return cols, ignored, nil
 }

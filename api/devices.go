@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
@@ -101,11 +102,11 @@ func (s *server) filteredDevices(r *http.Request) ([]plant.Device, string, error
 	f := deviceFilter{q.Get("region"), q.Get("facility"), q.Get("country"), q.Get("kind"), q.Get("status")}
 	if f.kind != "" {
 		if _, err := plant.ParseKind(f.kind); err != nil {
-			return nil, "", fmt.Errorf("%w: %v", ErrInvalid, err)
+			return nil, "", invalidFields{fieldOf("kind", err)}
 		}
 	}
 	if f.status != "" && !validStatus(f.status) {
-		return nil, "", fmt.Errorf("%w: status %q is not one of operational, degraded, down, maintenance, no_data", ErrInvalid, f.status)
+		return nil, "", i18n.Wrap(ErrInvalid, "api.bad_status", f.status)
 	}
 	all, _, err := s.devices.all(r.Context())
 	if err != nil {

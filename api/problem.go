@@ -102,8 +102,8 @@ func problemFields(w http.ResponseWriter, r *http.Request, status int, key strin
 // language when err is an i18n.Error (its key's second part is the code).
 func problemErr(w http.ResponseWriter, r *http.Request, status int, err error, errs ...FieldError) {
 	code := statusCode(status)
-	if e, ok := err.(*i18n.Error); ok {
-		code = i18n.KeyCode(e.Key)
+	if c := i18n.ErrCode(err); c != "" {
+		code = c
 	}
 	writeProblem(w, r, status, code, i18n.Text(err, requestLang(r)), errs)
 }

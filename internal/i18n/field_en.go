@@ -74,4 +74,19 @@ var fieldEN = map[Key]entry{
 	"field.csv_fields":               s("%[1]d fields but the header has %[2]d"),
 	"api.outside_regions":            s("outside your regions: a region-limited token sees and changes only what lies wholly inside its regions, before and after the change"),
 	"api.invalid_fields":             s("invalid input: %s"),
+
+	// File-level and query problems of the same handlers.
+	"api.csv_utf16":         s("the file is UTF-16; save it as CSV UTF-8"),
+	"api.csv_no_header":     s("no CSV header row: %s"),
+	"api.csv_too_many_rows": s("more than %d rows; split the file"),
+	"api.csv_read":          s("reading CSV: %s"),
+	"api.csv_header_utf8":   s("the header is not valid UTF-8; save the file as CSV UTF-8"),
+	"api.csv_column_twice":  s("column %q appears twice in the header"),
+	"api.csv_no_id":         s("the header has no id column (columns: %s)"),
+	"api.bad_status":        s("status %q is not one of operational, degraded, down, maintenance, no_data"),
+	"api.bad_limit":         s("limit %q must be a number from 1 to %d"),
+	"api.json_trailing":     s("unexpected data after the JSON value"),
+	"api.bad_span":          s("to must be after from, at most %d days later"),
+	"api.bad_every":         s("every %q must be a duration of at least 1s such as 5m or 1h"),
+	"api.too_many_points":   s("every %[1]s gives more than %[2]d points over this period; use a longer one"),
 }

@@ -69,4 +69,19 @@ var fieldFR = map[Key]entry{
 	"field.csv_fields":               s("%[1]d champs mais l’en-tête en a %[2]d"),
 	"api.outside_regions":            s("hors de vos régions : un jeton limité à des régions ne voit et ne modifie que ce qui est entièrement dans ses régions, avant et après la modification"),
 	"api.invalid_fields":             s("saisie invalide : %s"),
+
+	// File-level and query problems of the same handlers.
+	"api.csv_utf16":         s("le fichier est en UTF-16 ; enregistrez-le en CSV UTF-8"),
+	"api.csv_no_header":     s("pas de ligne d’en-tête CSV : %s"),
+	"api.csv_too_many_rows": s("plus de %d lignes ; découpez le fichier"),
+	"api.csv_read":          s("lecture du CSV : %s"),
+	"api.csv_header_utf8":   s("l’en-tête n’est pas de l’UTF-8 valide ; enregistrez le fichier en CSV UTF-8"),
+	"api.csv_column_twice":  s("la colonne %q figure deux fois dans l’en-tête"),
+	"api.csv_no_id":         s("l’en-tête n’a pas de colonne id (colonnes : %s)"),
+	"api.bad_status":        s("status %q n’est pas l’un de operational, degraded, down, maintenance, no_data"),
+	"api.bad_limit":         s("limit %q doit être un nombre de 1 à %d"),
+	"api.json_trailing":     s("données inattendues après la valeur JSON"),
+	"api.bad_span":          s("to doit être après from, au plus %d jours plus tard"),
+	"api.bad_every":         s("every %q doit être une durée d’au moins 1s comme 5m ou 1h"),
+	"api.too_many_points":   s("every %[1]s donne plus de %[2]d points sur cette période ; prenez-en un plus long"),
 }

@@ -69,4 +69,19 @@ var fieldPT = map[Key]entry{
 	"field.csv_fields":               s("%[1]d campos mas o cabeçalho tem %[2]d"),
 	"api.outside_regions":            s("fora das suas regiões: um token limitado a regiões só vê e altera o que está inteiramente dentro das suas regiões, antes e depois da alteração"),
 	"api.invalid_fields":             s("dados inválidos: %s"),
+
+	// File-level and query problems of the same handlers.
+	"api.csv_utf16":         s("o ficheiro está em UTF-16; guarde-o como CSV UTF-8"),
+	"api.csv_no_header":     s("sem linha de cabeçalho CSV: %s"),
+	"api.csv_too_many_rows": s("mais de %d linhas; divida o ficheiro"),
+	"api.csv_read":          s("a ler o CSV: %s"),
+	"api.csv_header_utf8":   s("o cabeçalho não é UTF-8 válido; guarde o ficheiro como CSV UTF-8"),
+	"api.csv_column_twice":  s("a coluna %q aparece duas vezes no cabeçalho"),
+	"api.csv_no_id":         s("o cabeçalho não tem coluna id (colunas: %s)"),
+	"api.bad_status":        s("status %q não é um de operational, degraded, down, maintenance, no_data"),
+	"api.bad_limit":         s("limit %q deve ser um número de 1 a %d"),
+	"api.json_trailing":     s("dados inesperados depois do valor JSON"),
+	"api.bad_span":          s("to deve ser depois de from, no máximo %d dias depois"),
+	"api.bad_every":         s("every %q deve ser uma duração de pelo menos 1s como 5m ou 1h"),
+	"api.too_many_points":   s("every %[1]s dá mais de %[2]d pontos neste período; use um mais longo"),
 }
