@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -49,6 +50,15 @@ func Errorf(key string, args ...any) error { return &Error{Key: key, Args: args}
 // show (a usage error, "not found").
 func Wrap(sentinel error, key string, args ...any) error {
 	return &Error{Key: key, Args: args, kind: sentinel}
+}
+
+// WithKind is err with sentinel for errors.Is to find: an Error keeps its
+// words (said in the reader's language); any other error is wrapped.
+func WithKind(sentinel, err error) error {
+	if e, ok := err.(*Error); ok {
+		return &Error{Key: e.Key, Args: e.Args, kind: sentinel}
+	}
+	return fmt.Errorf("%w: %w", sentinel, err)
 }
 
 func (e *Error) Error() string { return e.In(English) }
