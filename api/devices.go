@@ -284,7 +284,7 @@ func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
 	created, err := s.opt.Registry.Put(s.withAudit(r, action, string(d.ID), entry), d)
 	s.devices.invalidate()
 	if errors.Is(err, store.ErrSMSNumberTaken) {
-		return false, fmt.Errorf("%w: %v", ErrConflict, err)
+		return false, i18n.Wrap(ErrConflict, "api.sms_number_taken", d.SMSNumber)
 	}
 	return created, err
 }

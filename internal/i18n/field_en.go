@@ -89,4 +89,5 @@ var fieldEN = map[Key]entry{
 	"api.bad_span":          s("to must be after from, at most %d days later"),
 	"api.bad_every":         s("every %q must be a duration of at least 1s such as 5m or 1h"),
 	"api.too_many_points":   s("every %[1]s gives more than %[2]d points over this period; use a longer one"),
+	"api.sms_number_taken":  s("sms_number %s: another device already has this SMS number"),
 }

@@ -84,4 +84,5 @@ var fieldFR = map[Key]entry{
 	"api.bad_span":          s("to doit être après from, au plus %d jours plus tard"),
 	"api.bad_every":         s("every %q doit être une durée d’au moins 1s comme 5m ou 1h"),
 	"api.too_many_points":   s("every %[1]s donne plus de %[2]d points sur cette période ; prenez-en un plus long"),
+	"api.sms_number_taken":  s("sms_number %s : un autre équipement a déjà ce numéro SMS"),
 }

@@ -84,4 +84,5 @@ var fieldPT = map[Key]entry{
 	"api.bad_span":          s("to deve ser depois de from, no máximo %d dias depois"),
 	"api.bad_every":         s("every %q deve ser uma duração de pelo menos 1s como 5m ou 1h"),
 	"api.too_many_points":   s("every %[1]s dá mais de %[2]d pontos neste período; use um mais longo"),
+	"api.sms_number_taken":  s("sms_number %s: outro equipamento já tem este número SMS"),
 }
