@@ -40,13 +40,17 @@ type ImportResult struct {
 	Rejected       int        `json:"rejected"`
 	Errors         []RowError `json:"errors"`
 	IgnoredColumns []string   `json:"ignored_columns,omitempty"`
+	lang           i18n.Lang  // of the row errors
 }
 
 // RowError says why one row was not imported. Row is the line number in the
-// file (the header is line 1).
+// file (the header is line 1); Code is a stable code a client matches on
+// (the first of the row's errors: "not_number", "bad_date", …) and Error
+// the reason in the reader's language, naming the column.
 type RowError struct {
 	Row   int    `json:"row"`
 	ID    string `json:"id,omitempty"`
+	Code  string `json:"code"`
 	Error string `json:"error"`
 }
 
@@ -73,6 +77,8 @@ type badRow struct{ err error }
 
 func (b badRow) Error() string { return b.err.Error() }
 
+func (b badRow) Unwrap() error { return b.err }
+
 // importRows is a CSV import: the body read and parsed against columns,
 // each row saved, the answer counting rows created, updated and rejected.
 func (s *server) importRows(w http.ResponseWriter, r *http.Request, columns []string, save saveRow) {
@@ -95,15 +101,15 @@ func (s *server) importRowsThen(w http.ResponseWriter, r *http.Request, columns 
 		problemErr(w, r, http.StatusBadRequest, err)
 		return
 	}
-	res := ImportResult{Errors: []RowError{}, IgnoredColumns: ignored}
+	res := ImportResult{Errors: []RowError{}, IgnoredColumns: ignored, lang: requestLang(r)}
 	for _, row := range rows {
-		if row.err != "" {
+		if row.err != nil {
 			res.reject(row.line, row.id, row.err)
 			continue
 		}
 		created, err := save(row.fields, cols)
 		if bad := (badRow{}); errors.As(err, &bad) {
-			res.reject(row.line, row.id, bad.Error())
+			res.reject(row.line, row.id, bad.err)
 			continue
 		}
 		if err := res.record(row.line, row.id, created, err); err != nil {
@@ -145,23 +151,34 @@ func (res *ImportResult) record(line int, id string, created bool, err error) er
 	case err == nil:
 		res.Updated++
 	case errors.Is(err, ErrInvalid), errors.Is(err, errForbidden), errors.Is(err, errOutsideRegions):
-		res.reject(line, id, err.Error())
+		res.reject(line, id, err)
 	default:
 		return fmt.Errorf("import line %d: %w", line, err)
 	}
 	return nil
 }
 
-func (res *ImportResult) reject(line int, id, msg string) {
+// reject counts a row not imported, keeping why in the reader's language.
+func (res *ImportResult) reject(line int, id string, err error) {
 	res.Rejected++
-	res.Errors = append(res.Errors, RowError{Row: line, ID: id, Error: msg})
+	res.Errors = append(res.Errors, RowError{Row: line, ID: id, Code: rowCode(err), Error: i18n.Text(err, res.lang)})
+}
+
+// rowCode is the code of a row's error: its first field error's, else its
+// catalogue error's, else "invalid".
+func rowCode(err error) string {
+	var fields invalidFields
+	if errors.As(err, &fields) && len(fields) > 0 {
+		return fields[0].Code
+	}
+	return errCode(err)
 }
 
 type csvRow struct {
 	line   int
 	id     string
 	fields []string
-	err    string
+	err    error
 }
 
 // parseInventory reads a ministry inventory of the given columns: UTF-8 (a
@@ -171,14 +188,14 @@ type csvRow struct {
 func parseInventory(body []byte, columns []string) ([]csvRow, map[string]int, []string, error) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	if bytes.HasPrefix(body, []byte("\xff\xfe")) || bytes.HasPrefix(body, []byte("\xfe\xff")) {
-		return nil, nil, nil, errors.New("the file is UTF-16; save it as CSV UTF-8")
+		return nil, nil, nil, i18n.Errorf("api.csv_utf16")
 	}
 	rd := csv.NewReader(bytes.NewReader(body))
 	rd.FieldsPerRecord = -1
 	rd.Comma = guessComma(body)
 	header, err := rd.Read()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("no CSV header row: %v", err)
+		return nil, nil, nil, i18n.Errorf("api.csv_no_header", err.Error())
 	}
 	cols, ignored, err := headerColumns(header, columns)
 	if err != nil {
@@ -191,15 +208,15 @@ func parseInventory(body []byte, columns []string) ([]csvRow, map[string]int, []
 			break
 		}
 		if len(rows) >= maxImportRows {
-			return nil, nil, nil, fmt.Errorf("more than %d rows; split the file", maxImportRows)
+			return nil, nil, nil, i18n.Errorf("api.csv_too_many_rows", maxImportRows)
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			rows = append(rows, csvRow{line: pe.StartLine, err: "malformed CSV: " + pe.Err.Error()})
+			rows = append(rows, csvRow{line: pe.StartLine, err: i18n.Errorf("field.csv_malformed", pe.Err.Error())})
 			continue
 		}
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("reading CSV: %v", err)
+			return nil, nil, nil, i18n.Errorf("api.csv_read", err.Error())
 		}
 		if blank(rec) {
 			continue
@@ -211,9 +228,9 @@ func parseInventory(body []byte, columns []string) ([]csvRow, map[string]int, []
 		}
 		if !utf8.ValidString(strings.Join(rec, "")) {
 			row.id = strings.ToValidUTF8(row.id, "?")
-			row.err = "not valid UTF-8; save the file as CSV UTF-8"
+			row.err = i18n.Errorf("field.not_utf8.row")
 		} else if len(rec) > len(header) {
-			row.err = fmt.Sprintf("%d fields but the header has %d", len(rec), len(header))
+			row.err = i18n.Errorf("field.csv_fields", len(rec), len(header))
 		}
 		rows = append(rows, row)
 	}
@@ -234,7 +251,7 @@ func headerColumns(header, columns []string) (map[string]int, []string, error) {
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
 		if !utf8.ValidString(name) {
-			return nil, nil, errors.New("the header is not valid UTF-8; save the file as CSV UTF-8")
+			return nil, nil, i18n.Errorf("api.csv_header_utf8")
 		}
 		known := false
 		for _, c := range columns {
@@ -245,12 +262,12 @@ func headerColumns(header, columns []string) (map[string]int, []string, error) {
 			continue
 		}
 		if _, dup := cols[name]; dup {
-			return nil, nil, fmt.Errorf("column %q appears twice in the header", name)
+			return nil, nil, i18n.Errorf("api.csv_column_twice", name)
 		}
 		cols[name] = i
 	}
 	if _, ok := cols["id"]; !ok {
-		return nil, nil, fmt.Errorf("the header has no id column (columns: %s)", strings.Join(columns, ","))
+		return nil, nil, i18n.Errorf("api.csv_no_id", strings.Join(columns, ","))
 	}
 	return cols, ignored, nil
 }
@@ -286,7 +303,7 @@ func (c cells) float(name string, dst *float64) error {
 	}
 	f, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return fmt.Errorf("%s %q is not a number", name, v)
+		return i18n.Field(name, "field.not_number", v)
 	}
 	*dst = f
 	return nil
@@ -300,7 +317,7 @@ func (c cells) int(name string, dst *int) error {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return fmt.Errorf("%s %q is not a whole number", name, v)
+		return i18n.Field(name, "field.not_integer", v)
 	}
 	*dst = n
 	return nil
@@ -319,7 +336,7 @@ func (c cells) time(name string, dst *time.Time) error {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return fmt.Errorf("%s %q is neither a date such as 2024-03-15 nor an RFC 3339 time", name, v)
+		return i18n.Field(name, "field.bad_date.csv", v)
 	}
 	*dst = t.UTC()
 	return nil
@@ -342,10 +359,10 @@ func rowDevice(rec []string, cols map[string]int, tr *i18n.Printer) (d plant.Dev
 	err = errors.Join(kindErr, useErr, pointErr, c.float("rated_flow_lpm", &d.RatedFlowLPM), c.int("report_interval_s", &d.ReportIntervalS),
 		c.time("commissioned_at", &d.CommissionedAt), c.time("decommissioned_at", &d.DecommissionedAt), c.int("beds", &beds))
 	if err == nil && beds < -1 {
-		err = fmt.Errorf("beds %d is negative", beds)
+		err = i18n.Field("beds", "field.negative.value", strconv.Itoa(beds))
 	}
 	if err == nil && beds >= 0 && d.Facility == "" {
-		err = errors.New("beds given without a facility")
+		err = i18n.Field("beds", "field.required.facility")
 	}
 	return d, beds, err
 }
@@ -371,7 +388,7 @@ func parseKind(tr *i18n.Printer, word string) (plant.Kind, error) {
 	code, ok := i18n.ParseName("kind", word, kindCodes)
 	if !ok {
 		named := kindCodes[:len(kindCodes)-1] // not "unknown": leave it empty instead
-		return "", errors.New(tr.T("csv.unknown_kind", "kind", word, strings.Join(tr.Names("kind", named), ", "), strings.Join(named, ", ")))
+		return "", i18n.Errorf("csv.unknown_kind", "kind", word, strings.Join(tr.Names("kind", named), ", "), strings.Join(named, ", "))
 	}
 	return plant.Kind(code), nil
 }

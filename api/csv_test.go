@@ -123,7 +123,7 @@ func FuzzParseInventory(f *testing.F) {
 			if r.line < 1 {
 				t.Fatalf("row without a line number: %+v", r)
 			}
-			if r.err == "" {
+			if r.err == nil {
 				if _, _, err := rowDevice(r.fields, cols, i18n.New(i18n.French)); err != nil && err.Error() == "" {
 					t.Fatal("empty error")
 				}

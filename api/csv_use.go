@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/oxywatch/oxywatch/internal/i18n"
@@ -42,7 +41,7 @@ func parseCode(tr *i18n.Printer, column, word string, codes []string) (string, e
 	col := codeColumns[column]
 	code, ok := i18n.ParseName(col.family, word, codes)
 	if !ok {
-		return "", errors.New(tr.T(col.unknown, column, word, strings.Join(tr.Names(col.family, codes), ", "), strings.Join(codes, ", ")))
+		return "", i18n.Errorf(col.unknown, column, word, strings.Join(tr.Names(col.family, codes), ", "), strings.Join(codes, ", "))
 	}
 	return code, nil
 }

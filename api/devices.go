@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
@@ -101,11 +102,11 @@ func (s *server) filteredDevices(r *http.Request) ([]plant.Device, string, error
 	f := deviceFilter{q.Get("region"), q.Get("facility"), q.Get("country"), q.Get("kind"), q.Get("status")}
 	if f.kind != "" {
 		if _, err := plant.ParseKind(f.kind); err != nil {
-			return nil, "", fmt.Errorf("%w: %v", ErrInvalid, err)
+			return nil, "", invalidFields{fieldOf("kind", err)}
 		}
 	}
 	if f.status != "" && !validStatus(f.status) {
-		return nil, "", fmt.Errorf("%w: status %q is not one of operational, degraded, down, maintenance, no_data", ErrInvalid, f.status)
+		return nil, "", i18n.Wrap(ErrInvalid, "api.bad_status", f.status)
 	}
 	all, _, err := s.devices.all(r.Context())
 	if err != nil {
@@ -264,6 +265,9 @@ func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
 		return false, errs
 	}
 	if err := store.ValidateDevice(d); err != nil {
+		if fields := fieldsOf(err); len(fields) > 0 {
+			return false, fields
+		}
 		return false, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	sc := s.scope(r)
@@ -280,7 +284,7 @@ func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
 	created, err := s.opt.Registry.Put(s.withAudit(r, action, string(d.ID), entry), d)
 	s.devices.invalidate()
 	if errors.Is(err, store.ErrSMSNumberTaken) {
-		return false, fmt.Errorf("%w: %v", ErrConflict, err)
+		return false, i18n.Wrap(ErrConflict, "api.sms_number_taken", d.SMSNumber)
 	}
 	return created, err
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/report"
 )
@@ -155,7 +156,7 @@ func rowFacility(rec []string, cols map[string]int) (plant.Facility, error) {
 	err := errors.Join(c.float("lat", &f.Lat), c.float("lon", &f.Lon), c.int("beds", &f.Beds), c.float("demand_lpm", &f.DemandLPM),
 		c.int("beds_general", &f.BedsGeneral), c.int("beds_severe", &f.BedsSevere), c.int("beds_critical", &f.BedsCritical))
 	if err == nil && f.ID == "" {
-		err = errors.New("id is empty")
+		err = i18n.Field("id", "field.required.id")
 	}
 	if err == nil {
 		if errs := validateFacility(f); len(errs) > 0 {
@@ -182,18 +183,18 @@ func exportFacilitiesCSV(w http.ResponseWriter, facs []plant.Facility) {
 func validateFacility(f plant.Facility) []FieldError {
 	errs := []FieldError(facilityTagValues(f))
 	if f.Lat < -90 || f.Lat > 90 {
-		errs = append(errs, FieldError{"lat", "must be between -90 and 90"})
+		errs = append(errs, fieldErr("lat", "field.out_of_range.lat"))
 	}
 	if f.Lon < -180 || f.Lon > 180 {
-		errs = append(errs, FieldError{"lon", "must be between -180 and 180"})
+		errs = append(errs, fieldErr("lon", "field.out_of_range.lon"))
 	}
 	for i, n := range []int{f.Beds, f.BedsGeneral, f.BedsSevere, f.BedsCritical} {
 		if n < 0 {
-			errs = append(errs, FieldError{[]string{"beds", "beds_general", "beds_severe", "beds_critical"}[i], "must not be negative"})
+			errs = append(errs, fieldErr([]string{"beds", "beds_general", "beds_severe", "beds_critical"}[i], "field.negative"))
 		}
 	}
 	if f.DemandLPM < 0 {
-		errs = append(errs, FieldError{"demand_lpm", "must not be negative"})
+		errs = append(errs, fieldErr("demand_lpm", "field.negative"))
 	}
 	return errs
 }

@@ -67,7 +67,7 @@ func (s *server) recordFunctional(w http.ResponseWriter, r *http.Request) {
 	var errs []FieldError
 	st, err := plant.ParseFunctional(in.Status)
 	if err != nil {
-		errs = append(errs, FieldError{"status", err.Error()})
+		errs = append(errs, fieldOf("status", err))
 	}
 	rec.Status = st
 	rec.At, errs = s.dateAndNote(in.At, in.Note, errs)
@@ -89,18 +89,18 @@ func (s *server) recordStock(w http.ResponseWriter, r *http.Request) {
 	rec := plant.StockRecord{Device: d.ID, Note: in.Note, RecordedBy: principal(r).Actor()}
 	var errs []FieldError
 	if d.Kind.Produces() {
-		errs = append(errs, FieldError{"kind", "stock is recorded for lox_tank and cylinder_bank devices; this one is " + string(d.Kind)})
+		errs = append(errs, fieldErr("kind", "field.wrong_kind.stock", string(d.Kind)))
 	}
 	switch {
 	case (in.Litres == nil) == (in.Cylinders == nil):
-		errs = append(errs, FieldError{"litres", "give litres (of oxygen gas) or cylinders (large, 6,800 L each), one of the two"})
+		errs = append(errs, fieldErr("litres", "field.one_of_two.stock"))
 	case in.Litres != nil:
 		rec.Litres = *in.Litres
 	default:
 		rec.Litres = *in.Cylinders * plant.LitresPerCylinder
 	}
 	if rec.Litres < 0 || math.IsNaN(rec.Litres) || rec.Litres > 1e9 {
-		errs = append(errs, FieldError{"litres", "must be a number from 0 to 1e9"})
+		errs = append(errs, fieldErr("litres", "field.out_of_range.litres"))
 	}
 	rec.At, errs = s.dateAndNote(in.At, in.Note, errs)
 	saveFieldRecord(s, w, r, d, rec, errs, "api.invalid_stock", "device.stock", fr.RecordStock)
@@ -130,7 +130,7 @@ func (s *server) fieldPost(w http.ResponseWriter, r *http.Request, in any) (plan
 func (s *server) dateAndNote(at, note string, errs []FieldError) (time.Time, []FieldError) {
 	t, errs := s.recordDate(at, errs)
 	if len(note) > 2000 {
-		errs = append(errs, FieldError{"note", "at most 2000 characters"})
+		errs = append(errs, fieldErr("note", "field.too_long", 2000))
 	}
 	return t, errs
 }
@@ -175,11 +175,11 @@ func (s *server) recordDate(v string, errs []FieldError) (time.Time, []FieldErro
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
 		if t, err = parseTime(v); err != nil {
-			return now, append(errs, FieldError{"at", "is neither a date such as 2026-11-20 nor an RFC 3339 time"})
+			return now, append(errs, fieldErr("at", "field.bad_date"))
 		}
 	}
 	if t.After(now.Add(maxClockSkew)) {
-		return now, append(errs, FieldError{"at", "is in the future"})
+		return now, append(errs, fieldErr("at", "field.future_date"))
 	}
 	return t, errs
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
+
 	"github.com/oxywatch/oxywatch/internal/store"
 )
 
@@ -33,13 +35,13 @@ func pageParams(r *http.Request) (limit int, after string, err error) {
 	if s := r.URL.Query().Get("limit"); s != "" {
 		limit, err = strconv.Atoi(s)
 		if err != nil || limit < 1 || limit > maxLimit {
-			return 0, "", fmt.Errorf("limit %q must be a number from 1 to %d", s, maxLimit)
+			return 0, "", i18n.Errorf("api.bad_limit", s, maxLimit)
 		}
 	}
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		b, err := base64.RawURLEncoding.DecodeString(c)
 		if err != nil {
-			return 0, "", fmt.Errorf("cursor %q is not one this server gave", c)
+			return 0, "", i18n.Errorf("api.bad_cursor")
 		}
 		after = string(b)
 	}
@@ -87,11 +89,11 @@ func (s *server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {
-		err = errors.New("unexpected data after the JSON value")
+		err = i18n.Errorf("api.json_trailing")
 	}
 	if err == nil {
 		if _, e := dec.Token(); e != io.EOF {
-			err = errors.New("unexpected data after the JSON value")
+			err = i18n.Errorf("api.json_trailing")
 		}
 	}
 	var maxErr *http.MaxBytesError

@@ -219,7 +219,7 @@ func (s *server) answerIngest(w http.ResponseWriter, r *http.Request, res Ingest
 		s.ingestReq.WithLabelValues("rejected").Inc()
 		errs := make([]FieldError, len(res.Errors))
 		for i, e := range res.Errors {
-			errs[i] = FieldError{Field: ingestField(e.Index), Detail: e.Reason + ": " + e.Detail}
+			errs[i] = FieldError{Field: ingestField(e.Index), Code: e.Reason, Detail: e.Reason + ": " + e.Detail}
 		}
 		problem(w, r, http.StatusBadRequest, errs[0].Detail, errs...)
 	default:

@@ -3,12 +3,13 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -40,13 +41,13 @@ func (s *server) recordMaintenance(w http.ResponseWriter, r *http.Request) {
 	rec := plant.ServiceRecord{Device: d.ID, Component: strings.TrimSpace(in.Component), RuntimeH: in.RuntimeH, Note: in.Note, By: principal(r).Actor()}
 	var errs []FieldError
 	if rec.Component == "" || len(rec.Component) > 64 {
-		errs = append(errs, FieldError{"component", "required, at most 64 characters (e.g. filter, compressor, sieve)"})
+		errs = append(errs, fieldErr("component", "field.required.component"))
 	}
 	if in.RuntimeH < 0 || math.IsNaN(in.RuntimeH) || math.IsInf(in.RuntimeH, 0) {
-		errs = append(errs, FieldError{"runtime_h", "must be a number ≥ 0"})
+		errs = append(errs, fieldErr("runtime_h", "field.negative.runtime"))
 	}
 	if len(in.Note) > 2000 {
-		errs = append(errs, FieldError{"note", "at most 2000 characters"})
+		errs = append(errs, fieldErr("note", "field.too_long", 2000))
 	}
 	now := s.opt.Now().UTC()
 	rec.DoneAt = now
@@ -54,9 +55,9 @@ func (s *server) recordMaintenance(w http.ResponseWriter, r *http.Request) {
 		t, err := parseTime(in.DoneAt)
 		switch {
 		case err != nil:
-			errs = append(errs, FieldError{"done_at", err.Error()})
+			errs = append(errs, fieldOf("done_at", err))
 		case t.After(now.Add(maxClockSkew)):
-			errs = append(errs, FieldError{"done_at", "is in the future"})
+			errs = append(errs, fieldErr("done_at", "field.future_date"))
 		default:
 			rec.DoneAt = t
 		}
@@ -142,7 +143,7 @@ func (s *server) importService(w http.ResponseWriter, r *http.Request) {
 		}
 		d, err := s.opt.Registry.Get(r.Context(), rec.Device)
 		if errors.Is(err, ErrNotFound) {
-			return false, badRow{fmt.Errorf("device %s is not registered; import it first (POST /api/v1/devices/import)", rec.Device)}
+			return false, badRow{i18n.Field("id", "field.not_registered.import", string(rec.Device))}
 		}
 		if err != nil {
 			return false, err
@@ -172,17 +173,17 @@ func rowService(rec []string, cols map[string]int, now time.Time) (plant.Service
 	case err != nil:
 		return r, err
 	case !plant.ValidDeviceID(string(r.Device)):
-		return r, fmt.Errorf("id %q is not a device id", r.Device)
+		return r, i18n.Field("id", "field.bad_device_id", string(r.Device))
 	case r.Component == "" || len(r.Component) > 64:
-		return r, errors.New("component is required, at most 64 characters (e.g. filter_elements, air_compressor)")
+		return r, i18n.Field("component", "field.required.component_csv")
 	case r.DoneAt.IsZero():
-		return r, errors.New("done_at is required (a date such as 2026-05-14)")
+		return r, i18n.Field("done_at", "field.required.done_at")
 	case r.DoneAt.After(now.Add(maxClockSkew)):
-		return r, fmt.Errorf("done_at %s is in the future", r.DoneAt.Format(time.DateOnly))
+		return r, i18n.Field("done_at", "field.future_date.named", r.DoneAt.Format(time.DateOnly))
 	case r.RuntimeH < 0:
-		return r, fmt.Errorf("runtime_h %g is negative", r.RuntimeH)
+		return r, i18n.Field("runtime_h", "field.negative.value", strconv.FormatFloat(r.RuntimeH, 'g', -1, 64))
 	case len(r.Note) > 2000 || len(r.By) > 200:
-		return r, errors.New("note is at most 2000 characters and by at most 200")
+		return r, i18n.Field("note", "field.too_long.note_by")
 	}
 	return r, nil
 }

@@ -38,9 +38,10 @@ func TestImportServiceHistory(t *testing.T) {
 	if res.Created != 2 || res.Rejected != 4 || !slices.Equal(rows, []int{4, 5, 6, 7}) {
 		t.Fatalf("result %+v, want rows 2 and 3 recorded and rows 4–7 rejected", res)
 	}
-	for i, want := range []string{"outside", "not registered", "future", "done_at is required"} {
-		if !strings.Contains(res.Errors[i].Error, want) {
-			t.Errorf("row %d: %q, want it to say %q", res.Errors[i].Row, res.Errors[i].Error, want)
+	for i, want := range []struct{ code, words string }{{"outside_regions", "outside"}, {"not_registered", "not registered"},
+		{"future_date", "future"}, {"required", "done_at: is required"}} {
+		if e := res.Errors[i]; e.Code != want.code || !strings.Contains(e.Error, want.words) {
+			t.Errorf("row %d: %s %q, want code %s saying %q", e.Row, e.Code, e.Error, want.code, want.words)
 		}
 	}
 	got := f.maint.records

@@ -3,10 +3,12 @@ package api
 import (
 	"net/http"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
@@ -106,8 +108,28 @@ func (s *server) openAPI(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, specDoc)
 }
 
+// fieldCodes are the codes a field or row error may have (the second part
+// of the catalogue's "field." keys), sorted; a row error passed on from an
+// API refusal may carry that refusal's code (outside_regions).
+func fieldCodes() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, k := range i18n.Keys("field.") {
+		if c := i18n.KeyCode(k); !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 func buildSpec(ops []op) map[string]any {
-	schemas := map[string]any{"Problem": schemaOf(reflect.TypeFor[Problem](), nil)}
+	problemSchema := schemaOf(reflect.TypeFor[Problem](), nil)
+	problemSchema["description"] = "errors[] lists field errors (a CSV import's row errors are alike: row, id, code, error). " +
+		"errors[].code is stable and the same in every language, one of: " + strings.Join(fieldCodes(), ", ") +
+		" (a reading refused by POST /ingest: its rejection reason, see CONTRACT); errors[].detail says it in the language of Accept-Language."
+	schemas := map[string]any{"Problem": problemSchema}
 	paths := map[string]any{}
 	for _, o := range ops {
 		item, _ := paths[o.path].(map[string]any)

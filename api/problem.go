@@ -29,10 +29,55 @@ type Problem struct {
 	Errors []FieldError `json:"errors,omitempty"`
 }
 
-// FieldError names one bad input.
+// FieldError names one bad input: Field, a stable Code a client matches
+// on ("too_long", "bad_date", "future_date"; the same in every language)
+// and Detail, in the reader's language. Handlers make them with fieldErr
+// (a catalogue key) or fieldOf (a catalogue error from internal/plant or
+// internal/store); writeProblem says them in the reader's language.
 type FieldError struct {
 	Field  string `json:"field,omitempty"`
+	Code   string `json:"code"`
 	Detail string `json:"detail"`
+	err    error  // what Detail says, in any language
+}
+
+// fieldErr is field's error the catalogue message key ("field.too_long")
+// says with args; its code is the key's second part.
+func fieldErr(field, key string, args ...any) FieldError {
+	return fieldOf(field, i18n.Errorf(key, args...))
+}
+
+// fieldOf is field's error err, an i18n.Error for its code and words in
+// the reader's language (any other error is "invalid", in English).
+func fieldOf(field string, err error) FieldError {
+	return FieldError{Field: field, Code: errCode(err), Detail: err.Error(), err: err}
+}
+
+// errCode is err's stable code: its catalogue key's second part, else
+// "invalid".
+func errCode(err error) string {
+	if c := i18n.ErrCode(err); c != "" {
+		return c
+	}
+	return "invalid"
+}
+
+// in says f in l.
+func (f FieldError) in(l i18n.Lang) FieldError {
+	if f.err != nil {
+		f.Detail = i18n.Text(f.err, l)
+	}
+	return f
+}
+
+// fieldsOf turns the i18n.FieldErrors of a plant or store check into the
+// API's, or nil when err has none.
+func fieldsOf(err error) invalidFields {
+	var out invalidFields
+	for _, fe := range i18n.Fields(err) {
+		out = append(out, fieldOf(fe.Field, fe.Err))
+	}
+	return out
 }
 
 // problem writes an application/problem+json answer whose detail is a
@@ -54,16 +99,24 @@ func problemFields(w http.ResponseWriter, r *http.Request, status int, key strin
 }
 
 // problemErr writes a problem whose detail is err, in the reader's
-// language when err is an i18n.Error (its key, without "api.", is the code).
+// language when err is an i18n.Error (its key's second part is the code).
 func problemErr(w http.ResponseWriter, r *http.Request, status int, err error, errs ...FieldError) {
 	code := statusCode(status)
-	if e, ok := err.(*i18n.Error); ok {
-		code = strings.TrimPrefix(e.Key, "api.")
+	if c := i18n.ErrCode(err); c != "" {
+		code = c
 	}
 	writeProblem(w, r, status, code, i18n.Text(err, requestLang(r)), errs)
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, detail string, errs []FieldError) {
+	l := requestLang(r)
+	said := make([]FieldError, len(errs))
+	for i, f := range errs {
+		said[i] = f.in(l)
+	}
+	if len(said) == 0 {
+		said = nil
+	}
 	p := Problem{
 		Type:      "about:blank",
 		Code:      code,
@@ -72,7 +125,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, deta
 		Detail:    detail,
 		Instance:  r.URL.Path,
 		RequestID: middleware.GetReqID(r.Context()),
-		Errors:    errs,
+		Errors:    said,
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -130,7 +183,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, ErrNotFound):
 		problemT(w, r, http.StatusNotFound, "api.not_found")
 	case errors.As(err, &fields):
-		problem(w, r, http.StatusBadRequest, fields.Error(), fields...)
+		fields.answer(w, r)
+	case len(fieldsOf(err)) > 0:
+		fieldsOf(err).answer(w, r)
 	case errors.Is(err, ErrInvalid):
 		problemErr(w, r, http.StatusBadRequest, err)
 	case errors.Is(err, errForbidden), errors.Is(err, errOutsideRegions):

@@ -1,10 +1,10 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -18,7 +18,7 @@ const (
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time such as 2026-11-01T08:00:00Z", s)
+		return time.Time{}, i18n.Errorf("field.bad_time", s)
 	}
 	return t.UTC(), nil
 }
@@ -82,26 +82,26 @@ func (s *server) readingsQuery(r *http.Request, id plant.DeviceID) (ReadingsQuer
 	var err error
 	if t := v.Get("to"); t != "" {
 		if q.To, err = parseTime(t); err != nil {
-			return q, fmt.Errorf("to: %w", err)
+			return q, &i18n.FieldError{Field: "to", Err: err}
 		}
 	}
 	q.From = q.To.Add(-24 * time.Hour)
 	if f := v.Get("from"); f != "" {
 		if q.From, err = parseTime(f); err != nil {
-			return q, fmt.Errorf("from: %w", err)
+			return q, &i18n.FieldError{Field: "from", Err: err}
 		}
 	}
 	span := q.To.Sub(q.From)
 	if span <= 0 || span > maxReadingSpan {
-		return q, fmt.Errorf("to must be after from, at most %d days later", maxReadingSpan/(24*time.Hour))
+		return q, i18n.Errorf("api.bad_span", int(maxReadingSpan/(24*time.Hour)))
 	}
 	q.Every = niceEvery(span)
 	if e := v.Get("every"); e != "" {
 		if q.Every, err = time.ParseDuration(e); err != nil || q.Every < time.Second {
-			return q, fmt.Errorf("every %q must be a duration of at least 1s such as 5m or 1h", e)
+			return q, i18n.Errorf("api.bad_every", e)
 		}
 		if span/q.Every > maxPoints {
-			return q, fmt.Errorf("every %s gives more than %d points over this period; use a longer one", e, maxPoints)
+			return q, i18n.Errorf("api.too_many_points", e, maxPoints)
 		}
 	}
 	return q, nil

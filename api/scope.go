@@ -2,10 +2,10 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -40,7 +40,7 @@ type footprint struct {
 
 // errOutsideRegions is every refusal of a region limit (403). Its text
 // names nothing the caller may not see.
-var errOutsideRegions = errors.New("outside your regions: a region-limited token sees and changes only what lies wholly inside its regions, before and after the change")
+var errOutsideRegions = i18n.Errorf("api.outside_regions")
 
 // scope is the caller's region limit with, loaded on first need, where
 // the registry says each facility and device lies.

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -72,23 +71,23 @@ func (s *server) createSilence(w http.ResponseWriter, r *http.Request) {
 func validateSilence(x Silence, now time.Time) []FieldError {
 	var errs []FieldError
 	if x.Device == "" && x.Facility == "" && x.Region == "" && x.Rule == "" {
-		errs = append(errs, FieldError{"device", "at least one matcher (device, facility, region or rule) is required"})
+		errs = append(errs, fieldErr("device", "field.required.matcher"))
 	}
 	if x.Device != "" && !plant.ValidDeviceID(string(x.Device)) {
-		errs = append(errs, FieldError{"device", fmt.Sprintf("%q is not a device id", x.Device)})
+		errs = append(errs, fieldErr("device", "field.bad_device_id", string(x.Device)))
 	}
 	if x.EndsAt.IsZero() {
-		errs = append(errs, FieldError{"ends_at", "required (RFC 3339)"})
+		errs = append(errs, fieldErr("ends_at", "field.required.ends_at"))
 	} else if !x.EndsAt.After(x.StartsAt) {
-		errs = append(errs, FieldError{"ends_at", "must be after starts_at"})
+		errs = append(errs, fieldErr("ends_at", "field.not_after.starts_at"))
 	} else if !x.EndsAt.After(now) {
-		errs = append(errs, FieldError{"ends_at", "is in the past"})
+		errs = append(errs, fieldErr("ends_at", "field.past_date"))
 	}
 	if strings.TrimSpace(x.Comment) == "" {
-		errs = append(errs, FieldError{"comment", "say why (it is shown to whoever the silence hides an alert from)"})
+		errs = append(errs, fieldErr("comment", "field.required.comment"))
 	}
 	if len(x.Comment) > 1000 {
-		errs = append(errs, FieldError{"comment", "at most 1000 characters"})
+		errs = append(errs, fieldErr("comment", "field.too_long", 1000))
 	}
 	return errs
 }

@@ -2,10 +2,12 @@ package api
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -20,22 +22,22 @@ const maxTagValue = 128
 // refused here, at the API and CSV boundary, with the field named; the
 // encoder guards the other side.
 
-// tagValueProblem says what is wrong with v as a tag value, or "".
-func tagValueProblem(v string) string {
+// tagValueProblem is field's error for v as a tag value, or false.
+func tagValueProblem(field, v string) (FieldError, bool) {
 	switch {
 	case !utf8.ValidString(v):
-		return "is not valid UTF-8"
+		return fieldErr(field, "field.not_utf8"), true
 	case utf8.RuneCountInString(v) > maxTagValue:
-		return fmt.Sprintf("is longer than %d characters", maxTagValue)
+		return fieldErr(field, "field.too_long.tag", maxTagValue), true
 	case strings.HasSuffix(v, `\`):
-		return `must not end with a backslash (\)`
+		return fieldErr(field, "field.trailing_backslash"), true
 	}
 	for _, r := range v {
 		if unicode.IsControl(r) {
-			return fmt.Sprintf("must not contain control characters such as newline, carriage return or tab (found %U)", r)
+			return fieldErr(field, "field.control_char", fmt.Sprintf("%U", r)), true
 		}
 	}
-	return ""
+	return FieldError{}, false
 }
 
 // checkTagValues returns a field error for each bad value of name/value
@@ -43,8 +45,8 @@ func tagValueProblem(v string) string {
 func checkTagValues(pairs ...string) invalidFields {
 	var errs invalidFields
 	for i := 0; i+1 < len(pairs); i += 2 {
-		if p := tagValueProblem(pairs[i+1]); p != "" {
-			errs = append(errs, FieldError{Field: pairs[i], Detail: p})
+		if f, bad := tagValueProblem(pairs[i], pairs[i+1]); bad {
+			errs = append(errs, f)
 		}
 	}
 	return errs
@@ -69,4 +71,18 @@ func (e invalidFields) Error() string {
 	return strings.Join(parts, "; ")
 }
 
+// In says the fields' errors in l, as a CSV import's row error does.
+func (e invalidFields) In(l i18n.Lang) string {
+	parts := make([]string, len(e))
+	for i, f := range e {
+		parts[i] = f.Field + ": " + f.in(l).Detail
+	}
+	return strings.Join(parts, "; ")
+}
+
 func (e invalidFields) Unwrap() error { return ErrInvalid }
+
+// answer writes the 400 naming each field, in the reader's language.
+func (e invalidFields) answer(w http.ResponseWriter, r *http.Request) {
+	problemFields(w, r, http.StatusBadRequest, "api.invalid_fields", e, e)
+}

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -116,18 +115,18 @@ func (s *server) openWorkOrder(w http.ResponseWriter, r *http.Request) {
 	wo := plant.WorkOrder{Device: in.DeviceID, AlertID: in.AlertID, Note: in.Note, OpenedBy: principal(r).Actor()}
 	var errs []FieldError
 	if !plant.ValidDeviceID(string(in.DeviceID)) {
-		errs = append(errs, FieldError{"device_id", fmt.Sprintf("%q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", in.DeviceID)})
+		errs = append(errs, fieldErr("device_id", "field.bad_device_id.pattern", string(in.DeviceID)))
 	}
 	var err error
 	if wo.Fault, err = plant.ParseFault(in.Fault); err != nil {
-		errs = append(errs, FieldError{"fault", err.Error()})
+		errs = append(errs, fieldOf("fault", err))
 	}
 	wo.OpenedAt, errs = s.pastTime("opened_at", in.OpenedAt, errs)
 	if len(in.Note) > 2000 {
-		errs = append(errs, FieldError{"note", "at most 2000 characters"})
+		errs = append(errs, fieldErr("note", "field.too_long", 2000))
 	}
 	if in.AlertID < 0 {
-		errs = append(errs, FieldError{"alert_id", "must be a positive alert id"})
+		errs = append(errs, fieldErr("alert_id", "field.not_positive"))
 	}
 	if len(errs) > 0 {
 		problemFields(w, r, http.StatusBadRequest, "api.invalid_work_order", errs)
@@ -135,7 +134,7 @@ func (s *server) openWorkOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := s.opt.Registry.Get(r.Context(), wo.Device)
 	if errors.Is(err, ErrNotFound) {
-		problemFields(w, r, http.StatusBadRequest, "api.invalid_work_order", []FieldError{{"device_id", fmt.Sprintf("no device %q is registered", wo.Device)}})
+		problemFields(w, r, http.StatusBadRequest, "api.invalid_work_order", []FieldError{fieldErr("device_id", "field.not_registered", string(wo.Device))})
 		return
 	}
 	if err == nil {
@@ -159,7 +158,7 @@ func (s *server) checkWorkOrderAlert(r *http.Request, wo plant.WorkOrder) error 
 	}
 	a, err := s.opt.Alerts.Get(r.Context(), wo.AlertID)
 	if errors.Is(err, ErrNotFound) || (err == nil && a.State == plant.AlertPending) {
-		return invalidFields{{"alert_id", fmt.Sprintf("no alert %d", wo.AlertID)}}
+		return invalidFields{fieldErr("alert_id", "field.no_such_alert", itoa(wo.AlertID))}
 	}
 	if err != nil {
 		return err
@@ -168,7 +167,7 @@ func (s *server) checkWorkOrderAlert(r *http.Request, wo plant.WorkOrder) error 
 		return errOutsideRegions
 	}
 	if a.Device != wo.Device {
-		return invalidFields{{"alert_id", fmt.Sprintf("alert %d is about %q, not device %s", a.ID, a.Device, wo.Device)}}
+		return invalidFields{fieldErr("alert_id", "field.wrong_device", itoa(a.ID), string(a.Device), string(wo.Device))}
 	}
 	return nil
 }
@@ -190,7 +189,7 @@ func (s *server) alertWorkOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(in.Note) > 2000 {
-		problemFields(w, r, http.StatusBadRequest, "api.invalid_work_order", []FieldError{{"note", "at most 2000 characters"}})
+		problemFields(w, r, http.StatusBadRequest, "api.invalid_work_order", []FieldError{fieldErr("note", "field.too_long", 2000)})
 		return
 	}
 	if a.Device == "" {
@@ -239,12 +238,12 @@ func (s *server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
 	f := plant.WorkOrderFilter{Device: plant.DeviceID(q.Get("device")), Status: plant.WorkOrderStatus(q.Get("status"))}
 	var errs []FieldError
 	if f.Status != "" && f.Status != plant.WorkOrderOpen && f.Status != plant.WorkOrderClosed {
-		errs = append(errs, FieldError{"status", "must be open or closed"})
+		errs = append(errs, fieldErr("status", "field.unknown_value.wo_status"))
 	}
 	f.From, errs = queryTime(q.Get("from"), "from", errs)
 	f.To, errs = queryTime(q.Get("to"), "to", errs)
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		errs = append(errs, FieldError{"to", "must be after from"})
+		errs = append(errs, fieldErr("to", "field.not_after.from"))
 	}
 	if len(errs) > 0 {
 		problemFields(w, r, http.StatusBadRequest, "api.invalid_work_order_query", errs)
@@ -275,7 +274,7 @@ func queryTime(v, field string, errs []FieldError) (time.Time, []FieldError) {
 	}
 	t, err := parseTime(v)
 	if err != nil {
-		return t, append(errs, FieldError{field, err.Error()})
+		return t, append(errs, fieldOf(field, err))
 	}
 	return t, errs
 }
@@ -331,11 +330,11 @@ func (s *server) closeWorkOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(errs) == 0 {
 		if field, err := plant.CheckClose(wo, c); err != nil {
-			errs = append(errs, FieldError{field, err.Error()})
+			errs = append(errs, fieldOf(field, err))
 		}
 	}
 	if len(errs) > 0 {
-		problemFields(w, r, http.StatusBadRequest, "api.invalid_work_order_close", errs, errs[0].Field, errs[0].Detail)
+		problemFields(w, r, http.StatusBadRequest, "api.invalid_work_order_close", errs, errs[0].Field, errs[0].err)
 		return
 	}
 	detail := map[string]any{"device": wo.Device, "cause": c.Cause, "closed_at": c.ClosedAt.UTC(), "parts": len(c.Parts)}
@@ -357,11 +356,11 @@ func (s *server) pastTime(field, v string, errs []FieldError) (time.Time, []Fiel
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
 		if t, err = parseTime(v); err != nil {
-			return now, append(errs, FieldError{field, "is neither a date such as 2026-11-20 nor an RFC 3339 time"})
+			return now, append(errs, fieldErr(field, "field.bad_date"))
 		}
 	}
 	if t.After(now.Add(maxClockSkew)) {
-		return now, append(errs, FieldError{field, "is in the future"})
+		return now, append(errs, fieldErr(field, "field.future_date"))
 	}
 	return t, errs
 }

@@ -29,15 +29,26 @@ func checkContact(c *Contact) error {
 	if c.Language != "" {
 		l, lerr := i18n.Parse(c.Language)
 		if lerr != nil {
-			err = errors.Join(err, fmt.Errorf("language: %v", lerr))
+			err = errors.Join(err, &i18n.FieldError{Field: "language", Err: lerr})
 		}
 		c.Language = string(l)
 	}
 	if err != nil {
-		return fmt.Errorf("%w contact: %v", ErrInvalid, strings.ReplaceAll(err.Error(), "\n", "; "))
+		return contactError{err}
 	}
 	return nil
 }
+
+// contactError is an invalid contact: its text on one line, and its field
+// errors (i18n.FieldError) kept for the API to name in the reader's
+// language.
+type contactError struct{ err error }
+
+func (e contactError) Error() string {
+	return ErrInvalid.Error() + " contact: " + strings.ReplaceAll(e.err.Error(), "\n", "; ")
+}
+
+func (e contactError) Unwrap() []error { return []error{ErrInvalid, e.err} }
 
 // CreateContact stores a new contact and returns it with its id. The audit
 // entry ctx carries (store.WithAudit) commits with the change; so for

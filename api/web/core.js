@@ -68,7 +68,7 @@ class HTTPError extends Error {
     super(detail);
     this.status = status;
     this.requestID = requestID || "";
-    this.fields = fields || []; // [{field, detail}] of a 400
+    this.fields = fields || []; // [{field, code, detail}] of a 400
   }
 }
 

@@ -197,7 +197,9 @@ export function saveError(e, fields) {
 // fieldWords is the reader's words for one refused field, or null.
 function fieldWords(f, fields) {
   const name = (f.field || "").replace(/\[\d+\].*$/, "");
-  if (/(^at|_at)$/.test(name) && /future/.test(f.detail)) return t("saveerr.at_future");
-  if (/before the work order was opened/.test(f.detail)) return t("saveerr.wo_before_open");
+  // The server's stable codes (api/README.md), never its words, which are
+  // in the reader's language.
+  if (f.code === "future_date") return t("saveerr.at_future");
+  if (f.code === "before_open") return t("saveerr.wo_before_open");
   return fields[name] ? t(fields[name]) : null;
 }

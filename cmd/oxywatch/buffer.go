@@ -35,7 +35,6 @@ func (c *cmdline) bufferCmd(ctx context.Context, args []string) error {
 
 func (c *cmdline) replayDeadLetters(ctx context.Context, cfg config.Config, args []string) error {
 	fs := flag.NewFlagSet("replay-dead-letters", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
 	defaultFile := app.DeadLetterFile(cfg.DataDir)
 	file := fs.String("file", defaultFile, c.t("cli.buffer.flag.file"))
 	dryRun := fs.Bool("dry-run", false, c.t("cli.buffer.flag.dry_run"))
@@ -45,7 +44,7 @@ func (c *cmdline) replayDeadLetters(ctx context.Context, cfg config.Config, args
 		c.say(c.stderr, "cli.buffer.replay_usage", cfg.Influx.URL, cfg.Influx.Bucket)
 		c.printDefaults(c.stderr, fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := c.parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -129,7 +129,7 @@ func (c *cmdline) run(ctx context.Context, args []string) error {
 
 // loadConfig reads the configuration at path and the OXYWATCH_*
 // environment, and takes its language.
-func (c *cmdline) loadConfig(path string) (config.Config, []string, error) {
+func (c *cmdline) loadConfig(path string) (config.Config, []*config.KeyError, error) {
 	cfg, warnings, err := config.Load(path, os.Environ())
 	if err != nil {
 		return cfg, warnings, i18n.Errorf("cli.config_invalid", err)
@@ -140,9 +140,8 @@ func (c *cmdline) loadConfig(path string) (config.Config, []string, error) {
 
 func (c *cmdline) checkConfig(args []string) error {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
 	fs.Usage = func() { c.say(c.stderr, "cli.check.usage") }
-	if err := fs.Parse(args); err != nil {
+	if err := c.parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -150,9 +149,7 @@ func (c *cmdline) checkConfig(args []string) error {
 		return i18n.Errorf("cli.check.one_file")
 	}
 	cfg, warnings, err := c.loadConfig(fs.Arg(0))
-	for _, w := range warnings {
-		c.say(c.stderr, "cli.warning", w)
-	}
+	c.warn(warnings)
 	if err != nil {
 		return err
 	}
@@ -175,19 +172,43 @@ func (c *cmdline) checkConfig(args []string) error {
 	return nil
 }
 
-// configHelp prints every key with its environment variable and default.
-// The keys' meanings are the configuration's own (English).
+// warn prints the configuration's warnings in the reader's language.
+func (c *cmdline) warn(warnings []*config.KeyError) {
+	for _, w := range warnings {
+		c.say(c.stderr, "cli.warning", i18n.Text(w, c.lang))
+	}
+}
+
+// configHelp prints every key with its environment variable, default and
+// meaning in the reader's language (internal/i18n/config_doc.go; the
+// configuration's English doc tag for a key the catalogue lacks).
 func (c *cmdline) configHelp(w io.Writer) {
 	fmt.Fprintln(w)
 	c.say(w, "cli.config_keys")
 	for _, k := range config.Keys() {
 		def := k.Default
-		if k.Secret && def != "(empty)" {
-			def = "(set)"
+		switch {
+		case def == config.EmptyDefault:
+			def = c.t("cli.config_empty")
+		case k.Secret:
+			def = c.t("cli.config_set")
 		}
-		fmt.Fprintf(w, "  %s  %s  [%s]\n      %s\n", k.Key, k.Env, def, k.Doc)
+		fmt.Fprintf(w, "  %s  %s  [%s]\n      %s\n", k.Key, k.Env, def, c.configDoc(k))
 	}
 }
+
+// configDoc is what key k means, in the reader's language.
+func (c *cmdline) configDoc(k config.Key) string {
+	key := configDocPrefix + k.Key
+	if doc := c.t(key); doc != key {
+		return doc
+	}
+	return k.Doc
+}
+
+// configDocPrefix starts the catalogue keys of the configuration keys'
+// meanings.
+const configDocPrefix = "config.doc."
 
 // printDefaults lists fs's flags like flag.PrintDefaults, with their
 // usage and "(default …)" in the reader's language.
@@ -196,7 +217,7 @@ func (c *cmdline) printDefaults(w io.Writer, fs *flag.FlagSet) {
 		kind, usage := flag.UnquoteUsage(f)
 		line := "  -" + f.Name
 		if kind != "" {
-			line += " " + kind
+			line += " " + c.flagKind(kind)
 		}
 		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
 		if def := f.DefValue; def != "" && def != "false" && def != "0" {

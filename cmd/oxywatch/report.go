@@ -208,7 +208,7 @@ func (c *cmdline) parseReport(fs *flag.FlagSet, args []string) (done bool, err e
 		return true, nil
 	}
 	if err != nil {
-		return false, i18n.Wrap(errUsage, "cli.report.bad_flag", fs.Name(), err)
+		return false, i18n.Wrap(errUsage, "cli.report.bad_flag", fs.Name(), flagError(err))
 	}
 	if fs.NArg() > 0 {
 		return false, i18n.Wrap(errUsage, "cli.report.unexpected_arg", fs.Name(), fs.Arg(0))

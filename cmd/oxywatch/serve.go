@@ -15,14 +15,13 @@ import (
 
 func (c *cmdline) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
 	configPath := fs.String("config", os.Getenv("OXYWATCH_CONFIG"), c.t("cli.flag.config"))
 	fs.Usage = func() {
 		c.say(c.stderr, "cli.serve.usage")
 		c.printDefaults(c.stderr, fs)
 		c.configHelp(c.stderr)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := c.parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, warnings, err := c.loadConfig(*configPath)
@@ -30,8 +29,9 @@ func (c *cmdline) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(c.stderr, cfg.LogLevel)
+	c.warn(warnings) // to the person starting it, in their language
 	for _, w := range warnings {
-		log.Warn(w)
+		log.Warn(w.Error()) // the log is the operators', in English
 	}
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 // usageKey is the subcommand's help in the catalogue.
 func (c *cmdline) loadForCommand(name, usageKey string, args []string, usageArgs ...any) (config.Config, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
 	configPath := fs.String("config", os.Getenv("OXYWATCH_CONFIG"), c.t("cli.flag.config_data"))
 	fs.Usage = func() {
 		c.say(c.stderr, usageKey, usageArgs...)
@@ -23,16 +22,14 @@ func (c *cmdline) loadForCommand(name, usageKey string, args []string, usageArgs
 		c.say(c.stderr, "cli.flags")
 		c.printDefaults(c.stderr, fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := c.parseFlags(fs, args); err != nil {
 		return config.Config{}, nil, err
 	}
 	cfg, warnings, err := c.loadConfig(*configPath)
 	if err != nil {
 		return cfg, nil, err
 	}
-	for _, w := range warnings {
-		c.say(c.stderr, "cli.warning", w)
-	}
+	c.warn(warnings)
 	return cfg, fs.Args(), nil
 }
 

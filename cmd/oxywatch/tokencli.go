@@ -52,11 +52,11 @@ func (c *cmdline) tokenCLI(ctx context.Context, args []string, db *sql.DB) error
 
 func (c *cmdline) tokenCreate(ctx context.Context, args []string, toks *app.TokenAdmin) error {
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
 	role := fs.String("role", "", c.t("cli.token.flag.role"))
 	regions := fs.String("regions", "", c.t("cli.token.flag.regions"))
 	name := fs.String("name", "", c.t("cli.token.flag.name"))
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() { c.flagsUsage(fs) }
+	if err := c.parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -150,9 +150,9 @@ func (c *cmdline) deviceTokenCLI(ctx context.Context, args []string, db *sql.DB)
 
 func (c *cmdline) deviceTokenCreate(ctx context.Context, args []string, toks *app.DeviceTokenAdmin) error {
 	fs := flag.NewFlagSet("device-token create", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
 	name := fs.String("name", "", c.t("cli.devtoken.flag.name"))
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() { c.flagsUsage(fs) }
+	if err := c.parseFlags(fs, args); err != nil {
 		return err
 	}
 	secret, tok, err := toks.Create(ctx, *name, fs.Args())

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,13 +129,14 @@ func Defaults() Config {
 
 // Load reads the YAML file at path (none when path is empty), applies the
 // environment, and validates. Warnings name environment variables that look
-// like ours but match no key.
-func Load(path string, environ []string) (Config, []string, error) {
+// like ours but match no key; like the errors, they are KeyErrors, which a
+// command line says in its reader's language (internal/i18n.Text).
+func Load(path string, environ []string) (Config, []*KeyError, error) {
 	cfg := Defaults()
 	if path != "" {
 		f, err := os.Open(path)
 		if err != nil {
-			return cfg, nil, fmt.Errorf("open config: %w", err)
+			return cfg, nil, &KeyError{Key: path, Format: "cannot be opened: %v", Args: []any{openReason(err)}}
 		}
 		defer f.Close()
 		if err := decodeYAML(f, &cfg); err != nil {
@@ -405,7 +408,7 @@ func oneOf(s string, set ...string) bool {
 }
 
 // applyEnv sets every scalar key from OXYWATCH_<PATH> when present.
-func applyEnv(cfg *Config, environ []string) ([]string, error) {
+func applyEnv(cfg *Config, environ []string) ([]*KeyError, error) {
 	env := map[string]string{}
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
@@ -423,13 +426,14 @@ func applyEnv(cfg *Config, environ []string) ([]string, error) {
 		}
 		used[name] = true
 		if err := setScalar(f, v); err != nil {
-			errs = append(errs, fmt.Errorf("%s (key %s): %w", name, key, err))
+			err.Key = name + " (" + key + ")"
+			errs = append(errs, err)
 		}
 	})
-	var warnings []string
-	for k := range env {
+	var warnings []*KeyError
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		if !used[k] && !ignoredEnv[k] {
-			warnings = append(warnings, fmt.Sprintf("environment variable %s matches no configuration key", k))
+			warnings = append(warnings, &KeyError{Key: k, Format: "environment variable that matches no configuration key ('oxywatch serve --help' lists them)"})
 		}
 	}
 	return warnings, errors.Join(errs...)
@@ -470,11 +474,24 @@ func walk(v reflect.Value, prefix string, fn func(key string, f reflect.Value, s
 	}
 }
 
-func setScalar(f reflect.Value, s string) error {
+// setScalar sets f from the environment's text s; its error's Key is for
+// the caller to fill.
+// openReason is why a file cannot be opened, without its path (the
+// KeyError names it): "no such file or directory".
+func openReason(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func setScalar(f reflect.Value, s string) *KeyError {
+	bad := func(format string) *KeyError { return &KeyError{Format: format, Args: []any{s}} }
 	if f.Type() == durationType {
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			return fmt.Errorf("%q is not a duration such as 90s or 5m", s)
+			return bad("%q is not a duration such as 90s or 5m")
 		}
 		f.SetInt(int64(d))
 		return nil
@@ -485,23 +502,23 @@ func setScalar(f reflect.Value, s string) error {
 	case reflect.Bool:
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			return fmt.Errorf("%q is not true or false", s)
+			return bad("%q is not true or false")
 		}
 		f.SetBool(b)
 	case reflect.Int, reflect.Int64:
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return fmt.Errorf("%q is not an integer", s)
+			return bad("%q is not an integer")
 		}
 		f.SetInt(n)
 	case reflect.Float64:
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return fmt.Errorf("%q is not a number", s)
+			return bad("%q is not a number")
 		}
 		f.SetFloat(x)
 	default:
-		return fmt.Errorf("cannot be set from the environment")
+		return &KeyError{Format: "cannot be set from the environment"}
 	}
 	return nil
 }
@@ -513,6 +530,9 @@ type Key struct {
 	Secret                 bool
 }
 
+// EmptyDefault is the Default of a key whose default is the empty string.
+const EmptyDefault = "(empty)"
+
 // Keys returns the documented keys in file order.
 func Keys() []Key {
 	cfg := Defaults()
@@ -520,7 +540,7 @@ func Keys() []Key {
 	walk(reflect.ValueOf(&cfg).Elem(), "", func(key string, f reflect.Value, sf reflect.StructField) {
 		def := fmt.Sprint(f.Interface())
 		if f.Kind() == reflect.String && def == "" {
-			def = "(empty)"
+			def = EmptyDefault
 		}
 		keys = append(keys, Key{Key: key, Env: EnvName(key), Default: def, Doc: sf.Tag.Get("doc"), Secret: sf.Tag.Get("secret") == "true"})
 	})

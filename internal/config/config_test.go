@@ -74,7 +74,7 @@ func TestEnvOverrides(t *testing.T) {
 	if cfg.DataDir != "/tmp/x" || cfg.MQTT.ClientID != "site-7" || cfg.Influx.BatchSize != 250 || cfg.Influx.Timeout != 5*time.Second || cfg.Influx.CreateDB {
 		t.Errorf("environment not applied: %+v", cfg)
 	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "OXYWATCH_MQTT_URLL") {
+	if len(warnings) != 1 || !strings.Contains(warnings[0].Error(), "OXYWATCH_MQTT_URLL") {
 		t.Errorf("got warnings %v, want one naming OXYWATCH_MQTT_URLL", warnings)
 	}
 }

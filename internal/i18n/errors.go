@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -51,6 +52,15 @@ func Wrap(sentinel error, key string, args ...any) error {
 	return &Error{Key: key, Args: args, kind: sentinel}
 }
 
+// WithKind is err with sentinel for errors.Is to find: an Error keeps its
+// words (said in the reader's language); any other error is wrapped.
+func WithKind(sentinel, err error) error {
+	if e, ok := err.(*Error); ok {
+		return &Error{Key: e.Key, Args: e.Args, kind: sentinel}
+	}
+	return fmt.Errorf("%w: %w", sentinel, err)
+}
+
 func (e *Error) Error() string { return e.In(English) }
 
 // In says the error in l.
@@ -76,9 +86,8 @@ func Text(err error, l Lang) string {
 	if err == nil {
 		return ""
 	}
-	var e *Error
-	if errors.As(err, &e) && e == err {
-		return e.In(l)
+	if x, ok := err.(interface{ In(Lang) string }); ok {
+		return x.In(l) // an Error, a FieldError
 	}
 	if k, ok := err.(interface {
 		Parts() (key, format string, args []any)
@@ -141,4 +150,76 @@ func posixLocale(v string) string {
 		return ""
 	}
 	return strings.ReplaceAll(v, "_", "-")
+}
+
+// FieldError is an error about one input field (a JSON field, a CSV
+// column): the API answers Field beside Err's text and code, a command
+// line prints "field: text". Err is said in the reader's language when it
+// is an Error.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+// Field returns err about field; key and args make it with Errorf.
+func Field(field, key string, args ...any) error {
+	return &FieldError{Field: field, Err: Errorf(key, args...)}
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// In says the error in l, its field first.
+func (e *FieldError) In(l Lang) string { return e.Field + ": " + Text(e.Err, l) }
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Fields lists the FieldErrors in err's tree (errors.Join's parts, wrapped
+// ones), in order.
+func Fields(err error) []*FieldError {
+	var out []*FieldError
+	var walk func(error)
+	walk = func(err error) {
+		if fe, ok := err.(*FieldError); ok {
+			out = append(out, fe)
+			return
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			if _, isErr := err.(*Error); isErr {
+				return // an Error's arguments are its words, not fields
+			}
+			for _, p := range u.Unwrap() {
+				walk(p)
+			}
+		case interface{ Unwrap() error }:
+			if p := u.Unwrap(); p != nil {
+				walk(p)
+			}
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
+}
+
+// ErrCode is the stable machine code of err: the second part of the first
+// Error's key in its tree ("field.too_long.note" → "too_long",
+// "api.bad_role" → "bad_role"), or "" when it has none.
+func ErrCode(err error) string {
+	var e *Error
+	if !errors.As(err, &e) {
+		return ""
+	}
+	return KeyCode(e.Key)
+}
+
+// KeyCode is the code of a catalogue key: its second dotted part.
+func KeyCode(key string) string {
+	_, rest, ok := strings.Cut(key, ".")
+	if !ok {
+		return key
+	}
+	code, _, _ := strings.Cut(rest, ".")
+	return code
 }

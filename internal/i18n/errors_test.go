@@ -47,3 +47,30 @@ func TestErrorIn(t *testing.T) {
 		t.Errorf("an error wrapped by fmt stays as it says itself: got %q", got)
 	}
 }
+
+// TestFieldErrors: a field error says its field and its words in the
+// reader's language, its code is its key's second part, Fields finds it
+// inside joins and wraps, and WithKind keeps the words of an Error while
+// errors.Is finds the sentinel.
+func TestFieldErrors(t *testing.T) {
+	sentinel := errors.New("invalid")
+	note := Field("note", "field.too_long", 2000)
+	at := &FieldError{Field: "at", Err: WithKind(sentinel, Errorf("field.future_date"))}
+	err := fmt.Errorf("saving: %w", errors.Join(note, at, Errorf("field.not_utf8.row")))
+	fields := Fields(err)
+	if len(fields) != 2 || fields[0].Field != "note" || fields[1].Field != "at" {
+		t.Fatalf("Fields: %v", fields)
+	}
+	if got := Text(note, French); got != "note: au plus 2 000 caractères" && got != "note: au plus 2\u00a0000 caractères" && got != "note: au plus 2\u202f000 caractères" {
+		t.Errorf("French: %q", got)
+	}
+	if got := Text(at, Portuguese); got != "at: está no futuro" {
+		t.Errorf("Portuguese: %q", got)
+	}
+	if ErrCode(note) != "too_long" || ErrCode(at) != "future_date" || ErrCode(sentinel) != "" || KeyCode("api.bad_role") != "bad_role" {
+		t.Errorf("codes: %q %q %q", ErrCode(note), ErrCode(at), ErrCode(sentinel))
+	}
+	if !errors.Is(err, sentinel) || at.Error() != "at: is in the future" {
+		t.Errorf("WithKind: Is %v, text %q", errors.Is(err, sentinel), at.Error())
+	}
+}

@@ -16,8 +16,12 @@
 // (web_*.go); the HTML reports' texts, keyed "report." (report_*.go);
 // the CSV imports' messages (csv_msgs.go); the command line's words, keyed
 // "cli." (cli_*.go), with the configuration's complaints keyed by their
-// English format (cli_config.go); and the API's problem texts, keyed "api."
-// (api_*.go). Errors and messages that are said in the reader's language
+// English format (cli_config.go), Go flag's errors and the environment's
+// complaints (cliflag_*.go) and the configuration keys' descriptions, keyed
+// "config.doc." (config_doc.go); the API's problem texts, keyed "api."
+// (api_*.go); and field and row errors, keyed "field." with their stable
+// code as the key's second part (field_*.go; FieldError, Fields and ErrCode
+// in errors.go). Errors and messages that are said in the reader's language
 // when printed are Error and Message (errors.go); FromEnv picks a
 // terminal's language. Tests fail on a key missing in a
 // language, on differing format verbs or placeholders, and on a key nothing

@@ -1,8 +1,9 @@
 package plant
 
 import (
+	"github.com/oxywatch/oxywatch/internal/i18n"
+
 	"errors"
-	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -52,28 +53,25 @@ func (c *Contact) Normalise() {
 // Validate checks the contact's fields, naming each that is wrong (the
 // language is the notifier's to check: it knows its catalogues).
 func (c *Contact) Validate() error {
-	var errs []string
+	var errs []error
 	if strings.TrimSpace(c.Name) == "" {
-		errs = append(errs, "name must not be empty")
+		errs = append(errs, i18n.Field("name", "field.required.name"))
 	}
 	if c.Phone != "" && !ValidE164(c.Phone) {
-		errs = append(errs, fmt.Sprintf("phone %q is not E.164 such as +256772123456", c.Phone))
+		errs = append(errs, i18n.Field("phone", "field.bad_phone", c.Phone))
 	}
 	if c.Email != "" {
 		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
-			errs = append(errs, fmt.Sprintf("email %q is not an address", c.Email))
+			errs = append(errs, i18n.Field("email", "field.bad_email", c.Email))
 		}
 	}
 	if c.Phone == "" && c.Email == "" {
-		errs = append(errs, "phone or email is required")
+		errs = append(errs, i18n.Field("phone", "field.required.phone_or_email"))
 	}
 	if c.OnCall != "" && !hhmm.MatchString(c.OnCall) {
-		errs = append(errs, fmt.Sprintf("on_call %q is not HH:MM-HH:MM", c.OnCall))
+		errs = append(errs, i18n.Field("on_call", "field.bad_on_call", c.OnCall))
 	}
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
-	}
-	return nil
+	return errors.Join(errs...) // each a field error the API names
 }
 
 // OnCallAt reports whether the contact is on call at t (local time).

@@ -1,7 +1,8 @@
 package plant
 
 import (
-	"fmt"
+	"github.com/oxywatch/oxywatch/internal/i18n"
+
 	"time"
 )
 
@@ -27,7 +28,7 @@ func ParseFunctional(s string) (Functional, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("unknown functional status %q (want functional, non_functional or under_repair)", s)
+	return "", i18n.Errorf("field.unknown_value.functional", s)
 }
 
 // FunctionalRecord is one recorded functional status: what the engineer

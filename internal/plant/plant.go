@@ -4,7 +4,8 @@
 package plant
 
 import (
-	"fmt"
+	"github.com/oxywatch/oxywatch/internal/i18n"
+
 	"time"
 )
 
@@ -49,7 +50,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return "", fmt.Errorf("unknown kind %q (want psa, concentrator, lox_tank, cylinder_bank or unknown)", s)
+	return "", i18n.Errorf("field.unknown_value.kind", s)
 }
 
 // State is the operating state a device reports.

@@ -1,6 +1,6 @@
 package plant
 
-import "fmt"
+import "github.com/oxywatch/oxywatch/internal/i18n"
 
 // Use is what a device's oxygen is for. It chooses the threshold set that
 // judges the device's purity: a PSA plant filling cylinders through a
@@ -25,7 +25,7 @@ func ParseUse(s string) (Use, error) {
 			return u, nil
 		}
 	}
-	return "", fmt.Errorf("unknown use %q (want pipeline, cylinder_filling or bedside)", s)
+	return "", i18n.Errorf("field.unknown_value.use", s)
 }
 
 // DefaultUse is the use of a device of kind k whose registry entry names
@@ -60,7 +60,7 @@ func ParsePoint(s string) (Point, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("unknown measurement_point %q (want outlet, buffer_tank, pipeline or filling_manifold)", s)
+	return "", i18n.Errorf("field.unknown_value.point", s)
 }
 
 // DefaultPoint is the measurement point of a device whose registry entry

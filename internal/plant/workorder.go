@@ -1,7 +1,8 @@
 package plant
 
 import (
-	"errors"
+	"github.com/oxywatch/oxywatch/internal/i18n"
+
 	"fmt"
 	"math"
 	"slices"
@@ -110,7 +111,7 @@ func ParseFault(code string) (string, error) {
 	if KnownFault(code) {
 		return code, nil
 	}
-	return "", fmt.Errorf("unknown fault %q (want one of %s)", code, strings.Join(FaultCodes, ", "))
+	return "", i18n.Errorf("field.unknown_value.fault", code, strings.Join(FaultCodes, ", "))
 }
 
 // CauseCode is the vocabulary code a recorded cause stands for: the cause
@@ -153,33 +154,33 @@ type WorkOrderClose struct {
 func CheckClose(wo WorkOrder, c WorkOrderClose) (field string, err error) {
 	switch {
 	case c.ClosedAt.IsZero():
-		return "closed_at", errors.New("is missing")
+		return "closed_at", i18n.Errorf("field.required.missing")
 	case c.ClosedAt.Before(wo.OpenedAt):
-		return "closed_at", fmt.Errorf("is before the work order was opened (%s)", wo.OpenedAt.UTC().Format(time.RFC3339))
+		return "closed_at", i18n.Errorf("field.before_open", wo.OpenedAt.UTC().Format(time.RFC3339))
 	case !c.RestoredAt.IsZero() && c.RestoredAt.Before(wo.OpenedAt):
-		return "restored_at", fmt.Errorf("is before the work order was opened (%s)", wo.OpenedAt.UTC().Format(time.RFC3339))
+		return "restored_at", i18n.Errorf("field.before_open", wo.OpenedAt.UTC().Format(time.RFC3339))
 	case !c.RestoredAt.IsZero() && c.RestoredAt.After(c.ClosedAt):
-		return "restored_at", errors.New("is after closed_at; the equipment must work again by the time the work order is closed")
+		return "restored_at", i18n.Errorf("field.not_after.closed_at")
 	case strings.TrimSpace(c.Cause) == "":
-		return "cause", errors.New("is missing: give a fault code (compressor_fault, mains_loss, other…) or words")
+		return "cause", i18n.Errorf("field.required.cause")
 	case len(c.Cause) > maxWorkOrderCause:
-		return "cause", fmt.Errorf("is longer than %d characters", maxWorkOrderCause)
+		return "cause", i18n.Errorf("field.too_long.tag", maxWorkOrderCause)
 	case len(c.Note)+len(wo.Note) > maxWorkOrderNote:
-		return "note", fmt.Errorf("with the note given when opened, is longer than %d characters", maxWorkOrderNote)
+		return "note", i18n.Errorf("field.too_long.wo_note", maxWorkOrderNote)
 	}
 	return checkParts(c.Parts)
 }
 
 func checkParts(parts []Part) (string, error) {
 	if len(parts) > maxWorkOrderParts {
-		return "parts", fmt.Errorf("at most %d parts", maxWorkOrderParts)
+		return "parts", i18n.Errorf("field.too_many.parts", maxWorkOrderParts)
 	}
 	for i, p := range parts {
 		switch {
 		case strings.TrimSpace(p.Name) == "" || len(p.Name) > maxPartName:
-			return fmt.Sprintf("parts[%d].name", i), fmt.Errorf("must be 1 to %d characters", maxPartName)
+			return fmt.Sprintf("parts[%d].name", i), i18n.Errorf("field.out_of_range.part_name", maxPartName)
 		case !(p.Quantity > 0) || p.Quantity > 1e6 || math.IsInf(p.Quantity, 0):
-			return fmt.Sprintf("parts[%d].quantity", i), errors.New("must be a number above 0 and at most 1e6")
+			return fmt.Sprintf("parts[%d].quantity", i), i18n.Errorf("field.out_of_range.quantity")
 		}
 	}
 	return "", nil

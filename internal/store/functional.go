@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -44,7 +45,7 @@ const maxFieldNote = 2000
 // entry ctx carries commits with it. RecordedAt is set to now.
 func (r *Registry) RecordFunctional(ctx context.Context, rec plant.FunctionalRecord) (plant.FunctionalRecord, error) {
 	if _, err := plant.ParseFunctional(string(rec.Status)); err != nil {
-		return rec, fmt.Errorf("%w: %w", plant.ErrInvalid, err)
+		return rec, &i18n.FieldError{Field: "status", Err: i18n.WithKind(plant.ErrInvalid, err)}
 	}
 	if err := checkFieldRecord(rec.Device, rec.At, rec.Note); err != nil {
 		return rec, err
@@ -69,7 +70,7 @@ func (r *Registry) RecordFunctional(ctx context.Context, rec plant.FunctionalRec
 // is filled from Litres. The audit entry ctx carries commits with it.
 func (r *Registry) RecordStock(ctx context.Context, rec plant.StockRecord) (plant.StockRecord, error) {
 	if rec.Litres < 0 || math.IsNaN(rec.Litres) || rec.Litres > 1e9 {
-		return rec, fmt.Errorf("%w: litres must be a number from 0 to 1e9", plant.ErrInvalid)
+		return rec, invalidField("litres", "field.out_of_range.litres")
 	}
 	if err := checkFieldRecord(rec.Device, rec.At, rec.Note); err != nil {
 		return rec, err
@@ -91,14 +92,20 @@ func (r *Registry) RecordStock(ctx context.Context, rec plant.StockRecord) (plan
 	return rec, nil
 }
 
+// invalidField is a plant.ErrInvalid about field, in the catalogue's words
+// (the API names the field, in its reader's language).
+func invalidField(field, key string, args ...any) error {
+	return &i18n.FieldError{Field: field, Err: i18n.Wrap(plant.ErrInvalid, key, args...)}
+}
+
 func checkFieldRecord(dev plant.DeviceID, at time.Time, note string) error {
 	switch {
 	case !plant.ValidDeviceID(string(dev)):
-		return fmt.Errorf("%w: device id %q is not valid", plant.ErrInvalid, dev)
+		return invalidField("device", "field.bad_device_id", string(dev))
 	case at.IsZero():
-		return fmt.Errorf("%w: the date the record is for is missing", plant.ErrInvalid)
+		return invalidField("at", "field.required.missing")
 	case len(note) > maxFieldNote:
-		return fmt.Errorf("%w: note longer than %d characters", plant.ErrInvalid, maxFieldNote)
+		return invalidField("note", "field.too_long", maxFieldNote)
 	}
 	return nil
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -284,25 +286,25 @@ func (r *Registry) Put(ctx context.Context, d plant.Device) (bool, error) {
 // ValidateDevice checks a device's fields, naming the bad one.
 func ValidateDevice(d plant.Device) error {
 	if !plant.ValidDeviceID(string(d.ID)) {
-		return fmt.Errorf("id %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", d.ID)
+		return i18n.Field("id", "field.bad_device_id.pattern", string(d.ID))
 	}
 	if _, err := plant.ParseKind(string(d.Kind)); err != nil {
-		return fmt.Errorf("kind: %w", err)
+		return &i18n.FieldError{Field: "kind", Err: err}
 	}
 	if d.RatedFlowLPM < 0 || d.RatedFlowLPM > 100000 {
-		return fmt.Errorf("rated_flow_lpm %g is outside 0 to 100000", d.RatedFlowLPM)
+		return i18n.Field("rated_flow_lpm", "field.out_of_range.value", strconv.FormatFloat(d.RatedFlowLPM, 'g', -1, 64), "0", "100000")
 	}
 	if d.ReportIntervalS < 0 || d.ReportIntervalS > 86400 {
-		return fmt.Errorf("report_interval_s %d is outside 0 to 86400", d.ReportIntervalS)
+		return i18n.Field("report_interval_s", "field.out_of_range.value", strconv.Itoa(d.ReportIntervalS), "0", "86400")
 	}
 	if err := validateUse(d); err != nil {
 		return err
 	}
 	if d.SMSNumber != "" && !ValidE164(d.SMSNumber) {
-		return fmt.Errorf("sms_number %q must be an E.164 number: + then 8 to 15 digits, e.g. +254711000111", d.SMSNumber)
+		return i18n.Field("sms_number", "field.bad_phone.sms", d.SMSNumber)
 	}
 	if !d.CommissionedAt.IsZero() && !d.DecommissionedAt.IsZero() && !d.DecommissionedAt.After(d.CommissionedAt) {
-		return fmt.Errorf("decommissioned_at %s is not after commissioned_at %s",
+		return i18n.Field("decommissioned_at", "field.not_after.commissioned",
 			d.DecommissionedAt.UTC().Format(time.RFC3339), d.CommissionedAt.UTC().Format(time.RFC3339))
 	}
 	for _, t := range []struct {
@@ -310,7 +312,7 @@ func ValidateDevice(d plant.Device) error {
 		at   time.Time
 	}{{"commissioned_at", d.CommissionedAt}, {"decommissioned_at", d.DecommissionedAt}} {
 		if !t.at.IsZero() && (t.at.Year() < 1990 || t.at.Year() > 2200) {
-			return fmt.Errorf("%s %s is not a plausible date", t.name, t.at.UTC().Format(time.RFC3339))
+			return i18n.Field(t.name, "field.bad_date.implausible", t.at.UTC().Format(time.RFC3339))
 		}
 	}
 	return nil

@@ -1,8 +1,7 @@
 package store
 
 import (
-	"fmt"
-
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -29,12 +28,12 @@ func withDefaults(d plant.Device) plant.Device {
 func validateUse(d plant.Device) error {
 	if d.Use != "" {
 		if _, err := plant.ParseUse(string(d.Use)); err != nil {
-			return fmt.Errorf("use: %w", err)
+			return &i18n.FieldError{Field: "use", Err: err}
 		}
 	}
 	if d.MeasurementPoint != "" {
 		if _, err := plant.ParsePoint(string(d.MeasurementPoint)); err != nil {
-			return fmt.Errorf("measurement_point: %w", err)
+			return &i18n.FieldError{Field: "measurement_point", Err: err}
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 )
 
@@ -99,15 +100,15 @@ func nullID(id int64) any {
 func checkNewWorkOrder(wo plant.WorkOrder) error {
 	switch {
 	case !plant.ValidDeviceID(string(wo.Device)):
-		return fmt.Errorf("%w: device id %q is not valid", plant.ErrInvalid, wo.Device)
+		return invalidField("device_id", "field.bad_device_id", string(wo.Device))
 	case wo.OpenedAt.IsZero():
-		return fmt.Errorf("%w: opened_at is missing", plant.ErrInvalid)
+		return invalidField("opened_at", "field.required.missing")
 	case wo.Fault == "" || len(wo.Fault) > 64:
-		return fmt.Errorf("%w: fault must be a code of 1 to 64 characters", plant.ErrInvalid)
+		return invalidField("fault", "field.out_of_range.part_name", 64)
 	case len(wo.Note) > maxFieldNote:
-		return fmt.Errorf("%w: note longer than %d characters", plant.ErrInvalid, maxFieldNote)
+		return invalidField("note", "field.too_long", maxFieldNote)
 	case wo.AlertID < 0:
-		return fmt.Errorf("%w: alert_id must be positive", plant.ErrInvalid)
+		return invalidField("alert_id", "field.not_positive")
 	}
 	return nil
 }
@@ -131,7 +132,7 @@ func (r *Registry) CloseWorkOrder(ctx context.Context, id int64, c plant.WorkOrd
 			return target, fmt.Errorf("work order %d was closed on %s: %w", id, wo.ClosedAt.UTC().Format(time.RFC3339), plant.ErrConflict)
 		}
 		if field, err := plant.CheckClose(wo, c); err != nil {
-			return target, fmt.Errorf("%w: %s %w", plant.ErrInvalid, field, err)
+			return target, &i18n.FieldError{Field: field, Err: i18n.WithKind(plant.ErrInvalid, err)}
 		}
 		wo = closed(wo, c)
 		parts, _ := json.Marshal(wo.Parts)

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/oxywatch/oxywatch/internal/config"
+	"github.com/oxywatch/oxywatch/internal/i18n"
+)
+
+// TestServeHelpInFrench (issue 18): serve --help in French, flags and the
+// configuration keys' meanings; golden first lines.
+func TestServeHelpInFrench(t *testing.T) {
+	inLocale(t, "fr_FR.UTF-8")
+	_, errOut, err := runCmd(t, "serve", "--help")
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("serve --help: %v", err)
+	}
+	lines := strings.SplitAfter(errOut, "\n")
+	golden(t, "serve-help-fr.golden", strings.Join(lines[:min(len(lines), 14)], ""), "\x00")
+	if strings.Contains(errOut, "(empty)") || !strings.Contains(errOut, "[(vide)]") ||
+		!strings.Contains(errOut, "      délai maximal d’une requête d’envoi\n") {
+		t.Errorf("a default or a meaning is not in French:\n%s", errOut)
+	}
+}
+
+// TestFlagErrorsInFrench (issue 18): what Go's flag package refuses is
+// said in the reader's language, after the command's usage, and flag
+// writes nothing of its own.
+func TestFlagErrorsInFrench(t *testing.T) {
+	inLocale(t, "fr_FR.UTF-8")
+	dir := t.TempDir()
+	t.Setenv("OXYWATCH_DATA_DIR", dir)
+	registerDevice(t, dir) // the report command needs data before its flags
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--bogus"}, "option fournie mais non définie : -bogus"},
+		{[]string{"check-config", "-x", "f.yaml"}, "option fournie mais non définie : -x"},
+		{[]string{"serve", "--config"}, "l’option attend un argument : -config"},
+		{[]string{"buffer", "replay-dead-letters", "--batch=many"},
+			`valeur "many" invalide pour l’option -batch : ce n’est pas une valeur du type de cette option`},
+		{[]string{"buffer", "replay-dead-letters", "--dry-run=perhaps"},
+			`valeur booléenne "perhaps" invalide pour -dry-run : ce n’est pas une valeur du type de cette option`},
+		{[]string{"report", "uptime", "--bogus"}, "oxywatch report uptime : option fournie mais non définie : -bogus (voir --help)"},
+	} {
+		_, errOut, err := runCmd(t, tc.args...)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		}
+		if strings.Contains(errOut, "flag provided") || strings.Contains(errOut, "Usage of") {
+			t.Errorf("%v: flag wrote English:\n%s", tc.args, errOut)
+		}
+	}
+	// In English, flag's own words.
+	inLocale(t, "en_GB.UTF-8")
+	if _, _, err := runCmd(t, "serve", "--bogus"); err == nil || err.Error() != "flag provided but not defined: -bogus" {
+		t.Errorf("serve --bogus in English: %v", err)
+	}
+}
+
+// TestConfigEnvironmentInFrench (issue 18): a variable that matches no key
+// is a warning, and a bad value an error, both in French.
+func TestConfigEnvironmentInFrench(t *testing.T) {
+	inLocale(t, "fr_FR.UTF-8")
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.yaml", "data_dir: "+dir+"\n")
+	t.Setenv("OXYWATCH_MQTT_URLL", "typo")
+	_, errOut, err := runCmd(t, "check-config", good)
+	want := "OXYWATCH_MQTT_URLL: variable d’environnement qui ne correspond à aucune clé de configuration ('oxywatch serve --help' les liste)"
+	if err != nil || !strings.Contains(errOut, want) {
+		t.Errorf("warning: %v\n%s\nwant %q", err, errOut, want)
+	}
+	t.Setenv("OXYWATCH_INFLUX_BATCH_SIZE", "many")
+	_, _, err = runCmd(t, "check-config", good)
+	if err == nil || !strings.Contains(err.Error(), `OXYWATCH_INFLUX_BATCH_SIZE (influx.batch_size): "many" n’est pas un nombre entier`) {
+		t.Errorf("bad value: %v", err)
+	}
+}
+
+// TestConfigKeysDescribed: every configuration key has a meaning in the
+// catalogue (the i18n tests hold French and Portuguese to English), equal
+// in English to its doc tag, and every meaning is of a key that exists.
+func TestConfigKeysDescribed(t *testing.T) {
+	keys := map[string]bool{}
+	en := i18n.New(i18n.English)
+	for _, k := range config.Keys() {
+		keys[configDocPrefix+k.Key] = true
+		if got := en.T(configDocPrefix + k.Key); got != k.Doc {
+			t.Errorf("%s: catalogue says %q, the doc tag %q", k.Key, got, k.Doc)
+		}
+	}
+	for _, k := range i18n.Keys(configDocPrefix) {
+		if !keys[k] {
+			t.Errorf("%s describes no configuration key", k)
+		}
+	}
+}
