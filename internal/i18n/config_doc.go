@@ -9,6 +9,7 @@ package i18n
 var configDocEN = map[Key]entry{
 	"config.doc.data_dir":                           s("SQLite file, ingest buffer and state"),
 	"config.doc.admin_token":                        s("bootstrap admin API token, at least 24 random characters (openssl rand -base64 32); generated on first start when empty"),
+	"config.doc.memory_limit_mib":                   s("soft limit of the server's Go memory in MiB (heap, stacks, buffers; not the program text): the garbage collector works harder near it instead of growing. 0: 64 MiB plus 64 KiB per device seen, followed as the fleet grows; negative: no limit; the GOMEMLIMIT environment variable wins"),
 	"config.doc.log_level":                          s("debug, info, warn or error"),
 	"config.doc.http.addr":                          s("API, dashboard and /metrics listen address"),
 	"config.doc.http.tls_cert":                      s("PEM certificate path; with tls_key serves HTTPS"),
@@ -88,6 +89,7 @@ var configDocEN = map[Key]entry{
 var configDocFR = map[Key]entry{
 	"config.doc.data_dir":                           s("fichier SQLite, tampon d’ingestion et état"),
 	"config.doc.admin_token":                        s("jeton d’API administrateur de démarrage, au moins 24 caractères aléatoires (openssl rand -base64 32) ; créé au premier démarrage s’il est vide"),
+	"config.doc.memory_limit_mib":                   s("limite souple de la mémoire Go du serveur en Mio (tas, piles, tampons ; pas le code du programme) : le ramasse-miettes travaille davantage près d’elle au lieu de grandir. 0 : 64 Mio plus 64 Kio par appareil vu, suivie à mesure que le parc grandit ; négatif : pas de limite ; la variable d’environnement GOMEMLIMIT l’emporte"),
 	"config.doc.log_level":                          s("debug, info, warn ou error"),
 	"config.doc.http.addr":                          s("adresse d’écoute de l’API, du tableau de bord et de /metrics"),
 	"config.doc.http.tls_cert":                      s("chemin du certificat PEM ; avec tls_key, sert en HTTPS"),
@@ -167,6 +169,7 @@ var configDocFR = map[Key]entry{
 var configDocPT = map[Key]entry{
 	"config.doc.data_dir":                           s("ficheiro SQLite, buffer de ingestão e estado"),
 	"config.doc.admin_token":                        s("token de API de administrador inicial, pelo menos 24 caracteres aleatórios (openssl rand -base64 32); gerado no primeiro arranque se estiver vazio"),
+	"config.doc.memory_limit_mib":                   s("limite flexível da memória Go do servidor em MiB (heap, pilhas, buffers; não o código do programa): o coletor de lixo trabalha mais perto dele em vez de crescer. 0: 64 MiB mais 64 KiB por equipamento visto, acompanhando o crescimento da frota; negativo: sem limite; a variável de ambiente GOMEMLIMIT prevalece"),
 	"config.doc.log_level":                          s("debug, info, warn ou error"),
 	"config.doc.http.addr":                          s("endereço de escuta da API, do painel e de /metrics"),
 	"config.doc.http.tls_cert":                      s("caminho do certificado PEM; com tls_key serve HTTPS"),
