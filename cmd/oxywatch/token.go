@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -34,20 +35,18 @@ func (c *cmdline) loadForCommand(name, usageKey string, args []string, usageArgs
 }
 
 func (c *cmdline) token(ctx context.Context, args []string) error {
-	cfg, rest, err := c.loadForCommand("token", "cli.token.help", args)
-	if err != nil {
-		return err
-	}
-	db, err := app.OpenDatabase(cfg.DataDir)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return c.tokenCLI(ctx, rest, db)
+	return c.withDatabase(ctx, "token", "cli.token.help", args, c.tokenCLI)
 }
 
 func (c *cmdline) deviceToken(ctx context.Context, args []string) error {
-	cfg, rest, err := c.loadForCommand("device-token", "cli.devtoken.help", args)
+	return c.withDatabase(ctx, "device-token", "cli.devtoken.help", args, c.deviceTokenCLI)
+}
+
+// withDatabase loads the configuration of a command that works on the
+// SQLite database and runs it with the database open.
+func (c *cmdline) withDatabase(ctx context.Context, name, help string, args []string,
+	run func(context.Context, []string, *sql.DB) error) error {
+	cfg, rest, err := c.loadForCommand(name, help, args)
 	if err != nil {
 		return err
 	}
@@ -56,5 +55,5 @@ func (c *cmdline) deviceToken(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	return c.deviceTokenCLI(ctx, rest, db)
+	return run(ctx, rest, db)
 }

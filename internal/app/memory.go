@@ -57,14 +57,5 @@ func (a *App) followMemoryLimit(ctx context.Context) {
 	if a.cfg.MemoryLimitMiB != 0 {
 		return
 	}
-	t := time.NewTicker(memoryLimitEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			setMemoryLimit(0, a.ingest.Fleet().Len(), a.log)
-		}
-	}
+	every(ctx, memoryLimitEvery, func() { setMemoryLimit(0, a.ingest.Fleet().Len(), a.log) })
 }
