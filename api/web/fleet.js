@@ -2,20 +2,24 @@
 // that matter most first (worst status, then the oxygen capacity at risk,
 // plants before concentrators), each with the reason in words.
 import { t } from "./strings.js";
-import { el, all, optional, num, when, liveAge } from "./core.js";
+import { el, api, all, optional, num, when, day, liveAge } from "./core.js";
 import {
   STATUS_ORDER, statusRank, kindRank, statusWord, kindWord, deviceReason, shortReason, alertHeadline, nextStep, silencesFor,
 } from "./explain.js";
+import { faultWord } from "./workorders.js";
+import { lastFunctional, FUNCTIONAL_TONE } from "./records.js";
 
 const fleetFilters = { region: "", facility: "", status: "" };
 
 export async function fleetView(ctx) {
-  const [devices, facilities, alerts, silences] = await Promise.all([
+  const [devices, facilities, alerts, silences, openWOs] = await Promise.all([
     all("/devices"), ctx.facilities(), ctx.activeAlerts(), optional(all("/silences")),
+    optional(api("/work-orders?status=open").then((p) => p.work_orders || [])),
   ]);
   const facName = ctx.facName;
   const shown = devices.filter((d) => (!fleetFilters.region || d.region === fleetFilters.region) &&
     (!fleetFilters.facility || d.facility === fleetFilters.facility) && (!fleetFilters.status || d.status === fleetFilters.status));
+  const reported = await lastFunctional(shown.filter(unmeasured));
   const byDevice = new Map();
   for (const a of alerts) if (a.device) byDevice.set(a.device, [...(byDevice.get(a.device) || []), a]);
   const outages = new Map(alerts.filter((a) => a.rule === "facility_outage").map((a) => [a.facility, a]));
@@ -26,8 +30,24 @@ export async function fleetView(ctx) {
     filterBar(devices, facName, ctx.refresh),
     summary(shown),
     groups.length
-      ? el("div", { id: "fleet" }, groups.map((g) => facilitySection(g, { facName, byDevice, outage: outages.get(g.id), silences: sil })))
+      ? el("div", { id: "fleet" }, groups.map((g) => facilitySection(g, {
+        facName, byDevice, outage: outages.get(g.id), silences: sil, reported, workOrders: byDeviceWO(openWOs.items),
+      })))
       : el("p", { class: "muted" }, t("fleet.none")));
+}
+
+// unmeasured tells a device whose own readings say nothing now: it never
+// sent any, or they stopped. Its status on the board is then what an
+// engineer last recorded on site, if anything.
+const unmeasured = (d) => !d.last_seen || d.status === "no_data";
+
+// byDeviceWO maps each device to its open work orders, the oldest first.
+function byDeviceWO(list) {
+  const m = new Map();
+  for (const w of [...list].sort((a, b) => Date.parse(a.opened_at) - Date.parse(b.opened_at))) {
+    m.set(w.device_id, [...(m.get(w.device_id) || []), w]);
+  }
+  return m;
 }
 
 // How much of a device's rated flow each status puts at risk: a plant
@@ -108,7 +128,7 @@ function facilitySection(g, c) {
       g.total ? el("span", { class: "fac-cap" }, t("fleet.capacity_short", { avail: num(g.available, 0), total: num(g.total, 0) })) : null),
     c.outage ? outageCard(c.outage, name) : null,
     cards.length ? el("div", { class: "grid" }, cards.map((d) => deviceCard(d, c))) : null,
-    chips.length ? el("div", { class: "chips" }, chips.map((d) => deviceChip(d))) : null);
+    chips.length ? el("div", { class: "chips" }, chips.map((d) => deviceChip(d, c.workOrders.get(d.id)))) : null);
 }
 
 // Operational concentrators need no card: a chip says they are fine.
@@ -132,6 +152,8 @@ function deviceCard(d, c) {
       el("h3", {}, d.id),
       el("span", { class: "tag bg-" + d.status }, statusWord(d.status))),
     el("div", { class: "kind" }, kindWord(d.kind), d.rated_flow_lpm ? " · " + t("unit.lpm", { v: num(d.rated_flow_lpm, 0) }) : null),
+    workOrderBadge(c.workOrders.get(d.id)),
+    c.reported.has(d.id) ? reportedLine(c.reported.get(d.id)) : null,
     why ? el("p", { class: "reason t-" + why.tone }, why.text) : null,
     why && why.since ? el("p", { class: "since" }, t("fleet.since", { time: when(why.since) }), " · ", liveAge(why.since, "time.for")) : null,
     why && why.next ? el("p", { class: "next" }, el("strong", {}, t("next.label")), " ", why.next) : null,
@@ -143,13 +165,34 @@ function deviceCard(d, c) {
     muted.length ? el("div", { class: "mark muted-mark" }, t("fleet.silenced", { until: when(muted[0].ends_at) })) : null);
 }
 
-function deviceChip(d) {
+// reportedLine is a device's last status recorded on site, with its day,
+// said to be reported by a person, not measured; or that none is.
+function reportedLine(rec) {
+  if (!rec) return el("p", { class: "reported none", "data-functional": "" }, t("fleet.reported_none"));
+  const tone = FUNCTIONAL_TONE[rec.status] || "no_data";
+  return el("p", { class: "reported", "data-functional": rec.status },
+    el("span", { class: "tag bg-" + tone }, t("fs.status." + rec.status)), " ",
+    el("span", {}, t("fleet.reported_on", { date: day(rec.at) })));
+}
+
+// workOrderBadge marks a device with an open repair: its number, fault
+// and opening in the tooltip, the count when more than one.
+function workOrderBadge(wos) {
+  if (!wos || !wos.length) return null;
+  const w = wos[0];
+  return el("span", { class: "wo-badge", "data-wo": w.id,
+    title: t("fleet.wo_title", { id: w.id, fault: faultWord(w.fault), time: when(w.opened_at) }) },
+  wos.length > 1 ? t("fleet.wo_open_n", { n: wos.length }) : t("fleet.wo_open"));
+}
+
+function deviceChip(d, wos) {
   const r = d.last_reading || {};
   const producing = d.status !== "no_data" && (r.state === "running" || !r.state);
   return el("a", { class: "device chip s-" + d.status, href: "#/device/" + encodeURIComponent(d.id), "data-device": d.id, "data-status": d.status },
     el("span", { class: "chip-id" }, d.id),
     producing && typeof r.purity_pct === "number" ? el("span", { class: "chip-val" }, t("unit.pct", { v: num(r.purity_pct) })) : null,
-    d.status !== "operational" ? el("span", { class: "chip-val t-" + d.status }, shortReason(d)) : null);
+    d.status !== "operational" ? el("span", { class: "chip-val t-" + d.status }, shortReason(d)) : null,
+    workOrderBadge(wos));
 }
 
 function readingValues(r) {

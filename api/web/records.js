@@ -10,7 +10,7 @@ import { dialog, field, titled, personField, signed } from "./actions.js";
 
 // Functional statuses as the API names them, in the order a form offers them.
 export const FUNCTIONAL = ["functional", "non_functional", "under_repair"];
-const FUNCTIONAL_TONE = { functional: "operational", non_functional: "down", under_repair: "degraded" };
+export const FUNCTIONAL_TONE = { functional: "operational", non_functional: "down", under_repair: "degraded" };
 
 // LITRES_PER_CYLINDER: a large (J-size) cylinder holds about 6,800 L of
 // gas (plant.LitresPerCylinder); the server converts, this only explains.
@@ -34,6 +34,40 @@ export async function readRecords(d) {
     isStorage(d) ? optional(api("/devices/" + enc + "/stock").then((p) => p.items || [])) : { items: [], missing: true },
   ]);
   return { functional, stock };
+}
+
+// The fleet board reads functional records one device at a time (no list
+// route gives them), so only for devices without fresh readings, at most
+// READERS at once, each kept REPORTED_TTL_MS: they change when someone
+// visits a site, not every refresh; saving one here drops the device's.
+const READERS = 4;
+const REPORTED_TTL_MS = 5 * 60e3;
+const reportedCache = new Map(); // device id -> { fetched, rec (null: none recorded) }
+
+// lastFunctional returns, by device id, the newest functional record of
+// each of devices (null when none is recorded); a device the server keeps
+// no records for, or the token may not read, is left out, and so is one
+// whose read failed (the next refresh tries again): the board still shows.
+export async function lastFunctional(devices) {
+  const now = Date.now();
+  const todo = devices.filter((d) => !(reportedCache.get(d.id)?.fetched > now - REPORTED_TTL_MS));
+  let next = 0;
+  const reader = async () => {
+    while (next < todo.length) {
+      const d = todo[next++];
+      try {
+        const r = await optional(api("/devices/" + encodeURIComponent(d.id) + "/functional").then((p) => p.items || []));
+        if (r.missing) reportedCache.delete(d.id);
+        else reportedCache.set(d.id, { fetched: now, rec: r.items[0] || null });
+      } catch {
+        reportedCache.delete(d.id);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READERS, todo.length) }, reader));
+  const out = new Map();
+  for (const d of devices) if (reportedCache.has(d.id)) out.set(d.id, reportedCache.get(d.id).rec);
+  return out;
 }
 
 // functionalSection shows the last functional status recorded and, for
@@ -128,6 +162,7 @@ function functionalDialog(d, last, refresh) {
   ], t("action.save"), async (form) => {
     const body = { status: form.status.value, at: recordDate(form.at.value), note: signed(form, form.note.value.trim()) };
     await save("/devices/" + encodeURIComponent(d.id) + "/functional", body, FS_FIELDS);
+    reportedCache.delete(d.id);
     refresh();
   });
 }

@@ -19,9 +19,9 @@ func pl(arg int, one, other string) entry { return entry{one: one, other: other,
 // "report." (report_en.go, ...). The tests keep the three
 // languages in step.
 var catalogue = map[Lang]map[Key]entry{
-	English:    merge(en, webEN, reportEN, reportCSVEN, csvEN, threshEN, woEN, dashEN, cliEN, cliConfigEN, apiEN, fieldEN, cliFlagEN, configDocEN),
-	French:     merge(fr, webFR, reportFR, reportCSVFR, csvFR, threshFR, woFR, dashFR, cliFR, cliConfigFR, apiFR, fieldFR, cliFlagFR, configDocFR),
-	Portuguese: merge(pt, webPT, reportPT, reportCSVPT, csvPT, threshPT, woPT, dashPT, cliPT, cliConfigPT, apiPT, fieldPT, cliFlagPT, configDocPT),
+	English:    merge(en, webEN, reportEN, reportCSVEN, csvEN, threshEN, woEN, dashEN, cliEN, cliConfigEN, apiEN, fieldEN, cliFlagEN, configDocEN, fleetEN),
+	French:     merge(fr, webFR, reportFR, reportCSVFR, csvFR, threshFR, woFR, dashFR, cliFR, cliConfigFR, apiFR, fieldFR, cliFlagFR, configDocFR, fleetFR),
+	Portuguese: merge(pt, webPT, reportPT, reportCSVPT, csvPT, threshPT, woPT, dashPT, cliPT, cliConfigPT, apiPT, fieldPT, cliFlagPT, configDocPT, fleetPT),
 }
 
 // merge returns one map of every entry of ms; a key twice is a mistake.
