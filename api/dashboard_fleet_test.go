@@ -14,17 +14,19 @@ import (
 
 // fleetWords are what a reader must see on the fleet cards in each language.
 var fleetWords = map[string]struct {
-	accept, status, reported, none, badge string
+	accept, status, reported, none, badge, old string
 }{
-	"en": {"en-GB,en", "Non-functional", "reported 20 Nov 2026, not measured", "No status recorded on site yet", "Work order open"},
-	"fr": {"fr-FR,fr", "Non fonctionnel", "signalé le 20 nov. 2026, non mesuré", "Aucun état relevé sur place", "Ordre de travail ouvert"},
+	"en": {"en-GB,en", "Non-functional", "reported 20 Nov 2026, not measured", "No status recorded on site yet", "Work order open",
+		"Under repair reported 1 Sept 2026, not measured · may be out of date"},
+	"fr": {"fr-FR,fr", "Non fonctionnel", "signalé le 20 nov. 2026, non mesuré", "Aucun état relevé sur place", "Ordre de travail ouvert",
+		"En réparation signalé le 1 sept. 2026, non mesuré · peut-être dépassé"},
 }
 
 // TestDashboardFleetReportedAndRepairs (issue 17): on the fleet board, a
 // concentrator that sends nothing shows the functional status last
 // recorded on site with its day, said to be reported, not measured; one
 // with no record says so; a device with fresh readings shows none (its
-// record is not even read); devices with an open work order carry a
+// record is not even read); a record of months ago may be out of date; devices with an open work order carry a
 // badge, a card and a chip alike. English and French, laptop and phone.
 func TestDashboardFleetReportedAndRepairs(t *testing.T) {
 	for _, l := range []string{"en", "fr"} {
@@ -40,12 +42,14 @@ func fleetReported(t *testing.T, l string, sc screen) {
 	for _, d := range []plant.Device{
 		{ID: "n-con-9", Kind: plant.KindConcentrator, Facility: "f-north", Region: "north", Country: "UG", RatedFlowLPM: 5},
 		{ID: "n-con-8", Kind: plant.KindConcentrator, Facility: "f-north", Region: "north", Country: "UG", RatedFlowLPM: 5},
+		{ID: "n-con-7", Kind: plant.KindConcentrator, Facility: "f-north", Region: "north", Country: "UG", RatedFlowLPM: 5},
 	} {
 		if _, err := f.reg.Put(context.Background(), d); err != nil {
 			t.Fatal(err)
 		}
 	}
 	f.ok("engineer", "POST", "/api/v1/devices/n-con-9/functional", FunctionalRequest{Status: "non_functional", At: "2026-11-20", Note: "sieve beds worn"}, nil)
+	f.ok("engineer", "POST", "/api/v1/devices/n-con-7/functional", FunctionalRequest{Status: "under_repair", At: "2026-09-01"}, nil)
 	// n-psa-1 reports by itself: a record by hand is not what its card shows.
 	f.ok("engineer", "POST", "/api/v1/devices/n-psa-1/functional", FunctionalRequest{Status: "functional", At: "2026-11-01"}, nil)
 	for _, wo := range []OpenWorkOrderRequest{
@@ -73,6 +77,9 @@ func fleetReported(t *testing.T, l string, sc screen) {
 		strings.Contains(got, w.badge) {
 		t.Errorf("the card of n-con-8 (no readings, nothing recorded, no repair) says %q, want %q and no badge", got, w.none)
 	}
+	if got := run(t, ctx, "n-con-7", chromedp.Text(chromedp.CSS(`#fleet .device[data-device="n-con-7"] .reported`))); got != w.old {
+		t.Errorf("the card of n-con-7 (recorded under repair in September) says %q, want %q", got, w.old)
+	}
 	psa := run(t, ctx, "n-psa-1", chromedp.Text(chromedp.CSS(`#fleet .device[data-device="n-psa-1"]`)))
 	if !strings.Contains(psa, w.badge) {
 		t.Errorf("the card of n-psa-1 (open work order) says %q, want %q in it", psa, w.badge)
@@ -86,7 +93,7 @@ func fleetReported(t *testing.T, l string, sc screen) {
 	read := texts(t, ctx, "functional reads", `performance.getEntriesByType("resource").map((e) => e.name).filter((n) => n.includes("/functional"))
 		.map((n) => decodeURIComponent(n.split("/devices/")[1].split("/")[0]))`)
 	slices.Sort(read)
-	if read = slices.Compact(read); !slices.Equal(read, []string{"n-con-8", "n-con-9"}) {
+	if read = slices.Compact(read); !slices.Equal(read, []string{"n-con-7", "n-con-8", "n-con-9"}) {
 		t.Errorf("the board read the functional records of %q, want only those of the devices without readings", read)
 	}
 	if bad := run(t, ctx, "untranslated text", chromedp.Evaluate[[]string](untranslated, chromedp.EvalAwaitPromise)); len(bad) > 0 {

@@ -7,7 +7,7 @@ import {
   STATUS_ORDER, statusRank, kindRank, statusWord, kindWord, deviceReason, shortReason, alertHeadline, nextStep, silencesFor,
 } from "./explain.js";
 import { faultWord } from "./workorders.js";
-import { lastFunctional, FUNCTIONAL_TONE } from "./records.js";
+import { lastFunctional, FUNCTIONAL_TONE, OLD_MS } from "./records.js";
 
 const fleetFilters = { region: "", facility: "", status: "" };
 
@@ -166,13 +166,16 @@ function deviceCard(d, c) {
 }
 
 // reportedLine is a device's last status recorded on site, with its day,
-// said to be reported by a person, not measured; or that none is.
+// said to be reported by a person, not measured (and perhaps out of date
+// past OLD_MS); or that none is.
 function reportedLine(rec) {
   if (!rec) return el("p", { class: "reported none", "data-functional": "" }, t("fleet.reported_none"));
   const tone = FUNCTIONAL_TONE[rec.status] || "no_data";
+  const old = Date.now() - Date.parse(rec.at) > OLD_MS;
   return el("p", { class: "reported", "data-functional": rec.status },
     el("span", { class: "tag bg-" + tone }, t("fs.status." + rec.status)), " ",
-    el("span", {}, t("fleet.reported_on", { date: day(rec.at) })));
+    el("span", {}, t("fleet.reported_on", { date: day(rec.at) })),
+    old ? el("span", { class: "old" }, " · " + t("fleet.reported_old")) : null);
 }
 
 // workOrderBadge marks a device with an open repair: its number, fault

@@ -20,7 +20,7 @@ const LITRES_PER_CYLINDER = 6800;
 const GAS_PER_LIQUID = 860;
 
 // OLD_MS: a record older than this is said to be perhaps out of date.
-const OLD_MS = 30 * 864e5;
+export const OLD_MS = 30 * 864e5;
 
 // isStorage tells the devices whose stock is counted by hand.
 export const isStorage = (d) => d.kind === "lox_tank" || d.kind === "cylinder_bank";
