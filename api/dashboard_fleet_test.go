@@ -27,7 +27,8 @@ var fleetWords = map[string]struct {
 // recorded on site with its day, said to be reported, not measured; one
 // with no record says so; a device with fresh readings shows none (its
 // record is not even read); a record of months ago may be out of date; devices with an open work order carry a
-// badge, a card and a chip alike. English and French, laptop and phone.
+// badge, a card and a chip alike. Among equals, a device reported broken
+// comes first. English and French, laptop and phone.
 func TestDashboardFleetReportedAndRepairs(t *testing.T) {
 	for _, l := range []string{"en", "fr"} {
 		for _, sc := range screens {
@@ -76,6 +77,10 @@ func fleetReported(t *testing.T, l string, sc screen) {
 	if got := run(t, ctx, "n-con-8", chromedp.Text(chromedp.CSS(`#fleet .device[data-device="n-con-8"]`))); !strings.Contains(got, w.none) ||
 		strings.Contains(got, w.badge) {
 		t.Errorf("the card of n-con-8 (no readings, nothing recorded, no repair) says %q, want %q and no badge", got, w.none)
+	}
+	order := texts(t, ctx, "card order", `[...document.querySelectorAll('#fleet section[data-facility="f-north"] .grid .device')].map((e) => e.dataset.device)`)
+	if want := []string{"n-psa-1", "n-con-9", "n-con-7", "n-con-8"}; !slices.Equal(order, want) {
+		t.Errorf("the north cards come in the order %q, want %q: among devices without data, one reported broken first, then under repair", order, want)
 	}
 	if got := run(t, ctx, "n-con-7", chromedp.Text(chromedp.CSS(`#fleet .device[data-device="n-con-7"] .reported`))); got != w.old {
 		t.Errorf("the card of n-con-7 (recorded under repair in September) says %q, want %q", got, w.old)

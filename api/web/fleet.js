@@ -23,7 +23,7 @@ export async function fleetView(ctx) {
   const byDevice = new Map();
   for (const a of alerts) if (a.device) byDevice.set(a.device, [...(byDevice.get(a.device) || []), a]);
   const outages = new Map(alerts.filter((a) => a.rule === "facility_outage").map((a) => [a.facility, a]));
-  const groups = groupByFacility(shown, facilities);
+  const groups = groupByFacility(shown, facilities, reported);
   const sil = silences.items;
 
   return el("div", {},
@@ -59,11 +59,16 @@ const rated = (d) => d.rated_flow_lpm || 0;
 // device without a rated flow, so its status still counts).
 const risk = (d) => (RISK[d.status] || 0) * Math.max(rated(d), 1);
 
+// REPORTED_RANK orders devices alike by what was last recorded on site.
+const REPORTED_RANK = { non_functional: 0, under_repair: 1, none: 2, functional: 3 };
+
 // groupByFacility returns facility groups in the order an engineer should
 // look at them: the most oxygen at risk first, then the worst status, then
-// the largest; each with its devices in that order too (plants before
-// concentrators among equals).
-function groupByFacility(devices, facilities) {
+// the largest; each with its devices in that order too (among equals, one
+// reported broken on site, then under repair, first; plants before
+// concentrators).
+function groupByFacility(devices, facilities, reported) {
+  const onSite = (d) => REPORTED_RANK[(reported.get(d.id) || {}).status] ?? REPORTED_RANK.none;
   const meta = new Map(facilities.map((f) => [f.id, f]));
   const groups = new Map();
   for (const d of devices) {
@@ -72,7 +77,7 @@ function groupByFacility(devices, facilities) {
     groups.get(id).devices.push(d);
   }
   for (const g of groups.values()) {
-    g.devices.sort((a, b) => risk(b) - risk(a) || statusRank(a.status) - statusRank(b.status) || kindRank(a.kind) - kindRank(b.kind) ||
+    g.devices.sort((a, b) => risk(b) - risk(a) || statusRank(a.status) - statusRank(b.status) || onSite(a) - onSite(b) || kindRank(a.kind) - kindRank(b.kind) ||
       rated(b) - rated(a) || a.id.localeCompare(b.id));
     g.worst = Math.min(...g.devices.map((d) => statusRank(d.status)));
     g.total = g.devices.reduce((s, d) => s + rated(d), 0);
