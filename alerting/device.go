@@ -63,9 +63,10 @@ type device struct {
 
 	clk clockModel // what the engine learnt of the device's clock
 
-	runStart int64   // engine time the device last started running (warm-up)
-	lastSeq  int64   // seq of the newest live reading; -1 when unknown
-	stuckVal float64 // sensor_stuck: the purity repeated, and how often
+	runStart int64    // engine time the device last started running (warm-up)
+	warm     warmSpan // the latest warm-up in reading time (the timeline's)
+	lastSeq  int64    // seq of the newest live reading; -1 when unknown
+	stuckVal float64  // sensor_stuck: the purity repeated, and how often
 	stuckN   uint16
 
 	statusOffline bool   // the status topic said offline

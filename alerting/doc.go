@@ -117,6 +117,10 @@
 // reading fills the no_data it covers, cuts the coverage a row inferred
 // past its last reading, and splits a row of another status between its
 // readings, holding one report interval there (place.go; exact when the
-// device reports at its interval). Maintenance silences turn what they
-// cover into maintenance when timelines are read.
+// device reports at its interval). A reading in a warm-up is judged by the
+// warm-up at its own time (from the run's first reading for warm_up of the
+// device's time, or up to its first reading at spec), in order or late;
+// the engine learns the warm-up from its start arriving live (a start that
+// arrives only late, after newer readings, is not seen). Maintenance
+// silences turn what they cover into maintenance when timelines are read.
 package alerting

@@ -172,7 +172,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	now := func() int64 { return opt.Now().UnixNano() }
 	e.al = &alerter{book: e.book, sil: e.sil, fac: e.fac, now: now}
 	e.clocks = &clocks{al: e.al}
-	e.tl = &timeline{w: e.w, now: now}
+	e.tl = &timeline{w: e.w}
 	e.runCtx, e.cancel = context.WithCancel(context.Background())
 	if err := migrate(ctx, opts.DB); err != nil {
 		return nil, err

@@ -19,16 +19,19 @@ func (e *Engine) observe(sh *shard, d *device, r *plant.Reading, live bool, now 
 	ts := r.Time.UnixNano()
 	e.trendAdd(d, r, ts)
 	if ts < d.lastTs {
+		d.noteLate(r, ts)
 		e.tl.late(d, r, ts)
 		return
 	}
+	prev := d.lastTs
 	d.lastTs = ts
 	d.dirty = true
 	if !live {
 		e.tl.reading(d, r, ts, false)
 		return
 	}
-	e.noteStart(d, r, now)
+	e.noteStart(d, r, prev, now)
+	d.noteSpec(r, ts)
 	d.merge(r)
 	d.lastHeard = now
 	if d.offline {
@@ -171,8 +174,8 @@ func (d *device) warmUpEnd(s slot) int64 {
 // noteStart marks the start of a run, which the purity rules' warm-up
 // follows: the device reports running after another state, after a silence
 // past its offline deadline, or with a seq lower than the last one (its
-// controller restarted).
-func (e *Engine) noteStart(d *device, r *plant.Reading, now int64) {
+// controller restarted). prev is the device's newest reading before r.
+func (e *Engine) noteStart(d *device, r *plant.Reading, prev, now int64) {
 	restarted := r.Seq != nil && d.lastSeq >= 0 && *r.Seq < d.lastSeq
 	if r.Seq != nil {
 		d.lastSeq = *r.Seq
@@ -182,6 +185,62 @@ func (e *Engine) noteStart(d *device, r *plant.Reading, now int64) {
 	}
 	if d.state != plant.StateRunning || d.offline || restarted || now > d.deadline() {
 		d.runStart = now
+		d.warm = warmSpan{after: prev, from: r.Time.UnixNano()}
+	}
+}
+
+// warmSpan is the device's latest warm-up in reading time, which the status
+// timeline judges readings by, in whatever order they arrive: a reading
+// taken in [from, end) is warming up. The alert rules keep runStart, in
+// engine time.
+type warmSpan struct {
+	after int64 // the newest reading before the start
+	from  int64 // the start, the first running reading
+	spec  int64 // the first reading at spec after from (ends it early), 0: none yet
+}
+
+// atSpec notes a reading at ts at spec: the warm-up ends there if it is the
+// first such reading after the start.
+func (w *warmSpan) atSpec(ts int64) {
+	if w.from > 0 && ts >= w.from && (w.spec == 0 || ts < w.spec) {
+		w.spec = ts
+	}
+}
+
+// warmAt reports whether the timeline judges a reading taken at ts (device
+// time) by the purity rules' warm-up: it falls in the device's latest
+// warm-up, which lasts warm_up in the device's time, or up to the first
+// reading at spec.
+func (d *device) warmAt(ts int64) bool {
+	w, sp := d.rs.r[slotCriticalPurity].warmUp, &d.warm
+	if w <= 0 || sp.from <= 0 || ts < sp.from {
+		return false
+	}
+	return ts < sp.from+w && (sp.spec == 0 || ts < sp.spec)
+}
+
+// noteLate keeps the warm-up span true to reading time for a reading older
+// than the device's newest: a running one between the start and the
+// reading before it, that the start's coverage reaches, is the run's real
+// first reading (the two arrived swapped); one at spec may end the warm-up
+// earlier. Readings the timeline placed already are not judged again.
+func (d *device) noteLate(r *plant.Reading, ts int64) {
+	sp := &d.warm
+	if sp.from <= 0 || (r.State != plant.StateRunning && r.State != "") {
+		return
+	}
+	if ts > sp.after && ts < sp.from && sp.from-ts <= d.span() {
+		sp.from = ts
+	}
+	d.noteSpec(r, ts)
+}
+
+// noteSpec ends the warm-up span at a reading at spec (low_purity's clear
+// level, where the alert rules end the warm-up too) that does not say the
+// device stopped.
+func (d *device) noteSpec(r *plant.Reading, ts int64) {
+	if c := d.rs.r[slotLowPurity]; (r.State == plant.StateRunning || r.State == "") && r.Purity != nil && *r.Purity >= c.clear {
+		d.warm.atSpec(ts)
 	}
 }
 

@@ -23,10 +23,11 @@ import (
 
 // timeline keeps the devices' open timeline rows (segment, in the device's
 // state, under its shard's lock, which its callers hold) and queues their
-// rows to the writer. It holds no lock and no engine.
+// rows to the writer. It holds no lock and no engine. It judges a reading's
+// warm-up by the reading's own time (device.warmAt), so a late reading gets
+// the status it would have had in order.
 type timeline struct {
-	w   *writer
-	now func() int64
+	w *writer
 }
 
 // segment is a device's open timeline row.
@@ -50,10 +51,8 @@ func (t *timeline) reading(d *device, r *plant.Reading, ts int64, merged bool) {
 	var st plant.Status
 	var cause string
 	if r.State != "" || r.Power != "" || r.Purity != nil || r.Alarms != nil || d.seg.status == "" {
-		l := look{state: d.state, power: d.power, purity: d.values.purity, alarms: r.Alarms}
-		if merged {
-			l.warm = d.warmingUp(slotCriticalPurity, t.now())
-		} else {
+		l := look{state: d.state, power: d.power, purity: d.values.purity, alarms: r.Alarms, warm: d.warmAt(ts)}
+		if !merged {
 			l.state, l.power, l.purity = cmp.Or(r.State, d.state), cmp.Or(r.Power, d.power), ptrOr(r.Purity)
 		}
 		st, cause = statusOf(d.rs, l)
@@ -96,7 +95,7 @@ func ptrOr(p *float64) float64 {
 // Inside the open segment a reading of another status splits it; before
 // it, the writer places the reading among the closed rows (place).
 func (t *timeline) late(d *device, r *plant.Reading, ts int64) {
-	st, cause := statusOf(d.rs, look{state: r.State, power: r.Power, purity: ptrOr(r.Purity), alarms: r.Alarms})
+	st, cause := statusOf(d.rs, look{state: r.State, power: r.Power, purity: ptrOr(r.Purity), alarms: r.Alarms, warm: d.warmAt(ts)})
 	weak := r.State == "" && r.Power == "" && r.Purity == nil && r.Alarms == nil // says nothing of status
 	s := &d.seg
 	if s.status != "" && ts >= s.start {
