@@ -146,3 +146,23 @@ func TestWriteErrorFromRealInfluxDB(t *testing.T) {
 		})
 	}
 }
+
+func TestUseGzipOnlyOffLoopback(t *testing.T) {
+	cases := map[string]bool{
+		"http://127.0.0.1:8086":       false,
+		"http://127.3.2.1:8086/":      false,
+		"http://localhost:8086":       false,
+		"http://LOCALHOST":            false,
+		"http://[::1]:8086":           false,
+		"http://10.0.0.5:8086":        true,
+		"https://influx.example.org":  true,
+		"http://[2001:db8::1]:8086":   true,
+		"http://localhost.evil.org:1": true,
+		"://bad":                      true,
+	}
+	for in, want := range cases {
+		if got := useGzip(in); got != want {
+			t.Errorf("useGzip(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
