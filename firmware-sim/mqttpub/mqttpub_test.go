@@ -129,7 +129,9 @@ func TestOutageBacklogThroughMosquitto(t *testing.T) {
 		return true
 	})
 
-	if st := w.statuses("conc-001"); !slices.Equal(st, []string{"online", "offline", "online", "offline"}) {
+	// QoS 1 is at least once: a status may reach the watcher twice (seen
+	// on a loaded CI machine), so repeats in a row count once.
+	if st := slices.Compact(w.statuses("conc-001")); !slices.Equal(st, []string{"online", "offline", "online", "offline"}) {
 		t.Errorf("conc-001 status %q, want online, offline (last will), online, offline", st)
 	}
 	if st := w.statuses("psa-001"); !slices.Equal(st, []string{"online", "offline"}) {
@@ -394,7 +396,9 @@ func TestEmbeddedBrokerCredentials(t *testing.T) {
 		a, b := w.statuses("psa-001"), w.statuses("conc-001")
 		return len(a) > 0 && a[len(a)-1] == "offline" && len(b) > 0 && b[len(b)-1] == "offline"
 	})
-	if st := w.statuses("conc-001"); !slices.Equal(st, []string{"online", "offline", "online", "offline"}) {
+	// QoS 1 is at least once: a status may reach the watcher twice (seen
+	// on a loaded CI machine), so repeats in a row count once.
+	if st := slices.Compact(w.statuses("conc-001")); !slices.Equal(st, []string{"online", "offline", "online", "offline"}) {
 		t.Errorf("conc-001 status %q, want online, offline (last will), online, offline", st)
 	}
 	wrong, err := mqttpub.New(mqttpub.Options{Broker: url, DevicePassword: "guess", OnConnect: func(dev string, err error) {
