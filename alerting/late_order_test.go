@@ -48,12 +48,19 @@ func timelineOf(t *testing.T, seq []timed) string {
 	for _, x := range seq {
 		h.e.ObserveReading(x.reading(base), false)
 	}
-	m, err := h.e.Timelines(h.ctx, []plant.DeviceID{"c1"}, base.Add(-time.Hour), t0)
+	return timelineText(t, h, "c1", base.Add(-time.Hour), t0, base)
+}
+
+// timelineText reads dev's timeline over [from, to) and writes it a row
+// per status and cause, neighbours of the same one joined, times from base.
+func timelineText(t *testing.T, h *harness, dev plant.DeviceID, from, to, base time.Time) string {
+	t.Helper()
+	m, err := h.e.Timelines(h.ctx, []plant.DeviceID{dev}, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []plant.StatusInterval
-	for _, iv := range m["c1"] {
+	for _, iv := range m[dev] {
 		if n := len(out); n > 0 && out[n-1].Status == iv.Status && out[n-1].Cause == iv.Cause && out[n-1].End.Equal(iv.Start) {
 			out[n-1].End = iv.End
 			continue
@@ -212,23 +219,7 @@ func warmTimelineOf(t *testing.T, seq []warmStep) string {
 		h.clk.Set(newest.Add(time.Second))
 		h.e.ObserveReading(r, true)
 	}
-	m, err := h.e.Timelines(h.ctx, []plant.DeviceID{"p1"}, t0.Add(-time.Hour), newest.Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []plant.StatusInterval
-	for _, iv := range m["p1"] {
-		if n := len(out); n > 0 && out[n-1].Status == iv.Status && out[n-1].Cause == iv.Cause && out[n-1].End.Equal(iv.Start) {
-			out[n-1].End = iv.End
-			continue
-		}
-		out = append(out, iv)
-	}
-	var b strings.Builder
-	for _, iv := range out {
-		fmt.Fprintf(&b, "%s %s [%v, %v)\n", iv.Status, iv.Cause, iv.Start.Sub(t0), iv.End.Sub(t0))
-	}
-	return b.String()
+	return timelineText(t, h, "p1", t0.Add(-time.Hour), newest.Add(time.Hour), t0)
 }
 
 // TestLateReadingsWarmUp: a reading during a warm-up (after the power
