@@ -92,11 +92,13 @@ func New(opts Options) (*Broker, error) {
 	}
 	b := &Broker{srv: srv, opts: opts, log: log}
 	m := newBrokerMetrics(opts.Registerer, srv, b.Connected)
-	if err := srv.AddHook(&userAuth{opts: opts, srv: srv, m: m, log: log}, nil); err != nil {
+	auth := &userAuth{opts: opts, srv: srv, m: m, log: log}
+	if err := srv.AddHook(auth, nil); err != nil {
 		return nil, fmt.Errorf("embedded broker auth: %w", err)
 	}
 	if opts.Handle != nil {
-		b.intake = &intakeHook{handle: opts.Handle, handleAsync: opts.HandleAsync, log: log, m: m}
+		b.intake = &intakeHook{handle: opts.Handle, handleAsync: opts.HandleAsync, mayPublish: auth.mayPublish,
+			aliasMax: caps.TopicAliasMaximum, log: log, m: m}
 		if opts.HandleAsync != nil {
 			b.intake.startAsync()
 		}
@@ -174,11 +176,14 @@ type intakeHook struct {
 	ctx         context.Context
 	handle      ingest.HandlerFunc
 	handleAsync AsyncHandlerFunc
-	devices     sync.Map         // *mochi.Client → *deviceAcks, while QoS 1 messages await their PUBACK
-	all         chan struct{}    // a token per QoS 1 message not yet acknowledged (maxPendingAll)
-	flush       chan *deviceAcks // connections with PUBACKs to write
-	stopped     chan struct{}    // closed when the broker stops: the ack writers end
-	halted      atomic.Bool      // the broker stops: nobody waits for room any more
+	mayPublish  func(cl *mochi.Client, topic string) bool // the ACL, for messages taken as they are read
+	aliasMax    uint16                                    // the broker's Topic Alias Maximum
+	decoders    []chan job                                // a device's QoS 1 messages go to one, in order
+	devices     sync.Map                                  // *mochi.Client → *deviceAcks, while QoS 1 messages await their PUBACK
+	all         chan struct{}                             // a token per QoS 1 message not yet acknowledged (maxPendingAll)
+	flush       chan *deviceAcks                          // connections with PUBACKs to write
+	stopped     chan struct{}                             // closed when the broker stops: the ack writers end
+	halted      atomic.Bool                               // the broker stops: nobody waits for room any more
 	log         *slog.Logger
 	m           *brokerMetrics
 	closing     atomic.Bool
@@ -187,7 +192,8 @@ type intakeHook struct {
 func (h *intakeHook) ID() string { return "oxywatch-intake" }
 
 func (h *intakeHook) Provides(b byte) bool {
-	return b == mochi.OnPublish || b == mochi.OnWillSent || b == mochi.OnDisconnect
+	return b == mochi.OnPublish || b == mochi.OnWillSent || b == mochi.OnDisconnect ||
+		(b == mochi.OnPacketRead && h.handleAsync != nil)
 }
 
 func (h *intakeHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Packet, error) {

@@ -257,8 +257,9 @@ func waitArrivals(b *testing.B, a *arrivals, want int, within time.Duration) {
 // one connection each (as in the field): a bare paho subscriber that only
 // counts, on a tuned Mosquitto; the full ingester (decode, durable buffer
 // with fsync, InfluxDB) behind that Mosquitto; and the full ingester with
-// its embedded broker, the default path. Then publish→buffer latency at a
-// steady 10,000 readings/s on the default path, with its CPU and peak RSS. Run it once: make bench.
+// its embedded broker, the default path. Then, for both full runs,
+// publish→buffer latency at a steady 10,000 readings/s, with CPU and peak
+// RSS. Run it once: make bench.
 func BenchmarkIngest(b *testing.B) {
 	const devices, total = 1000, 100_000
 	mq := testenv.StartMosquitto(b, testenv.MosquittoOptions{Extra: os.Getenv("OXYBENCH_MOSQUITTO_EXTRA")})
@@ -274,6 +275,7 @@ func BenchmarkIngest(b *testing.B) {
 		m0 := mq.CPU()
 		external := benchFull(b, spec, in, mq.URL, &stored)
 		external.brokerPer = perReading(mq.CPU()-m0, spec.Total)
+		external.brokerMiB = mq.PeakRSSMiB()
 		spec.TSBase = epoch.Add(-10 * time.Hour)
 		embedded := benchFull(b, spec, in, "", &stored)
 
@@ -290,10 +292,14 @@ func BenchmarkIngest(b *testing.B) {
 		fmt.Printf("  ingester via Mosquitto / bare    %6.1f %%   (target ≥ 80 %%)\n", 100*external.rate/bare.rate)
 		fmt.Printf("  embedded / bare                  %6.1f %%   (target ≥ 80 %%)\n", 100*embedded.rate/bare.rate)
 		fmt.Printf("  embedded / via Mosquitto         %6.2f ×   (target ≥ 1)\n", embedded.rate/external.rate)
-		if embedded.lat != nil {
-			fmt.Printf("  embedded at a steady %d readings/s: CPU %.1f µs/reading, peak RSS %d MiB (target ≤ 64 MiB)\n", pacedRate, embedded.pacedCPU, embedded.pacedMiB)
-			fmt.Printf("  embedded publish→buffer at %d readings/s: p50 %s  p99 %s  max %s\n", pacedRate,
-				embedded.lat.percentile(0.50).Round(10*time.Microsecond), embedded.lat.percentile(0.99).Round(10*time.Microsecond), embedded.lat.percentile(1).Round(10*time.Microsecond))
+		fmt.Printf("  at a steady %d readings/s from %d devices (target: peak RSS ≤ 64 MiB):\n", pacedRate, devices)
+		for _, r := range []benchRun{external, embedded} {
+			fmt.Printf("    %-36s CPU %5.1f µs/reading   peak RSS %4d MiB", r.name, r.pacedCPU, r.pacedMiB)
+			if r.brokerMiB > 0 {
+				fmt.Printf(" + Mosquitto's %d MiB", r.brokerMiB)
+			}
+			fmt.Printf("   publish→buffer p50 %s  p99 %s  max %s\n", r.lat.percentile(0.50).Round(10*time.Microsecond),
+				r.lat.percentile(0.99).Round(10*time.Microsecond), r.lat.percentile(1).Round(10*time.Microsecond))
 		}
 		b.ReportMetric(bare.rate, "bare_readings/s")
 		b.ReportMetric(external.rate, "mosquitto_readings/s")
@@ -311,12 +317,13 @@ type benchRun struct {
 	pubPer    float64 // the publisher's CPU (the same program in every run)
 	gcs       uint32  // garbage collections during the run
 	peakMiB   int64
-	lat       *arrivals // at pacedRate, embedded only
+	brokerMiB int64     // the external broker's peak RSS
+	lat       *arrivals // at pacedRate
 	pacedCPU  float64   // µs per reading at pacedRate
 	pacedMiB  int64     // peak RSS at pacedRate
 }
 
-// The embedded run ends with pacedTotal readings at a steady pacedRate:
+// Each full run ends with pacedTotal readings at a steady pacedRate:
 // latency, CPU and peak RSS at issue 12's rate.
 const pacedTotal, pacedRate = 50_000, 10_000
 
@@ -362,8 +369,8 @@ func benchBare(b *testing.B, spec pubSpec, mq *testenv.Mosquitto) benchRun {
 
 // benchFull runs the whole app in this process, behind the external broker
 // at mqttURL or, when it is empty, with its embedded broker; *stored counts
-// the readings InfluxDB must hold afterwards. The embedded run also
-// measures latency at a steady rate.
+// the readings InfluxDB must hold afterwards. Then it measures latency,
+// CPU and memory at a steady rate.
 func benchFull(b *testing.B, spec pubSpec, in *testenv.Influxd, mqttURL string, stored *int) benchRun {
 	cfg := config.Defaults()
 	cfg.DataDir = b.TempDir()
@@ -392,6 +399,10 @@ func benchFull(b *testing.B, spec pubSpec, in *testenv.Influxd, mqttURL string, 
 	testenv.Eventually(b, 20*time.Second, "ingester connected", func() bool { return a.intake != nil && a.intake.Connected() })
 	u0, gc0 := startRun()
 	stopProfile := profileIngest(b, mqttURL == "")
+	allocs := os.Getenv("OXYBENCH_ALLOCPROFILE") // allocations of the run: go tool pprof -diff_base PATH.start.BOOL PATH.end.BOOL
+	if allocs != "" {
+		writeHeapProfile(fmt.Sprintf("%s.start.%t", allocs, mqttURL == ""))
+	}
 	if path := os.Getenv("OXYBENCH_MEMPROFILE"); path != "" {
 		// the heap in the middle of the run, when it is largest
 		time.AfterFunc(3*time.Second, func() {
@@ -414,29 +425,35 @@ func benchFull(b *testing.B, spec pubSpec, in *testenv.Influxd, mqttURL string, 
 	waitArrivals(b, full, spec.Total, 5*time.Minute)
 	u1 := measure()
 	stopProfile()
+	if allocs != "" {
+		writeHeapProfile(fmt.Sprintf("%s.end.%t", allocs, mqttURL == ""))
+	}
 	fmt.Printf("  %s, peaks: %s\n", name, peaks())
 	fmt.Printf("  %s: %.2f %% of readings came after a newer one of their device\n", name, full.lateShare())
 	run := benchRun{name: name, rate: full.rate(), cpuPer: perReading(u1.cpu-u0.cpu, spec.Total), pubPer: perReading(pub.CPU, spec.Total),
 		gcs: gcsSince(gc0), peakMiB: u1.peakKB / 1024}
 	*stored += spec.Total
 	waitCount(b, in, *stored, 5*time.Minute)
-	if mqttURL == "" {
-		full.reset(pacedTotal)
-		lspec := spec
-		// Live readings, newer than the run's: each device's readings
-		// older than its newest are a backlog, which alerting folds into
-		// the timeline with SQL each (a replay's cost, not this one's).
-		lspec.Total, lspec.Rate, lspec.TSBase = pacedTotal, pacedRate, spec.TSBase.Add(time.Hour)
-		p0, _ := startRun()
-		peaks := watchMemory()
-		publish(b, lspec)
-		waitArrivals(b, full, pacedTotal, 2*time.Minute)
-		p1 := measure()
-		fmt.Printf("  %s at %d readings/s, peaks: %s\n", name, pacedRate, peaks())
-		*stored += pacedTotal
-		waitCount(b, in, *stored, 5*time.Minute)
-		run.lat, run.pacedCPU, run.pacedMiB = full, perReading(p1.cpu-p0.cpu, pacedTotal), p1.peakKB/1024
+	full.reset(pacedTotal)
+	lspec := spec
+	// Live readings, newer than the run's: each device's readings
+	// older than its newest are a backlog, which alerting folds into
+	// the timeline with SQL each (a replay's cost, not this one's).
+	lspec.Total, lspec.Rate, lspec.TSBase = pacedTotal, pacedRate, spec.TSBase.Add(30*time.Minute)
+	p0, _ := startRun()
+	peaks = watchMemory()
+	stopProfile = profileTo(b, os.Getenv(map[bool]string{true: "OXYBENCH_CPUPROFILE_PACED", false: "OXYBENCH_CPUPROFILE_PACED_EXTERNAL"}[mqttURL == ""]))
+	if path := os.Getenv("OXYBENCH_MEMPROFILE"); path != "" {
+		time.AfterFunc(3*time.Second, func() { writeHeapProfile(fmt.Sprintf("%s.paced.%t", path, mqttURL == "")) })
 	}
+	publish(b, lspec)
+	waitArrivals(b, full, pacedTotal, 2*time.Minute)
+	p1 := measure()
+	stopProfile()
+	fmt.Printf("  %s at %d readings/s, peaks: %s\n", name, pacedRate, peaks())
+	*stored += pacedTotal
+	waitCount(b, in, *stored, 5*time.Minute)
+	run.lat, run.pacedCPU, run.pacedMiB = full, perReading(p1.cpu-p0.cpu, pacedTotal), p1.peakKB/1024
 	cancel()
 	if err := <-done; err != nil {
 		b.Fatal(err)
@@ -444,14 +461,29 @@ func benchFull(b *testing.B, spec pubSpec, in *testenv.Influxd, mqttURL string, 
 	return run
 }
 
+// writeHeapProfile writes what is live on the heap now (after a GC) to path.
+func writeHeapProfile(path string) {
+	runtime.GC()
+	if f, err := os.Create(path); err == nil {
+		_ = pprof.Lookup("heap").WriteTo(f, 0)
+		f.Close()
+	}
+}
+
 // profileIngest writes a CPU profile of the full ingester's run to the
 // file named by OXYBENCH_CPUPROFILE (OXYBENCH_CPUPROFILE_EMBEDDED for the
-// embedded broker's run), when set.
+// embedded broker's run; OXYBENCH_CPUPROFILE_PACED for its steady part), when set.
 func profileIngest(b *testing.B, embedded bool) (stop func()) {
 	path := os.Getenv("OXYBENCH_CPUPROFILE")
 	if embedded {
 		path = os.Getenv("OXYBENCH_CPUPROFILE_EMBEDDED")
 	}
+	return profileTo(b, path)
+}
+
+// profileTo writes a CPU profile to path, when it is not empty, until the
+// returned function is called.
+func profileTo(b *testing.B, path string) (stop func()) {
 	if path == "" {
 		return func() {}
 	}

@@ -104,3 +104,24 @@ func (m *Mosquitto) CPU() time.Duration {
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
+
+// PeakRSSMiB is the broker process's peak resident memory so far (VmHWM
+// in /proc), in MiB; 0 when it is not running or /proc cannot tell.
+func (m *Mosquitto) PeakRSSMiB() int64 {
+	if m.proc.cmd == nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.proc.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
