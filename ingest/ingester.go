@@ -362,13 +362,21 @@ func (in *Ingester) storeThen(ctx context.Context, rs []plant.Reading, device pl
 	if len(out.Repaired) > 0 {
 		in.tagsRepaired(device, out.Repaired, out.Lines)
 	}
+	// The callback keeps only what it needs (not the whole device, copied
+	// into every message's closure): the dead letters' device is rare.
+	id, failed := device.ID, out.Failed
+	var dl *plant.Device
+	if len(failed) > 0 {
+		d := device
+		dl = &d
+	}
 	durable := func(err error) {
 		if err != nil {
-			stored(nil, fmt.Errorf("buffer readings of %s: %w", device.ID, err))
+			stored(nil, fmt.Errorf("buffer readings of %s: %w", id, err))
 			return
 		}
-		if len(out.Failed) > 0 {
-			rs = in.deadLetter(device, rs, out.Failed, received)
+		if len(failed) > 0 {
+			rs = in.deadLetter(*dl, rs, failed, received)
 		}
 		stored(rs, nil)
 	}

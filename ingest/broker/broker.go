@@ -55,7 +55,7 @@ type Options struct {
 // reason; a larger one cuts the connection before it is buffered whole.
 const (
 	maxPacketBytes       = 4 * ingest.MaxPayloadBytes
-	maxWritesPending     = 256 // devices do not subscribe; this bounds a rogue subscriber
+	maxWritesPending     = 32 // devices do not subscribe (an edge node gets a rare command); this bounds a rogue subscriber
 	sessionExpirySeconds = 24 * 3600
 	legacyStoreName      = "broker.db"
 	legacyImportedSuffix = ".imported"

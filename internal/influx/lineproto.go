@@ -221,15 +221,16 @@ func orUnknown(kind string) string {
 // changed.
 func repairTags(t Tags) (Tags, []string) {
 	var repaired []string
-	for _, tag := range []struct {
-		name string
-		v    *string
-	}{{"country", &t.Country}, {"facility", &t.Facility}, {"kind", &t.Kind}, {"region", &t.Region}} {
-		if s, ok := RepairTag(*tag.v); ok {
-			*tag.v = s
-			repaired = append(repaired, tag.name)
+	repair := func(name string, v *string) { // inlined: t stays on the stack
+		if s, ok := RepairTag(*v); ok {
+			*v = s
+			repaired = append(repaired, name)
 		}
 	}
+	repair("country", &t.Country)
+	repair("facility", &t.Facility)
+	repair("kind", &t.Kind)
+	repair("region", &t.Region)
 	return t, repaired
 }
 
