@@ -285,7 +285,7 @@ func BenchmarkIngest(b *testing.B) {
 			if r.brokerPer > 0 {
 				fmt.Printf("   + Mosquitto %4.1f µs = %5.1f µs", r.brokerPer, r.cpuPer+r.brokerPer)
 			}
-			fmt.Printf("   (%d GCs; publisher %4.1f µs/reading)\n", r.gcs, r.pubPer)
+			fmt.Printf("   (%d GCs, %.1f KiB allocated/reading; publisher %4.1f µs/reading)\n", r.gcs, r.allocPer/1024, r.pubPer)
 		}
 		fmt.Printf("  CPU per reading, broker included: embedded %.1f µs vs bare subscriber + Mosquitto %.1f µs (%.2f ×)\n",
 			embedded.cpuPer, bare.cpuPer+bare.brokerPer, embedded.cpuPer/(bare.cpuPer+bare.brokerPer))
@@ -316,6 +316,7 @@ type benchRun struct {
 	brokerPer float64 // the external broker's CPU, when there is one
 	pubPer    float64 // the publisher's CPU (the same program in every run)
 	gcs       uint32  // garbage collections during the run
+	allocPer  float64 // heap bytes allocated per reading
 	peakMiB   int64
 	brokerMiB int64     // the external broker's peak RSS
 	lat       *arrivals // at pacedRate
@@ -336,6 +337,13 @@ func startRun() (usage, uint32) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return measure(), ms.NumGC
+}
+
+// allocated is how many bytes the heap has handed out since the start.
+func allocated() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 func gcsSince(n uint32) uint32 {
@@ -359,12 +367,14 @@ func benchBare(b *testing.B, spec pubSpec, mq *testenv.Mosquitto) benchRun {
 		b.Fatal(tok.Error())
 	}
 	u0, gc0 := startRun()
+	a0 := allocated()
 	m0 := mq.CPU()
 	pub := publish(b, spec)
 	waitArrivals(b, bare, spec.Total, 2*time.Minute)
 	u1, m1 := measure(), mq.CPU()
 	return benchRun{name: "bare paho subscriber (tuned Mosquitto)", rate: bare.rate(), cpuPer: perReading(u1.cpu-u0.cpu, spec.Total),
-		brokerPer: perReading(m1-m0, spec.Total), pubPer: perReading(pub.CPU, spec.Total), gcs: gcsSince(gc0), peakMiB: u1.peakKB / 1024}
+		brokerPer: perReading(m1-m0, spec.Total), pubPer: perReading(pub.CPU, spec.Total), gcs: gcsSince(gc0), peakMiB: u1.peakKB / 1024,
+		allocPer: float64(allocated()-a0) / float64(spec.Total)}
 }
 
 // benchFull runs the whole app in this process, behind the external broker
@@ -398,6 +408,7 @@ func benchFull(b *testing.B, spec pubSpec, in *testenv.Influxd, mqttURL string, 
 	go func() { done <- a.Run(ctx) }()
 	testenv.Eventually(b, 20*time.Second, "ingester connected", func() bool { return a.intake != nil && a.intake.Connected() })
 	u0, gc0 := startRun()
+	a0 := allocated()
 	stopProfile := profileIngest(b, mqttURL == "")
 	allocs := os.Getenv("OXYBENCH_ALLOCPROFILE") // allocations of the run: go tool pprof -diff_base PATH.start.BOOL PATH.end.BOOL
 	if allocs != "" {
@@ -431,7 +442,7 @@ func benchFull(b *testing.B, spec pubSpec, in *testenv.Influxd, mqttURL string, 
 	fmt.Printf("  %s, peaks: %s\n", name, peaks())
 	fmt.Printf("  %s: %.2f %% of readings came after a newer one of their device\n", name, full.lateShare())
 	run := benchRun{name: name, rate: full.rate(), cpuPer: perReading(u1.cpu-u0.cpu, spec.Total), pubPer: perReading(pub.CPU, spec.Total),
-		gcs: gcsSince(gc0), peakMiB: u1.peakKB / 1024}
+		gcs: gcsSince(gc0), peakMiB: u1.peakKB / 1024, allocPer: float64(allocated()-a0) / float64(spec.Total)}
 	*stored += spec.Total
 	waitCount(b, in, *stored, 5*time.Minute)
 	full.reset(pacedTotal)
