@@ -60,6 +60,14 @@ func (s *server) importDevices(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return false, badRow{err}
 		}
+		if old, err := s.opt.Registry.Get(r.Context(), d.ID); err == nil {
+			keepAbsent(cols, &d, old, deviceCells)
+		} else if !errors.Is(err, ErrNotFound) {
+			return false, err
+		}
+		if beds >= 0 && d.Facility == "" {
+			return false, badRow{i18n.Field("beds", "field.required.facility")}
+		}
 		created, err := s.saveDevice(r, d)
 		if err == nil && beds >= 0 {
 			err = s.saveBeds(r, d, beds)
@@ -288,6 +296,35 @@ type cells struct {
 	cols map[string]int
 }
 
+// keepAbsent gives a record being imported over a stored one the stored
+// value of every column the file does not have: a file of a few columns
+// (id, facility, region…) changes those and leaves, say, a device's SMS
+// number or a facility's beds by category as they were. A column the file
+// has is taken as it is, an empty cell included (which clears the value).
+func keepAbsent[T any](cols map[string]int, rec *T, stored T, fields map[string]func(to, from *T)) {
+	for col, copyField := range fields {
+		if _, ok := cols[col]; !ok {
+			copyField(rec, &stored)
+		}
+	}
+}
+
+// deviceCells copy one device column's field (keepAbsent).
+var deviceCells = map[string]func(to, from *plant.Device){
+	"kind":              func(to, from *plant.Device) { to.Kind = from.Kind },
+	"model":             func(to, from *plant.Device) { to.Model = from.Model },
+	"facility":          func(to, from *plant.Device) { to.Facility = from.Facility },
+	"region":            func(to, from *plant.Device) { to.Region = from.Region },
+	"country":           func(to, from *plant.Device) { to.Country = from.Country },
+	"rated_flow_lpm":    func(to, from *plant.Device) { to.RatedFlowLPM = from.RatedFlowLPM },
+	"report_interval_s": func(to, from *plant.Device) { to.ReportIntervalS = from.ReportIntervalS },
+	"commissioned_at":   func(to, from *plant.Device) { to.CommissionedAt = from.CommissionedAt },
+	"decommissioned_at": func(to, from *plant.Device) { to.DecommissionedAt = from.DecommissionedAt },
+	"sms_number":        func(to, from *plant.Device) { to.SMSNumber = from.SMSNumber },
+	"use":               func(to, from *plant.Device) { to.Use = from.Use },
+	"measurement_point": func(to, from *plant.Device) { to.MeasurementPoint = from.MeasurementPoint },
+}
+
 func (c cells) get(name string) string {
 	if i, ok := c.cols[name]; ok && i < len(c.rec) {
 		return unneutralise(strings.TrimSpace(c.rec[i]))
@@ -360,9 +397,6 @@ func rowDevice(rec []string, cols map[string]int, tr *i18n.Printer) (d plant.Dev
 		c.time("commissioned_at", &d.CommissionedAt), c.time("decommissioned_at", &d.DecommissionedAt), c.int("beds", &beds))
 	if err == nil && beds < -1 {
 		err = i18n.Field("beds", "field.negative.value", strconv.Itoa(beds))
-	}
-	if err == nil && beds >= 0 && d.Facility == "" {
-		err = i18n.Field("beds", "field.required.facility")
 	}
 	return d, beds, err
 }

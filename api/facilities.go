@@ -137,15 +137,38 @@ var facilityColumns = []string{"id", "name", "region", "country", "lat", "lon", 
 	"demand_lpm", "dhis2_org_unit"}
 
 // importFacilities is POST /facilities/import: a CSV of facilities, one a
-// row, created or replaced; the answer counts them as the device import does.
+// row, created or updated (columns the file lacks keep their values); the
+// answer counts them as the device import does.
 func (s *server) importFacilities(w http.ResponseWriter, r *http.Request) {
 	s.importRows(w, r, facilityColumns, func(fields []string, cols map[string]int) (bool, error) {
 		f, err := rowFacility(fields, cols)
 		if err != nil {
 			return false, badRow{err}
 		}
+		old, existed, err := s.facility(r, f.ID)
+		if err != nil {
+			return false, err
+		}
+		if existed {
+			keepAbsent(cols, &f, old, facilityCells)
+		}
 		return s.saveFacility(r, f)
 	})
+}
+
+// facilityCells copy one facility column's field (keepAbsent).
+var facilityCells = map[string]func(to, from *plant.Facility){
+	"name":           func(to, from *plant.Facility) { to.Name = from.Name },
+	"region":         func(to, from *plant.Facility) { to.Region = from.Region },
+	"country":        func(to, from *plant.Facility) { to.Country = from.Country },
+	"lat":            func(to, from *plant.Facility) { to.Lat = from.Lat },
+	"lon":            func(to, from *plant.Facility) { to.Lon = from.Lon },
+	"beds":           func(to, from *plant.Facility) { to.Beds = from.Beds },
+	"beds_general":   func(to, from *plant.Facility) { to.BedsGeneral = from.BedsGeneral },
+	"beds_severe":    func(to, from *plant.Facility) { to.BedsSevere = from.BedsSevere },
+	"beds_critical":  func(to, from *plant.Facility) { to.BedsCritical = from.BedsCritical },
+	"demand_lpm":     func(to, from *plant.Facility) { to.DemandLPM = from.DemandLPM },
+	"dhis2_org_unit": func(to, from *plant.Facility) { to.OrgUnit = from.OrgUnit },
 }
 
 // rowFacility builds a facility from one row; an empty number is zero.
