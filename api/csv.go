@@ -158,7 +158,7 @@ func (res *ImportResult) record(line int, id string, created bool, err error) er
 		res.Created++
 	case err == nil:
 		res.Updated++
-	case errors.Is(err, ErrInvalid), errors.Is(err, errForbidden), errors.Is(err, errOutsideRegions):
+	case errors.Is(err, ErrInvalid), errors.Is(err, errOutsideRegions):
 		res.reject(line, id, err)
 	default:
 		return fmt.Errorf("import line %d: %w", line, err)

@@ -188,7 +188,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		fieldsOf(err).answer(w, r)
 	case errors.Is(err, ErrInvalid):
 		problemErr(w, r, http.StatusBadRequest, err)
-	case errors.Is(err, errForbidden), errors.Is(err, errOutsideRegions):
+	case errors.Is(err, errOutsideRegions):
 		problemErr(w, r, http.StatusForbidden, err)
 	case errors.Is(err, ErrConflict):
 		problemErr(w, r, http.StatusConflict, err)
@@ -208,6 +208,3 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func notConfigured(w http.ResponseWriter, r *http.Request, what string) {
 	problemT(w, r, http.StatusNotImplemented, "api.not_configured", what)
 }
-
-// errForbidden makes fail answer 403.
-var errForbidden = errors.New("forbidden")
