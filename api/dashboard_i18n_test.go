@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/oxywatch/oxywatch/ingest"
 	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/testenv"
@@ -97,10 +98,10 @@ const untranslated = `(async () => {
 
 // frenchWords and portugueseWords are what a reader must see in each.
 var dashboardWords = map[string]struct {
-	accept, nav, card, next, alerts, rule string
+	accept, nav, card, next, alerts, rule, inputError string
 }{
-	"fr": {"fr-FR,fr", "Parc", "Panne du compresseur", "Que faire\u00a0:", "Alertes ouvertes", "Panne de l’appareil"},
-	"pt": {"pt-MZ,pt", "Equipamentos", "Avaria do compressor", "O que fazer:", "Alertas abertos", "Avaria do equipamento"},
+	"fr": {"fr-FR,fr", "Parc", "Panne du compresseur", "Que faire\u00a0:", "Alertes ouvertes", "Panne de l’appareil", "vérifiez l’horloge de l’appareil"},
+	"pt": {"pt-MZ,pt", "Equipamentos", "Avaria do compressor", "O que fazer:", "Alertas abertos", "Avaria do equipamento", "verifique o relógio do equipamento"},
 }
 
 // TestDashboardInFrenchAndPortuguese: with the browser in French (or
@@ -120,6 +121,8 @@ func dashboardIn(t *testing.T, l string, sc screen) {
 	w := dashboardWords[l]
 	f := newFixture(t)
 	seed(t, f, plant.Device{ID: "n-psa-1", Kind: plant.KindPSA, Facility: "f-north", Region: "north", RatedFlowLPM: 500}, plant.StateFault, 71.4, "compressor_fault")
+	// its last bad message: said by its reason, the English detail folded away
+	f.fleet.Error("n-psa-1", string(ingest.ReasonFutureTS), "reading 0: future_ts: ts 2031-01-01T00:00:00Z is ahead of the server's clock", testNow)
 	srv := httptest.NewServer(f.h)
 	t.Cleanup(srv.Close)
 	ctx := browserIn(t, srv, w.accept)
@@ -134,7 +137,7 @@ func dashboardIn(t *testing.T, l string, sc screen) {
 	if nav != w.nav {
 		t.Errorf("nav says %q, want %q", nav, w.nav)
 	}
-	for _, want := range []string{w.card, w.next, "71,4"} {
+	for _, want := range []string{w.card, w.next, "71,4", w.inputError} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the plant card says %q, want %q in it", card, want)
 		}
@@ -157,6 +160,9 @@ func dashboardIn(t *testing.T, l string, sc screen) {
 	screenshot(t, ctx, l+"-"+sc.name+"-alerts.png")
 
 	do(t, ctx, "open the plant's page", chromedp.Navigate(srv.URL+"/#/device/n-psa-1"), chromedp.WaitVisible(chromedp.CSS(`.charts`)))
+	if facts := run(t, ctx, "device facts", chromedp.Text(chromedp.CSS(`table.facts`))); !strings.Contains(facts, w.inputError) {
+		t.Errorf("the plant's page says %q, want its last bad message as %q", facts, w.inputError)
+	}
 	if bad := run(t, ctx, "untranslated text", chromedp.Evaluate[[]string](untranslated, chromedp.EvalAwaitPromise)); len(bad) > 0 {
 		t.Errorf("device page: untranslated text on screen: %q", bad)
 	}

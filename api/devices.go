@@ -75,7 +75,7 @@ func (s *server) view(d plant.Device, now time.Time) plant.Device {
 				r.Time = r.Time.UTC()
 				d.LastReading = &r
 			}
-			d.LastError = state.LastError
+			d.LastError, d.LastErrorCode = state.LastError, state.LastErrorCode
 		}
 		d.Status = s.opt.Status(d, state, ok, now)
 		return d
@@ -274,7 +274,7 @@ func (s *server) saveDevice(r *http.Request, d plant.Device) (bool, error) {
 	if err := sc.allow(sc.existing(d.ID), placed(d)); err != nil {
 		return false, err
 	}
-	d.Status, d.LastSeen, d.LastReading, d.LastError = "", time.Time{}, nil, ""
+	d.Status, d.LastSeen, d.LastReading, d.LastError, d.LastErrorCode = "", time.Time{}, nil, "", ""
 	action := "device.update"
 	if _, err := s.opt.Registry.Get(r.Context(), d.ID); errors.Is(err, ErrNotFound) {
 		action = "device.create"

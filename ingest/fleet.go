@@ -57,13 +57,18 @@ func (f *Fleet) Status(m plant.StatusMessage) {
 	s.Connectivity = m.State
 }
 
-// Error records the latest problem with a device's input.
-func (f *Fleet) Error(id plant.DeviceID, msg string, at time.Time) {
+// Error records the latest problem with a device's input: code says why
+// (a Reason, or ErrorUnknownWord), msg the detail.
+func (f *Fleet) Error(id plant.DeviceID, code, msg string, at time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := f.get(id)
-	s.LastError, s.LastErrorAt = msg, at
+	s.LastErrorCode, s.LastError, s.LastErrorAt = code, msg, at
 }
+
+// ErrorUnknownWord is the last_error_code of a reading stored with its
+// state or power unknown: not a rejection, so not a Reason.
+const ErrorUnknownWord = "unknown_word"
 
 // Get returns a copy of one device's state.
 func (f *Fleet) Get(id plant.DeviceID) (DeviceState, bool) {

@@ -469,7 +469,7 @@ func (in *Ingester) unknownWords(dev plant.DeviceID, d *Decoded) {
 	in.m.unknownWord.WithLabelValues("state").Add(float64(d.UnknownStates))
 	in.m.unknownWord.WithLabelValues("power").Add(float64(d.UnknownPowers))
 	msg := d.UnknownWordText()
-	in.opts.Fleet.Error(dev, msg, in.opts.Now())
+	in.opts.Fleet.Error(dev, ErrorUnknownWord, msg, in.opts.Now())
 	if in.rl.allow(in.opts.Now()) {
 		in.log.Warn("device sent a word OxyWatch does not know; the reading was kept with the value unknown", "device", dev, "detail", msg)
 	}
@@ -478,7 +478,7 @@ func (in *Ingester) unknownWords(dev plant.DeviceID, d *Decoded) {
 func (in *Ingester) reject(dev plant.DeviceID, r Rejection) {
 	in.m.rejected.WithLabelValues(string(r.Reason)).Inc()
 	if dev != "" {
-		in.opts.Fleet.Error(dev, r.Error(), in.opts.Now())
+		in.opts.Fleet.Error(dev, string(r.Reason), r.Error(), in.opts.Now())
 	}
 	if in.rl.allow(in.opts.Now()) {
 		in.log.Warn("rejected device input", "device", dev, "reason", r.Reason, "detail", r.Detail, "index", r.Index)

@@ -1,7 +1,7 @@
 // One device: why it is in its status and what to do, its planned
 // maintenance and silences, its alerts, and its history from 1 hour to 30
 // days against its alert thresholds.
-import { t, has } from "./strings.js";
+import { t, has, inputError } from "./strings.js";
 import { el, api, all, optional, can, num, when, liveAge, errorText, iso, zoneLabel, duration, fold, POLL_MS } from "./core.js";
 import {
   statusWord, kindWord, deviceReason, alarmWord, ruleWord, puritySpec, PURITY_UNSAFE, PSA_PRESSURE,
@@ -78,7 +78,8 @@ function facts(d, facName) {
     d.last_reading ? row("device.now", nowValues(r)) : null,
     r.alarms && r.alarms.length ? row("device.alarms", r.alarms.map(alarmWord).join(", ")) : null,
     typeof r.runtime_h === "number" ? row("device.runtime", t("device.hours", { h: num(r.runtime_h, 0) })) : null,
-    d.last_error ? row("device.input_error", d.last_error) : null));
+    d.last_error ? row("device.input_error", inputError(d), inputError(d) !== d.last_error ?
+      el("details", { class: "detail" }, el("summary", {}, t("device.input_detail")), d.last_error) : null) : null));
 }
 
 function nowValues(r) {

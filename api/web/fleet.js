@@ -1,7 +1,7 @@
 // The fleet board: devices grouped by facility, the facilities and devices
 // that matter most first (worst status, then the oxygen capacity at risk,
 // plants before concentrators), each with the reason in words.
-import { t } from "./strings.js";
+import { t, inputError } from "./strings.js";
 import { el, api, all, optional, num, when, day, liveAge } from "./core.js";
 import {
   STATUS_ORDER, statusRank, kindRank, statusWord, kindWord, deviceReason, shortReason, alertHeadline, nextStep, silencesFor,
@@ -165,7 +165,7 @@ function deviceCard(d, c) {
     d.last_reading ? el("div", { class: "values" }, d.status === "no_data" ? t("value.last", { values: readingValues(r) }) : readingValues(r)) : null,
     el("div", { class: "foot" },
       liveAge(d.last_seen, "time.seen"),
-      d.last_error ? el("span", { class: "error" }, " · " + t("fleet.input_error", { error: d.last_error })) : null),
+      d.last_error ? el("span", { class: "error", title: d.last_error }, " · " + t("fleet.input_error", { error: inputError(d) })) : null),
     planned.map((s) => el("div", { class: "mark maint" }, t("fleet.planned", { until: when(s.ends_at), comment: s.comment }))),
     muted.length ? el("div", { class: "mark muted-mark" }, t("fleet.silenced", { until: when(muted[0].ends_at) })) : null);
 }

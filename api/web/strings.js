@@ -21,6 +21,14 @@ export function t(id, vars) {
   return s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined || vars[k] === null ? m : String(vars[k])));
 }
 
+// inputError is a device's last bad input in the reader's language: its
+// reason, by code (last_error_code), else the line the server wrote
+// (last_error, technical and in English).
+export function inputError(d) {
+  const id = "input_error." + d.last_error_code;
+  return d.last_error_code && has(id) ? t(id) : d.last_error;
+}
+
 // chosen is the language picked with the switch, or "" to follow the browser.
 export function chosen() {
   const v = localStorage.getItem(KEY) || "";

@@ -183,6 +183,7 @@ type Device struct {
 	LastSeen        time.Time `json:"last_seen,omitzero"`
 	LastReading     *Reading  `json:"last_reading,omitempty"`
 	LastError       string    `json:"last_error,omitempty"`
+	LastErrorCode   string    `json:"last_error_code,omitempty"` // why, as a code (see LiveState)
 	CreatedAt       time.Time `json:"created_at,omitzero"`
 	// CommissionedAt is when the device went into service, as the operator
 	// records it; zero when unknown. Reports count a device from the earlier
@@ -259,10 +260,14 @@ type StatusMessage struct {
 // LiveState is what ingest knows about one device right now: when it last
 // spoke, its newest reading and its last error.
 type LiveState struct {
-	LastSeen     time.Time    `json:"last_seen,omitzero"` // receive time of the newest message
-	Newest       time.Time    `json:"newest_ts,omitzero"` // newest reading timestamp
-	LastReading  *Reading     `json:"last_reading,omitempty"`
-	LastError    string       `json:"last_error,omitempty"`
-	LastErrorAt  time.Time    `json:"last_error_at,omitzero"`
-	Connectivity Connectivity `json:"connectivity,omitempty"`
+	LastSeen    time.Time `json:"last_seen,omitzero"` // receive time of the newest message
+	Newest      time.Time `json:"newest_ts,omitzero"` // newest reading timestamp
+	LastReading *Reading  `json:"last_reading,omitempty"`
+	LastError   string    `json:"last_error,omitempty"`
+	// LastErrorCode is why, as a code (ingest's rejection reason, e.g.
+	// out_of_range, or unknown_word), so the dashboard can say it in the
+	// reader's language; LastError is the technical detail, in English.
+	LastErrorCode string       `json:"last_error_code,omitempty"`
+	LastErrorAt   time.Time    `json:"last_error_at,omitzero"`
+	Connectivity  Connectivity `json:"connectivity,omitempty"`
 }
