@@ -14,19 +14,21 @@ import (
 
 // fleetWords are what a reader must see on the fleet cards in each language.
 var fleetWords = map[string]struct {
-	accept, status, reported, none, badge, old string
+	accept, status, reported, none, badge, old, noTelemetry, never string
 }{
 	"en": {"en-GB,en", "Non-functional", "reported 20 Nov 2026, not measured", "No status recorded on site yet", "Work order open",
-		"Under repair reported 1 Sept 2026, not measured · may be out of date"},
+		"Under repair reported 1 Sept 2026, not measured · may be out of date", "No telemetry: its status is what was recorded on site", "Has never sent data"},
 	"fr": {"fr-FR,fr", "Non fonctionnel", "signalé le 20 nov. 2026, non mesuré", "Aucun état relevé sur place", "Ordre de travail ouvert",
-		"En réparation signalé le 1 sept. 2026, non mesuré · peut-être dépassé"},
+		"En réparation signalé le 1 sept. 2026, non mesuré · peut-être dépassé", "Pas de télémesure\u00a0: son état est celui relevé sur place", "N’a jamais envoyé de données"},
 }
 
 // TestDashboardFleetReportedAndRepairs (issue 17): on the fleet board, a
 // concentrator that sends nothing shows the functional status last
 // recorded on site with its day, said to be reported, not measured; one
 // with no record says so; a device with fresh readings shows none (its
-// record is not even read); a record of months ago may be out of date; devices with an open work order carry a
+// record is not even read); a record of months ago may be out of date;
+// one that never sent data but has a record is said to have no telemetry,
+// without the GSM step; devices with an open work order carry a
 // badge, a card and a chip alike. Among equals, a device reported broken
 // comes first. English and French, laptop and phone.
 func TestDashboardFleetReportedAndRepairs(t *testing.T) {
@@ -69,14 +71,18 @@ func fleetReported(t *testing.T, l string, sc screen) {
 	do(t, ctx, "the fleet board", chromedp.WaitVisible(chromedp.CSS(`#fleet .device[data-device="n-con-9"] .reported`)))
 
 	card := run(t, ctx, "n-con-9", chromedp.Text(chromedp.CSS(`#fleet .device[data-device="n-con-9"]`)))
-	for _, want := range []string{w.status, w.reported, w.badge} {
+	for _, want := range []string{w.status, w.reported, w.badge, w.noTelemetry} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the card of n-con-9 (no readings, recorded non-functional) says %q, want %q in it", card, want)
 		}
 	}
+	// equipment without telemetry has no network link to check
+	if strings.Contains(card, "GSM") || strings.Contains(card, w.never) {
+		t.Errorf("the card of n-con-9 (no telemetry, status recorded on site) says %q: it should not ask to check a GSM link it has not", card)
+	}
 	if got := run(t, ctx, "n-con-8", chromedp.Text(chromedp.CSS(`#fleet .device[data-device="n-con-8"]`))); !strings.Contains(got, w.none) ||
-		strings.Contains(got, w.badge) {
-		t.Errorf("the card of n-con-8 (no readings, nothing recorded, no repair) says %q, want %q and no badge", got, w.none)
+		strings.Contains(got, w.badge) || !strings.Contains(got, w.never) || !strings.Contains(got, "GSM") {
+		t.Errorf("the card of n-con-8 (no readings, nothing recorded, no repair) says %q, want %q, %q, the GSM step and no badge", got, w.none, w.never)
 	}
 	order := texts(t, ctx, "card order", `[...document.querySelectorAll('#fleet section[data-facility="f-north"] .grid .device')].map((e) => e.dataset.device)`)
 	if want := []string{"n-psa-1", "n-con-9", "n-con-7", "n-con-8"}; !slices.Equal(order, want) {

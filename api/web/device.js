@@ -41,7 +41,7 @@ export async function deviceView(ctx, id) {
   const c = alertContext(ctx, [d], silences.items, await deliveriesOf(alerts.filter((a) => !isService(a))));
   c.workOrders = byAlert(workOrders);
   const facName = ctx.facName(d.facility);
-  const why = deviceReason(d, alerts);
+  const why = deviceReason(d, alerts, records.functional.items?.[0]);
   const mine = silences.items.filter((s) => Date.parse(s.ends_at) > Date.now() + ENDING_MS && matches(s, d))
     .sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at));
   const hist = await historyNode(d, limits || defaultLimits(d), ctx, picked || autoRange(alerts));

@@ -98,14 +98,17 @@ export function nextStep(a, dev) {
 
 // deviceReason explains a device's status from its newest reading and its
 // open alerts: the words, when it started, and the next step. Operational
-// devices need no reason.
-export function deviceReason(d, alerts) {
+// devices need no reason. onSite is the device's last status recorded on
+// site, if any: a device that never sent data but has one is equipment
+// without telemetry, so there is no network link to check.
+export function deviceReason(d, alerts, onSite) {
   const open = alerts.filter((a) => a.rule !== "maintenance_due")
     .sort((x, y) => severityRank(x.severity) - severityRank(y.severity) || Date.parse(x.started_at) - Date.parse(y.started_at));
   const top = open[0];
   const since = open.length ? open.reduce((m, a) => Math.min(m, Date.parse(a.started_at)), Infinity) : 0;
   const r = d.last_reading || {};
   if (d.status === "no_data") {
+    if (!d.last_seen && onSite) return { text: t("reason.no_telemetry"), since: 0, next: "", tone: "no_data" };
     return { text: d.last_seen ? t("reason.no_data") : t("reason.never"), since: d.last_seen ? Date.parse(d.last_seen) : 0, next: t("step.offline"), tone: "no_data" };
   }
   const words = readingReasons(d, r);

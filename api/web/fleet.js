@@ -149,7 +149,7 @@ function outageCard(a, name) {
 function deviceCard(d, c) {
   const r = d.last_reading || {};
   const alerts = c.byDevice.get(d.id) || [];
-  const why = deviceReason(d, alerts);
+  const why = deviceReason(d, alerts, c.reported.get(d.id));
   const planned = silencesFor(c.silences, d).filter((s) => s.maintenance);
   const muted = silencesFor(c.silences, d).filter((s) => !s.maintenance);
   return el("a", { class: "device s-" + d.status, href: "#/device/" + encodeURIComponent(d.id), "data-device": d.id, "data-status": d.status },

@@ -132,6 +132,7 @@ var webEN = map[Key]entry{
 
 	"web.reason.no_data":       s("No data from the device"),
 	"web.reason.never":         s("Has never sent data"),
+	"web.reason.no_telemetry":  s("No telemetry: its status is what was recorded on site"),
 	"web.reason.fault":         s("Reports a fault"),
 	"web.reason.power_none":    s("No power"),
 	"web.reason.power_battery": s("Mains lost: on battery"),

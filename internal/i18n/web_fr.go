@@ -128,6 +128,7 @@ var webFR = map[Key]entry{
 
 	"web.reason.no_data":       s("Aucune donnée de l’appareil"),
 	"web.reason.never":         s("N’a jamais envoyé de données"),
+	"web.reason.no_telemetry":  s("Pas de télémesure\u00a0: son état est celui relevé sur place"),
 	"web.reason.fault":         s("Signale une panne"),
 	"web.reason.power_none":    s("Sans courant"),
 	"web.reason.power_battery": s("Secteur coupé\u00a0: sur batterie"),

@@ -128,6 +128,7 @@ var webPT = map[Key]entry{
 
 	"web.reason.no_data":       s("Sem dados do equipamento"),
 	"web.reason.never":         s("Nunca enviou dados"),
+	"web.reason.no_telemetry":  s("Sem telemetria: o seu estado é o registado no local"),
 	"web.reason.fault":         s("Indica uma avaria"),
 	"web.reason.power_none":    s("Sem energia"),
 	"web.reason.power_battery": s("Sem rede elétrica: na bateria"),
