@@ -99,3 +99,29 @@ func TestConfigKeysDescribed(t *testing.T) {
 		}
 	}
 }
+
+// TestServeSaysAWarningOnce: in English a configuration warning is the log
+// line alone (it used to be printed, then logged, the same words twice);
+// in French the person starting it reads it in French, and the log keeps
+// its English line.
+func TestServeSaysAWarningOnce(t *testing.T) {
+	for _, c := range []struct {
+		locale string
+		want   int
+	}{{"en_GB.UTF-8", 1}, {"fr_FR.UTF-8", 2}} {
+		t.Run(c.locale, func(t *testing.T) {
+			inLocale(t, c.locale)
+			dir := t.TempDir()
+			notDir := writeFile(t, dir, "not-a-dir", "x") // so the server stops at once
+			cfg := writeFile(t, dir, "c.yaml", "data_dir: "+notDir+"\n")
+			t.Setenv("OXYWATCH_MQTT_URLL", "typo")
+			_, errOut, err := runCmd(t, "serve", "--config", cfg)
+			if err == nil {
+				t.Fatal("serve started on a data_dir that is a file")
+			}
+			if n := strings.Count(errOut, "OXYWATCH_MQTT_URLL"); n != c.want {
+				t.Errorf("the warning is said %d times, want %d:\n%s", n, c.want, errOut)
+			}
+		})
+	}
+}

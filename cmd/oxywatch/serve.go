@@ -29,9 +29,11 @@ func (c *cmdline) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(c.stderr, cfg.LogLevel)
-	c.warn(warnings) // to the person starting it, in their language
+	if c.lang != i18n.English {
+		c.warn(warnings) // to the person starting it, in their language
+	}
 	for _, w := range warnings {
-		log.Warn(w.Error()) // the log is the operators', in English
+		log.Warn(w.Error()) // the log is the operators', in English (so, in English, said once)
 	}
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
