@@ -48,11 +48,13 @@ func (h *held) tell(i int, err error) {
 	done(err)
 }
 
-func startAsyncBroker(t *testing.T, h *held) (*Broker, string) {
+// startAsyncBroker starts a broker that hands QoS 1 publishes to h; with
+// users, it lets in only them (the ingester's login is "oxywatch").
+func startAsyncBroker(t *testing.T, h *held, users ...User) (*Broker, string) {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	b, err := New(Options{
-		Listen: addr, DataDir: t.TempDir(), TopicPrefix: "o2", Logger: testLogger(), Registerer: prometheus.NewRegistry(),
+		Listen: addr, DataDir: t.TempDir(), TopicPrefix: "o2", Ingester: "oxywatch", Users: users, Logger: testLogger(), Registerer: prometheus.NewRegistry(),
 		Handle:      func(context.Context, string, []byte) error { return nil },
 		HandleAsync: h.handle,
 	})

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -60,6 +61,7 @@ const (
 	legacyStoreName      = "broker.db"
 	legacyImportedSuffix = ".imported"
 	legacyDamagedSuffix  = ".damaged"
+	listenerID           = "tcp"
 )
 
 // Broker is the embedded MQTT broker used when no external broker is set, so
@@ -106,7 +108,7 @@ func New(opts Options) (*Broker, error) {
 			return nil, fmt.Errorf("embedded broker intake: %w", err)
 		}
 	}
-	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "tcp", Address: opts.Listen})); err != nil {
+	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: listenerID, Address: opts.Listen})); err != nil {
 		return nil, fmt.Errorf("embedded broker listen %s: %w", opts.Listen, err)
 	}
 	return b, nil
@@ -157,8 +159,35 @@ func (b *Broker) Stop() {
 		if b.intake != nil && b.intake.stopped != nil {
 			b.intake.stopAsync()
 		}
+		b.closeClients()
 		_ = b.srv.Close()
 	})
+}
+
+// closeClients closes the listener, then every device's connection, before
+// mochi's Close. Close's own way to find the connections
+// (Clients.GetByListener) takes the clients' read lock twice, and
+// deadlocks for good when a device connects or leaves in between (mochi
+// issue 488, fixed upstream but not released in v2.7.9): a shutdown or a
+// restart in place would hang. With the listener closed here, Close finds
+// it closed and only waits for the connections to end.
+func (b *Broker) closeClients() {
+	b.srv.Listeners.Close(listenerID, func(string) {})
+	// A connection accepted just before the listener closed joins the
+	// clients a moment later: look again until a pass finds none.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		open := 0
+		for _, cl := range b.srv.Clients.GetAll() {
+			if cl.Net.Inline || cl.Closed() {
+				continue
+			}
+			open++
+			_ = b.srv.DisconnectClient(cl, packets.ErrServerShuttingDown)
+		}
+		if open == 0 {
+			return
+		}
+	}
 }
 
 // Close is Stop, for callers that hold the broker as an io.Closer.
