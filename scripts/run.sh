@@ -227,6 +227,11 @@ cat >&2 <<EOF
   Ctrl-C stops everything.
 
 EOF
-# Exit when any child exits (or on Ctrl-C), then stop the rest.
-wait -n "${pids[@]}" || true
-say "a process stopped on its own; see the logs in var/"
+# Exit when any child exits (or on Ctrl-C), then stop the rest. Ctrl-C
+# reaches the children too, and they end cleanly (status 0) before the
+# trap runs: only a failure is worth a word.
+status=0
+wait -n "${pids[@]}" || status=$?
+if ((status != 0 && status != 130)); then
+  say "a process stopped on its own (exit status $status); see the logs in var/"
+fi
