@@ -20,10 +20,12 @@ devices=${DEMO_DEVICES:-40}
 mkdir -p "$var/influxd" "$var/oxywatch"
 
 pids=()
+helpers=()
 say() { printf '\033[1mrun:\033[0m %s\n' "$*" >&2; }
 stop_all() {
   trap - INT TERM EXIT
   say "stopping (devices first, so they say offline)"
+  for h in "${helpers[@]}"; do kill -TERM "$h" 2>/dev/null || true; done
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     kill -TERM "${pids[i]}" 2>/dev/null || true
     wait "${pids[i]}" 2>/dev/null || true
@@ -139,7 +141,7 @@ if [ -s "$token_file" ] && [ ! -e "$var/demo-service.csv" ]; then
     # Wait until the fleet has sent its running hours (at most 3 minutes).
     n=$(($(wc -l <"$fleet") - 1))
     for _ in $(seq 90); do
-      got=$(curl -fsS -H "Authorization: Bearer $(cat "$token_file")" "http://$http_addr/api/v1/devices?limit=1000" |
+      got=$(curl -fsS -H "Authorization: Bearer $(cat "$token_file")" "http://$http_addr/api/v1/devices?limit=1000" 2>/dev/null |
         grep -o '"runtime_h"' | wc -l) || got=0
       [ "$got" -ge "$n" ] && break
       sleep 2
@@ -156,11 +158,16 @@ if [ -s "$token_file" ] && [ ! -e "$var/demo-service.csv" ]; then
         print $1 ",inlet_filter," day(60 + NR % 30) ",demo history"
         print $1 ",preventive_service," day(90 + NR % 90) ",demo history"
         print $1 ",sieve_beds," day(700) ",demo history"
-      }' "$fleet" >"$var/demo-service.csv"
-    curl -fsS -o /dev/null -XPOST -H "Authorization: Bearer $(cat "$token_file")" -H "Content-Type: text/csv" \
-      --data-binary @"$var/demo-service.csv" "http://$http_addr/api/v1/maintenance/import" ||
-      say "could not import the demo service history (var/demo-service.csv)"
-  ) & # not in pids: it ends on its own
+      }' "$fleet" >"$var/demo-service.csv.new"
+    # kept (so not imported again) only once imported
+    if curl -fsS -o /dev/null -XPOST -H "Authorization: Bearer $(cat "$token_file")" -H "Content-Type: text/csv" \
+      --data-binary @"$var/demo-service.csv.new" "http://$http_addr/api/v1/maintenance/import"; then
+      mv "$var/demo-service.csv.new" "$var/demo-service.csv"
+    else
+      say "could not import the demo service history; the next start tries again"
+    fi
+  ) &
+  helpers+=($!) # not in pids: it ends on its own, or with the rest
 fi
 
 # 4. Devices without MQTT (issue 19): three GPRS concentrator monitors that
