@@ -100,6 +100,9 @@ func (h *intakeHook) OnPacketRead(cl *mochi.Client, pk packets.Packet) (packets.
 		return pk, nil
 	}
 	topic := pk.TopicName
+	if pk.TopicName != "" && !h.mayPublish(cl, pk.TopicName) {
+		return pk, nil // refused by mochi's ACL check, before it keeps an alias to it
+	}
 	if pk.Properties.TopicAliasFlag { // as processPublish does it
 		topic = cl.State.TopicAliases.Inbound.Set(pk.Properties.TopicAlias, pk.TopicName)
 	}

@@ -62,6 +62,11 @@ const (
 	legacyImportedSuffix = ".imported"
 	legacyDamagedSuffix  = ".damaged"
 	listenerID           = "tcp"
+	maxTopicAliases      = 16
+	// maxTopicBytes bounds the topics a device may publish to: the
+	// contract's are PREFIX/DEVICE/telemetry|status with an id of at most
+	// 64 characters, and Sparkplug's five short parts.
+	maxTopicBytes = 512
 )
 
 // Broker is the embedded MQTT broker used when no external broker is set, so
@@ -85,6 +90,9 @@ func New(opts Options) (*Broker, error) {
 	srv := mochi.New(&mochi.Options{InlineClient: opts.Handle != nil, Logger: slog.New(connEnds{log.Handler()})})
 	caps := srv.Options.Capabilities
 	caps.MaximumPacketSize = maxPacketBytes
+	// mochi keeps each topic alias a device sets, up to 65535 by default:
+	// a device could make it hold gigabytes. A device needs one or two.
+	caps.TopicAliasMaximum = maxTopicAliases
 	if opts.Handle != nil { // nobody subscribes: keep per-client queues and idle sessions small
 		caps.MaximumClientWritesPending = maxWritesPending
 		caps.MaximumSessionExpiryInterval = sessionExpirySeconds
@@ -335,6 +343,9 @@ func (h *userAuth) mayPublish(cl *mochi.Client, topic string) bool {
 	user := string(cl.Properties.Username)
 	if user == h.opts.Ingester {
 		return true
+	}
+	if len(topic) > maxTopicBytes {
+		return false
 	}
 	if sparkplug.IsTopic(topic) {
 		return sparkplugMayPublish(user, topic)

@@ -156,7 +156,28 @@ func TestBrokerTakesTelemetryAsRead(t *testing.T) {
 	if ack := rc.read(); ack.FixedHeader.Type != packets.Puback || ack.PacketID != 6 || ack.ReasonCode != packets.ErrNotAuthorized.Code {
 		t.Fatalf("publish to another device's topic with an alias: got packet type %d id %d reason %#x, want PUBACK 6 not authorized", ack.FixedHeader.Type, ack.PacketID, ack.ReasonCode)
 	}
+	// a topic far longer than any device's is refused too
+	rc.send(publishV5(7, "o2/dev1/"+strings.Repeat("x", 600)+"/telemetry", 0, `{"seq":97}`))
+	if ack := rc.read(); ack.FixedHeader.Type != packets.Puback || ack.PacketID != 7 || ack.ReasonCode != packets.ErrNotAuthorized.Code {
+		t.Fatalf("publish to a 600-byte topic: got packet type %d id %d reason %#x, want PUBACK 7 not authorized", ack.FixedHeader.Type, ack.PacketID, ack.ReasonCode)
+	}
 	if n := h.count(); n != 4 {
 		t.Fatalf("%d messages handed on, want 4: a publish to another device's topic got through", n)
+	}
+}
+
+// A device may keep a few topic aliases, not mochi's default 65535 (each
+// holding a topic of up to 64 KiB): alias 16 is taken, and a device that
+// sets a 17th is cut off. (mochi does not put the maximum in its CONNACK,
+// where MQTT 5 clients then assume no aliases at all.)
+func TestBrokerBoundsTopicAliases(t *testing.T) {
+	h := &held{}
+	_, url := startAsyncBroker(t, h, User{"dev1", "pw1"}, User{"oxywatch", "pw0"})
+	rc := dialV5(t, strings.TrimPrefix(url, "tcp://"), "dev1", "dev1", "pw1")
+	rc.send(publishV5(1, "o2/dev1/telemetry", maxTopicAliases, `{"seq":0}`))
+	testenv.Eventually(t, 10*time.Second, "the message with alias 16 handed on", func() bool { return h.count() == 1 })
+	rc.send(publishV5(2, "o2/dev1/telemetry", maxTopicAliases+1, `{"seq":1}`))
+	if pk := rc.read(); pk.FixedHeader.Type != packets.Disconnect || pk.ReasonCode != packets.ErrTopicAliasInvalid.Code {
+		t.Fatalf("alias %d: got packet type %d reason %#x, want DISCONNECT topic alias invalid", maxTopicAliases+1, pk.FixedHeader.Type, pk.ReasonCode)
 	}
 }
