@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 	"github.com/oxywatch/oxywatch/report/dhis2"
@@ -241,6 +242,29 @@ func TestGoldenNationalMonthly(t *testing.T) {
 	golden(t, "monthly-national.html", html.Bytes())
 	golden(t, "monthly-national.csv", csv.Bytes())
 	checkNationalDHIS2(t, r, f.Period)
+
+	// The same report as a ministry reads it in French or Portuguese: the
+	// repairs, supply and census sections too, not only the uptime ones.
+	for _, tc := range []struct {
+		lang i18n.Lang
+		want []string
+	}{
+		{i18n.French, []string{`<html lang="fr">`, "42,4 h"}},
+		{i18n.Portuguese, []string{`<html lang="pt">`, "42,4 h"}},
+	} {
+		page.Lang = tc.lang
+		var b bytes.Buffer
+		if err := page.WriteHTML(&b); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("the %s national report lacks %q", tc.lang, w)
+			}
+		}
+		noEnglishLeft(t, tc.lang, b.String())
+		golden(t, "monthly-national."+string(tc.lang)+".html", b.Bytes())
+	}
 }
 
 // checkNationalDHIS2: the work-order indicators per facility.
