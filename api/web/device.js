@@ -78,8 +78,15 @@ function facts(d, facName) {
     d.last_reading ? row("device.now", nowValues(r)) : null,
     r.alarms && r.alarms.length ? row("device.alarms", r.alarms.map(alarmWord).join(", ")) : null,
     typeof r.runtime_h === "number" ? row("device.runtime", t("device.hours", { h: num(r.runtime_h, 0) })) : null,
-    d.last_error ? row("device.input_error", inputError(d), inputError(d) !== d.last_error ?
-      el("details", { class: "detail" }, el("summary", {}, t("device.input_detail")), d.last_error) : null) : null));
+    d.last_error ? inputRow(row, d) : null));
+}
+
+// inputRow is the device's last bad message: its reason in the reader's
+// words, the technical line folded under it.
+function inputRow(row, d) {
+  const said = inputError(d);
+  return row("device.input_error", said, said !== d.last_error ?
+    el("details", { class: "detail" }, el("summary", {}, t("device.input_detail")), d.last_error) : null);
 }
 
 function nowValues(r) {

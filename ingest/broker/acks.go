@@ -130,13 +130,6 @@ func (h *intakeHook) decoder(jobs <-chan job) {
 	}
 }
 
-// publishAsync takes a QoS 1 publish that came mochi's usual way (none
-// does while OnPacketRead takes telemetry) and tells mochi to send nothing.
-func (h *intakeHook) publishAsync(cl *mochi.Client, pk packets.Packet) (packets.Packet, error) {
-	h.take(cl, pk.PacketID, pk.TopicName, pk.Payload)
-	return pk, packets.ErrRejectPacket // mochi neither acknowledges nor relays it
-}
-
 // take queues a QoS 1 publish for its device's decoder, which queues its
 // readings for the buffer's next fsync; the PUBACK is written by an ack
 // writer once the message's readings are durable. Meanwhile the device's

@@ -242,10 +242,9 @@ func (h *intakeHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Pac
 		return pk, packets.ErrRejectPacket
 	}
 	if h.handleAsync != nil {
-		if pk.FixedHeader.Qos == 1 && strings.HasSuffix(pk.TopicName, "/telemetry") {
-			return h.publishAsync(cl, pk)
-		}
-		h.settle(cl) // a status comes after the readings sent before it
+		// QoS 1 telemetry was taken in OnPacketRead; what comes here (a
+		// status, QoS 0 or 2) comes after the readings sent before it
+		h.settle(cl)
 	}
 	if err := h.handle(h.ctx, pk.TopicName, pk.Payload); err != nil {
 		h.m.refused.WithLabelValues("not_durable").Inc()

@@ -453,7 +453,11 @@ func benchFull(b *testing.B, spec pubSpec, in *testenv.Influxd, mqttURL string, 
 	lspec.Total, lspec.Rate, lspec.TSBase = pacedTotal, pacedRate, spec.TSBase.Add(30*time.Minute)
 	p0, _ := startRun()
 	peaks = watchMemory()
-	stopProfile = profileTo(b, os.Getenv(map[bool]string{true: "OXYBENCH_CPUPROFILE_PACED", false: "OXYBENCH_CPUPROFILE_PACED_EXTERNAL"}[mqttURL == ""]))
+	pacedProfile := "OXYBENCH_CPUPROFILE_PACED_EXTERNAL"
+	if mqttURL == "" {
+		pacedProfile = "OXYBENCH_CPUPROFILE_PACED"
+	}
+	stopProfile = profileTo(b, os.Getenv(pacedProfile))
 	if path := os.Getenv("OXYBENCH_MEMPROFILE"); path != "" {
 		time.AfterFunc(3*time.Second, func() { writeHeapProfile(fmt.Sprintf("%s.paced.%t", path, mqttURL == "")) })
 	}
