@@ -66,6 +66,7 @@ func (m *fakeMessage) Ack()            { m.acked.Store(true) }
 // RetryAfter, once however many such messages arrive meanwhile.
 func TestSubscriberAcksOnlyWhatIsDurable(t *testing.T) {
 	var durable atomic.Bool
+	var refused atomic.Int64 // messages the handler could not make durable
 	durable.Store(true)
 	fc := &fakeClient{}
 	s := NewSubscriber(MQTTOptions{
@@ -73,6 +74,7 @@ func TestSubscriberAcksOnlyWhatIsDurable(t *testing.T) {
 		NewClient: func(*mqtt.ClientOptions) mqtt.Client { return fc },
 	}, func(context.Context, string, []byte) error {
 		if !durable.Load() {
+			refused.Add(1)
 			return errors.New("disk full")
 		}
 		return nil
@@ -91,6 +93,9 @@ func TestSubscriberAcksOnlyWhatIsDurable(t *testing.T) {
 		c.onMessage(fc, m)
 	}
 	testenv.Eventually(t, 5*time.Second, "the connection steps back", func() bool { _, d := fc.counts(); return d == 1 })
+	// the workers handle the two messages in their own time: the disk
+	// comes back only once both were refused
+	testenv.Eventually(t, 5*time.Second, "both messages refused", func() bool { return refused.Load() == 2 })
 	durable.Store(true)
 	testenv.Eventually(t, 10*time.Second, "the connection comes back after RetryAfter", func() bool { n, _ := fc.counts(); return n == 2 })
 	for i, m := range bad {
