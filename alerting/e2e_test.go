@@ -52,7 +52,7 @@ func TestEndToEndMosquitto(t *testing.T) {
 	defer buf.Close()
 	in := ingest.New(ingest.Options{Buffer: buf, Directory: directory{reg}, Consumer: e, Registerer: prometheus.NewRegistry()})
 	sub := ingest.NewSubscriber(ingest.MQTTOptions{URL: mq.URL, ClientID: "oxywatch-alerting-e2e", TopicPrefix: "o2",
-		Registerer: prometheus.NewRegistry()}, in.HandleMessage)
+		Registerer: prometheus.NewRegistry()}, in.HandleMessageAsync)
 	sub.Start(ctx)
 	defer sub.Stop()
 	testenv.Eventually(t, 10*time.Second, "ingester connected", sub.Connected)

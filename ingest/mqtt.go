@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,47 +41,92 @@ type MQTTOptions struct {
 // HandlerFunc processes one message; an error means "not durable: do not ack".
 type HandlerFunc func(ctx context.Context, topic string, payload []byte) error
 
+// AsyncHandlerFunc takes one message without making its caller wait for
+// the fsync: done is called once, with what a HandlerFunc would return,
+// when the readings are durable or could not be made so, and must not
+// block for long (see (*Ingester).HandleMessageAsync). The payload is not
+// kept after the call returns.
+type AsyncHandlerFunc func(ctx context.Context, topic string, payload []byte, done func(error))
+
+// Sync makes a HandlerFunc an AsyncHandlerFunc that answers before it
+// returns (for tests and handlers without a buffer that can tell).
+func Sync(h HandlerFunc) AsyncHandlerFunc {
+	return func(ctx context.Context, topic string, payload []byte, done func(error)) {
+		done(h(ctx, topic, payload))
+	}
+}
+
 // Subscriber is a set of paho clients on persistent sessions: QoS 1, stable
 // client ids, subscribe in the connect handler, acknowledgement only after
 // the handler made the message durable (RELIABILITY.md, paho 1–6).
+//
+// How a message goes through, without a goroutine per message and without
+// any goroutine waiting for an fsync:
+//   - paho hands each connection's messages, in the order they came, to
+//     onMessage on the connection's router goroutine (ordered delivery);
+//     onMessage only queues the message for one of a few decoders, chosen
+//     by its device, so the router is held up only when that queue is full;
+//   - a decoder hands the message to the handler, which decodes it and
+//     queues its readings for the buffer's next group commit, and goes on
+//     with the next message at once;
+//   - once the readings are durable the buffer tells the handler's done,
+//     which queues the message for its connection's acknowledger, the one
+//     goroutine that writes that connection's PUBACKs (paho's Ack may wait
+//     for the connection: it must not hold up the buffer).
+//
+// One device's messages on one connection are thus made durable in the
+// order they came. (With several connections the broker deals a device's
+// messages out to all of them; readings carry their own time and seq.)
 type Subscriber struct {
 	opts      MQTTOptions
-	handle    HandlerFunc
+	handle    AsyncHandlerFunc
 	log       *slog.Logger
 	conns     []*conn
 	connected prometheus.Gauge
 	reconnect prometheus.Counter
 	refused   prometheus.Counter
 
-	work     chan job
-	lanes    []chan job   // Sparkplug: one edge node's messages always go to the same lane
-	closing  sync.RWMutex // held for writing once, when Stop closes work
+	lanes    []chan job   // telemetry and status, by device
+	spLanes  []chan job   // Sparkplug: one edge node's messages always go to the same lane
+	closing  sync.RWMutex // held for writing once, when Stop closes the lanes
 	closed   bool
 	workers  sync.WaitGroup
-	inflight sync.WaitGroup
+	inflight sync.WaitGroup // messages queued and not yet acknowledged or refused
 	ctx      context.Context
 	cancel   context.CancelFunc
 	stopped  atomic.Bool
 }
 
-// job is one received message waiting for a worker.
+// job is one received message waiting for a decoder.
 type job struct {
 	c *conn
 	m mqtt.Message
 }
 
-// workers is how many messages are made durable at once. They share the
-// buffer's group commit, so more in flight means larger fsync groups; a
-// fixed pool keeps each message off a fresh goroutine whose stack grows
-// while decoding.
-const workers = 256
+const (
+	// decodeLanes is how many goroutines hand messages to the handler. None
+	// waits for the disk, so a few keep the cores busy.
+	decodeLanes = 4
+	// decoderQueue is how many received messages may wait for one decoder
+	// before its connections' routers wait too. A tuned broker may send
+	// tens of thousands ahead of the acknowledgements; a waiting message
+	// costs 24 bytes here and its payload.
+	decoderQueue = 1 << 14
+	// ackQueue is how many durable messages may wait for their
+	// connection's acknowledger before the buffer's callbacks wait.
+	ackQueue = 4096
+)
 
-// queued is how many received messages may wait for a worker before paho's
-// per-message goroutines start to wait too. A tuned broker may send tens of
-// thousands ahead of the acknowledgements (47,000 goroutines, 97 MiB of
-// stacks in make bench before this queue); a waiting message costs 24
-// bytes here and its payload.
-const queued = 1 << 16
+var deviceSeed = maphash.MakeSeed()
+
+// decoderOf picks the decoder of a message's device: PREFIX/DEV/KIND
+// without its last part, so a device's status goes where its telemetry goes.
+func decoderOf(topic string) int {
+	if i := strings.LastIndexByte(topic, '/'); i > 0 {
+		topic = topic[:i]
+	}
+	return int(maphash.String(deviceSeed, topic) % decodeLanes)
+}
 
 // conn is one subscriber connection.
 type conn struct {
@@ -88,12 +135,13 @@ type conn struct {
 	ordered   bool // the Sparkplug connection
 	id        string
 	client    mqtt.Client
+	acks      chan mqtt.Message // durable, to acknowledge in this order
 	up        atomic.Bool
 	recycling atomic.Bool
 }
 
 // NewSubscriber builds a subscriber; Start connects it.
-func NewSubscriber(opts MQTTOptions, handle HandlerFunc) *Subscriber {
+func NewSubscriber(opts MQTTOptions, handle AsyncHandlerFunc) *Subscriber {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -132,16 +180,21 @@ func NewSubscriber(opts MQTTOptions, handle HandlerFunc) *Subscriber {
 // Start connects in the background; the clients keep retrying until Stop.
 func (s *Subscriber) Start(ctx context.Context) {
 	s.ctx, s.cancel = context.WithCancel(ctx)
-	s.work = make(chan job, queued)
-	for range workers {
-		s.workers.Go(func() { s.work1(s.work) })
+	s.lanes = make([]chan job, decodeLanes)
+	for i := range s.lanes {
+		s.lanes[i] = make(chan job, decoderQueue)
+		s.workers.Go(func() { s.decode(s.lanes[i]) })
 	}
 	if s.opts.Sparkplug {
-		s.lanes = make([]chan job, sparkplugLanes)
-		for i := range s.lanes {
-			s.lanes[i] = make(chan job, laneQueue)
-			s.workers.Go(func() { s.work1(s.lanes[i]) })
+		s.spLanes = make([]chan job, sparkplugLanes)
+		for i := range s.spLanes {
+			s.spLanes[i] = make(chan job, laneQueue)
+			s.workers.Go(func() { s.decode(s.spLanes[i]) })
 		}
+	}
+	for _, c := range s.conns {
+		c.acks = make(chan mqtt.Message, ackQueue)
+		s.workers.Go(c.acknowledge)
 	}
 	newClient := s.opts.NewClient
 	if newClient == nil {
@@ -161,7 +214,7 @@ func (c *conn) options() *mqtt.ClientOptions {
 		SetUsername(o.Username).
 		SetPassword(o.Password).
 		SetCleanSession(false).
-		SetOrderMatters(c.ordered).
+		SetOrderMatters(true). // onMessage only queues: it never holds the router for long
 		SetAutoAckDisabled(true).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
@@ -256,8 +309,9 @@ func (s *Subscriber) Connected() bool {
 	return true
 }
 
-// onMessage runs on its own goroutine (OrderMatters false) and hands the
-// message to the worker pool; paho's router is never blocked.
+// onMessage runs on the connection's router goroutine, in the order the
+// messages came, and queues the message for its device's decoder (a
+// Sparkplug message for its edge node's lane).
 func (c *conn) onMessage(_ mqtt.Client, m mqtt.Message) {
 	s := c.s
 	s.closing.RLock()
@@ -267,34 +321,47 @@ func (c *conn) onMessage(_ mqtt.Client, m mqtt.Message) {
 	}
 	s.inflight.Add(1)
 	if c.ordered {
-		s.lanes[laneOf(m.Topic())] <- job{c, m}
+		s.spLanes[laneOf(m.Topic())] <- job{c, m}
 		return
 	}
-	s.work <- job{c, m}
+	s.lanes[decoderOf(m.Topic())] <- job{c, m}
 }
 
-func (s *Subscriber) work1(work <-chan job) {
-	for j := range work {
-		j.c.process(j.m)
-		s.inflight.Done()
+// decode hands its lane's messages to the handler, one after the other.
+func (s *Subscriber) decode(lane <-chan job) {
+	for j := range lane {
+		c, m := j.c, j.m
+		s.handle(s.ctx, m.Topic(), m.Payload(), func(err error) { c.told(m, err) })
 	}
 }
 
-// process acknowledges the message only after the handler returns nil.
-func (c *conn) process(m mqtt.Message) {
+// told queues a durable message for acknowledgement. One that could not be
+// made durable is never acknowledged: leaving it so on a live connection
+// would stall delivery after the broker's in-flight window (RELIABILITY.md
+// paho 3), so the connection steps back and the broker sends it again
+// when the connection returns.
+func (c *conn) told(m mqtt.Message, err error) {
 	s := c.s
-	if err := s.handle(s.ctx, m.Topic(), m.Payload()); err != nil {
-		s.refused.Inc()
-		// Leaving it unacked on a live connection would stall delivery after
-		// the broker's in-flight window (RELIABILITY.md paho 3): step back,
-		// and let the broker send it again when this connection returns.
-		if !c.recycling.Swap(true) {
-			s.log.Error("message not made durable; reconnecting later to receive it again", "client_id", c.id, "topic", m.Topic(), "err", err, "retry_in", s.opts.RetryAfter)
-			go c.recycle()
-		}
+	if err == nil {
+		c.acks <- m
 		return
 	}
-	m.Ack()
+	s.refused.Inc()
+	if !c.recycling.Swap(true) {
+		s.log.Error("message not made durable; reconnecting later to receive it again", "client_id", c.id, "topic", m.Topic(), "err", err, "retry_in", s.opts.RetryAfter)
+		go c.recycle()
+	}
+	s.inflight.Done()
+}
+
+// acknowledge writes the connection's PUBACKs in the order the messages
+// were made durable. After a disconnect paho drops them (the broker sends
+// those messages again).
+func (c *conn) acknowledge() {
+	for m := range c.acks {
+		m.Ack()
+		c.s.inflight.Done()
+	}
 }
 
 // recycle disconnects (never from inside a handler: paho #501), waits, and
@@ -333,9 +400,14 @@ func (s *Subscriber) Stop() {
 	s.closed = true
 	s.closing.Unlock()
 	s.inflight.Wait()
-	close(s.work)
 	for _, l := range s.lanes {
 		close(l)
+	}
+	for _, l := range s.spLanes {
+		close(l)
+	}
+	for _, c := range s.conns {
+		close(c.acks)
 	}
 	s.workers.Wait()
 	s.cancel()

@@ -3,6 +3,8 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -52,13 +54,26 @@ func (doneToken) Error() error                   { return nil }
 // fakeMessage records its acknowledgement.
 type fakeMessage struct {
 	mqtt.Message
-	topic string
-	acked atomic.Bool
+	topic   string
+	payload string
+	gate    chan struct{} // when set, Ack waits for it to close (a stuck connection)
+	acked   atomic.Bool
 }
 
-func (m *fakeMessage) Topic() string   { return m.topic }
-func (m *fakeMessage) Payload() []byte { return []byte(`{"purity_pct":93}`) }
-func (m *fakeMessage) Ack()            { m.acked.Store(true) }
+func (m *fakeMessage) Topic() string { return m.topic }
+func (m *fakeMessage) Payload() []byte {
+	if m.payload != "" {
+		return []byte(m.payload)
+	}
+	return []byte(`{"purity_pct":93}`)
+}
+
+func (m *fakeMessage) Ack() {
+	if m.gate != nil {
+		<-m.gate
+	}
+	m.acked.Store(true)
+}
 
 // The subscriber's acknowledgement path without a broker: a message the
 // handler made durable is acknowledged; one it could not make durable is
@@ -72,13 +87,13 @@ func TestSubscriberAcksOnlyWhatIsDurable(t *testing.T) {
 	s := NewSubscriber(MQTTOptions{
 		URL: "tcp://127.0.0.1:1", ClientID: "t", TopicPrefix: "o2", RetryAfter: time.Second,
 		NewClient: func(*mqtt.ClientOptions) mqtt.Client { return fc },
-	}, func(context.Context, string, []byte) error {
+	}, Sync(func(context.Context, string, []byte) error {
 		if !durable.Load() {
 			refused.Add(1)
 			return errors.New("disk full")
 		}
 		return nil
-	})
+	}))
 	s.Start(context.Background())
 	t.Cleanup(s.Stop)
 	c := s.conns[0]
@@ -106,4 +121,74 @@ func TestSubscriberAcksOnlyWhatIsDurable(t *testing.T) {
 	if _, d := fc.counts(); d != 1 {
 		t.Errorf("%d disconnects for two refused messages, want one step back", d)
 	}
+}
+
+// The asynchronous path: a connection's messages reach the handler in the
+// order they came for each device, and are acknowledged only after the
+// handler said they are durable, by the connection's acknowledger: the
+// handler's done (the buffer's one callback goroutine) never waits for a
+// connection that does not take its PUBACKs.
+func TestSubscriberKeepsOrderAndNeverWaitsInDone(t *testing.T) {
+	fc := &fakeClient{}
+	type call struct {
+		topic, payload string
+		done           func(error)
+	}
+	calls := make(chan call, 1000)
+	s := NewSubscriber(MQTTOptions{
+		URL: "tcp://127.0.0.1:1", ClientID: "t", TopicPrefix: "o2",
+		NewClient: func(*mqtt.ClientOptions) mqtt.Client { return fc },
+	}, func(_ context.Context, topic string, payload []byte, done func(error)) {
+		calls <- call{topic, string(payload), done}
+	})
+	s.Start(context.Background())
+	c := s.conns[0]
+
+	stuck := make(chan struct{})
+	var sent []*fakeMessage
+	for i := range 200 {
+		m := &fakeMessage{topic: fmt.Sprintf("o2/dev-%d/telemetry", i%7), payload: strconv.Itoa(i)}
+		if i == 3 {
+			m.gate = stuck // its connection stops reading
+		}
+		sent = append(sent, m)
+		c.onMessage(fc, m)
+	}
+	last := map[string]int{}
+	for range sent {
+		var k call
+		select {
+		case k = <-calls:
+		case <-time.After(10 * time.Second):
+			t.Fatal("not every message reached the handler")
+		}
+		n, _ := strconv.Atoi(k.payload)
+		if p, ok := last[k.topic]; ok && n < p {
+			t.Errorf("%s: message %d handed on after %d", k.topic, n, p)
+		}
+		last[k.topic] = n
+		if sent[n].acked.Load() {
+			t.Errorf("message %d acknowledged before it was durable", n)
+		}
+		told := make(chan struct{})
+		go func() { k.done(nil); close(told) }()
+		select {
+		case <-told:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("done of message %d waited for the connection", n)
+		}
+	}
+	testenv.Eventually(t, 5*time.Second, "the messages before the stuck one acknowledged", func() bool {
+		return sent[0].acked.Load() || sent[1].acked.Load() || sent[2].acked.Load()
+	})
+	close(stuck)
+	testenv.Eventually(t, 5*time.Second, "every message acknowledged once the connection reads again", func() bool {
+		for _, m := range sent {
+			if !m.acked.Load() {
+				return false
+			}
+		}
+		return true
+	})
+	s.Stop()
 }

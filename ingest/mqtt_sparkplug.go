@@ -14,13 +14,12 @@ import (
 // A Sparkplug edge node's messages only make sense in order: a DBIRTH
 // declares the aliases its DDATA use, and an NDEATH ends the session its
 // NBIRTH began (bdSeq). A shared subscription would deal one node's
-// messages out to several connections, and the telemetry connections hand
-// each message to a pool of workers, so neither keeps that order. Sparkplug
-// therefore has a connection of its own, subscribed without sharing to
-// spBv1.0/#, with paho's ordered delivery: its handler only appends each
-// message to one of sparkplugLanes queues, chosen by GROUP/EDGE, and each
-// lane makes its messages durable and acknowledges them one after the
-// other. One node's messages stay in order; different nodes' go in
+// messages out to several connections. Sparkplug therefore has a
+// connection of its own, subscribed without sharing to spBv1.0/#: its
+// handler appends each message to one of sparkplugLanes queues, chosen by
+// GROUP/EDGE, and each lane makes its messages durable one after the other
+// (a Sparkplug message is handled whole, its fsync waited for, before the
+// next: a DBIRTH's aliases must be known to the DDATA after it). One node's messages stay in order; different nodes' go in
 // parallel and share the buffer's group commit. The broker delivers a
 // node's last will (its NDEATH) after its earlier messages on the same
 // subscription, so a death never overtakes the data before it.

@@ -242,7 +242,7 @@ func (a *App) buildMQTT() error {
 			ClientID: m.ClientID, TopicPrefix: m.TopicPrefix, Connections: m.Connections,
 			Sparkplug: a.cfg.Ingest.Sparkplug.Enabled,
 			Logger:    a.log, Registerer: a.reg,
-		}, a.ingest.HandleMessage)
+		}, a.ingest.HandleMessageAsync)
 		return nil
 	}
 	users := make([]broker.User, len(m.Users))
