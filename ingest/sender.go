@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -230,11 +231,16 @@ func (s *Sender) sendOnce(ctx context.Context) (int, error) {
 	return len(lines), nil
 }
 
-// splitEntries returns the lines of entries, one reading each.
+// splitEntries returns the lines of entries, one reading each. The lines
+// are the buffer's memory, not copies (buffer.Entry.Data never changes).
 func splitEntries(entries []buffer.Entry) []string {
-	var lines []string
+	n := 0
 	for _, e := range entries {
-		for l := range strings.SplitSeq(string(e.Data), "\n") {
+		n += e.Lines
+	}
+	lines := make([]string, 0, n)
+	for _, e := range entries {
+		for l := range strings.SplitSeq(unsafe.String(unsafe.SliceData(e.Data), len(e.Data)), "\n") {
 			if strings.TrimSpace(l) != "" {
 				lines = append(lines, l)
 			}

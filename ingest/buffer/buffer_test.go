@@ -354,3 +354,58 @@ func testEventually(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond) // polling with a deadline
 	}
 }
+
+// Entries are read without a copy (Entry.Data is the WAL's memory, and the
+// sender makes strings of it without copying): what a read returned must
+// stay as it was while appends fill segments and start new ones, and
+// trims and a reopen after a failed write replace the WAL's memory.
+func TestReadDataNeverChanges(t *testing.T) {
+	dir := t.TempDir()
+	b, err := Open(dir, Options{SegmentSize: 4 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	type kept struct {
+		data []byte
+		want string
+	}
+	var all []kept
+	line := func(i int) string { return fmt.Sprintf("m,device=d%d v=%d %d", i%13, i, i) + strings.Repeat("x", i%97) }
+	next := 0
+	for round := range 30 {
+		for range 40 {
+			if err := b.Append(context.Background(), []byte(line(next)), 1, t0); err != nil {
+				t.Fatal(err)
+			}
+			next++
+		}
+		es, err := b.Read(25)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			all = append(all, kept{e.Data, string(e.Data)})
+		}
+		b.Commit(es[len(es)-1].Index + 1)
+		if err := b.Trim(); err != nil {
+			t.Fatal(err)
+		}
+		if round%10 == 9 {
+			if err := b.reopen(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, k := range all {
+		if string(k.data) != k.want {
+			t.Fatalf("entry %d read earlier changed: %q, was %q", i, k.data, k.want)
+		}
+		if k.want != line(i) {
+			t.Fatalf("entry %d is %q, want %q", i, k.want, line(i))
+		}
+	}
+	if len(all) != 30*25 {
+		t.Fatalf("read %d entries, want %d", len(all), 30*25)
+	}
+}
