@@ -327,12 +327,32 @@ func (h *userAuth) OnACLCheck(cl *mochi.Client, topic string, write bool) bool {
 	if string(cl.Properties.Username) == h.opts.Ingester {
 		return true
 	}
-	if !write {
+	var ok bool
+	reason := "topic_not_allowed"
+	if write {
+		ok = h.mayPublish(cl, topic)
+	} else {
 		// devices publish; they have no business reading others. A
 		// Sparkplug edge node reads its own commands.
-		return sparkplug.IsTopic(topic) && sparkplugMayRead(string(cl.Properties.Username), topic)
+		ok = sparkplug.IsTopic(topic) && sparkplugMayRead(string(cl.Properties.Username), topic)
+		reason = "subscribe_not_allowed"
 	}
-	return h.mayPublish(cl, topic)
+	if !ok {
+		h.m.refused.WithLabelValues(reason).Inc()
+		if h.m.logNow() {
+			h.log.Warn("refused a device's publish or subscription to a topic that is not its own (its user may use only PREFIX/USER/...); check the device's topic and user name",
+				"client", cl.ID, "user", string(cl.Properties.Username), "topic", clipTopic(topic), "publish", write)
+		}
+	}
+	return ok
+}
+
+// clipTopic keeps a log line short whatever a device sent.
+func clipTopic(t string) string {
+	if len(t) > 120 {
+		return t[:120] + "…"
+	}
+	return t
 }
 
 func (h *userAuth) mayPublish(cl *mochi.Client, topic string) bool {
@@ -355,14 +375,23 @@ func (h *userAuth) mayPublish(cl *mochi.Client, topic string) bool {
 
 type brokerMetrics struct {
 	refused *prometheus.CounterVec
+	logged  atomic.Int64 // when a refusal was last logged (unix seconds)
+}
+
+// logNow lets one refusal log line through a minute, so a device that
+// keeps publishing where it may not cannot flood the log (the counter
+// counts them all).
+func (m *brokerMetrics) logNow() bool {
+	now, last := time.Now().Unix(), m.logged.Load()
+	return now-last >= 60 && m.logged.CompareAndSwap(last, now)
 }
 
 func newBrokerMetrics(reg prometheus.Registerer, srv *mochi.Server, serving func() bool) *brokerMetrics {
 	m := &brokerMetrics{refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "oxywatch_broker_refused_total",
-		Help: "Embedded broker: connections or messages refused, by reason (bad_credentials, will_not_allowed, not_durable).",
+		Help: "Embedded broker: connections or messages refused, by reason (bad_credentials, will_not_allowed, not_durable, topic_not_allowed: a device published to a topic not its own, subscribe_not_allowed: a device subscribed to one).",
 	}, []string{"reason"})}
-	for _, r := range []string{"bad_credentials", "will_not_allowed", "not_durable"} {
+	for _, r := range []string{"bad_credentials", "will_not_allowed", "not_durable", "topic_not_allowed", "subscribe_not_allowed"} {
 		m.refused.WithLabelValues(r)
 	}
 	if reg != nil {

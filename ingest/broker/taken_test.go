@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"io"
 	"net"
 	"strings"
@@ -116,7 +117,7 @@ func publishV5(id uint16, topic string, alias uint16, payload string) packets.Pa
 // refused as mochi would refuse it.
 func TestBrokerTakesTelemetryAsRead(t *testing.T) {
 	h := &held{}
-	_, url := startAsyncBroker(t, h, User{"dev1", "pw1"}, User{"dev2", "pw2"}, User{"oxywatch", "pw0"})
+	b, url := startAsyncBroker(t, h, User{"dev1", "pw1"}, User{"dev2", "pw2"}, User{"oxywatch", "pw0"})
 	rc := dialV5(t, strings.TrimPrefix(url, "tcp://"), "dev1", "dev1", "pw1")
 	rc.send(publishV5(1, "o2/dev1/telemetry", 0, `{"seq":0}`))
 	rc.send(publishV5(2, "o2/dev1/telemetry", 7, `{"seq":1}`)) // sets alias 7
@@ -163,6 +164,9 @@ func TestBrokerTakesTelemetryAsRead(t *testing.T) {
 	}
 	if n := h.count(); n != 4 {
 		t.Fatalf("%d messages handed on, want 4: a publish to another device's topic got through", n)
+	}
+	if got := testutil.ToFloat64(b.intake.m.refused.WithLabelValues("topic_not_allowed")); got != 3 {
+		t.Errorf("oxywatch_broker_refused_total{reason=topic_not_allowed} = %v, want 3", got)
 	}
 }
 
