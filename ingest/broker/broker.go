@@ -284,7 +284,18 @@ type userAuth struct {
 func (h *userAuth) ID() string { return "oxywatch-auth" }
 
 func (h *userAuth) Provides(b byte) bool {
-	return b == mochi.OnConnectAuthenticate || b == mochi.OnACLCheck || b == mochi.OnConnect
+	return b == mochi.OnConnectAuthenticate || b == mochi.OnACLCheck || b == mochi.OnConnect || b == mochi.OnPacketEncode
+}
+
+// OnPacketEncode tells MQTT 5 devices in the CONNACK how many topic
+// aliases the broker keeps for them: mochi enforces its Topic Alias
+// Maximum but does not say it, and a client that is not told may use
+// none (MQTT 5 §3.2.2.3.8).
+func (h *userAuth) OnPacketEncode(cl *mochi.Client, pk packets.Packet) packets.Packet {
+	if pk.FixedHeader.Type == packets.Connack && pk.ReasonCode == packets.CodeSuccess.Code && cl.Properties.ProtocolVersion >= 5 {
+		pk.Properties.TopicAliasMaximum = h.srv.Options.Capabilities.TopicAliasMaximum
+	}
+	return pk
 }
 
 func (h *userAuth) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {

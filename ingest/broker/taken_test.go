@@ -20,9 +20,10 @@ import (
 // test controls each packet (topic aliases, packet ids) and sees every
 // packet the broker sends back, including any it should not.
 type rawV5 struct {
-	t *testing.T
-	c net.Conn
-	r *bufio.Reader
+	t       *testing.T
+	c       net.Conn
+	r       *bufio.Reader
+	connack packets.Packet
 }
 
 func dialV5(t *testing.T, addr, id, user, pass string) *rawV5 {
@@ -37,7 +38,8 @@ func dialV5(t *testing.T, addr, id, user, pass string) *rawV5 {
 		ProtocolName: []byte("MQTT"), Clean: true, Keepalive: 30, ClientIdentifier: id,
 		UsernameFlag: true, Username: []byte(user), PasswordFlag: true, Password: []byte(pass),
 	}, Properties: packets.Properties{TopicAliasMaximum: 10}})
-	if ack := rc.read(); ack.FixedHeader.Type != packets.Connack || ack.ReasonCode != packets.CodeSuccess.Code {
+	rc.connack = rc.read()
+	if ack := rc.connack; ack.FixedHeader.Type != packets.Connack || ack.ReasonCode != packets.CodeSuccess.Code {
 		t.Fatalf("connect %s: got packet type %d reason %#x, want a successful CONNACK", id, ack.FixedHeader.Type, ack.ReasonCode)
 	}
 	return rc
@@ -172,12 +174,15 @@ func TestBrokerTakesTelemetryAsRead(t *testing.T) {
 
 // A device may keep a few topic aliases, not mochi's default 65535 (each
 // holding a topic of up to 64 KiB): alias 16 is taken, and a device that
-// sets a 17th is cut off. (mochi does not put the maximum in its CONNACK,
-// where MQTT 5 clients then assume no aliases at all.)
+// sets a 17th is cut off. The CONNACK says 16 (mochi would not say it,
+// and MQTT 5 clients that are not told use none).
 func TestBrokerBoundsTopicAliases(t *testing.T) {
 	h := &held{}
 	_, url := startAsyncBroker(t, h, User{"dev1", "pw1"}, User{"oxywatch", "pw0"})
 	rc := dialV5(t, strings.TrimPrefix(url, "tcp://"), "dev1", "dev1", "pw1")
+	if got := rc.connack.Properties.TopicAliasMaximum; got != maxTopicAliases {
+		t.Errorf("CONNACK says Topic Alias Maximum %d, want %d", got, maxTopicAliases)
+	}
 	rc.send(publishV5(1, "o2/dev1/telemetry", maxTopicAliases, `{"seq":0}`))
 	testenv.Eventually(t, 10*time.Second, "the message with alias 16 handed on", func() bool { return h.count() == 1 })
 	rc.send(publishV5(2, "o2/dev1/telemetry", maxTopicAliases+1, `{"seq":1}`))
