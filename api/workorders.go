@@ -94,17 +94,9 @@ type CloseWorkOrderRequest struct {
 	Note       string       `json:"note,omitempty"`
 }
 
-func (s *server) workOrderStore(w http.ResponseWriter, r *http.Request) (WorkOrders, bool) {
-	wos, ok := s.opt.Registry.(WorkOrders)
-	if !ok {
-		notConfigured(w, r, "work orders")
-	}
-	return wos, ok
-}
-
 // openWorkOrder is POST /work-orders.
 func (s *server) openWorkOrder(w http.ResponseWriter, r *http.Request) {
-	wos, ok := s.workOrderStore(w, r)
+	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
 	if !ok {
 		return
 	}
@@ -180,7 +172,7 @@ func (s *server) alertWorkOrder(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	wos, ok := s.workOrderStore(w, r)
+	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
 	if !ok {
 		return
 	}
@@ -230,7 +222,7 @@ func (s *server) saveWorkOrder(w http.ResponseWriter, r *http.Request, wos WorkO
 // listWorkOrders is GET /work-orders?device=&status=&from=&to=: the work
 // orders open at some time in [from, to), newest opened first.
 func (s *server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
-	wos, ok := s.workOrderStore(w, r)
+	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
 	if !ok {
 		return
 	}
@@ -281,7 +273,7 @@ func queryTime(v, field string, errs []FieldError) (time.Time, []FieldError) {
 
 // workOrder loads work order {id}, when the caller may see it.
 func (s *server) workOrder(w http.ResponseWriter, r *http.Request) (plant.WorkOrder, WorkOrders, bool) {
-	wos, ok := s.workOrderStore(w, r)
+	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
 	if !ok {
 		return plant.WorkOrder{}, nil, false
 	}
