@@ -44,11 +44,6 @@ type WorkOrderJSON struct {
 	ClosedBy   string         `json:"closed_by"`
 }
 
-// WorkOrderList is the body of GET /work-orders.
-type WorkOrderList struct {
-	WorkOrders []WorkOrderJSON `json:"work_orders"`
-}
-
 func workOrderJSON(wo plant.WorkOrder) WorkOrderJSON {
 	out := WorkOrderJSON{ID: wo.ID, DeviceID: wo.Device, FacilityID: wo.Facility, Region: wo.Region,
 		Status: string(wo.Status), OpenedAt: wo.OpenedAt.UTC(), Fault: wo.Fault, Cause: wo.Cause,
@@ -219,8 +214,9 @@ func (s *server) saveWorkOrder(w http.ResponseWriter, r *http.Request, wos WorkO
 	writeJSON(w, status, workOrderJSON(saved))
 }
 
-// listWorkOrders is GET /work-orders?device=&status=&from=&to=: the work
-// orders open at some time in [from, to), newest opened first.
+// listWorkOrders is GET /work-orders?device=&status=&from=&to=&limit=&cursor=:
+// one page of the work orders open at some time in [from, to), newest
+// opened first.
 func (s *server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
 	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
 	if !ok {
@@ -241,19 +237,32 @@ func (s *server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
 		problemFields(w, r, http.StatusBadRequest, "api.invalid_work_order_query", errs)
 		return
 	}
+	limit, after, err := pageParams(r)
+	if err != nil {
+		problemErr(w, r, http.StatusBadRequest, err)
+		return
+	}
 	list, err := wos.WorkOrders(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	sc := s.scope(r)
-	out := WorkOrderList{WorkOrders: []WorkOrderJSON{}}
+	out := []WorkOrderJSON{}
 	for _, wo := range list {
 		if f.Matches(wo) && sc.inside(inRegion(wo.Region)) {
-			out.WorkOrders = append(out.WorkOrders, workOrderJSON(wo))
+			out = append(out, workOrderJSON(wo))
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	sortBy(out, workOrderKey)
+	items, next := page(out, workOrderKey, limit, after)
+	writeJSON(w, http.StatusOK, List[WorkOrderJSON]{Items: items, Next: next})
+}
+
+// workOrderKey sorts work orders newest opened first, the higher id first
+// between two opened at the same instant (the store's order).
+func workOrderKey(wo WorkOrderJSON) string {
+	return descTime(wo.OpenedAt) + descKey(wo.ID)
 }
 
 // queryTime reads an optional query time: RFC 3339 or a date (midnight UTC).
