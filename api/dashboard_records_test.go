@@ -258,13 +258,13 @@ func workOrders(t *testing.T, l string, sc screen) {
 		chromedp.WaitNotPresent(chromedp.CSS(`#wo-dialog`)),
 		chromedp.WaitVisible(chromedp.CSS(`#alerts .alert[data-alert="1"] .wo-mark`)),
 	)
-	var list WorkOrderList
+	var list List[WorkOrderJSON]
 	f.ok("viewer", "GET", "/api/v1/work-orders?device=n-psa-1", nil, &list)
-	if len(list.WorkOrders) != 1 || list.WorkOrders[0].Status != "open" || list.WorkOrders[0].AlertID == nil || *list.WorkOrders[0].AlertID != 1 ||
-		list.WorkOrders[0].Fault != "device_fault" || list.WorkOrders[0].Note != "Jane Banda: compressor noisy" {
-		t.Fatalf("the API gives back %+v, want one open work order from alert 1 with Jane's note", list.WorkOrders)
+	if len(list.Items) != 1 || list.Items[0].Status != "open" || list.Items[0].AlertID == nil || *list.Items[0].AlertID != 1 ||
+		list.Items[0].Fault != "device_fault" || list.Items[0].Note != "Jane Banda: compressor noisy" {
+		t.Fatalf("the API gives back %+v, want one open work order from alert 1 with Jane's note", list.Items)
 	}
-	wo := list.WorkOrders[0]
+	wo := list.Items[0]
 	if mark := run(t, ctx, "alert mark", chromedp.Text(chromedp.CSS(`#alerts .alert[data-alert="1"]`))); !strings.Contains(mark, w.mark) {
 		t.Errorf("the alert card says %q, want %q", mark, w.mark)
 	}
@@ -345,9 +345,9 @@ func workOrders(t *testing.T, l string, sc screen) {
 		chromedp.WaitVisible(chromedp.CSS(`#wo-open .wo[data-status="open"]`)),
 	)
 	f.ok("viewer", "GET", "/api/v1/work-orders?device=n-con-2&status=open", nil, &list)
-	if len(list.WorkOrders) != 1 || list.WorkOrders[0].Fault != "sieve_fault" || list.WorkOrders[0].AlertID != nil ||
-		list.WorkOrders[0].OpenedAt.Format(time.RFC3339) != "2026-11-22T14:00:00Z" || list.WorkOrders[0].Note != "Jane Banda: purity 70 %" {
-		t.Fatalf("the API gives back %+v, want a sieve fault opened 2026-11-22 14:00 UTC by hand", list.WorkOrders)
+	if len(list.Items) != 1 || list.Items[0].Fault != "sieve_fault" || list.Items[0].AlertID != nil ||
+		list.Items[0].OpenedAt.Format(time.RFC3339) != "2026-11-22T14:00:00Z" || list.Items[0].Note != "Jane Banda: purity 70 %" {
+		t.Fatalf("the API gives back %+v, want a sieve fault opened 2026-11-22 14:00 UTC by hand", list.Items)
 	}
 	if bad := run(t, ctx, "untranslated text", chromedp.Evaluate[[]string](untranslated, chromedp.EvalAwaitPromise)); len(bad) > 0 {
 		t.Errorf("device page: untranslated text on screen: %q", bad)
@@ -358,7 +358,7 @@ func workOrders(t *testing.T, l string, sc screen) {
 	// A server failure (the audit log cannot be written, so nothing is)
 	// is said in words with the request id to find it in the log.
 	testenv.BreakAuditLog(t, f.db)
-	id := list.WorkOrders[0].ID
+	id := list.Items[0].ID
 	do(t, ctx, "close it while the server fails",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#wo-open .wo[data-wo="%d"] button.close-wo`, id))),
 		chromedp.WaitVisible(chromedp.CSS(dlg+`select[name="cause"]`)),

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/oxywatch/oxywatch/internal/plant"
@@ -32,6 +33,18 @@ type Registry interface {
 	Delete(ctx context.Context, id plant.DeviceID) error
 	PutFacility(ctx context.Context, f plant.Facility) error
 	Facilities(ctx context.Context) ([]plant.Facility, error)
+}
+
+// registryPart is the part T of the registry, beyond Registry, that a
+// route needs (WorkOrders, FieldRecords): *store.Registry has every part,
+// another Registry may not. Without it (or without a registry) the route
+// answers 501 naming what, and ok is false.
+func registryPart[T any](s *server, w http.ResponseWriter, r *http.Request, what string) (part T, ok bool) {
+	part, ok = s.opt.Registry.(T)
+	if !ok {
+		notConfigured(w, r, what)
+	}
+	return part, ok
 }
 
 // Live is what ingest knows about each device right now. *ingest.Fleet

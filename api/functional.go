@@ -37,14 +37,6 @@ type StockRequest struct {
 	Note      string   `json:"note"`
 }
 
-func (s *server) fieldRecords(w http.ResponseWriter, r *http.Request) (FieldRecords, bool) {
-	fr, ok := s.opt.Registry.(FieldRecords)
-	if !ok {
-		notConfigured(w, r, "functional status and stock records")
-	}
-	return fr, ok
-}
-
 // fieldDevice is the device of a field-record route, when the caller may
 // act on it.
 func (s *server) fieldDevice(w http.ResponseWriter, r *http.Request) (plant.Device, FieldRecords, bool) {
@@ -52,7 +44,7 @@ func (s *server) fieldDevice(w http.ResponseWriter, r *http.Request) (plant.Devi
 	if !ok {
 		return d, nil, false
 	}
-	fr, ok := s.fieldRecords(w, r)
+	fr, ok := registryPart[FieldRecords](s, w, r, "functional status and stock records")
 	return d, fr, ok
 }
 

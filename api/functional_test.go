@@ -68,10 +68,30 @@ func TestStockRoute(t *testing.T) {
 	}
 }
 
-// A registry without field records answers 501 on these routes.
-func TestFunctionalRoutesNotConfigured(t *testing.T) {
+// A registry without field records or work orders answers 501 on their
+// routes, naming what it does not keep.
+func TestRegistryPartsNotConfigured(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.Registry = plainRegistry{o.Registry} })
-	wantProblem(t, f.do("engineer", "POST", "/api/v1/devices/n-con-2/functional", FunctionalRequest{Status: "functional"}), http.StatusNotImplemented)
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		what         string
+	}{
+		{"POST", "/api/v1/devices/n-con-2/functional", FunctionalRequest{Status: "functional"}, "functional status and stock records"},
+		{"GET", "/api/v1/devices/n-con-2/functional", nil, "functional status and stock records"},
+		{"POST", "/api/v1/devices/n-con-2/stock", StockRequest{Litres: new(1000.0)}, "functional status and stock records"},
+		{"GET", "/api/v1/devices/n-con-2/stock", nil, "functional status and stock records"},
+		{"GET", "/api/v1/work-orders", nil, "work orders"},
+		{"POST", "/api/v1/work-orders", OpenWorkOrderRequest{DeviceID: "n-con-2", Fault: "other"}, "work orders"},
+		{"GET", "/api/v1/work-orders/1", nil, "work orders"},
+		{"POST", "/api/v1/work-orders/1/close", CloseWorkOrderRequest{Cause: "other"}, "work orders"},
+		{"POST", "/api/v1/alerts/1/work-order", nil, "work orders"},
+	} {
+		p := wantProblem(t, f.do("engineer", tc.method, tc.path, tc.body), http.StatusNotImplemented)
+		if p.Code != "not_configured" || !strings.Contains(p.Detail, tc.what) {
+			t.Errorf("%s %s: got code %q detail %q, want not_configured naming %q", tc.method, tc.path, p.Code, p.Detail, tc.what)
+		}
+	}
 }
 
 type plainRegistry struct{ Registry }

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -69,6 +71,13 @@ func page[T any](items []T, key func(T) string, limit int, after string) ([]T, s
 
 // descKey turns an id into a key that sorts newest (highest) first.
 func descKey(id int64) string { return fmt.Sprintf("%019d", int64(1<<62)-id) }
+
+// descTime turns a time into a fixed-width key that sorts latest first,
+// for any time (before 1970 too), to the nanosecond.
+func descTime(t time.Time) string {
+	sec := uint64(t.Unix()) ^ 1<<63 // in the order of the signed seconds
+	return fmt.Sprintf("%020d%09d", math.MaxUint64-sec, 999_999_999-t.Nanosecond())
+}
 
 // writePage answers one page of a sorted collection.
 func writePage[T any](w http.ResponseWriter, r *http.Request, items []T, key func(T) string) {

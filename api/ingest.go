@@ -2,10 +2,10 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/oxywatch/oxywatch/internal/i18n"
 	"github.com/oxywatch/oxywatch/internal/plant"
 	"github.com/oxywatch/oxywatch/internal/store"
 )
@@ -54,11 +55,54 @@ type IngestResult struct {
 }
 
 // IngestError is one rejected reading, with the reason counted in
-// oxywatch_ingest_rejected_total{reason}.
+// oxywatch_ingest_rejected_total{reason}: Reason is the stable code to
+// match on. Ingest returns the ingester's own line (English, technical) in
+// Detail; the API answers it in Technical, and Detail says the reason in
+// the reader's language, in the words the dashboard has for it.
 type IngestError struct {
-	Index  int    `json:"index"`
-	Reason string `json:"reason"`
-	Detail string `json:"detail"`
+	Index     int    `json:"index"`
+	Reason    string `json:"reason"`
+	Detail    string `json:"detail"`
+	Technical string `json:"technical,omitempty"`
+}
+
+// in is e as a reader of l is answered: the reason in l's words in Detail,
+// the ingester's line in Technical.
+func (e IngestError) in(l i18n.Lang) IngestError {
+	if e.Technical == "" {
+		e.Technical = e.Detail
+	}
+	e.Detail = rejectionReason(e.Reason).In(l)
+	return e
+}
+
+// field is e as the field error of a payload refused whole.
+func (e IngestError) field() FieldError {
+	r := rejectionReason(e.Reason)
+	return FieldError{Field: ingestField(e.Index), Code: e.Reason, Detail: r.Error(), Technical: cmp.Or(e.Technical, e.Detail), err: r}
+}
+
+// rejectionReason is an ingest rejection reason as an error said in the
+// reader's words (i18n.InputError); a reason without words is its code.
+type rejectionReason string
+
+func (r rejectionReason) Error() string { return r.In(i18n.English) }
+
+func (r rejectionReason) In(l i18n.Lang) string {
+	if text, ok := i18n.InputError(l, string(r)); ok {
+		return text
+	}
+	return string(r)
+}
+
+// in is res with each rejection said for a reader of l.
+func (res IngestResult) in(l i18n.Lang) IngestResult {
+	errs := make([]IngestError, len(res.Errors))
+	for i, e := range res.Errors {
+		errs[i] = e.in(l)
+	}
+	res.Errors = errs
+	return res
 }
 
 // tooBig reports whether the whole payload was refused for its size.
@@ -219,17 +263,34 @@ func (s *server) answerIngest(w http.ResponseWriter, r *http.Request, res Ingest
 		s.ingestReq.WithLabelValues("rejected").Inc()
 		errs := make([]FieldError, len(res.Errors))
 		for i, e := range res.Errors {
-			errs[i] = FieldError{Field: ingestField(e.Index), Code: e.Reason, Detail: e.Reason + ": " + e.Detail}
+			errs[i] = e.field()
 		}
-		problem(w, r, http.StatusBadRequest, errs[0].Detail, errs...)
+		answerRefused(w, r, http.StatusBadRequest, errs)
 	default:
 		result := "ok"
 		if res.Rejected > 0 {
 			result = "partial"
 		}
 		s.ingestReq.WithLabelValues(result).Inc()
-		writeJSON(w, http.StatusOK, res)
+		writeSaid(w, http.StatusOK, res.in(requestLang(r)))
 	}
+}
+
+// answerRefused answers a payload or batch refused whole: each field error
+// names its reason (code) in the reader's words, and the problem's detail
+// is the first one's.
+func answerRefused(w http.ResponseWriter, r *http.Request, status int, errs []FieldError) {
+	detail := ""
+	if len(errs) > 0 {
+		detail = errs[0].in(requestLang(r)).Detail
+	}
+	problem(w, r, status, detail, errs...)
+}
+
+// writeSaid is writeJSON for an answer in the reader's language.
+func writeSaid(w http.ResponseWriter, status int, v any) {
+	w.Header().Add("Vary", "Accept-Language")
+	writeJSON(w, status, v)
 }
 
 func ingestField(index int) string {
@@ -264,6 +325,11 @@ func (s *server) ingestBatch(w http.ResponseWriter, r *http.Request) {
 			result = "too_big"
 		}
 		s.ingestReq.WithLabelValues(result).Inc()
+		var refused invalidFields
+		if errors.As(err, &refused) {
+			answerRefused(w, r, status, refused)
+			return
+		}
 		problemErr(w, r, status, err)
 		return
 	}
@@ -279,6 +345,7 @@ func (s *server) ingestBatch(w http.ResponseWriter, r *http.Request) {
 	if !s.allowDevices(w, r, uniqueDevices(devs)) {
 		return
 	}
+	l := requestLang(r)
 	out := IngestBatchResult{Devices: make([]IngestResult, 0, len(batch.Devices))}
 	for _, e := range batch.Devices {
 		res, err := s.opt.Ingest.Ingest(r.Context(), e.Device, e.Readings)
@@ -289,7 +356,7 @@ func (s *server) ingestBatch(w http.ResponseWriter, r *http.Request) {
 		res.Device = e.Device
 		out.Accepted += res.Accepted
 		out.Rejected += res.Rejected
-		out.Devices = append(out.Devices, res)
+		out.Devices = append(out.Devices, res.in(l))
 	}
 	result := "ok"
 	status = http.StatusOK
@@ -302,7 +369,7 @@ func (s *server) ingestBatch(w http.ResponseWriter, r *http.Request) {
 	s.ingestReq.WithLabelValues(result).Inc()
 	// A batch that was wholly rejected still answers with the per-device
 	// reasons, so a gateway can log which device sent what.
-	writeJSON(w, status, out)
+	writeSaid(w, status, out)
 }
 
 // readIngestBatch parses a batch body, with the status to answer when it
@@ -310,38 +377,45 @@ func (s *server) ingestBatch(w http.ResponseWriter, r *http.Request) {
 func readIngestBatch(body io.Reader) (IngestBatch, int, error) {
 	b, err := io.ReadAll(body)
 	if err != nil {
-		return IngestBatch{}, http.StatusBadRequest, fmt.Errorf("reading the body: %w", err)
+		return IngestBatch{}, http.StatusBadRequest, i18n.Errorf("api.read_body", err)
 	}
 	return parseIngestBatch(b)
 }
 
 // parseIngestBatch reads {"devices": [{"device": ID, "readings": ...}]}.
-// Each entry's readings stay raw bytes for the ingester's decoder.
+// Each entry's readings stay raw bytes for the ingester's decoder. A batch
+// refused whole is an invalidFields naming where, its code the ingester's
+// rejection reason (too_big, not_json, no_values, bad_device_id).
 func parseIngestBatch(b []byte) (IngestBatch, int, error) {
 	var batch IngestBatch
+	refuse := func(status int, field, key string, args ...any) (IngestBatch, int, error) {
+		return batch, status, invalidFields{fieldErr(field, key, args...)}
+	}
 	if len(b) > MaxIngestBatchBytes {
-		return batch, http.StatusRequestEntityTooLarge, fmt.Errorf("too_big: a batch is at most %d bytes; split it", MaxIngestBatchBytes)
+		return refuse(http.StatusRequestEntityTooLarge, "body", "field.too_big.batch_bytes", MaxIngestBatchBytes)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&batch); err != nil {
-		return batch, http.StatusBadRequest, fmt.Errorf(`not_json: the body must be {"devices": [{"device": "ID", "readings": {...} or [...]}]}: %v`, clipText(err.Error(), 200))
+		fe := fieldErr("body", "field.not_json.batch")
+		fe.Technical = clipText(err.Error(), 200) // the JSON decoder's words
+		return batch, http.StatusBadRequest, invalidFields{fe}
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return batch, http.StatusBadRequest, errors.New("not_json: unexpected data after the JSON value")
+		return refuse(http.StatusBadRequest, "body", "field.not_json.trailing")
 	}
 	if len(batch.Devices) == 0 {
-		return batch, http.StatusBadRequest, errors.New(`no_values: "devices" is empty or missing`)
+		return refuse(http.StatusBadRequest, "devices", "field.no_values.devices")
 	}
 	if len(batch.Devices) > MaxIngestBatchDevices {
-		return batch, http.StatusRequestEntityTooLarge, fmt.Errorf("too_big: a batch holds at most %d device entries, got %d; split it", MaxIngestBatchDevices, len(batch.Devices))
+		return refuse(http.StatusRequestEntityTooLarge, "devices", "field.too_big.batch_entries", MaxIngestBatchDevices, len(batch.Devices))
 	}
 	for i, e := range batch.Devices {
 		if !plant.ValidDeviceID(string(e.Device)) {
-			return batch, http.StatusBadRequest, fmt.Errorf("bad_device_id: devices[%d].device %q must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", i, clipText(string(e.Device), 70))
+			return refuse(http.StatusBadRequest, "devices["+strconv.Itoa(i)+"].device", "field.bad_device_id.pattern", clipText(string(e.Device), 70))
 		}
 		if len(e.Readings) == 0 {
-			return batch, http.StatusBadRequest, fmt.Errorf("no_values: devices[%d].readings is missing", i)
+			return refuse(http.StatusBadRequest, "devices["+strconv.Itoa(i)+"].readings", "field.no_values.readings")
 		}
 	}
 	return batch, 0, nil

@@ -64,8 +64,8 @@ func operations() []op {
 		{method: "GET", path: "/api/v1/alerts/{id}", summary: "One alert", role: RoleViewer, answer: alert},
 		{method: "POST", path: "/api/v1/alerts/{id}/ack", summary: "Acknowledge an alert (409 when resolved)", role: RoleEngineer, body: AckRequest{}, answer: alert},
 		{method: "POST", path: "/api/v1/alerts/{id}/work-order", summary: "Open the work order of a device alert (device, opened_at = the alert's start, fault = its rule): 201; 200 with the existing one when the alert has one", role: RoleEngineer, body: AlertWorkOrderRequest{}, answer: WorkOrderJSON{}, status: 201},
-		{method: "GET", path: "/api/v1/work-orders", summary: "Work orders open at some time in [from, to), newest opened first, as {\"work_orders\": [...]}; status=open|closed", role: RoleViewer,
-			query: []string{"device", "status", "from", "to"}, answer: WorkOrderList{}},
+		{method: "GET", path: "/api/v1/work-orders", summary: "Work orders open at some time in [from, to), newest opened first; status=open|closed", role: RoleViewer,
+			query: append([]string{"device", "status", "from", "to"}, pageQuery...), answer: WorkOrderJSON{}, list: true},
 		{method: "POST", path: "/api/v1/work-orders", summary: "Open a work order (repair ticket) for a device by hand; fault is a code of the alerting vocabulary (compressor_fault, mains_loss, low_purity, other…)", role: RoleEngineer, body: OpenWorkOrderRequest{}, answer: WorkOrderJSON{}, status: 201},
 		{method: "GET", path: "/api/v1/reports/repairs", summary: "Repairs from work orders per group: mean time to repair, main causes, work orders still open, failures without a work order (format=json|csv|html, lang=, csv_headers=machine|human)", role: RoleViewer,
 			query: []string{"from", "to", "group", "format", "lang", "csv_headers"}, answer: map[string]any{}},
@@ -93,8 +93,8 @@ func operations() []op {
 		{method: "GET", path: "/api/v1/device-tokens", summary: "Device ingest tokens (never their secrets), device=ID narrows; unlimited admin only", role: RoleAdmin, query: []string{"device"}, answer: store.DeviceToken{}, list: true},
 		{method: "POST", path: "/api/v1/device-tokens", summary: "Create a device token for registered devices (one device, or a gateway's several); the answer holds its secret, shown once", role: RoleAdmin, body: DeviceTokenRequest{}, answer: NewDeviceToken{}, status: 201},
 		{method: "DELETE", path: "/api/v1/device-tokens/{id}", summary: "Revoke a device token", role: RoleAdmin, status: 204},
-		{method: "POST", path: "/api/v1/ingest/{device}", summary: "A device posts one reading (JSON object) or a backlog (array, at most 1000) as on MQTT o2/DEVICE/telemetry (CONTRACT §3), with its device token. 200 with counts once the accepted readings are durable; 400 (reasons in errors) when none was accepted; 401 bad token; 403 token of another device; 413 over 64 KiB; 429 and 503 with Retry-After (send again)", deviceToken: true, body: map[string]any{}, answer: IngestResult{}},
-		{method: "POST", path: "/api/v1/ingest", summary: "A gateway posts readings of several devices: {\"devices\": [{\"device\": ID, \"readings\": object or array}]}, at most 100 entries and 1 MiB; the device token must cover every device named (else 403, nothing stored). 200 with counts per device; 400 when none was accepted; 503 with Retry-After: send the whole batch again (duplicates are harmless)", deviceToken: true, body: IngestBatch{}, answer: IngestBatchResult{}},
+		{method: "POST", path: "/api/v1/ingest/{device}", summary: "A device posts one reading (JSON object) or a backlog (array, at most 1000) as on MQTT o2/DEVICE/telemetry (CONTRACT §3), with its device token. 200 with counts once the accepted readings are durable, each rejected reading's reason (stable code) with its detail in the language of Accept-Language and the ingester's English line in technical; 400 (reasons in errors, said the same way) when none was accepted; 401 bad token; 403 token of another device; 413 over 64 KiB; 429 and 503 with Retry-After (send again)", deviceToken: true, body: map[string]any{}, answer: IngestResult{}},
+		{method: "POST", path: "/api/v1/ingest", summary: "A gateway posts readings of several devices: {\"devices\": [{\"device\": ID, \"readings\": object or array}]}, at most 100 entries and 1 MiB; the device token must cover every device named (else 403, nothing stored). 200 with counts per device (rejections said as for one device); 400 when none was accepted, or a problem naming the reason (too_big, not_json, no_values, bad_device_id) in errors when the batch itself is refused; 503 with Retry-After: send the whole batch again (duplicates are harmless)", deviceToken: true, body: IngestBatch{}, answer: IngestBatchResult{}},
 	}
 }
 
@@ -128,7 +128,8 @@ func buildSpec(ops []op) map[string]any {
 	problemSchema := schemaOf(reflect.TypeFor[Problem](), nil)
 	problemSchema["description"] = "errors[] lists field errors (a CSV import's row errors are alike: row, id, code, error). " +
 		"errors[].code is stable and the same in every language, one of: " + strings.Join(fieldCodes(), ", ") +
-		" (a reading refused by POST /ingest: its rejection reason, see CONTRACT); errors[].detail says it in the language of Accept-Language."
+		" (a reading or batch refused by POST /ingest: its rejection reason, see CONTRACT); errors[].detail says it in the language of Accept-Language; " +
+		"errors[].technical, when present, is the component's own line in English (for POST /ingest, the ingester's or the JSON decoder's), for logs and support."
 	schemas := map[string]any{"Problem": problemSchema}
 	paths := map[string]any{}
 	for _, o := range ops {

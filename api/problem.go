@@ -34,11 +34,14 @@ type Problem struct {
 // and Detail, in the reader's language. Handlers make them with fieldErr
 // (a catalogue key) or fieldOf (a catalogue error from internal/plant or
 // internal/store); writeProblem says them in the reader's language.
+// Technical, when set, is a component's own line about it, in English (a
+// reading refused by HTTP ingest: the ingester's).
 type FieldError struct {
-	Field  string `json:"field,omitempty"`
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-	err    error  // what Detail says, in any language
+	Field     string `json:"field,omitempty"`
+	Code      string `json:"code"`
+	Detail    string `json:"detail"`
+	Technical string `json:"technical,omitempty"`
+	err       error  // what Detail says, in any language
 }
 
 // fieldErr is field's error the catalogue message key ("field.too_long")

@@ -44,11 +44,6 @@ type WorkOrderJSON struct {
 	ClosedBy   string         `json:"closed_by"`
 }
 
-// WorkOrderList is the body of GET /work-orders.
-type WorkOrderList struct {
-	WorkOrders []WorkOrderJSON `json:"work_orders"`
-}
-
 func workOrderJSON(wo plant.WorkOrder) WorkOrderJSON {
 	out := WorkOrderJSON{ID: wo.ID, DeviceID: wo.Device, FacilityID: wo.Facility, Region: wo.Region,
 		Status: string(wo.Status), OpenedAt: wo.OpenedAt.UTC(), Fault: wo.Fault, Cause: wo.Cause,
@@ -94,17 +89,9 @@ type CloseWorkOrderRequest struct {
 	Note       string       `json:"note,omitempty"`
 }
 
-func (s *server) workOrderStore(w http.ResponseWriter, r *http.Request) (WorkOrders, bool) {
-	wos, ok := s.opt.Registry.(WorkOrders)
-	if !ok {
-		notConfigured(w, r, "work orders")
-	}
-	return wos, ok
-}
-
 // openWorkOrder is POST /work-orders.
 func (s *server) openWorkOrder(w http.ResponseWriter, r *http.Request) {
-	wos, ok := s.workOrderStore(w, r)
+	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
 	if !ok {
 		return
 	}
@@ -180,7 +167,7 @@ func (s *server) alertWorkOrder(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	wos, ok := s.workOrderStore(w, r)
+	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
 	if !ok {
 		return
 	}
@@ -227,10 +214,11 @@ func (s *server) saveWorkOrder(w http.ResponseWriter, r *http.Request, wos WorkO
 	writeJSON(w, status, workOrderJSON(saved))
 }
 
-// listWorkOrders is GET /work-orders?device=&status=&from=&to=: the work
-// orders open at some time in [from, to), newest opened first.
+// listWorkOrders is GET /work-orders?device=&status=&from=&to=&limit=&cursor=:
+// one page of the work orders open at some time in [from, to), newest
+// opened first.
 func (s *server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
-	wos, ok := s.workOrderStore(w, r)
+	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
 	if !ok {
 		return
 	}
@@ -249,19 +237,32 @@ func (s *server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
 		problemFields(w, r, http.StatusBadRequest, "api.invalid_work_order_query", errs)
 		return
 	}
+	limit, after, err := pageParams(r)
+	if err != nil {
+		problemErr(w, r, http.StatusBadRequest, err)
+		return
+	}
 	list, err := wos.WorkOrders(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	sc := s.scope(r)
-	out := WorkOrderList{WorkOrders: []WorkOrderJSON{}}
+	out := []WorkOrderJSON{}
 	for _, wo := range list {
 		if f.Matches(wo) && sc.inside(inRegion(wo.Region)) {
-			out.WorkOrders = append(out.WorkOrders, workOrderJSON(wo))
+			out = append(out, workOrderJSON(wo))
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	sortBy(out, workOrderKey)
+	items, next := page(out, workOrderKey, limit, after)
+	writeJSON(w, http.StatusOK, List[WorkOrderJSON]{Items: items, Next: next})
+}
+
+// workOrderKey sorts work orders newest opened first, the higher id first
+// between two opened at the same instant (the store's order).
+func workOrderKey(wo WorkOrderJSON) string {
+	return descTime(wo.OpenedAt) + descKey(wo.ID)
 }
 
 // queryTime reads an optional query time: RFC 3339 or a date (midnight UTC).
@@ -281,7 +282,7 @@ func queryTime(v, field string, errs []FieldError) (time.Time, []FieldError) {
 
 // workOrder loads work order {id}, when the caller may see it.
 func (s *server) workOrder(w http.ResponseWriter, r *http.Request) (plant.WorkOrder, WorkOrders, bool) {
-	wos, ok := s.workOrderStore(w, r)
+	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
 	if !ok {
 		return plant.WorkOrder{}, nil, false
 	}

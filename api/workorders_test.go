@@ -85,13 +85,13 @@ func TestWorkOrderFromAlert(t *testing.T) {
 	var south WorkOrderJSON
 	f.ok("engineer", "POST", "/api/v1/alerts/2/work-order", nil, &south)
 	wantProblem(t, f.do("north-viewer", "GET", "/api/v1/work-orders/"+itoa(south.ID), nil), http.StatusForbidden)
-	var list WorkOrderList
+	var list List[WorkOrderJSON]
 	f.ok("north-viewer", "GET", "/api/v1/work-orders", nil, &list)
-	if len(list.WorkOrders) != 1 || list.WorkOrders[0].ID != wo.ID {
+	if len(list.Items) != 1 || list.Items[0].ID != wo.ID {
 		t.Errorf("north list: %+v", list)
 	}
 	f.ok("viewer", "GET", "/api/v1/work-orders?status=open", nil, &list)
-	if len(list.WorkOrders) != 1 || list.WorkOrders[0].ID != south.ID {
+	if len(list.Items) != 1 || list.Items[0].ID != south.ID {
 		t.Errorf("open list: %+v", list)
 	}
 	wantProblem(t, f.do("viewer", "GET", "/api/v1/work-orders/999", nil), http.StatusNotFound)
@@ -130,10 +130,10 @@ func TestWorkOrderByHand(t *testing.T) {
 		{"?from=2026-11-05&to=2026-11-21", []int64{b.ID}},           // a closed on the 4th, c opened on the 23rd
 		{"?from=2026-11-03T00:00:00Z&to=2026-11-04", []int64{a.ID}}, // open then
 	} {
-		var list WorkOrderList
+		var list List[WorkOrderJSON]
 		f.ok("viewer", "GET", "/api/v1/work-orders"+tc.query, nil, &list)
 		var got []int64
-		for _, wo := range list.WorkOrders {
+		for _, wo := range list.Items {
 			got = append(got, wo.ID)
 		}
 		if !slicesEqual(got, tc.want) {
@@ -228,4 +228,79 @@ func TestRepairsReportRoute(t *testing.T) {
 	wantProblem(t, f.do("viewer", "GET", "/api/v1/reports/repairs?group=ward", nil), http.StatusBadRequest)
 	nf := newFixture(t, func(o *Options) { o.Reports = plainReports{o.Reports} })
 	wantProblem(t, nf.do("viewer", "GET", "/api/v1/reports/repairs", nil), http.StatusNotImplemented)
+}
+
+// The work-order list pages like every collection: limit and cursor in,
+// {"items", "next"} out, newest opened first across pages (two opened at
+// the same instant by the higher id first), a bad limit a 400 naming it.
+func TestWorkOrderListPages(t *testing.T) {
+	f := newFixture(t)
+	var ids []int64 // newest first
+	for _, body := range []OpenWorkOrderRequest{
+		{DeviceID: "n-con-2", OpenedAt: "2026-11-02", Fault: "mains_loss"},
+		{DeviceID: "n-con-2", Fault: "other"}, // both now
+		{DeviceID: "n-psa-1", Fault: "low_purity"},
+	} {
+		var wo WorkOrderJSON
+		f.ok("engineer", "POST", "/api/v1/work-orders", body, &wo)
+		ids = append([]int64{wo.ID}, ids...)
+	}
+
+	var first, second List[WorkOrderJSON]
+	f.ok("viewer", "GET", "/api/v1/work-orders?limit=2", nil, &first)
+	if got := woIDs(first.Items); !slicesEqual(got, ids[:2]) || first.Next == "" {
+		t.Fatalf("first page: got %v next %q, want %v and a cursor", got, first.Next, ids[:2])
+	}
+	f.ok("viewer", "GET", "/api/v1/work-orders?limit=2&cursor="+first.Next, nil, &second)
+	if got := woIDs(second.Items); !slicesEqual(got, ids[2:]) || second.Next != "" {
+		t.Fatalf("second page: got %v next %q, want %v and no cursor", got, second.Next, ids[2:])
+	}
+
+	// One at a time, with a filter: every one once, in order.
+	var walked []int64
+	cursor := ""
+	for range 5 {
+		var p List[WorkOrderJSON]
+		f.ok("viewer", "GET", "/api/v1/work-orders?status=open&limit=1&cursor="+cursor, nil, &p)
+		walked = append(walked, woIDs(p.Items)...)
+		if cursor = p.Next; cursor == "" {
+			break
+		}
+	}
+	if !slicesEqual(walked, ids) {
+		t.Errorf("one by one: got %v, want %v", walked, ids)
+	}
+
+	for _, q := range []string{"limit=0", "limit=x", "limit=10001", "cursor=%25%25"} {
+		p := wantProblem(t, f.do("viewer", "GET", "/api/v1/work-orders?"+q, nil), http.StatusBadRequest)
+		name, _, _ := strings.Cut(q, "=")
+		if p.Code != "bad_"+name || !strings.Contains(p.Detail, name) {
+			t.Errorf("%s: got code %q detail %q, want bad_%s naming it", q, p.Code, p.Detail, name)
+		}
+	}
+}
+
+func woIDs(list []WorkOrderJSON) []int64 {
+	out := []int64{}
+	for _, wo := range list {
+		out = append(out, wo.ID)
+	}
+	return out
+}
+
+// descTime sorts later times first, before 1970 and to the nanosecond.
+func TestDescTime(t *testing.T) {
+	times := []time.Time{ // latest first
+		time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 2, 0, 0, 0, 2, time.UTC),
+		time.Date(2026, 11, 2, 3, 0, 0, 1, time.FixedZone("EAT", 3*3600)), // the same day at 00:00:00.000000001 UTC
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	for i := 1; i < len(times); i++ {
+		if a, b := descTime(times[i-1]), descTime(times[i]); a >= b || len(a) != len(b) {
+			t.Errorf("%v gives %s, %v gives %s: want the first to sort before, at the same width", times[i-1], a, times[i], b)
+		}
+	}
 }

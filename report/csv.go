@@ -160,14 +160,18 @@ func WriteUptimeCSV(w io.Writer, r *UptimeReport) error {
 func WriteUptimeCSVWith(w io.Writer, r *UptimeReport, h CSVHeaders) error {
 	cw := h.writer(w)
 	_ = cw.Write(h.names(UptimeColumns))
+	p := i18n.New(i18n.English)
+	if h.Human {
+		p = i18n.New(h.Lang.Or(i18n.English))
+	}
 	for _, row := range r.Items {
 		if h.Human {
 			row.TopCauses = slices.Clone(row.TopCauses)
 			for i, c := range row.TopCauses {
-				row.TopCauses[i].Label = causeIn(i18n.New(h.Lang.Or(i18n.English)), c.Cause)
+				row.TopCauses[i].Label = causeIn(p, c.Cause)
 			}
 		}
-		_ = cw.Write(uptimeRecord(r.Group, row, h))
+		_ = cw.Write(uptimeRecord(r.Group, row, h, p))
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -176,13 +180,13 @@ func WriteUptimeCSVWith(w io.Writer, r *UptimeReport, h CSVHeaders) error {
 	return nil
 }
 
-func uptimeRecord(g Group, r UptimeRow, h CSVHeaders) []string {
+func uptimeRecord(g Group, r UptimeRow, h CSVHeaders, p *i18n.Printer) []string {
 	t, num, optNum := CSVText, h.num, h.optNum
 	return []string{
 		t(string(g)), t(r.Key), t(r.Name), t(r.Facility), t(r.Region), t(r.Country), strconv.Itoa(r.Devices),
 		num(r.PeriodH), num(r.OperationalH), num(r.DegradedH), num(r.DownH), num(r.MaintenanceH), num(r.NoDataH),
 		optNum(r.UptimePct), optNum(r.DataCoveragePct), strconv.Itoa(r.Outages), num(r.OutageH), num(r.LongestOutageH),
-		strconv.Itoa(r.Repairs), optNum(r.MTTRH), t(causesCell(r.TopCauses, num)), strconv.Itoa(r.Retired), optNum(r.UptimeMinPct),
+		strconv.Itoa(r.Repairs), optNum(r.MTTRH), t(causesCell(r.TopCauses, num, p)), strconv.Itoa(r.Retired), optNum(r.UptimeMinPct),
 	}
 }
 
@@ -252,12 +256,13 @@ func CSVText(s string) string {
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-func causesCell(cs []CauseHours, num func(float64) string) string {
+// causesCell reads "cause in words=hours; …", the list as p writes it.
+func causesCell(cs []CauseHours, num func(float64) string, p *i18n.Printer) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = cmp.Or(c.Label, c.Cause) + "=" + num(c.Hours)
 	}
-	return strings.Join(parts, "; ")
+	return listIn(p, parts)
 }
 
 // WriteJSON writes the report as indented JSON (the API's answer).

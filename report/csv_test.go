@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"testing"
+
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
 // TestCSVNeutralisesFormulas (issue 13 finding 10): a text cell that a
@@ -99,5 +101,49 @@ func TestSupplyCSVBasesInWords(t *testing.T) {
 	}
 	if fr["base de la demande"] != "lits par catégorie" || fr["base de l’autonomie"] != "débit sortant mesuré" || fr["autonomie (jours)"] != "2,5" {
 		t.Errorf("French: %v", fr)
+	}
+}
+
+// The main causes are a list written as the reader's language writes one:
+// "a; b" in the machine CSV and in Portuguese, "a\u00a0; b" in French (a
+// no-break space before the semicolon, report.list_sep).
+func TestCausesListSeparator(t *testing.T) {
+	up := &UptimeReport{Group: GroupFacility, Items: []UptimeRow{{Key: "jinja",
+		TopCauses: []CauseHours{{Cause: "state:fault", Label: CauseLabel("state:fault"), Hours: 210}, {Cause: "power:none", Label: CauseLabel("power:none"), Hours: 24.5}}}}}
+	for _, tc := range []struct {
+		h      CSVHeaders
+		column string
+		want   string
+	}{
+		{CSVHeaders{}, "top_causes", "fault reported by the device=210; mains power lost=24.5"},
+		{CSVHeaders{Human: true, Lang: "fr"}, "principales causes d’arrêt", "panne signalée par l’appareil=210\u00a0; coupure du secteur=24,5"},
+		{CSVHeaders{Human: true, Lang: "pt"}, "principais causas de paragem", "avaria indicada pelo equipamento=210; falta de energia da rede=24,5"},
+	} {
+		var b bytes.Buffer
+		if err := WriteUptimeCSVWith(&b, up, tc.h); err != nil {
+			t.Fatal(err)
+		}
+		r := csv.NewReader(&b)
+		if tc.h.Human {
+			r.Comma = ';'
+		}
+		recs, err := r.ReadAll()
+		if err != nil || len(recs) != 2 {
+			t.Fatalf("%+v: got %q (%v)", tc.h, b.String(), err)
+		}
+		got := ""
+		for i, h := range recs[0] {
+			if h == tc.column {
+				got = recs[1][i]
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%+v: %s is %q, want %q", tc.h, tc.column, got, tc.want)
+		}
+	}
+	p := &Page{tr: wordsIn(i18n.French)}
+	row := RepairRow{TopCauses: []WorkOrderCause{{Cause: "mains_loss", WorkOrders: 2}, {Cause: "compressor_fault", WorkOrders: 1}}}
+	if got, want := p.RepairCauses(row), "coupure du secteur (2)\u00a0; panne du compresseur (1)"; got != want {
+		t.Errorf("French repair causes: got %q, want %q", got, want)
 	}
 }

@@ -24,6 +24,12 @@ func (w *words) english() bool { return w.p.Lang == i18n.English }
 // T is the catalogue message key, formatted with args.
 func (w *words) T(key string, args ...any) string { return w.p.T(key, args...) }
 
+// listIn joins the items of a list as p's language writes it: "a; b", in
+// French "a\u00a0; b" (report.list_sep).
+func listIn(p *i18n.Printer, items []string) string {
+	return strings.Join(items, p.T("report.list_sep"))
+}
+
 // fixed writes v with prec decimals, not grouped in English.
 func (w *words) fixed(v float64, prec int) string {
 	if w.english() {

@@ -315,13 +315,13 @@ func repairRecord(g Group, r RepairRow, p *i18n.Printer, h CSVHeaders) []string 
 		strconv.Itoa(r.Failures), strconv.Itoa(r.FailuresWithoutWorkOrder), optNum(r.MTTRH), num(r.RepairH), t(woCausesCell(r.TopCauses, p))}
 }
 
-// woCausesCell reads "cause in words=work orders; …".
+// woCausesCell reads "cause in words=work orders; …" in p's words.
 func woCausesCell(cs []WorkOrderCause, p *i18n.Printer) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = causeLabelIn(p, c) + "=" + strconv.Itoa(c.WorkOrders)
 	}
-	return strings.Join(parts, "; ")
+	return listIn(p, parts)
 }
 
 // WriteHTMLIn writes the report as a page of its own, in l.
@@ -345,7 +345,7 @@ func (p *Page) RepairCauses(r RepairRow) string {
 	for i, c := range r.TopCauses {
 		parts[i] = causeLabelIn(p.tr.p, c) + " (" + strconv.Itoa(c.WorkOrders) + ")"
 	}
-	return strings.Join(parts, "; ")
+	return listIn(p.tr.p, parts)
 }
 
 // RepairsEmpty is true when no work order was open or closed in the period.

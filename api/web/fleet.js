@@ -2,7 +2,7 @@
 // that matter most first (worst status, then the oxygen capacity at risk,
 // plants before concentrators), each with the reason in words.
 import { t, inputError } from "./strings.js";
-import { el, api, all, optional, num, when, day, liveAge } from "./core.js";
+import { el, all, optional, num, when, day, liveAge } from "./core.js";
 import {
   STATUS_ORDER, statusRank, kindRank, statusWord, kindWord, deviceReason, shortReason, alertHeadline, nextStep, silencesFor,
 } from "./explain.js";
@@ -14,7 +14,7 @@ const fleetFilters = { region: "", facility: "", status: "" };
 export async function fleetView(ctx) {
   const [devices, facilities, alerts, silences, openWOs] = await Promise.all([
     all("/devices"), ctx.facilities(), ctx.activeAlerts(), optional(all("/silences")),
-    optional(api("/work-orders?status=open").then((p) => p.work_orders || [])),
+    optional(all("/work-orders?status=open")),
   ]);
   const facName = ctx.facName;
   const shown = devices.filter((d) => (!fleetFilters.region || d.region === fleetFilters.region) &&

@@ -4,7 +4,7 @@
 // repair and the main causes from what is recorded here, so every choice
 // is offered in words and kept as the API's codes.
 import { t, has } from "./strings.js";
-import { el, api, optional, can, num, when, liveAge, duration, zoneMinute, zoneWallTime, zoneLabel, longMinute, iso, fold } from "./core.js";
+import { el, all, optional, can, num, when, liveAge, duration, zoneMinute, zoneWallTime, zoneLabel, longMinute, iso, fold } from "./core.js";
 import { dialog, field, titled, personField, signed } from "./actions.js";
 import { save, amount } from "./records.js";
 
@@ -33,7 +33,7 @@ export function causeWords(cause) {
 // deviceWorkOrders reads a device's work orders, newest opened first; a
 // server without them (501) or a token that may not (403) shows nothing.
 export function deviceWorkOrders(id) {
-  return optional(api("/work-orders?device=" + encodeURIComponent(id)).then((p) => p.work_orders || []));
+  return optional(all("/work-orders?device=" + encodeURIComponent(id)));
 }
 
 // alertWorkOrders reads the work orders of the last RECENT_DAYS by the
@@ -41,7 +41,7 @@ export function deviceWorkOrders(id) {
 const RECENT_DAYS = 30;
 export async function alertWorkOrders() {
   const from = iso(Date.now() - RECENT_DAYS * 864e5);
-  return byAlert(await optional(api("/work-orders?from=" + encodeURIComponent(from)).then((p) => p.work_orders || [])));
+  return byAlert(await optional(all("/work-orders?from=" + encodeURIComponent(from))));
 }
 
 // byAlert maps work orders to their alerts, an open one before the last

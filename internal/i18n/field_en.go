@@ -90,4 +90,13 @@ var fieldEN = map[Key]entry{
 	"api.bad_every":         s("every %q must be a duration of at least 1s such as 5m or 1h"),
 	"api.too_many_points":   s("every %[1]s gives more than %[2]d points over this period; use a longer one"),
 	"api.sms_number_taken":  s("sms_number %s: another device already has this SMS number"),
+
+	// A batch of HTTP ingest refused as a whole (api/ingest.go): the code is
+	// the ingester's rejection reason.
+	"field.not_json.batch":        s(`the body must be {"devices": [{"device": "ID", "readings": {...} or [...]}]}`),
+	"field.not_json.trailing":     s("unexpected data after the JSON value"),
+	"field.no_values.devices":     s(`"devices" is empty or missing`),
+	"field.no_values.readings":    s("the readings are missing"),
+	"field.too_big.batch_bytes":   s("a batch is at most %d bytes; split it"),
+	"field.too_big.batch_entries": s("a batch holds at most %[1]d device entries, got %[2]d; split it"),
 }

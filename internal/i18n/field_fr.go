@@ -85,4 +85,12 @@ var fieldFR = map[Key]entry{
 	"api.bad_every":         s("every %q doit être une durée d’au moins 1s comme 5m ou 1h"),
 	"api.too_many_points":   s("every %[1]s donne plus de %[2]d points sur cette période ; prenez-en un plus long"),
 	"api.sms_number_taken":  s("sms_number %s : un autre équipement a déjà ce numéro SMS"),
+
+	// A batch of HTTP ingest refused as a whole (api/ingest.go).
+	"field.not_json.batch":        s(`le corps doit être {"devices": [{"device": "ID", "readings": {...} ou [...]}]}`),
+	"field.not_json.trailing":     s("données inattendues après la valeur JSON"),
+	"field.no_values.devices":     s("«\u00a0devices\u00a0» est vide ou absent"),
+	"field.no_values.readings":    s("les relevés manquent"),
+	"field.too_big.batch_bytes":   s("un lot fait au plus %d octets\u00a0; découpez-le"),
+	"field.too_big.batch_entries": s("un lot contient au plus %[1]d entrées d’appareil, reçu %[2]d\u00a0; découpez-le"),
 }

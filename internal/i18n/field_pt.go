@@ -85,4 +85,12 @@ var fieldPT = map[Key]entry{
 	"api.bad_every":         s("every %q deve ser uma duração de pelo menos 1s como 5m ou 1h"),
 	"api.too_many_points":   s("every %[1]s dá mais de %[2]d pontos neste período; use um mais longo"),
 	"api.sms_number_taken":  s("sms_number %s: outro equipamento já tem este número SMS"),
+
+	// A batch of HTTP ingest refused as a whole (api/ingest.go).
+	"field.not_json.batch":        s(`o corpo tem de ser {"devices": [{"device": "ID", "readings": {...} ou [...]}]}`),
+	"field.not_json.trailing":     s("dados inesperados depois do valor JSON"),
+	"field.no_values.devices":     s(`"devices" está vazio ou em falta`),
+	"field.no_values.readings":    s("faltam as leituras"),
+	"field.too_big.batch_bytes":   s("um lote tem no máximo %d bytes; divida-o"),
+	"field.too_big.batch_entries": s("um lote tem no máximo %[1]d entradas de equipamento, recebidas %[2]d; divida-o"),
 }

@@ -284,6 +284,20 @@ func Web(l Lang) map[string]string {
 	return out
 }
 
+// InputError is the reader's words for why a device's input was rejected,
+// by its reason code (an ingest rejection reason, a device's
+// last_error_code): the dashboard's text input_error.CODE in l (English
+// where l lacks it), which holds no {name} placeholder. ok is false for a
+// code without a text.
+func InputError(l Lang, code string) (text string, ok bool) {
+	k := Key(webPrefix + "input_error." + code)
+	if m, ok := catalogue[l][k]; ok {
+		return m.other, true
+	}
+	m, ok := catalogue[English][k]
+	return m.other, ok
+}
+
 // Locale is the BCP 47 tag the browser's Intl formats numbers and dates
 // with for l: "en-GB" (day before month, 24-hour clock), "fr-FR", "pt-PT".
 func Locale(l Lang) string {

@@ -273,6 +273,35 @@ func TestFormats(t *testing.T) {
 	}
 }
 
+// InputError says a rejection reason in the reader's words, as the
+// dashboard does, without placeholders left for a browser to fill.
+func TestInputError(t *testing.T) {
+	for _, tc := range []struct {
+		lang Lang
+		code string
+		want string
+		ok   bool
+	}{
+		{French, "future_ts", "Heure du relevé dans le futur\u00a0: vérifiez l’horloge de l’appareil", true},
+		{Portuguese, "not_json", "Não é JSON válido", true},
+		{English, "out_of_range", "A value outside what the device can measure", true},
+		{"de", "not_json", "Not valid JSON", true},
+		{French, "no_such_reason", "", false},
+		{French, "", "", false},
+	} {
+		if got, ok := InputError(tc.lang, tc.code); got != tc.want || ok != tc.ok {
+			t.Errorf("InputError(%s, %q) = %q, %v; want %q, %v", tc.lang, tc.code, got, ok, tc.want, tc.ok)
+		}
+	}
+	for _, l := range Langs {
+		for k, m := range catalogue[l] {
+			if strings.HasPrefix(string(k), webPrefix+"input_error.") && len(placeholders(m.other)) > 0 {
+				t.Errorf("%s %q has placeholders %v, which InputError's callers do not fill", l, k, placeholders(m.other))
+			}
+		}
+	}
+}
+
 func TestParse(t *testing.T) {
 	for in, want := range map[string]Lang{"": "", "fr": French, "FR-sn": French, "pt-BR": Portuguese, "pt_MZ": Portuguese, "en-GB": English, "sw": ""} {
 		got, err := Parse(in)

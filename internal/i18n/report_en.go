@@ -40,6 +40,7 @@ var reportEN = map[Key]entry{
 	"report.total":             s("total"),
 	"report.all":               s("All"),
 	"report.top_causes":        s("Main causes of down time:"),
+	"report.list_sep":          s("; "), // between the items of a list (main causes): "a; b"; French "a\u00a0; b"
 	"report.no_data_note":      s("Uptime leaves out the %s hours without telemetry (no signal, no power to the sensor, or not yet connected): they are neither up nor down. Had every one of them been down, uptime would be %s."),
 
 	"report.status.operational": s("operational"),

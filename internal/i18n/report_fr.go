@@ -39,6 +39,7 @@ var reportFR = map[Key]entry{
 	"report.total":             s("total"),
 	"report.all":               s("Ensemble"),
 	"report.top_causes":        s("Principales causes d’arrêt :"),
+	"report.list_sep":          s("\u00a0; "),
 	"report.no_data_note":      s("La disponibilité ne tient pas compte des %s heures sans télémesure (pas de signal, capteur sans courant, ou pas encore raccordé) : elles ne sont ni en service ni à l’arrêt. Si elles avaient toutes été à l’arrêt, la disponibilité serait de %s."),
 
 	"report.status.operational": s("en service"),

@@ -39,6 +39,7 @@ var reportPT = map[Key]entry{
 	"report.total":             s("total"),
 	"report.all":               s("Total"),
 	"report.top_causes":        s("Principais causas de paragem:"),
+	"report.list_sep":          s("; "),
 	"report.no_data_note":      s("A disponibilidade exclui as %s horas sem telemetria (sem sinal, sensor sem energia, ou ainda não ligado): não contam como operacionais nem como paradas. Se todas tivessem sido de paragem, a disponibilidade seria de %s."),
 
 	"report.status.operational": s("operacional"),
