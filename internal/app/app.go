@@ -276,7 +276,13 @@ func (a *App) restoreFleet(ctx context.Context, fleet *ingest.Fleet) {
 }
 
 // Ready reports whether the broker is connected and the stores writable.
+// The buffer comes first: a subscriber connection that could not make a
+// message durable steps back from the broker for a while, and "not
+// connected" would hide why.
 func (a *App) Ready(ctx context.Context) error {
+	if err := a.buf.Failing(); err != nil {
+		return fmt.Errorf("readings cannot be made durable, devices are not acknowledged: %w", err)
+	}
 	if !a.intake.Connected() {
 		return ingest.ErrNotConnected
 	}
@@ -285,9 +291,6 @@ func (a *App) Ready(ctx context.Context) error {
 	}
 	if err := a.dbFile.err(); err != nil {
 		return err
-	}
-	if err := a.buf.Failing(); err != nil {
-		return fmt.Errorf("readings cannot be made durable, devices are not acknowledged: %w", err)
 	}
 	return nil
 }

@@ -35,17 +35,22 @@ func (p *process) do(method, path, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// mountTmpfs puts a small RAM file system at dir for the test (as root,
-// which make test runs as on the CI machine class).
-func mountTmpfs(t *testing.T, dir string, size string) {
+// mountTmpfs puts a small RAM file system at p's data dir for the test (as
+// root, which make test runs as on the CI machine class). p is stopped
+// before it is unmounted: unmounted under it, it would find its files gone.
+func mountTmpfs(t *testing.T, p *process, size string) {
 	t.Helper()
+	dir := p.dataDir()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
 		t.Fatalf("this test fills a small disk: mounting a tmpfs needs root: %v %s", err, out)
 	}
-	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
+	t.Cleanup(func() {
+		p.stop()
+		_ = exec.Command("umount", "-l", dir).Run()
+	})
 }
 
 // fill writes a file until the disk is full.
@@ -78,7 +83,7 @@ func TestDiskFullKeepsServing(t *testing.T) {
 	in := testenv.StartInfluxd(t, "")
 	block, url := embedded(t)
 	p := newProcess(t, in.URL, block+"admin_token: "+degradedToken+"\n")
-	mountTmpfs(t, p.dataDir(), "64m")
+	mountTmpfs(t, p, "64m")
 	p.startWithin(30 * time.Second)
 	fleet := newFleet(url, 10)
 	fleet.publishEach(t, 5)
@@ -162,5 +167,48 @@ func TestSQLiteDeletedWhileRunning(t *testing.T) {
 	}
 	if log, _ := os.ReadFile(p.log.Name()); !strings.Contains(string(log), "put the SQLite file back") {
 		t.Error("the log does not say the SQLite file was written back")
+	}
+}
+
+// TestDiskFullExternalBroker is the disk filling under oxywatch behind an
+// external broker: messages that cannot be made durable are left
+// unacknowledged, each subscriber connection that had one steps back
+// and comes again, /readyz says why, and once space returns the broker
+// sends them again and every reading the devices published is stored.
+func TestDiskFullExternalBroker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test; run without -short (make test does)")
+	}
+	in := testenv.StartInfluxd(t, "")
+	mq := testenv.StartMosquitto(t, testenv.MosquittoOptions{})
+	p := newProcess(t, in.URL, "admin_token: "+degradedToken+"\nmqtt:\n  url: "+mq.URL+"\n  client_id: oxywatch-diskfull\n")
+	mountTmpfs(t, p, "64m")
+	p.startWithin(30 * time.Second)
+	fleet := newFleet(mq.URL, 10)
+	fleet.publishEach(t, 5)
+	waitCount(t, in, 50, 60*time.Second)
+
+	filler := filepath.Join(p.dataDir(), "filler")
+	fill(t, filler)
+	stop := fleet.stream(t)
+	testenv.Eventually(t, 20*time.Second, "/readyz to say the disk is full", func() bool {
+		code, body := p.get("/readyz")
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "disk full")
+	})
+	testenv.Eventually(t, 20*time.Second, "messages left unacknowledged, counted", func() bool {
+		_, body := p.get("/metrics")
+		return strings.Contains(body, "oxywatch_mqtt_not_durable_total ") && !strings.Contains(body, "oxywatch_mqtt_not_durable_total 0\n")
+	})
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 60*time.Second, "/readyz ready again", func() bool {
+		code, _ := p.get("/readyz")
+		return code == http.StatusOK
+	})
+	total := 50 + stop()
+	waitCount(t, in, total, 90*time.Second)
+	if log, _ := os.ReadFile(p.log.Name()); !strings.Contains(string(log), "message not made durable; reconnecting later") {
+		t.Error("the log does not say a connection stepped back")
 	}
 }

@@ -179,7 +179,7 @@ func TestHTTPIngestDiskFull(t *testing.T) {
 	in := testenv.StartInfluxd(t, "")
 	block, _ := embedded(t)
 	p := newProcess(t, in.URL, block+"admin_token: "+degradedToken+"\n")
-	mountTmpfs(t, p.dataDir(), "64m")
+	mountTmpfs(t, p, "64m")
 	p.startWithin(30 * time.Second)
 	tok := p.deviceTokenFor("conc-9")
 	filler := filepath.Join(p.dataDir(), "filler")
