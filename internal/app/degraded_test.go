@@ -83,19 +83,7 @@ func TestDiskFullKeepsServing(t *testing.T) {
 	in := testenv.StartInfluxd(t, "")
 	block, url := embedded(t)
 	p := newProcess(t, in.URL, block+"admin_token: "+degradedToken+"\n")
-	mountTmpfs(t, p, "64m")
-	p.startWithin(30 * time.Second)
-	fleet := newFleet(url, 10)
-	fleet.publishEach(t, 5)
-	waitCount(t, in, 50, 60*time.Second)
-
-	filler := filepath.Join(p.dataDir(), "filler")
-	fill(t, filler)
-	stop := fleet.stream(t)
-	testenv.Eventually(t, 20*time.Second, "/readyz to say the disk is full", func() bool {
-		code, body := p.get("/readyz")
-		return code == http.StatusServiceUnavailable && strings.Contains(body, "disk full")
-	})
+	fleet, filler, stop := fillDiskUnder(t, p, in, url)
 	if _, body := p.get("/metrics"); !strings.Contains(body, "oxywatch_buffer_append_failing 1") {
 		t.Error("oxywatch_buffer_append_failing is not 1 while the disk is full")
 	}
@@ -121,6 +109,28 @@ func TestDiskFullKeepsServing(t *testing.T) {
 	testenv.Eventually(t, 60*time.Second, "readings acknowledged again", func() bool { return fleet.acked() > before+20 })
 	total := 50 + stop()
 	waitCount(t, in, total, 90*time.Second)
+}
+
+// fillDiskUnder starts p on a 64 MiB disk of its own, stores 5 readings
+// of each of 10 devices publishing to the broker at url, fills the disk,
+// sets the devices streaming, and waits for /readyz to say the disk is
+// full. Removing filler gives the space back; stop ends the stream and
+// says how many readings it published.
+func fillDiskUnder(t *testing.T, p *process, in *testenv.Influxd, url string) (f *fleet, filler string, stop func() int) {
+	t.Helper()
+	mountTmpfs(t, p, "64m")
+	p.startWithin(30 * time.Second)
+	f = newFleet(url, 10)
+	f.publishEach(t, 5)
+	waitCount(t, in, 50, 60*time.Second)
+	filler = filepath.Join(p.dataDir(), "filler")
+	fill(t, filler)
+	stop = f.stream(t)
+	testenv.Eventually(t, 20*time.Second, "/readyz to say the disk is full", func() bool {
+		code, body := p.get("/readyz")
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "disk full")
+	})
+	return f, filler, stop
 }
 
 // TestSQLiteDeletedWhileRunning deletes the SQLite file (and its journal)
@@ -182,19 +192,7 @@ func TestDiskFullExternalBroker(t *testing.T) {
 	in := testenv.StartInfluxd(t, "")
 	mq := testenv.StartMosquitto(t, testenv.MosquittoOptions{})
 	p := newProcess(t, in.URL, "admin_token: "+degradedToken+"\nmqtt:\n  url: "+mq.URL+"\n  client_id: oxywatch-diskfull\n")
-	mountTmpfs(t, p, "64m")
-	p.startWithin(30 * time.Second)
-	fleet := newFleet(mq.URL, 10)
-	fleet.publishEach(t, 5)
-	waitCount(t, in, 50, 60*time.Second)
-
-	filler := filepath.Join(p.dataDir(), "filler")
-	fill(t, filler)
-	stop := fleet.stream(t)
-	testenv.Eventually(t, 20*time.Second, "/readyz to say the disk is full", func() bool {
-		code, body := p.get("/readyz")
-		return code == http.StatusServiceUnavailable && strings.Contains(body, "disk full")
-	})
+	_, filler, stop := fillDiskUnder(t, p, in, mq.URL)
 	testenv.Eventually(t, 20*time.Second, "messages left unacknowledged, counted", func() bool {
 		_, body := p.get("/metrics")
 		return strings.Contains(body, "oxywatch_mqtt_not_durable_total ") && !strings.Contains(body, "oxywatch_mqtt_not_durable_total 0\n")
