@@ -53,8 +53,12 @@ type Options struct {
 type Buffer struct {
 	dir   string
 	logMu sync.RWMutex // Lock only to reopen the WAL after a failed write
-	log   *wal.Log
-	opts  Options
+	// readMu lets one WAL read at a time: the WAL's Read holds only its
+	// read lock while it loads a segment into its cache, so two at once
+	// race (the sender's and Stats').
+	readMu sync.Mutex
+	log    *wal.Log
+	opts   Options
 
 	reqs    chan appendReq
 	told    chan []appendReq // written groups whose callbacks are still to be called
@@ -404,6 +408,8 @@ func (b *Buffer) Read(maxLines int) ([]Entry, error) {
 	lines := 0
 	b.logMu.RLock()
 	defer b.logMu.RUnlock()
+	b.readMu.Lock()
+	defer b.readMu.Unlock()
 	for ; idx < next; idx++ {
 		rec, err := b.log.Read(idx)
 		if err != nil {
@@ -468,7 +474,9 @@ func (b *Buffer) Stats() Stats {
 	b.mu.Unlock()
 	if s.Depth > 0 {
 		b.logMu.RLock()
+		b.readMu.Lock()
 		rec, err := b.log.Read(cursor)
+		b.readMu.Unlock()
 		b.logMu.RUnlock()
 		if err == nil && len(rec) >= headerLen {
 			s.OldestUnsent = time.Unix(0, int64(binary.BigEndian.Uint64(rec)))

@@ -409,3 +409,36 @@ func TestReadDataNeverChanges(t *testing.T) {
 		t.Fatalf("read %d entries, want %d", len(all), 30*25)
 	}
 }
+
+// The sender's reads and the metrics' Stats run at once; the WAL loads an
+// older segment into its cache under its read lock only, so the buffer
+// must not let two of its reads in together (go test -race finds it).
+func TestReadsAndStatsAtOnce(t *testing.T) {
+	b, err := Open(t.TempDir(), Options{SegmentSize: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	appendN(t, b, 0, 400) // about 30 segments
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for range 200 {
+				if s := b.Stats(); s.Depth > 0 && s.OldestUnsent.IsZero() {
+					t.Error("Stats found no oldest entry in a buffer that holds some")
+					return
+				}
+			}
+		})
+	}
+	read := 0
+	for read < 400 {
+		es, err := b.Read(7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read += len(es)
+		b.Commit(es[len(es)-1].Index + 1)
+	}
+	wg.Wait()
+}
