@@ -7,7 +7,7 @@ import (
 
 func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Deliveries == nil {
-		notConfigured(w, r, "notifications")
+		notConfigured(w, r, "api.part.notifications")
 		return
 	}
 	limit, after, err := pageParams(r)

@@ -44,7 +44,7 @@ func (s *server) fieldDevice(w http.ResponseWriter, r *http.Request) (plant.Devi
 	if !ok {
 		return d, nil, false
 	}
-	fr, ok := registryPart[FieldRecords](s, w, r, "functional status and stock records")
+	fr, ok := registryPart[FieldRecords](s, w, r, "api.part.field_records")
 	return d, fr, ok
 }
 

@@ -37,7 +37,7 @@ func validDeviceTokenRequest(ctx context.Context, reg interface {
 
 func (s *server) listDeviceTokens(w http.ResponseWriter, r *http.Request) {
 	if s.opt.DeviceTokens == nil {
-		notConfigured(w, r, "device tokens")
+		notConfigured(w, r, "api.part.device_tokens")
 		return
 	}
 	list, err := s.opt.DeviceTokens.List(r.Context(), plant.DeviceID(r.URL.Query().Get("device")))
@@ -50,7 +50,7 @@ func (s *server) listDeviceTokens(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) createDeviceToken(w http.ResponseWriter, r *http.Request) {
 	if s.opt.DeviceTokens == nil || s.opt.Registry == nil {
-		notConfigured(w, r, "device tokens")
+		notConfigured(w, r, "api.part.device_tokens")
 		return
 	}
 	var in DeviceTokenRequest
@@ -77,7 +77,7 @@ func (s *server) createDeviceToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) revokeDeviceToken(w http.ResponseWriter, r *http.Request) {
 	if s.opt.DeviceTokens == nil {
-		notConfigured(w, r, "device tokens")
+		notConfigured(w, r, "api.part.device_tokens")
 		return
 	}
 	id := chiParam(r, "id")
