@@ -104,4 +104,8 @@ var apiEN = map[Key]entry{
 	"api.part.reports":          s("reports"),
 	"api.part.silences":         s("silences"),
 	"api.part.work_orders":      s("work orders"),
+
+	// Words in an answer that is not a problem (api/deliveries.go): who was
+	// told, when the token may not see that contact.
+	"api.hidden_recipient": s("a contact outside your regions"),
 }

@@ -102,4 +102,8 @@ var apiFR = map[Key]entry{
 	"api.part.reports":          s("les rapports"),
 	"api.part.silences":         s("les mises en silence"),
 	"api.part.work_orders":      s("les ordres de travail"),
+
+	// Words in an answer that is not a problem (api/deliveries.go): who was
+	// told, when the token may not see that contact.
+	"api.hidden_recipient": s("un contact hors de vos régions"),
 }

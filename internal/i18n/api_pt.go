@@ -102,4 +102,8 @@ var apiPT = map[Key]entry{
 	"api.part.reports":          s("os relatórios"),
 	"api.part.silences":         s("os silenciamentos"),
 	"api.part.work_orders":      s("as ordens de trabalho"),
+
+	// Words in an answer that is not a problem (api/deliveries.go): who was
+	// told, when the token may not see that contact.
+	"api.hidden_recipient": s("um contacto fora das suas regiões"),
 }
