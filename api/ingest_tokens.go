@@ -35,6 +35,8 @@ func validDeviceTokenRequest(ctx context.Context, reg interface {
 	return store.ValidateDeviceToken(ctx, reg, in.Devices, in.Name)
 }
 
+// listDeviceTokens is GET /device-tokens?device=&limit=&cursor=: one page
+// of the device tokens (of device, when given), oldest first.
 func (s *server) listDeviceTokens(w http.ResponseWriter, r *http.Request) {
 	if s.opt.DeviceTokens == nil {
 		notConfigured(w, r, "api.part.device_tokens")
@@ -45,7 +47,14 @@ func (s *server) listDeviceTokens(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, List[store.DeviceToken]{Items: list})
+	sortBy(list, deviceTokenKey)
+	writePage(w, r, list, deviceTokenKey)
+}
+
+// deviceTokenKey sorts device tokens as the store does: oldest first, by
+// id within the second.
+func deviceTokenKey(t store.DeviceToken) string {
+	return t.CreatedAt.UTC().Format("20060102150405") + t.ID
 }
 
 func (s *server) createDeviceToken(w http.ResponseWriter, r *http.Request) {
