@@ -5,7 +5,7 @@
 // folded, and, for engineers, a form in a dialog (outside the polled view,
 // so a refresh never wipes what is being typed).
 import { t } from "./strings.js";
-import { el, api, all, optional, can, num, day, longDay, liveAge, iso, zoneDay, fold } from "./core.js";
+import { el, api, all, optional, can, num, day, longDay, liveAge, iso, zoneDay, fold, actor } from "./core.js";
 import { dialog, field, titled, personField, signed } from "./actions.js";
 
 // Functional statuses as the API names them, in the order a form offers them.
@@ -123,7 +123,7 @@ function stockAmount(d, r) {
 }
 
 const noteLine = (r) => (r.note ? el("p", { class: "note" }, "“" + r.note + "”") : null);
-const byLine = (r) => el("p", { class: "muted by" }, t("record.by", { who: r.recorded_by || "–", time: r.recorded_at ? day(r.recorded_at) : "–" }));
+const byLine = (r) => el("p", { class: "muted by" }, t("record.by", { who: actor(r.recorded_by) || "–", time: r.recorded_at ? day(r.recorded_at) : "–" }));
 
 // dateField is a day, today by default, never after today (in the
 // deployment's zone), echoed in words beside the browser's own display.

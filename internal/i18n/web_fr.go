@@ -97,6 +97,7 @@ var webFR = map[Key]entry{
 	"web.fleet.no_facility":            s("Sans établissement"),
 	"web.fleet.count":                  s("{n} {status}"),
 	"web.fleet.devices":                s("{n} appareils"),
+	"web.fleet.devices_one":            s("{n} appareil"),
 	"web.fleet.all_ok":                 s("Tout est en service"),
 	"web.fleet.capacity":               s("Oxygène disponible\u00a0: {avail} sur {total} L/min ({pct}\u00a0%)"),
 	"web.fleet.capacity_short":         s("{avail} sur {total} L/min disponibles"),
@@ -233,6 +234,7 @@ var webFR = map[Key]entry{
 	"web.alert.details_text":    s("Règle {rule}, alerte {id}. Texte du serveur\u00a0: {summary}"),
 
 	"web.told.label":              s("Prévenus\u00a0:"),
+	"web.list_sep":                s("\u00a0; "),
 	"web.told.row":                s("{who} par {channel}{event}{time} ({state})"),
 	"web.told.at":                 s(" à {time}"),
 	"web.told.nobody":             s("Personne n’a été prévenu de cette alerte."),
