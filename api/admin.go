@@ -42,7 +42,7 @@ func tokenKey(t store.Token) string { return t.CreatedAt.Format("20060102150405"
 
 func (s *server) listTokens(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Tokens == nil {
-		notConfigured(w, r, "token storage")
+		notConfigured(w, r, "api.part.token_storage")
 		return
 	}
 	list, err := s.opt.Tokens.List(r.Context())
@@ -61,7 +61,7 @@ func validToken(role string, regions []string, name string) error {
 
 func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Tokens == nil {
-		notConfigured(w, r, "token storage")
+		notConfigured(w, r, "api.part.token_storage")
 		return
 	}
 	var in TokenRequest
@@ -84,7 +84,7 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Tokens == nil {
-		notConfigured(w, r, "token storage")
+		notConfigured(w, r, "api.part.token_storage")
 		return
 	}
 	id := chiParam(r, "id")
@@ -97,7 +97,7 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) listAudit(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Audit == nil {
-		notConfigured(w, r, "the audit log")
+		notConfigured(w, r, "api.part.audit_log")
 		return
 	}
 	limit, after, err := pageParams(r)

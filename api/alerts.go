@@ -14,7 +14,7 @@ func alertKey(a plant.Alert) string { return descKey(a.ID) }
 
 func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Alerts == nil {
-		notConfigured(w, r, "the alert engine")
+		notConfigured(w, r, "api.part.alert_engine")
 		return
 	}
 	q := r.URL.Query()
@@ -84,7 +84,7 @@ func alertMatches(a plant.Alert, f AlertFilter) bool {
 // alert loads one alert the caller may see.
 func (s *server) alert(w http.ResponseWriter, r *http.Request) (plant.Alert, bool) {
 	if s.opt.Alerts == nil {
-		notConfigured(w, r, "the alert engine")
+		notConfigured(w, r, "api.part.alert_engine")
 		return plant.Alert{}, false
 	}
 	id, ok := parseID(w, r)

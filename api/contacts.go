@@ -9,7 +9,7 @@ func contactKey(c Contact) string { return descKey(-c.ID) } // ascending id
 
 func (s *server) listContacts(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Contacts == nil {
-		notConfigured(w, r, "contacts")
+		notConfigured(w, r, "api.part.contacts")
 		return
 	}
 	list, err := s.opt.Contacts.List(r.Context())
@@ -31,7 +31,7 @@ func (s *server) listContacts(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) contact(w http.ResponseWriter, r *http.Request) (Contact, bool) {
 	if s.opt.Contacts == nil {
-		notConfigured(w, r, "contacts")
+		notConfigured(w, r, "api.part.contacts")
 		return Contact{}, false
 	}
 	id, ok := parseID(w, r)
@@ -71,7 +71,7 @@ func (s *server) readContact(w http.ResponseWriter, r *http.Request) (Contact, b
 
 func (s *server) createContact(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Contacts == nil {
-		notConfigured(w, r, "contacts")
+		notConfigured(w, r, "api.part.contacts")
 		return
 	}
 	c, ok := s.readContact(w, r)

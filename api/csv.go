@@ -97,7 +97,7 @@ func (s *server) importRows(w http.ResponseWriter, r *http.Request, columns []st
 // last row and before the answer.
 func (s *server) importRowsThen(w http.ResponseWriter, r *http.Request, columns []string, finish func() error, save saveRow) {
 	if s.opt.Registry == nil {
-		notConfigured(w, r, "the device registry")
+		notConfigured(w, r, "api.part.device_registry")
 		return
 	}
 	body, ok := s.importBody(w, r)

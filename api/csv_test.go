@@ -175,7 +175,7 @@ func TestImportKindsInEveryLanguage(t *testing.T) {
 		"en-1;;Cylinder bank;north\n" +
 		"xx-1;;fusée;north\n"
 	for _, tc := range []struct{ accept, want string }{
-		{"fr-FR,fr;q=0.9", `colonne kind : "fusée" n’est pas un type d’équipement ; écrivez l’un de : centrale PSA, concentrateur, réservoir d’oxygène liquide, rampe de bouteilles (ou les codes psa, concentrator, lox_tank, cylinder_bank)`},
+		{"fr-FR,fr;q=0.9", "colonne kind\u00a0: \"fusée\" n’est pas un type d’équipement\u00a0; écrivez l’un de\u00a0: centrale PSA, concentrateur, réservoir d’oxygène liquide, rampe de bouteilles (ou les codes psa, concentrator, lox_tank, cylinder_bank)"},
 		{"pt-MZ", `coluna kind: "fusée" não é um tipo de equipamento; escreva um de: central PSA, concentrador, tanque de oxigénio líquido, central de cilindros (ou os códigos`},
 		{"en", `column kind: "fusée" is not a kind of equipment; write one of: PSA plant, concentrator, LOX tank, cylinder bank (or the codes psa, concentrator, lox_tank, cylinder_bank)`},
 	} {

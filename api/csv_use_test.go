@@ -37,8 +37,8 @@ func TestImportUseAndPoint(t *testing.T) {
 		t.Fatalf("got %+v, want 5 created and rows 7, 8 rejected", res)
 	}
 	for i, want := range []string{
-		`colonne use : "oxygen bar" n’est pas un usage ; écrivez l’un de : alimentation du réseau, remplissage de bouteilles, au lit du patient (ou les codes pipeline, cylinder_filling, bedside)`,
-		`colonne measurement_point : "roof" n’est pas un point de mesure ; écrivez l’un de : sortie, réservoir tampon, réseau, rampe de remplissage`,
+		"colonne use\u00a0: \"oxygen bar\" n’est pas un usage\u00a0; écrivez l’un de\u00a0: alimentation du réseau, remplissage de bouteilles, au lit du patient (ou les codes pipeline, cylinder_filling, bedside)",
+		"colonne measurement_point\u00a0: \"roof\" n’est pas un point de mesure\u00a0; écrivez l’un de\u00a0: sortie, réservoir tampon, réseau, rampe de remplissage",
 	} {
 		if e := res.Errors[i]; e.Row != 7+i || !strings.Contains(e.Error, want) {
 			t.Errorf("error %d: row %d %q, want row %d saying %q", i, e.Row, e.Error, 7+i, want)

@@ -14,12 +14,14 @@ import (
 
 // fleetWords are what a reader must see on the fleet cards in each language.
 var fleetWords = map[string]struct {
-	accept, status, reported, none, badge, old, noTelemetry, never string
+	accept, status, reported, none, badge, old, noTelemetry, never, south string
 }{
 	"en": {"en-GB,en", "Non-functional", "reported 20 Nov 2026, not measured", "No status recorded on site yet", "Work order open",
-		"Under repair reported 1 Sept 2026, not measured · may be out of date", "No telemetry: its status is what was recorded on site", "Has never sent data"},
+		"Under repair reported 1 Sept 2026, not measured · may be out of date", "No telemetry: its status is what was recorded on site", "Has never sent data",
+		"south · 1 device"},
 	"fr": {"fr-FR,fr", "Non fonctionnel", "signalé le 20 nov. 2026, non mesuré", "Aucun état relevé sur place", "Ordre de travail ouvert",
-		"En réparation signalé le 1 sept. 2026, non mesuré · peut-être dépassé", "Pas de télémesure\u00a0: son état est celui relevé sur place", "N’a jamais envoyé de données"},
+		"En réparation signalé le 1 sept. 2026, non mesuré · peut-être dépassé", "Pas de télémesure\u00a0: son état est celui relevé sur place", "N’a jamais envoyé de données",
+		"south · 1 appareil"},
 }
 
 // TestDashboardFleetReportedAndRepairs (issue 17): on the fleet board, a
@@ -100,6 +102,9 @@ func fleetReported(t *testing.T, l string, sc screen) {
 	}
 	if chip := run(t, ctx, "n-con-2", chromedp.Text(chromedp.CSS(`#fleet .chip[data-device="n-con-2"]`))); !strings.Contains(chip, w.badge) {
 		t.Errorf("the chip of n-con-2 (operational, open work order) says %q, want %q in it", chip, w.badge)
+	}
+	if got := run(t, ctx, "the south facility's count", chromedp.Text(chromedp.CSS(`#fleet section[data-facility="f-south"] .fac-meta`))); got != w.south {
+		t.Errorf("the south facility (one device) says %q, want %q", got, w.south)
 	}
 	read := texts(t, ctx, "functional reads", `performance.getEntriesByType("resource").map((e) => e.name).filter((n) => n.includes("/functional"))
 		.map((n) => decodeURIComponent(n.split("/devices/")[1].split("/")[0]))`)

@@ -27,10 +27,10 @@ var recordWords = map[string]struct {
 }{
 	"en": {"en-GB,en", "No status recorded yet", "Non-functional as found on 20 Nov 2026",
 		"Not saved: the date is later than the server's clock allows", "Friday|20 November 2026",
-		"12.5", "85,000 L of gas (12.5 large-cylinder equivalents) counted on 21 Nov 2026", "Recorded by engineer"},
+		"12.5", "85,000 L of gas (12.5 large-cylinder equivalents) counted on 21 Nov 2026", "Recorded by engineer (token "},
 	"fr": {"fr-FR,fr", "Aucun état relevé", "Non fonctionnel constaté le 20 nov. 2026",
 		"Non enregistré\u00a0: la date est postérieure à l’horloge du serveur", "vendredi|20 novembre 2026",
-		"12,5", "85\u202f000 L de gaz (12,5 équivalents grandes bouteilles) compté le 21 nov. 2026", "Relevé par engineer"},
+		"12,5", "85\u202f000 L de gaz (12,5 équivalents grandes bouteilles) compté le 21 nov. 2026", "Relevé par engineer (jeton "},
 }
 
 // viewShot saves what the screen shows (a dialog as a phone shows it; a
@@ -209,14 +209,16 @@ func wide(t *testing.T, ctx context.Context, sc screen) {
 
 // woWords are what a reader must see of work orders in each language.
 var woWords = map[string]struct {
-	accept, qty, mark, beforeOpen, closed, parts, cause, failed string
+	accept, qty, mark, beforeOpen, closed, parts, cause, failed, by, told string
 }{
 	"en": {"en-GB,en", "1.5", "Work order 1 open since", "Not saved: that time is before the work order was opened.",
 		"40 min to repair", "2 × piston ring set, 1.5 × gasket", "Cause: Compressor fault: worn piston rings",
-		"Not saved: the server failed; nothing was recorded. Try again, or tell the administrator. (request id "},
+		"Not saved: the server failed; nothing was recorded. Try again, or tell the administrator. (request id ",
+		"Opened by engineer (token ", "Grace by SMS (sent); Grace by e-mail (failed)"},
 	"fr": {"fr-FR,fr", "1,5", "Ordre de travail 1 ouvert depuis", "Non enregistré\u00a0: cette heure est avant l’ouverture de l’ordre de travail.",
 		"40 min de réparation", "2 × piston ring set, 1,5 × gasket", "Cause\u00a0: Panne du compresseur\u00a0: worn piston rings",
-		"Non enregistré\u00a0: le serveur a échoué\u00a0; rien n’a été enregistré. Réessayez, ou prévenez l’administrateur. (identifiant de requête "},
+		"Non enregistré\u00a0: le serveur a échoué\u00a0; rien n’a été enregistré. Réessayez, ou prévenez l’administrateur. (identifiant de requête ",
+		"Ouvert par engineer (jeton ", "Grace par SMS (envoyé)\u00a0; Grace par e-mail (échec)"},
 }
 
 // TestDashboardWorkOrders: an engineer opens a work order from an alert
@@ -268,6 +270,9 @@ func workOrders(t *testing.T, l string, sc screen) {
 	if mark := run(t, ctx, "alert mark", chromedp.Text(chromedp.CSS(`#alerts .alert[data-alert="1"]`))); !strings.Contains(mark, w.mark) {
 		t.Errorf("the alert card says %q, want %q", mark, w.mark)
 	}
+	if told := run(t, ctx, "who was told", chromedp.Text(chromedp.CSS(`#alerts .alert[data-alert="1"] .told`))); !strings.Contains(told, w.told) {
+		t.Errorf("the alert card says %q, want %q (the language's list separator)", told, w.told)
+	}
 	if n := run(t, ctx, "button gone", chromedp.Evaluate[int](`document.querySelectorAll('#alerts button.open-wo[data-alert="1"]').length`)); n != 0 {
 		t.Error("the alert still offers to open a work order while one is open")
 	}
@@ -314,7 +319,7 @@ func workOrders(t *testing.T, l string, sc screen) {
 		t.Fatalf("the API gives back %+v, want it closed with the cause, two parts and 09:40 UTC", done)
 	}
 	card := run(t, ctx, "closed card", chromedp.Text(chromedp.CSS(fmt.Sprintf(`#wo-closed .wo[data-wo="%d"]`, wo.ID))))
-	for _, want := range []string{w.closed, w.parts, w.cause} {
+	for _, want := range []string{w.closed, w.parts, w.cause, w.by} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the closed work order says %q, want %q in it", card, want)
 		}

@@ -3,11 +3,13 @@ package api
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/oxywatch/oxywatch/internal/i18n"
 )
 
 func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Deliveries == nil {
-		notConfigured(w, r, "notifications")
+		notConfigured(w, r, "api.part.notifications")
 		return
 	}
 	limit, after, err := pageParams(r)
@@ -42,6 +44,7 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	w.Header().Add("Vary", "Accept-Language") // a hidden recipient is named in the reader's language
 	res := List[Delivery]{Items: out}
 	if len(list) >= limit && len(list) > 0 {
 		res.Next = encodeCursor(itoa(list[len(list)-1].ID))
@@ -51,7 +54,9 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 
 // visibleDeliveries keeps the deliveries of facilities that lie wholly
 // inside the caller's regions, and hides who was told, and where, when the
-// caller may not see that contact (one of another region, or national).
+// caller may not see that contact (one of another region, or national):
+// the recipient is then "a contact outside your regions" in the reader's
+// language.
 func (s *server) visibleDeliveries(r *http.Request, list []Delivery) ([]Delivery, error) {
 	sc := s.scope(r)
 	out := []Delivery{}
@@ -68,12 +73,13 @@ func (s *server) visibleDeliveries(r *http.Request, list []Delivery) ([]Delivery
 			seen[c.ID] = sc.inside(contactReach(c))
 		}
 	}
+	hidden := i18n.Msg("api.hidden_recipient").In(requestLang(r))
 	for _, d := range list {
 		if !sc.inside(footprint{facilities: []string{d.Facility}}) {
 			continue
 		}
 		if d.ContactID != nil && !seen[*d.ContactID] {
-			d.Recipient, d.Address = "a contact outside your regions", ""
+			d.Recipient, d.Address = hidden, ""
 		}
 		out = append(out, d)
 	}

@@ -38,11 +38,12 @@ type Registry interface {
 // registryPart is the part T of the registry, beyond Registry, that a
 // route needs (WorkOrders, FieldRecords): *store.Registry has every part,
 // another Registry may not. Without it (or without a registry) the route
-// answers 501 naming what, and ok is false.
-func registryPart[T any](s *server, w http.ResponseWriter, r *http.Request, what string) (part T, ok bool) {
+// answers 501 naming it (name, a catalogue key: see notConfigured), and ok
+// is false.
+func registryPart[T any](s *server, w http.ResponseWriter, r *http.Request, name string) (part T, ok bool) {
 	part, ok = s.opt.Registry.(T)
 	if !ok {
-		notConfigured(w, r, what)
+		notConfigured(w, r, name)
 	}
 	return part, ok
 }

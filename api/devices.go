@@ -149,7 +149,7 @@ func deviceKey(d plant.Device) string { return string(d.ID) }
 
 func (s *server) listDevices(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Registry == nil {
-		notConfigured(w, r, "the device registry")
+		notConfigured(w, r, "api.part.device_registry")
 		return
 	}
 	format := r.URL.Query().Get("format")
@@ -186,7 +186,7 @@ func (s *server) listDevices(w http.ResponseWriter, r *http.Request) {
 // is outside the caller's regions.
 func (s *server) device(w http.ResponseWriter, r *http.Request) (plant.Device, bool) {
 	if s.opt.Registry == nil {
-		notConfigured(w, r, "the device registry")
+		notConfigured(w, r, "api.part.device_registry")
 		return plant.Device{}, false
 	}
 	id := plant.DeviceID(chiParam(r, "id"))
@@ -222,7 +222,7 @@ type devicePut struct {
 
 func (s *server) putDevice(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Registry == nil {
-		notConfigured(w, r, "the device registry")
+		notConfigured(w, r, "api.part.device_registry")
 		return
 	}
 	id := plant.DeviceID(chiParam(r, "id"))

@@ -15,7 +15,7 @@ func facilityKey(f plant.Facility) string { return f.ID }
 
 func (s *server) listFacilities(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Registry == nil {
-		notConfigured(w, r, "the device registry")
+		notConfigured(w, r, "api.part.device_registry")
 		return
 	}
 	all, err := s.opt.Registry.Facilities(r.Context())
@@ -57,7 +57,7 @@ func (s *server) facility(r *http.Request, id string) (plant.Facility, bool, err
 
 func (s *server) getFacility(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Registry == nil {
-		notConfigured(w, r, "the device registry")
+		notConfigured(w, r, "api.part.device_registry")
 		return
 	}
 	f, found, err := s.facility(r, chiParam(r, "id"))
@@ -75,7 +75,7 @@ func (s *server) getFacility(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) putFacility(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Registry == nil {
-		notConfigured(w, r, "the device registry")
+		notConfigured(w, r, "api.part.device_registry")
 		return
 	}
 	id := chiParam(r, "id")

@@ -158,6 +158,12 @@ func (f *fixture) reading(id plant.DeviceID, state plant.State, purity float64) 
 // token name is sent as the raw secret).
 func (f *fixture) do(who, method, path string, body any) *httptest.ResponseRecorder {
 	f.t.Helper()
+	return f.doIn("", who, method, path, body)
+}
+
+// doIn is do with the Accept-Language acceptLanguage ("" = none).
+func (f *fixture) doIn(acceptLanguage, who, method, path string, body any) *httptest.ResponseRecorder {
+	f.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -179,6 +185,9 @@ func (f *fixture) do(who, method, path string, body any) *httptest.ResponseRecor
 			secret = who
 		}
 		req.Header.Set("Authorization", "Bearer "+secret)
+	}
+	if acceptLanguage != "" {
+		req.Header.Set("Accept-Language", acceptLanguage)
 	}
 	rec := httptest.NewRecorder()
 	f.h.ServeHTTP(rec, req)

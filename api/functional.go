@@ -44,7 +44,7 @@ func (s *server) fieldDevice(w http.ResponseWriter, r *http.Request) (plant.Devi
 	if !ok {
 		return d, nil, false
 	}
-	fr, ok := registryPart[FieldRecords](s, w, r, "functional status and stock records")
+	fr, ok := registryPart[FieldRecords](s, w, r, "api.part.field_records")
 	return d, fr, ok
 }
 
@@ -66,9 +66,10 @@ func (s *server) recordFunctional(w http.ResponseWriter, r *http.Request) {
 	saveFieldRecord(s, w, r, d, rec, errs, "api.invalid_functional", "device.functional", fr.RecordFunctional)
 }
 
-// functionalHistory is GET /devices/{id}/functional, newest first.
+// functionalHistory is GET /devices/{id}/functional?limit=&cursor=, one
+// page of the device's functional records, newest first.
 func (s *server) functionalHistory(w http.ResponseWriter, r *http.Request) {
-	fieldHistory(s, w, r, FieldRecords.FunctionalHistory)
+	fieldHistory(s, w, r, FieldRecords.FunctionalHistory, func(rec plant.FunctionalRecord) string { return fieldRecordKey(rec.At, rec.ID) })
 }
 
 // recordStock is POST /devices/{id}/stock, for LOX tanks and cylinder banks.
@@ -98,9 +99,10 @@ func (s *server) recordStock(w http.ResponseWriter, r *http.Request) {
 	saveFieldRecord(s, w, r, d, rec, errs, "api.invalid_stock", "device.stock", fr.RecordStock)
 }
 
-// stockHistory is GET /devices/{id}/stock, newest first.
+// stockHistory is GET /devices/{id}/stock?limit=&cursor=, one page of the
+// device's stock records, newest first.
 func (s *server) stockHistory(w http.ResponseWriter, r *http.Request) {
-	fieldHistory(s, w, r, FieldRecords.StockHistory)
+	fieldHistory(s, w, r, FieldRecords.StockHistory, func(rec plant.StockRecord) string { return fieldRecordKey(rec.At, rec.ID) })
 }
 
 // fieldPost starts a POST of a field record: the device, when the caller
@@ -143,8 +145,9 @@ func saveFieldRecord[T any](s *server, w http.ResponseWriter, r *http.Request, d
 	writeJSON(w, http.StatusCreated, saved)
 }
 
-// fieldHistory answers GET of a device's field records, newest first.
-func fieldHistory[T any](s *server, w http.ResponseWriter, r *http.Request, list func(FieldRecords, context.Context, plant.DeviceID) ([]T, error)) {
+// fieldHistory answers GET of a device's field records: one page of them
+// in the order of key.
+func fieldHistory[T any](s *server, w http.ResponseWriter, r *http.Request, list func(FieldRecords, context.Context, plant.DeviceID) ([]T, error), key func(T) string) {
 	d, fr, ok := s.fieldDevice(w, r)
 	if !ok {
 		return
@@ -154,8 +157,13 @@ func fieldHistory[T any](s *server, w http.ResponseWriter, r *http.Request, list
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, List[T]{Items: items})
+	sortBy(items, key)
+	writePage(w, r, items, key)
 }
+
+// fieldRecordKey sorts field records as the store does: the latest found
+// first (at), the later recorded (higher id) first on the same instant.
+func fieldRecordKey(at time.Time, id int64) string { return descTime(at) + descKey(id) }
 
 // recordDate reads a record's date: a day (midnight UTC) or an RFC 3339
 // time, not in the future; empty is now.

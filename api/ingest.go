@@ -193,7 +193,7 @@ func (s *server) deviceToken(w http.ResponseWriter, r *http.Request) (store.Devi
 // ingestReady answers 501 when HTTP ingest is not wired.
 func (s *server) ingestReady(w http.ResponseWriter, r *http.Request) bool {
 	if s.opt.Ingest == nil || s.opt.DeviceTokens == nil {
-		notConfigured(w, r, "HTTP ingest")
+		notConfigured(w, r, "api.part.http_ingest")
 		return false
 	}
 	return true

@@ -35,9 +35,11 @@ func validDeviceTokenRequest(ctx context.Context, reg interface {
 	return store.ValidateDeviceToken(ctx, reg, in.Devices, in.Name)
 }
 
+// listDeviceTokens is GET /device-tokens?device=&limit=&cursor=: one page
+// of the device tokens (of device, when given), oldest first.
 func (s *server) listDeviceTokens(w http.ResponseWriter, r *http.Request) {
 	if s.opt.DeviceTokens == nil {
-		notConfigured(w, r, "device tokens")
+		notConfigured(w, r, "api.part.device_tokens")
 		return
 	}
 	list, err := s.opt.DeviceTokens.List(r.Context(), plant.DeviceID(r.URL.Query().Get("device")))
@@ -45,12 +47,19 @@ func (s *server) listDeviceTokens(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, List[store.DeviceToken]{Items: list})
+	sortBy(list, deviceTokenKey)
+	writePage(w, r, list, deviceTokenKey)
+}
+
+// deviceTokenKey sorts device tokens as the store does: oldest first, by
+// id within the second.
+func deviceTokenKey(t store.DeviceToken) string {
+	return t.CreatedAt.UTC().Format("20060102150405") + t.ID
 }
 
 func (s *server) createDeviceToken(w http.ResponseWriter, r *http.Request) {
 	if s.opt.DeviceTokens == nil || s.opt.Registry == nil {
-		notConfigured(w, r, "device tokens")
+		notConfigured(w, r, "api.part.device_tokens")
 		return
 	}
 	var in DeviceTokenRequest
@@ -77,7 +86,7 @@ func (s *server) createDeviceToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) revokeDeviceToken(w http.ResponseWriter, r *http.Request) {
 	if s.opt.DeviceTokens == nil {
-		notConfigured(w, r, "device tokens")
+		notConfigured(w, r, "api.part.device_tokens")
 		return
 	}
 	id := chiParam(r, "id")

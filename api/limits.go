@@ -67,7 +67,7 @@ type DeviceLimits struct {
 // outside its regions, as the device itself).
 func (s *server) deviceLimits(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Limits == nil {
-		notConfigured(w, r, "alert limits (the alerting engine)")
+		notConfigured(w, r, "api.part.alert_limits")
 		return
 	}
 	d, ok := s.device(w, r)

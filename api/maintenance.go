@@ -23,7 +23,7 @@ type ServiceRequest struct {
 
 func (s *server) recordMaintenance(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Maintenance == nil {
-		notConfigured(w, r, "maintenance tracking")
+		notConfigured(w, r, "api.part.maintenance")
 		return
 	}
 	d, ok := s.device(w, r)
@@ -78,7 +78,7 @@ func dueKey(m MaintenanceDue) string { return string(m.Device) + "\x00" + m.Comp
 
 func (s *server) maintenanceDue(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Maintenance == nil {
-		notConfigured(w, r, "maintenance tracking")
+		notConfigured(w, r, "api.part.maintenance")
 		return
 	}
 	list, err := s.opt.Maintenance.Due(r.Context())
@@ -117,7 +117,7 @@ type maintenanceHolder interface {
 // that connects for the first time starts from its real clocks.
 func (s *server) importService(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Maintenance == nil {
-		notConfigured(w, r, "maintenance tracking")
+		notConfigured(w, r, "api.part.maintenance")
 		return
 	}
 	now := s.opt.Now().UTC()

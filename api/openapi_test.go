@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,6 +66,16 @@ func TestOpenAPIDeviceFields(t *testing.T) {
 	for _, k := range []string{"id", "kind", "facility", "region", "country", "rated_flow_lpm", "report_interval_s", "status", "last_seen", "last_reading", "last_error"} {
 		if _, ok := dev[k]; !ok {
 			t.Errorf("Device schema lacks %q", k)
+		}
+	}
+}
+
+// Every collection the document describes takes limit and cursor, as
+// CONTRACT §5 says every list does.
+func TestOpenAPIListsArePaged(t *testing.T) {
+	for _, o := range operations() {
+		if o.list && (!slices.Contains(o.query, "limit") || !slices.Contains(o.query, "cursor")) {
+			t.Errorf("%s %s answers a list but takes no limit and cursor: %v", o.method, o.path, o.query)
 		}
 	}
 }

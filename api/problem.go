@@ -208,6 +208,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-func notConfigured(w http.ResponseWriter, r *http.Request, what string) {
-	problemT(w, r, http.StatusNotImplemented, "api.not_configured", what)
+// notConfigured answers 501 naming what this server lacks: part is the
+// catalogue key of its name ("api.part.work_orders"), so the whole sentence
+// is in the reader's language.
+func notConfigured(w http.ResponseWriter, r *http.Request, part string) {
+	problemT(w, r, http.StatusNotImplemented, "api.not_configured", i18n.Msg(part))
 }

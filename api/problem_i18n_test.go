@@ -54,3 +54,36 @@ func TestProblemsInTheReadersLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestNotConfiguredInTheReadersLanguage: a 501 names what the server lacks
+// in the reader's language, the whole sentence, not English words inside
+// a translated one ("work orders n’est pas configuré").
+func TestNotConfiguredInTheReadersLanguage(t *testing.T) {
+	f := newFixture(t, func(o *Options) {
+		o.Registry = plainRegistry{o.Registry}
+		o.Contacts, o.Alerts, o.DeviceTokens = nil, nil, nil
+	})
+	for _, tc := range []struct {
+		path, lang, want string
+	}{
+		{"/api/v1/work-orders", "fr", "ce serveur n’est pas configuré pour les ordres de travail"},
+		{"/api/v1/contacts", "fr-SN", "ce serveur n’est pas configuré pour les contacts"},
+		{"/api/v1/alerts", "fr", "ce serveur n’est pas configuré pour le moteur d’alertes"},
+		{"/api/v1/devices/n-con-2/functional", "fr", "ce serveur n’est pas configuré pour l’état de fonctionnement et les relevés de stock"},
+		{"/api/v1/device-tokens", "pt-PT", "este servidor não está configurado para os tokens de equipamento"},
+		{"/api/v1/work-orders", "pt-BR", "este servidor não está configurado para as ordens de trabalho"},
+		{"/api/v1/work-orders", "en", "work orders is not configured on this server"},
+	} {
+		t.Run(tc.path+" "+tc.lang, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+			req.Header.Set("Authorization", "Bearer "+f.tok["admin"])
+			req.Header.Set("Accept-Language", tc.lang)
+			rec := httptest.NewRecorder()
+			f.h.ServeHTTP(rec, req)
+			p := wantProblem(t, rec, http.StatusNotImplemented)
+			if p.Code != "not_configured" || p.Detail != tc.want {
+				t.Errorf("got code %q detail %q, want not_configured %q", p.Code, p.Detail, tc.want)
+			}
+		})
+	}
+}

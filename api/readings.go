@@ -47,7 +47,7 @@ type ReadingsAnswer struct {
 
 func (s *server) readings(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Readings == nil {
-		notConfigured(w, r, "readings history (InfluxDB)")
+		notConfigured(w, r, "api.part.readings_history")
 		return
 	}
 	d, ok := s.device(w, r)

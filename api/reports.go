@@ -29,7 +29,7 @@ func (s *server) supplyReport(w http.ResponseWriter, r *http.Request) {
 // returns are checked again before anything is written.
 func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, groups []string) {
 	if s.opt.Reports == nil {
-		notConfigured(w, r, "reports")
+		notConfigured(w, r, "api.part.reports")
 		return
 	}
 	q := r.URL.Query()
@@ -75,7 +75,7 @@ func (s *server) report(w http.ResponseWriter, r *http.Request, kind string, gro
 		rep, err = s.opt.Reports.Supply(r.Context(), rq)
 	}
 	if errors.Is(err, report.ErrNoWorkOrders) {
-		notConfigured(w, r, "work orders")
+		notConfigured(w, r, "api.part.work_orders")
 		return
 	}
 	if errors.Is(err, report.ErrNoProduction) {

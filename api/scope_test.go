@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -130,4 +131,33 @@ func findFacility(f *fixture, id string) (plant.Facility, bool, error) {
 		}
 	}
 	return plant.Facility{}, false, err
+}
+
+// A delivery to a contact a region-limited token may not see names no one
+// in the reader's language, and shows no address.
+func TestHiddenRecipientInTheReadersLanguage(t *testing.T) {
+	peter := int64(2) // the fixture's south contact
+	f := newFixture(t, func(o *Options) {
+		o.Deliveries = func(context.Context, DeliveryFilter) ([]Delivery, error) {
+			return []Delivery{{ID: 1, AlertID: 1, Event: "firing", Facility: "f-north", ContactID: &peter,
+				Recipient: "Peter (south)", Channel: "sms", Address: "+256772000002", State: "sent"}}, nil
+		}
+	})
+	for lang, want := range map[string]string{
+		"fr-FR,fr;q=0.9": "un contact hors de vos régions",
+		"pt":             "um contacto fora das suas regiões",
+		"en":             "a contact outside your regions",
+	} {
+		rec := f.doIn(lang, "north-engineer", "GET", "/api/v1/deliveries", nil)
+		var dl List[Delivery]
+		if err := json.Unmarshal(rec.Body.Bytes(), &dl); rec.Code != http.StatusOK || err != nil {
+			t.Fatalf("%s: got %d %s (%v)", lang, rec.Code, rec.Body, err)
+		}
+		if len(dl.Items) != 1 || dl.Items[0].Recipient != want || dl.Items[0].Address != "" {
+			t.Errorf("%s: got %+v, want recipient %q and no address", lang, dl.Items, want)
+		}
+		if !slices.Contains(rec.Header().Values("Vary"), "Accept-Language") {
+			t.Errorf("%s: no Vary: Accept-Language on an answer that depends on it", lang)
+		}
+	}
 }

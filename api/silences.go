@@ -16,7 +16,7 @@ func silenceKey(s Silence) string { return descKey(s.ID) }
 
 func (s *server) listSilences(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Silences == nil {
-		notConfigured(w, r, "silences")
+		notConfigured(w, r, "api.part.silences")
 		return
 	}
 	list, err := s.opt.Silences.List(r.Context())
@@ -39,7 +39,7 @@ func (s *server) listSilences(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) createSilence(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Silences == nil {
-		notConfigured(w, r, "silences")
+		notConfigured(w, r, "api.part.silences")
 		return
 	}
 	var in Silence
@@ -108,7 +108,7 @@ func (s *server) deleteSilence(w http.ResponseWriter, r *http.Request) {
 // answering 404 or 403 itself when there is none.
 func (s *server) silenceFor(w http.ResponseWriter, r *http.Request) (Silence, bool) {
 	if s.opt.Silences == nil {
-		notConfigured(w, r, "silences")
+		notConfigured(w, r, "api.part.silences")
 		return Silence{}, false
 	}
 	id, ok := parseID(w, r)

@@ -91,7 +91,7 @@ type CloseWorkOrderRequest struct {
 
 // openWorkOrder is POST /work-orders.
 func (s *server) openWorkOrder(w http.ResponseWriter, r *http.Request) {
-	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
+	wos, ok := registryPart[WorkOrders](s, w, r, "api.part.work_orders")
 	if !ok {
 		return
 	}
@@ -167,7 +167,7 @@ func (s *server) alertWorkOrder(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
+	wos, ok := registryPart[WorkOrders](s, w, r, "api.part.work_orders")
 	if !ok {
 		return
 	}
@@ -218,7 +218,7 @@ func (s *server) saveWorkOrder(w http.ResponseWriter, r *http.Request, wos WorkO
 // one page of the work orders open at some time in [from, to), newest
 // opened first.
 func (s *server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
-	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
+	wos, ok := registryPart[WorkOrders](s, w, r, "api.part.work_orders")
 	if !ok {
 		return
 	}
@@ -282,7 +282,7 @@ func queryTime(v, field string, errs []FieldError) (time.Time, []FieldError) {
 
 // workOrder loads work order {id}, when the caller may see it.
 func (s *server) workOrder(w http.ResponseWriter, r *http.Request) (plant.WorkOrder, WorkOrders, bool) {
-	wos, ok := registryPart[WorkOrders](s, w, r, "work orders")
+	wos, ok := registryPart[WorkOrders](s, w, r, "api.part.work_orders")
 	if !ok {
 		return plant.WorkOrder{}, nil, false
 	}

@@ -334,7 +334,7 @@ func TestCLIWithoutInfluxDB(t *testing.T) {
 	// The reason, in the page's words (issue 18).
 	for lang, want := range map[string]string{
 		"en": "Production figures are not in this report: InfluxDB at http://127.0.0.1:8086: production figures unavailable: the time-series store (InfluxDB) could not be read (dial tcp",
-		"fr": "Les chiffres de production ne figurent pas dans ce rapport : InfluxDB à http://127.0.0.1:8086 : chiffres de production indisponibles : la base de séries temporelles (InfluxDB) n’a pas pu être lue (dial tcp",
+		"fr": "Les chiffres de production ne figurent pas dans ce rapport\u00a0: InfluxDB à http://127.0.0.1:8086\u00a0: chiffres de production indisponibles\u00a0: la base de séries temporelles (InfluxDB) n’a pas pu être lue (dial tcp",
 		"pt": "Os números de produção não estão neste relatório: InfluxDB em http://127.0.0.1:8086: números de produção indisponíveis: a base de séries temporais (InfluxDB) não pôde ser lida (dial tcp",
 	} {
 		page, _, err := runCLI(t, deps, "monthly", "--month", "2026-11", "--lang", lang)

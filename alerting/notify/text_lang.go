@@ -97,6 +97,7 @@ func deviceIn(tr *i18n.Printer, e event) string {
 	return strings.Join(parts, " ")
 }
 
-// smsSafe replaces the spaces number formatting may use (U+00A0, U+202F)
-// and typographic quotes with plain ones before GSM-7 transliteration.
+// smsSafe replaces the spaces number formatting and French punctuation use
+// (U+00A0, U+202F: "alertes\u00a0:") and typographic quotes with plain ones
+// before GSM-7 transliteration, so a French SMS stays GSM-7.
 var smsSafe = strings.NewReplacer("\u202f", " ", "\u00a0", " ", "’", "'")

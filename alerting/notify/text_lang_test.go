@@ -200,3 +200,41 @@ func TestGroupedSMSKeepsEveryAckCode(t *testing.T) {
 		}
 	}
 }
+
+// TestFrenchSMSNoBreakSpaces: French texts set a no-break space (U+00A0)
+// before ":" (i18n's TestFrenchSpaceBeforeHighPunctuation), which is not in
+// GSM-7 and would send the SMS as UCS-2 (70 characters a segment). The SMS
+// says it as a plain space: a grouped French SMS ("alertes :") and a
+// maintenance one ("filtre d’entrée : entretien dû") stay GSM-7 in one
+// segment.
+func TestFrenchSMSNoBreakSpaces(t *testing.T) {
+	h := newHarness(t, testConfig(), nil)
+	tr := i18n.New(i18n.French)
+	if head := tr.T("sms.group_head", "X", 2); !strings.Contains(head, "\u00a0:") {
+		t.Fatalf("the French group head %q has no U+00A0 before its colon: this test tests nothing", head)
+	}
+	maint := alertRow("maintenance_due", 4100, evFiring, "Hôpital régional de Thiès", "psa-003", plant.KindPSA)
+	maint.e.Alert.AckCode = "4821"
+	var group []pending
+	for i, rule := range []string{"critical_purity", "maintenance_due", "power_loss"} {
+		p := alertRow(rule, 78.2, evFiring, "Hôpital régional de Thiès", fmt.Sprintf("conc-%03d", i), plant.KindConcentrator)
+		p.id, p.e.Alert.AckCode = int64(i+1), fmt.Sprint(4821+i)
+		group = append(group, p)
+	}
+	for name, tc := range map[string]struct {
+		ps   []pending
+		want string
+	}{
+		"maintenance": {[]pending{maint}, "filtre d'entrée : entretien du"},
+		"group":       {group, "Hopital régional de Thiès 3 alertes : "},
+	} {
+		text := h.s.smsTextIn(tr, tc.ps)
+		t.Logf("%s [%d septets] %s", name, Septets(text), text)
+		if n := Septets(text); n < 0 || n > SMSSegment {
+			t.Errorf("%s: %d septets (-1: not GSM-7, sent as UCS-2): %q", name, n, text)
+		}
+		if !strings.Contains(text, tc.want) {
+			t.Errorf("%s: got %q, want it to say %q", name, text, tc.want)
+		}
+	}
+}

@@ -2,7 +2,7 @@
 // the next step, who was told, and service reminders kept apart so they do
 // not drown the faults.
 import { t } from "./strings.js";
-import { el, api, all, optional, can, when, liveAge, duration, errorText, fold } from "./core.js";
+import { el, api, all, optional, can, when, liveAge, duration, errorText, fold, actor } from "./core.js";
 import {
   SEVERITY_ORDER, severityRank, kindWord, ruleWord, alertHeadline, nextStep, silencesFor, silenceTarget,
 } from "./explain.js";
@@ -143,7 +143,7 @@ export function alertCard(a, c) {
       ? t("alert.resolved_span", { from: when(a.started_at), to: when(a.resolved_at), len: duration(Date.parse(a.resolved_at) - Date.parse(a.started_at)) })
       : [t("alert.since", { time: when(a.started_at) }), " · ", liveAge(a.started_at, "time.for")]),
     step ? el("p", { class: "next" }, el("strong", {}, t("next.label")), " ", step) : null,
-    a.acked_by ? el("p", { class: "acked" }, t("alert.acked", { by: a.acked_by, time: when(a.acked_at) }),
+    a.acked_by ? el("p", { class: "acked" }, t("alert.acked", { by: actor(a.acked_by), time: when(a.acked_at) }),
       a.ack_note ? " — “" + a.ack_note + "”" : null) : null,
     toldLine(a, c, muted.length > 0),
     muted.map((s) => el("p", { class: "mark " + (s.maintenance ? "maint" : "muted-mark") },
@@ -178,7 +178,7 @@ function toldLine(a, c, muted) {
         state: t("delivery." + d.state), time: deliveryTime(d),
       }), d.last_error ? " (" + d.last_error + ")" : null));
     }
-    return el("p", { class: "told" }, el("strong", {}, t("told.label")), " ", items.slice(0, 6).reduce((acc, x) => acc.concat(acc.length ? ["; ", x] : [x]), []));
+    return el("p", { class: "told" }, el("strong", {}, t("told.label")), " ", items.slice(0, 6).reduce((acc, x) => acc.concat(acc.length ? [t("list_sep"), x] : [x]), []));
   }
   if (a.state === "resolved" || a.severity === "info") return null;
   if (muted) return el("p", { class: "told muted" }, t("told.silenced"));
@@ -259,6 +259,6 @@ export function silenceRow(s, c) {
     el("div", { class: "since" }, started
       ? [t("silence.until", { from: when(s.starts_at), until: when(s.ends_at) }), " · ", liveAge(s.ends_at, "time.left")]
       : t("silence.planned", { from: when(s.starts_at), until: when(s.ends_at) })),
-    el("div", {}, "“" + s.comment + "”", s.created_by ? el("span", { class: "muted" }, " — " + t("silence.by", { by: s.created_by })) : null),
+    el("div", {}, "“" + s.comment + "”", s.created_by ? el("span", { class: "muted" }, " — " + t("silence.by", { by: actor(s.created_by) })) : null),
     can("engineer") ? el("div", { class: "actions" }, endButton(s, c)) : null);
 }

@@ -150,6 +150,16 @@ export async function optional(promise) {
   }
 }
 
+// actor says who did something as the server records it, a token's name
+// and id ("engineer (token 3e534e6fb64a)", api Principal.Actor), in the
+// page's words ("engineer (jeton 3e534e6fb64a)"); anything else as it is.
+export function actor(who) {
+  const named = /^(.*) \(token ([^()\s]+)\)$/.exec(who || "");
+  if (named) return t("actor.named", { name: named[1], id: named[2] });
+  const bare = /^token ([^()\s]+)$/.exec(who || "");
+  return bare ? t("actor.token", { id: bare[1] }) : who;
+}
+
 // errorText says what failed in words, with the request id the server log
 // carries, so an engineer can find it.
 export function errorText(e) {

@@ -126,7 +126,7 @@ function facilitySection(g, c) {
   return el("section", { class: "facility f-" + STATUS_ORDER[g.worst], "data-facility": g.id },
     el("header", { class: "fac-head" },
       el("h2", {}, name),
-      el("span", { class: "fac-meta" }, [g.region, t("fleet.devices", { n: g.devices.length })].filter(Boolean).join(" · ")),
+      el("span", { class: "fac-meta" }, [g.region, t(g.devices.length === 1 ? "fleet.devices_one" : "fleet.devices", { n: g.devices.length })].filter(Boolean).join(" · ")),
       el("span", { class: "fac-state" }, bad.length
         ? bad.map((s) => el("span", { class: "t-" + s }, t("fleet.count", { n: counts[s], status: statusWord(s) }))).reduce((acc, x) => acc.concat(acc.length ? [" · ", x] : [x]), [])
         : el("span", { class: "t-operational" }, t("fleet.all_ok"))),

@@ -5,7 +5,7 @@
 // folded, and, for engineers, a form in a dialog (outside the polled view,
 // so a refresh never wipes what is being typed).
 import { t } from "./strings.js";
-import { el, api, optional, can, num, day, longDay, liveAge, iso, zoneDay, fold } from "./core.js";
+import { el, api, all, optional, can, num, day, longDay, liveAge, iso, zoneDay, fold, actor } from "./core.js";
 import { dialog, field, titled, personField, signed } from "./actions.js";
 
 // Functional statuses as the API names them, in the order a form offers them.
@@ -25,13 +25,14 @@ export const OLD_MS = 30 * 864e5;
 // isStorage tells the devices whose stock is counted by hand.
 export const isStorage = (d) => d.kind === "lox_tank" || d.kind === "cylinder_bank";
 
-// readRecords reads a device's functional and stock records; a server
-// without them (501) or a part the token may not read (403) shows nothing.
+// readRecords reads a device's functional and stock records, every page,
+// newest first; a server without them (501) or a part the token may not
+// read (403) shows nothing.
 export async function readRecords(d) {
   const enc = encodeURIComponent(d.id);
   const [functional, stock] = await Promise.all([
-    optional(api("/devices/" + enc + "/functional").then((p) => p.items || [])),
-    isStorage(d) ? optional(api("/devices/" + enc + "/stock").then((p) => p.items || [])) : { items: [], missing: true },
+    optional(all("/devices/" + enc + "/functional")),
+    isStorage(d) ? optional(all("/devices/" + enc + "/stock")) : { items: [], missing: true },
   ]);
   return { functional, stock };
 }
@@ -56,7 +57,8 @@ export async function lastFunctional(devices) {
     while (next < todo.length) {
       const d = todo[next++];
       try {
-        const r = await optional(api("/devices/" + encodeURIComponent(d.id) + "/functional").then((p) => p.items || []));
+        // The newest alone: the first page of one.
+        const r = await optional(api("/devices/" + encodeURIComponent(d.id) + "/functional?limit=1").then((p) => p.items || []));
         if (r.missing) reportedCache.delete(d.id);
         else reportedCache.set(d.id, { fetched: now, rec: r.items[0] || null });
       } catch {
@@ -121,7 +123,7 @@ function stockAmount(d, r) {
 }
 
 const noteLine = (r) => (r.note ? el("p", { class: "note" }, "“" + r.note + "”") : null);
-const byLine = (r) => el("p", { class: "muted by" }, t("record.by", { who: r.recorded_by || "–", time: r.recorded_at ? day(r.recorded_at) : "–" }));
+const byLine = (r) => el("p", { class: "muted by" }, t("record.by", { who: actor(r.recorded_by) || "–", time: r.recorded_at ? day(r.recorded_at) : "–" }));
 
 // dateField is a day, today by default, never after today (in the
 // deployment's zone), echoed in words beside the browser's own display.

@@ -4,7 +4,7 @@
 // repair and the main causes from what is recorded here, so every choice
 // is offered in words and kept as the API's codes.
 import { t, has } from "./strings.js";
-import { el, all, optional, can, num, when, liveAge, duration, zoneMinute, zoneWallTime, zoneLabel, longMinute, iso, fold } from "./core.js";
+import { el, all, optional, can, num, when, liveAge, duration, zoneMinute, zoneWallTime, zoneLabel, longMinute, iso, fold, actor } from "./core.js";
 import { dialog, field, titled, personField, signed } from "./actions.js";
 import { save, amount } from "./records.js";
 
@@ -93,9 +93,9 @@ function workOrderCard(d, w, refresh) {
     !isOpen && w.parts && w.parts.length ? el("p", {}, el("strong", {}, t("wo.parts")), " ",
       w.parts.map((p) => t("wo.part", { n: num(p.quantity, Number.isInteger(p.quantity) ? 0 : 1), name: p.name })).join(", ")) : null,
     w.note ? el("p", { class: "note" }, w.note) : null,
-    el("p", { class: "muted by" }, t("wo.opened_by", { who: w.opened_by || "–" }),
+    el("p", { class: "muted by" }, t("wo.opened_by", { who: actor(w.opened_by) || "–" }),
       w.alert_id ? [" · ", t("wo.from_alert", { id: w.alert_id })] : null,
-      !isOpen ? [" · ", t("wo.closed_by", { who: w.closed_by || "–", time: when(w.closed_at) })] : null),
+      !isOpen ? [" · ", t("wo.closed_by", { who: actor(w.closed_by) || "–", time: when(w.closed_at) })] : null),
     isOpen && can("engineer") ? el("div", { class: "actions" }, el("button", { type: "button", class: "primary close-wo", "data-wo": w.id,
       onclick: () => closeDialog(d.id, w, refresh) }, t("wo.close_more"))) : null);
 }

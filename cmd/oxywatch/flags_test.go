@@ -38,14 +38,14 @@ func TestFlagErrorsInFrench(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"serve", "--bogus"}, "option fournie mais non définie : -bogus"},
-		{[]string{"check-config", "-x", "f.yaml"}, "option fournie mais non définie : -x"},
-		{[]string{"serve", "--config"}, "l’option attend un argument : -config"},
+		{[]string{"serve", "--bogus"}, "option fournie mais non définie\u00a0: -bogus"},
+		{[]string{"check-config", "-x", "f.yaml"}, "option fournie mais non définie\u00a0: -x"},
+		{[]string{"serve", "--config"}, "l’option attend un argument\u00a0: -config"},
 		{[]string{"buffer", "replay-dead-letters", "--batch=many"},
-			`valeur "many" invalide pour l’option -batch : ce n’est pas une valeur du type de cette option`},
+			"valeur \"many\" invalide pour l’option -batch\u00a0: ce n’est pas une valeur du type de cette option"},
 		{[]string{"buffer", "replay-dead-letters", "--dry-run=perhaps"},
-			`valeur booléenne "perhaps" invalide pour -dry-run : ce n’est pas une valeur du type de cette option`},
-		{[]string{"report", "uptime", "--bogus"}, "oxywatch report uptime : option fournie mais non définie : -bogus (voir --help)"},
+			"valeur booléenne \"perhaps\" invalide pour -dry-run\u00a0: ce n’est pas une valeur du type de cette option"},
+		{[]string{"report", "uptime", "--bogus"}, "oxywatch report uptime\u00a0: option fournie mais non définie\u00a0: -bogus (voir --help)"},
 	} {
 		_, errOut, err := runCmd(t, tc.args...)
 		if err == nil || err.Error() != tc.want {

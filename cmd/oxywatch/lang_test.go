@@ -84,7 +84,7 @@ func TestCheckConfigInFrench(t *testing.T) {
 	golden(t, "check-config-typos-fr.golden", "oxywatch: "+err.Error()+"\n", dir)
 
 	good := writeFile(t, dir, "good.yaml", "data_dir: "+dir+"\n")
-	if out, _, err := runCmd(t, "check-config", good); err != nil || out != good+" : la configuration est valide\n" {
+	if out, _, err := runCmd(t, "check-config", good); err != nil || out != good+"\u00a0: la configuration est valide\n" {
 		t.Errorf("good file: %v %q", err, out)
 	}
 }

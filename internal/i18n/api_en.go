@@ -87,4 +87,25 @@ var apiEN = map[Key]entry{
 	"api.work_order_outside_regions": s("this work order is outside your regions"),
 	"api.work_order_closed":          s("work order %[1]s was closed on %[2]s by %[3]s"),
 	"api.invalid_work_order_close":   s("invalid work order close: %[1]s %[2]s"),
+
+	// What a 501 names (notConfigured in api/problem.go), in api.not_configured.
+	"api.part.token_storage":    s("token storage"),
+	"api.part.audit_log":        s("the audit log"),
+	"api.part.alert_engine":     s("the alert engine"),
+	"api.part.alert_limits":     s("alert limits (the alerting engine)"),
+	"api.part.contacts":         s("contacts"),
+	"api.part.device_registry":  s("the device registry"),
+	"api.part.device_tokens":    s("device tokens"),
+	"api.part.field_records":    s("functional status and stock records"),
+	"api.part.http_ingest":      s("HTTP ingest"),
+	"api.part.maintenance":      s("maintenance tracking"),
+	"api.part.notifications":    s("notifications"),
+	"api.part.readings_history": s("readings history (InfluxDB)"),
+	"api.part.reports":          s("reports"),
+	"api.part.silences":         s("silences"),
+	"api.part.work_orders":      s("work orders"),
+
+	// Words in an answer that is not a problem (api/deliveries.go): who was
+	// told, when the token may not see that contact.
+	"api.hidden_recipient": s("a contact outside your regions"),
 }

@@ -42,7 +42,7 @@ var apiPT = map[Key]entry{
 	"api.no_such_facility":           s("unidade sanitária desconhecida"),
 	"api.no_such_route":              s("rota desconhecida"),
 	"api.no_such_silence":            s("silenciamento desconhecido"),
-	"api.not_configured":             s("%s não está configurado neste servidor"),
+	"api.not_configured":             s("este servidor não está configurado para %s"),
 	"api.not_durable":                s("as leituras não puderam ser guardadas de forma durável (disco do servidor cheio?); nada foi guardado: envie-as de novo mais tarde"),
 	"api.not_found":                  s("não encontrado"),
 	"api.not_integer":                s("%s tem de ser um inteiro"),
@@ -85,4 +85,25 @@ var apiPT = map[Key]entry{
 	"api.work_order_outside_regions": s("esta ordem de trabalho está fora das suas regiões"),
 	"api.work_order_closed":          s("a ordem de trabalho %[1]s foi fechada em %[2]s por %[3]s"),
 	"api.invalid_work_order_close":   s("fecho de ordem de trabalho inválido: %[1]s %[2]s"),
+
+	// What a 501 names (notConfigured in api/problem.go), in api.not_configured.
+	"api.part.token_storage":    s("o armazenamento de tokens"),
+	"api.part.audit_log":        s("o registo de auditoria"),
+	"api.part.alert_engine":     s("o motor de alertas"),
+	"api.part.alert_limits":     s("os limites de alerta (o motor de alertas)"),
+	"api.part.contacts":         s("os contactos"),
+	"api.part.device_registry":  s("o registo de equipamentos"),
+	"api.part.device_tokens":    s("os tokens de equipamento"),
+	"api.part.field_records":    s("o estado funcional e os registos de stock"),
+	"api.part.http_ingest":      s("a ingestão HTTP"),
+	"api.part.maintenance":      s("o acompanhamento da manutenção"),
+	"api.part.notifications":    s("as notificações"),
+	"api.part.readings_history": s("o histórico de leituras (InfluxDB)"),
+	"api.part.reports":          s("os relatórios"),
+	"api.part.silences":         s("os silenciamentos"),
+	"api.part.work_orders":      s("as ordens de trabalho"),
+
+	// Words in an answer that is not a problem (api/deliveries.go): who was
+	// told, when the token may not see that contact.
+	"api.hidden_recipient": s("um contacto fora das suas regiões"),
 }

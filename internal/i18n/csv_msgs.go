@@ -8,7 +8,7 @@ var csvEN = map[Key]entry{
 }
 
 var csvFR = map[Key]entry{
-	"csv.unknown_kind": s("colonne %[1]s : %[2]q n’est pas un type d’équipement ; écrivez l’un de : %[3]s (ou les codes %[4]s)"),
+	"csv.unknown_kind": s("colonne %[1]s\u00a0: %[2]q n’est pas un type d’équipement\u00a0; écrivez l’un de\u00a0: %[3]s (ou les codes %[4]s)"),
 }
 
 var csvPT = map[Key]entry{

@@ -38,6 +38,11 @@ var dashEN = map[Key]entry{
 	"web.stock.date":           s("Counted on"),
 	"web.stock.note_example":   s("e.g. 3 full, 2 empty; delivery expected Friday"),
 
+	// Who did something, as the server records it (api Principal.Actor:
+	// "engineer (token 3e534e6fb64a)"), said in the reader's words.
+	"web.actor.named": s("{name} (token {id})"),
+	"web.actor.token": s("token {id}"),
+
 	"web.record.by":        s("Recorded by {who} on {time}"),
 	"web.record.old":       s("This record is old: it may no longer be true."),
 	"web.record.earlier":   s("Earlier records ({n})"),

@@ -36,6 +36,11 @@ var dashFR = map[Key]entry{
 	"web.stock.date":           s("Compté le"),
 	"web.stock.note_example":   s("par ex. 3 pleines, 2 vides\u00a0; livraison prévue vendredi"),
 
+	// Who did something, as the server records it (api Principal.Actor:
+	// "engineer (token 3e534e6fb64a)"), said in the reader's words.
+	"web.actor.named": s("{name} (jeton {id})"),
+	"web.actor.token": s("jeton {id}"),
+
 	"web.record.by":        s("Relevé par {who} le {time}"),
 	"web.record.old":       s("Ce relevé est ancien\u00a0: il n’est peut-être plus vrai."),
 	"web.record.earlier":   s("Relevés précédents ({n})"),

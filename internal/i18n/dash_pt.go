@@ -36,6 +36,11 @@ var dashPT = map[Key]entry{
 	"web.stock.date":           s("Contado em"),
 	"web.stock.note_example":   s("p. ex. 3 cheios, 2 vazios; entrega prevista na sexta-feira"),
 
+	// Who did something, as the server records it (api Principal.Actor:
+	// "engineer (token 3e534e6fb64a)"), said in the reader's words.
+	"web.actor.named": s("{name} (token {id})"),
+	"web.actor.token": s("token {id}"),
+
 	"web.record.by":        s("Registado por {who} em {time}"),
 	"web.record.old":       s("Este registo é antigo: pode já não ser verdade."),
 	"web.record.earlier":   s("Registos anteriores ({n})"),

@@ -36,7 +36,7 @@ func TestErrorIn(t *testing.T) {
 	if !errors.Is(err, sentinel) || !errors.Is(err, inner) {
 		t.Error("errors.Is does not see what the error wraps")
 	}
-	want := "la configuration n’est pas valide :\n--month \"2026-13\" n’est pas un mois comme 2026-11\nplain english"
+	want := "la configuration n’est pas valide\u00a0:\n--month \"2026-13\" n’est pas un mois comme 2026-11\nplain english"
 	if got := Text(err, French); got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

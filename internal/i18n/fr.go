@@ -1,7 +1,9 @@
 package i18n
 
 // fr is the French catalogue. SMS texts are written with every accent; the
-// SMS sender transliterates those GSM-7 lacks (â ê ô ç ...).
+// SMS sender transliterates those GSM-7 lacks (â ê ô ç ...). Every French
+// text puts a no-break space (U+00A0) before : ; ! ? and inside « »
+// (TestFrenchSpaceBeforeHighPunctuation); an SMS says it as a plain space.
 var fr = map[Key]entry{
 	"rule.offline":          s("hors ligne"),
 	"rule.critical_purity":  s("pureté critique"),
@@ -74,7 +76,7 @@ var fr = map[Key]entry{
 	"what.device_fault":     s("panne signalée par l’appareil"),
 	"what.power_loss":       s("coupure de courant"),
 	"what.purity_declining": s("pureté en baisse de %s pt/jour"),
-	"what.maintenance_due":  s("%s : entretien dû, %s"),
+	"what.maintenance_due":  s("%s\u00a0: entretien dû, %s"),
 	"what.facility_outage":  s("tous les appareils arrêtés ou sans courant"),
 	"what.clock_skew":       s("horloge de l’appareil décalée de %s s"),
 	"what.sensor_stuck":     s("capteur de pureté bloqué à %s"),
@@ -89,18 +91,18 @@ var fr = map[Key]entry{
 	"sms.resolved":      s("résolu à %s"),
 	"sms.acked_by":      s("par %s à %s"),
 	"sms.reply":         s("- répondez %s %s"),
-	"sms.group_head":    pl(2, "%[1]s %[2]d alerte :", "%[1]s %[2]d alertes :"),
+	"sms.group_head":    pl(2, "%[1]s %[2]d alerte\u00a0:", "%[1]s %[2]d alertes\u00a0:"),
 	"sms.more":          pl(1, "+%d autre.", "+%d autres."),
 	"sms.reply_codes":   s("Répondez %s + codes"),
 
-	"email.subject_group": pl(3, "%s : %d alertes, %d critique", "%s : %d alertes, %d critiques"),
+	"email.subject_group": pl(3, "%s\u00a0: %d alertes, %d critique", "%s\u00a0: %d alertes, %d critiques"),
 	"email.detail":        s("alerte %s, règle %s, région %s, début %s"),
-	"email.ack":           s("prise en charge : répondez %s %s au SMS d’alerte, ou dans le tableau de bord"),
+	"email.ack":           s("prise en charge\u00a0: répondez %s %s au SMS d’alerte, ou dans le tableau de bord"),
 	"email.col.state":     s("État"),
 	"email.col.facility":  s("Établissement"),
 	"email.col.device":    s("Appareil"),
 	"email.col.what":      s("Problème"),
 	"email.col.when":      s("Quand"),
 	"email.col.code":      s("Code"),
-	"email.hint":          s("Répondez « %s code » au SMS d’alerte, ou prenez l’alerte en charge dans le tableau de bord."),
+	"email.hint":          s("Répondez «\u00a0%s code\u00a0» au SMS d’alerte, ou prenez l’alerte en charge dans le tableau de bord."),
 }

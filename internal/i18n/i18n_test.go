@@ -250,7 +250,7 @@ func TestFormats(t *testing.T) {
 		pct, num, date, head, mo string
 	}{
 		{English, "93.4%", "4,380", "10 Mar 2026", "Mulago 1 alert:", "+2 more."},
-		{French, "93,4 %", "4 380", "10/03/2026", "Mulago 1 alerte :", "+2 autres."},
+		{French, "93,4 %", "4 380", "10/03/2026", "Mulago 1 alerte\u00a0:", "+2 autres."},
 		{Portuguese, "93,4%", "4.380", "10/03/2026", "Mulago 1 alerta:", "+2 outros."},
 	} {
 		t.Run(string(tc.lang), func(t *testing.T) {

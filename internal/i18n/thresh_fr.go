@@ -11,8 +11,8 @@ var threshFR = map[Key]entry{
 	"point.pipeline":         s("réseau"),
 	"point.filling_manifold": s("rampe de remplissage"),
 
-	"csv.unknown_use":   s("colonne %[1]s : %[2]q n’est pas un usage ; écrivez l’un de : %[3]s (ou les codes %[4]s)"),
-	"csv.unknown_point": s("colonne %[1]s : %[2]q n’est pas un point de mesure ; écrivez l’un de : %[3]s (ou les codes %[4]s)"),
+	"csv.unknown_use":   s("colonne %[1]s\u00a0: %[2]q n’est pas un usage\u00a0; écrivez l’un de\u00a0: %[3]s (ou les codes %[4]s)"),
+	"csv.unknown_point": s("colonne %[1]s\u00a0: %[2]q n’est pas un point de mesure\u00a0; écrivez l’un de\u00a0: %[3]s (ou les codes %[4]s)"),
 
 	"report.col.due":           s("échéance"),
 	"report.due.calendar":      s("avant le %s (calendrier)"),

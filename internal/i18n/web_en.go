@@ -101,6 +101,7 @@ var webEN = map[Key]entry{
 	"web.fleet.no_facility":            s("No facility"),
 	"web.fleet.count":                  s("{n} {status}"),
 	"web.fleet.devices":                s("{n} devices"),
+	"web.fleet.devices_one":            s("{n} device"),
 	"web.fleet.all_ok":                 s("All operational"),
 	"web.fleet.capacity":               s("Oxygen available now: {avail} of {total} L/min ({pct} %)"),
 	"web.fleet.capacity_short":         s("{avail} of {total} L/min available"),
@@ -237,6 +238,7 @@ var webEN = map[Key]entry{
 	"web.alert.details_text":    s("Rule {rule}, alert {id}. The server's words: {summary}"),
 
 	"web.told.label":              s("Told:"),
+	"web.list_sep":                s("; "), // between the items of a list in a line ("a; b"; French "a\u00a0; b")
 	"web.told.row":                s("{who} by {channel}{event}{time} ({state})"),
 	"web.told.at":                 s(" at {time}"),
 	"web.told.nobody":             s("Nobody was told about this alert."),

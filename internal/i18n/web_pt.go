@@ -97,6 +97,7 @@ var webPT = map[Key]entry{
 	"web.fleet.no_facility":            s("Sem unidade sanitária"),
 	"web.fleet.count":                  s("{n} {status}"),
 	"web.fleet.devices":                s("{n} equipamentos"),
+	"web.fleet.devices_one":            s("{n} equipamento"),
 	"web.fleet.all_ok":                 s("Todos operacionais"),
 	"web.fleet.capacity":               s("Oxigénio disponível agora: {avail} de {total} L/min ({pct}%)"),
 	"web.fleet.capacity_short":         s("{avail} de {total} L/min disponíveis"),
@@ -233,6 +234,7 @@ var webPT = map[Key]entry{
 	"web.alert.details_text":    s("Regra {rule}, alerta {id}. Texto do servidor: {summary}"),
 
 	"web.told.label":              s("Avisados:"),
+	"web.list_sep":                s("; "),
 	"web.told.row":                s("{who} por {channel}{event}{time} ({state})"),
 	"web.told.at":                 s(" às {time}"),
 	"web.told.nobody":             s("Ninguém foi avisado deste alerta."),

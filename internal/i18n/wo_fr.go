@@ -3,7 +3,7 @@ package i18n
 // woFR is the text of work orders in reports (issue 17), in French.
 var woFR = map[Key]entry{
 	"report.repairs":        s("Réparations (ordres de travail)"),
-	"report.repairs_note":   s("Le temps moyen de réparation (TMR) court de l’ouverture d’un ordre de travail à la remise en marche de l’équipement, sur les ordres clos dans la période ; les causes sont celles que les techniciens ont notées à la clôture. Une panne est un arrêt d’au moins %s h ; elle a un ordre de travail si l’un était ouvert sur l’équipement pendant qu’elle durait."),
+	"report.repairs_note":   s("Le temps moyen de réparation (TMR) court de l’ouverture d’un ordre de travail à la remise en marche de l’équipement, sur les ordres clos dans la période\u00a0; les causes sont celles que les techniciens ont notées à la clôture. Une panne est un arrêt d’au moins %s h\u00a0; elle a un ordre de travail si l’un était ouvert sur l’équipement pendant qu’elle durait."),
 	"report.repairs_none":   s("Aucun ordre de travail ouvert ou clos dans la période."),
 	"report.kpi.wo_mttr":    pl(1, "temps moyen de réparation selon les ordres de travail (%d clos)", "temps moyen de réparation selon les ordres de travail (%d clos)"),
 	"report.col.wo_closed":  s("ordres|clos"),
