@@ -85,6 +85,7 @@ type Subscriber struct {
 	connected prometheus.Gauge
 	reconnect prometheus.Counter
 	refused   prometheus.Counter
+	stuck     prometheus.Counter
 
 	lanes    []chan job   // telemetry and status, by device
 	spLanes  []chan job   // Sparkplug: one edge node's messages always go to the same lane
@@ -113,7 +114,7 @@ const (
 	// costs 24 bytes here and its payload.
 	decoderQueue = 1 << 14
 	// ackQueue is how many durable messages may wait for their
-	// connection's acknowledger before the buffer's callbacks wait.
+	// connection's acknowledger; past it the connection is stuck (see told).
 	ackQueue = 4096
 )
 
@@ -160,9 +161,12 @@ func NewSubscriber(opts MQTTOptions, handle AsyncHandlerFunc) *Subscriber {
 		refused: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "oxywatch_mqtt_not_durable_total", Help: "Messages left unacknowledged because they could not be made durable (disk full?); the connection steps back and the broker sends them again.",
 		}),
+		stuck: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "oxywatch_mqtt_acks_dropped_total", Help: "Durable messages whose acknowledgement was dropped because their broker connection had not taken the last 4096 (a stuck connection); the connection steps back and the broker sends them again.",
+		}),
 	}
 	if opts.Registerer != nil {
-		opts.Registerer.MustRegister(s.connected, s.reconnect, s.refused)
+		opts.Registerer.MustRegister(s.connected, s.reconnect, s.refused, s.stuck)
 	}
 	for n := range opts.Connections {
 		id := opts.ClientID
@@ -340,18 +344,38 @@ func (s *Subscriber) decode(lane <-chan job) {
 // would stall delivery after the broker's in-flight window (RELIABILITY.md
 // paho 3), so the connection steps back and the broker sends it again
 // when the connection returns.
+//
+// A connection that has not taken ackQueue acknowledgements is stuck (the
+// broker stopped reading it): its next ones are dropped and it steps back
+// too, rather than holding up the buffer's callbacks, which every
+// connection shares, until the keepalive notices. The broker sends the
+// messages it did not see acknowledged again; storing them twice is
+// harmless (InfluxDB keeps one point per device and time).
 func (c *conn) told(m mqtt.Message, err error) {
 	s := c.s
 	if err == nil {
-		c.acks <- m
-		return
+		select {
+		case c.acks <- m:
+			return
+		default:
+			s.stuck.Inc()
+			c.stepBack("a broker connection is not taking acknowledgements; reconnecting later to receive the messages again", m, nil)
+			s.inflight.Done()
+			return
+		}
 	}
 	s.refused.Inc()
+	c.stepBack("message not made durable; reconnecting later to receive it again", m, err)
+	s.inflight.Done()
+}
+
+// stepBack disconnects the connection for RetryAfter, once however many
+// messages ask for it meanwhile.
+func (c *conn) stepBack(why string, m mqtt.Message, err error) {
 	if !c.recycling.Swap(true) {
-		s.log.Error("message not made durable; reconnecting later to receive it again", "client_id", c.id, "topic", m.Topic(), "err", err, "retry_in", s.opts.RetryAfter)
+		c.s.log.Error(why, "client_id", c.id, "topic", m.Topic(), "err", err, "retry_in", c.s.opts.RetryAfter)
 		go c.recycle()
 	}
-	s.inflight.Done()
 }
 
 // acknowledge writes the connection's PUBACKs in the order the messages

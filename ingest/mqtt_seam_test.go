@@ -12,6 +12,7 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/oxywatch/oxywatch/internal/testenv"
 )
@@ -200,4 +201,37 @@ func TestSubscriberKeepsOrderAndNeverWaitsInDone(t *testing.T) {
 		return true
 	})
 	s.Stop()
+}
+
+// A connection that stops taking acknowledgements (its broker does not
+// read it) must not hold up the buffer's callbacks, which all connections
+// share: past ackQueue waiting, done still returns at once, the
+// acknowledgements are dropped and counted, and the connection steps back
+// once (the broker sends those messages again).
+func TestSubscriberStuckConnectionDoesNotHoldTheBuffer(t *testing.T) {
+	fc := &fakeClient{}
+	s := NewSubscriber(MQTTOptions{
+		URL: "tcp://127.0.0.1:1", ClientID: "t", TopicPrefix: "o2", RetryAfter: time.Hour,
+		NewClient: func(*mqtt.ClientOptions) mqtt.Client { return fc },
+	}, func(_ context.Context, _ string, _ []byte, done func(error)) {
+		done(nil) // durable at once, on the decoder's goroutine
+	})
+	s.Start(context.Background())
+	c := s.conns[0]
+	stuck := make(chan struct{})
+	first := &fakeMessage{topic: "o2/dev-0/telemetry", gate: stuck}
+	c.onMessage(fc, first)
+	n := ackQueue + 100
+	for i := range n {
+		c.onMessage(fc, &fakeMessage{topic: fmt.Sprintf("o2/dev-%d/telemetry", i%5)})
+	}
+	testenv.Eventually(t, 10*time.Second, "acknowledgements past the queue dropped and the connection stepped back", func() bool {
+		_, d := fc.counts()
+		return testutil.ToFloat64(s.stuck) > 0 && d == 1
+	})
+	close(stuck)
+	s.Stop() // returns: nothing waits for the stuck connection any more
+	if got := testutil.ToFloat64(s.stuck); got < 1 || got > 101 {
+		t.Errorf("%v acknowledgements dropped, want between 1 and 101 (the queue holds %d)", got, ackQueue)
+	}
 }
