@@ -86,6 +86,9 @@ type Subscriber struct {
 	reconnect prometheus.Counter
 	refused   prometheus.Counter
 	stuck     prometheus.Counter
+	// stuckAfter is how long a full acknowledgement queue may stay full
+	// before its connection is deemed stuck (ackStuckAfter; tests shorten it).
+	stuckAfter time.Duration
 
 	lanes    []chan job   // telemetry and status, by device
 	spLanes  []chan job   // Sparkplug: one edge node's messages always go to the same lane
@@ -114,8 +117,10 @@ const (
 	// costs 24 bytes here and its payload.
 	decoderQueue = 1 << 14
 	// ackQueue is how many durable messages may wait for their
-	// connection's acknowledger; past it the connection is stuck (see told).
-	ackQueue = 4096
+	// connection's acknowledger; past it the buffer's callbacks wait up
+	// to ackStuckAfter, then the connection is deemed stuck (see told).
+	ackQueue      = 4096
+	ackStuckAfter = 5 * time.Second
 )
 
 var deviceSeed = maphash.MakeSeed()
@@ -137,6 +142,7 @@ type conn struct {
 	id        string
 	client    mqtt.Client
 	acks      chan mqtt.Message // durable, to acknowledge in this order
+	jammed    atomic.Bool       // acks is full and stayed so for stuckAfter
 	up        atomic.Bool
 	recycling atomic.Bool
 }
@@ -151,7 +157,7 @@ func NewSubscriber(opts MQTTOptions, handle AsyncHandlerFunc) *Subscriber {
 		opts.RetryAfter = 10 * time.Second
 	}
 	s := &Subscriber{
-		opts: opts, handle: handle, log: opts.Logger.With("component", "mqtt"),
+		opts: opts, handle: handle, log: opts.Logger.With("component", "mqtt"), stuckAfter: ackStuckAfter,
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "oxywatch_mqtt_connected", Help: "1 while every subscriber connection is up and subscribed.",
 		}),
@@ -162,7 +168,7 @@ func NewSubscriber(opts MQTTOptions, handle AsyncHandlerFunc) *Subscriber {
 			Name: "oxywatch_mqtt_not_durable_total", Help: "Messages left unacknowledged because they could not be made durable (disk full?); the connection steps back and the broker sends them again.",
 		}),
 		stuck: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "oxywatch_mqtt_acks_dropped_total", Help: "Durable messages whose acknowledgement was dropped because their broker connection had not taken the last 4096 (a stuck connection); the connection steps back and the broker sends them again.",
+			Name: "oxywatch_mqtt_acks_dropped_total", Help: "Durable messages whose acknowledgement was dropped because their broker connection stopped taking acknowledgements (4096 waiting for 5 s); the connection steps back and the broker sends them again.",
 		}),
 	}
 	if opts.Registerer != nil {
@@ -345,24 +351,23 @@ func (s *Subscriber) decode(lane <-chan job) {
 // paho 3), so the connection steps back and the broker sends it again
 // when the connection returns.
 //
-// A connection that has not taken ackQueue acknowledgements is stuck (the
-// broker stopped reading it): its next ones are dropped and it steps back
-// too, rather than holding up the buffer's callbacks, which every
+// A connection whose acknowledger stays blocked for stuckAfter with
+// ackQueue acknowledgements waiting is stuck (the broker stopped reading
+// it): its acknowledgements are dropped until it catches up, and it steps
+// back too, rather than holding up the buffer's callbacks, which every
 // connection shares, until the keepalive notices. The broker sends the
 // messages it did not see acknowledged again; storing them twice is
 // harmless (InfluxDB keeps one point per device and time).
 func (c *conn) told(m mqtt.Message, err error) {
 	s := c.s
 	if err == nil {
-		select {
-		case c.acks <- m:
-			return
-		default:
-			s.stuck.Inc()
-			c.stepBack("a broker connection is not taking acknowledgements; reconnecting later to receive the messages again", m, nil)
-			s.inflight.Done()
+		if c.queueAck(m) {
 			return
 		}
+		s.stuck.Inc()
+		c.stepBack("a broker connection is not taking acknowledgements; reconnecting later to receive the messages again", m, nil)
+		s.inflight.Done()
+		return
 	}
 	s.refused.Inc()
 	c.stepBack("message not made durable; reconnecting later to receive it again", m, err)
@@ -373,8 +378,35 @@ func (c *conn) told(m mqtt.Message, err error) {
 // messages ask for it meanwhile.
 func (c *conn) stepBack(why string, m mqtt.Message, err error) {
 	if !c.recycling.Swap(true) {
-		c.s.log.Error(why, "client_id", c.id, "topic", m.Topic(), "err", err, "retry_in", c.s.opts.RetryAfter)
+		args := []any{"client_id", c.id, "topic", m.Topic(), "retry_in", c.s.opts.RetryAfter}
+		if err != nil {
+			args = append(args, "err", err)
+		}
+		c.s.log.Error(why, args...)
 		go c.recycle()
+	}
+}
+
+// queueAck queues m for the acknowledger, waiting up to stuckAfter when
+// the queue is full (a burst: one fsync group may make thousands durable
+// at once); false means the connection is stuck.
+func (c *conn) queueAck(m mqtt.Message) bool {
+	select {
+	case c.acks <- m:
+		return true
+	default:
+	}
+	if c.jammed.Load() {
+		return false
+	}
+	t := time.NewTimer(c.s.stuckAfter)
+	defer t.Stop()
+	select {
+	case c.acks <- m:
+		return true
+	case <-t.C:
+		c.jammed.Store(true)
+		return false
 	}
 }
 
@@ -385,6 +417,9 @@ func (c *conn) acknowledge() {
 	for m := range c.acks {
 		m.Ack()
 		c.s.inflight.Done()
+		if len(c.acks) == 0 {
+			c.jammed.Store(false) // caught up
+		}
 	}
 }
 
