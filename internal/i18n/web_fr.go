@@ -39,6 +39,7 @@ var webFR = map[Key]entry{
 	"web.err.timeout":    s("Le serveur a mis plus de 20 s à répondre."),
 	"web.err.proxy":      s("Un proxy a répondu {status}\u00a0: le serveur derrière lui ne répond pas."),
 	"web.err.request_id": s("(identifiant de requête {id}\u00a0: le journal du serveur donne les détails)"),
+	"web.err.fields":     s("{detail}\u00a0: {fields}"),
 
 	"web.time.never": s("jamais"),
 	"web.time.ago":   s("il y a {age}"),
