@@ -57,8 +57,9 @@ type IngestResult struct {
 // IngestError is one rejected reading, with the reason counted in
 // oxywatch_ingest_rejected_total{reason}: Reason is the stable code to
 // match on. Ingest returns the ingester's own line (English, technical) in
-// Detail; the API answers it in Technical, and Detail says the reason in
-// the reader's language, in the words the dashboard has for it.
+// Technical (a Detail without Technical is taken as that line) and the API
+// answers it there; Detail says the reason in the reader's language, in the
+// words the dashboard has for it.
 type IngestError struct {
 	Index     int    `json:"index"`
 	Reason    string `json:"reason"`

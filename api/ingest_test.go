@@ -26,7 +26,7 @@ func (r realIngest) Ingest(ctx context.Context, dev plant.DeviceID, payload []by
 	res, err := r.in.HandlePayload(ctx, dev, payload)
 	out := IngestResult{Accepted: res.Accepted, Rejected: len(res.Rejected), Errors: []IngestError{}}
 	for _, x := range res.Rejected {
-		out.Errors = append(out.Errors, IngestError{Index: x.Index, Reason: string(x.Reason), Detail: x.Detail})
+		out.Errors = append(out.Errors, IngestError{Index: x.Index, Reason: string(x.Reason), Technical: x.Detail})
 	}
 	return out, err
 }

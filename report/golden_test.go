@@ -119,7 +119,7 @@ func TestGoldenMonthlyHTMLInEveryLanguage(t *testing.T) {
 	}{
 		{i18n.French, "Ministère de la Santé – Programme national de l’oxygène", []string{
 			`<html lang="fr">`, "<b>novembre 2026</b>", "du 01/11/2026 au 30/11/2026 inclus", "Synthèse", "Disponibilité par région",
-			"Arrêts", "Entretiens à faire ou en retard", "coupure du secteur", " %", "éléments filtrants",
+			"Arrêts", "Entretiens à faire ou en retard", "coupure du secteur", "\u202f%", "éléments filtrants",
 		}},
 		{i18n.Portuguese, "Ministério da Saúde – Programa Nacional de Oxigénio", []string{
 			`<html lang="pt">`, "<b>novembro de 2026</b>", "de 01/11/2026 a 30/11/2026 inclusive", "Resumo", "Disponibilidade por região",

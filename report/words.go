@@ -13,11 +13,13 @@ import (
 // the message catalogue (internal/i18n): headings, columns, notes, causes,
 // month names, and numbers and dates as its readers write them. English
 // keeps the figures reports have always had (93.4 %, 4380.5, 2026-11-30);
-// French writes 93,4 %, 4 380,5 and 30/11/2026; Portuguese 93,4%, 4.380,5
-// and 30/11/2026.
+// French writes 93,4 %, 4 380,5 and 30/11/2026 (with U+202F, the narrow
+// no-break space, in the figures: a page is not an SMS, see
+// i18n.Printer.Typeset; the CSV keeps plain spaces); Portuguese 93,4%,
+// 4.380,5 and 30/11/2026.
 type words struct{ p *i18n.Printer }
 
-func wordsIn(l i18n.Lang) *words { return &words{i18n.New(l)} }
+func wordsIn(l i18n.Lang) *words { return &words{i18n.New(l).Typeset()} }
 
 func (w *words) english() bool { return w.p.Lang == i18n.English }
 

@@ -117,7 +117,8 @@ export async function api(path, opts = {}) {
       id = p.request_id || id;
       if (p.errors && p.errors.length) {
         fields = p.errors;
-        detail += ": " + p.errors.map((x) => (x.field ? x.field + " " : "") + x.detail).join("; ");
+        const each = p.errors.map((x) => (x.field ? x.field + " " : "") + x.detail);
+        detail = t("err.fields", { detail, fields: each.join(t("list_sep")) });
       }
     } catch (_) { /* not JSON */ }
     throw new HTTPError(res.status, detail, id, fields);

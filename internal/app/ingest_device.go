@@ -39,11 +39,19 @@ type httpIngest struct{ in *ingest.Ingester }
 
 func (h httpIngest) Ingest(ctx context.Context, dev plant.DeviceID, payload []byte) (api.IngestResult, error) {
 	res, err := h.in.HandlePayload(ctx, dev, payload)
+	return ingestResult(res), err
+}
+
+// ingestResult is the ingester's result as api.Ingest returns it: each
+// rejection by its reason, with the ingester's own line (English,
+// technical) in Technical. Detail is left empty: the API says the reason
+// there in the reader's language.
+func ingestResult(res ingest.Result) api.IngestResult {
 	out := api.IngestResult{Accepted: res.Accepted, Rejected: len(res.Rejected), Errors: make([]api.IngestError, len(res.Rejected))}
 	for i, r := range res.Rejected {
-		out.Errors[i] = api.IngestError{Index: r.Index, Reason: string(r.Reason), Detail: r.Detail}
+		out.Errors[i] = api.IngestError{Index: r.Index, Reason: string(r.Reason), Technical: r.Detail}
 	}
-	return out, err
+	return out
 }
 
 // deviceSMS reads SMS from registered devices' numbers.

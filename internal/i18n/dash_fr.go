@@ -16,7 +16,7 @@ var dashFR = map[Key]entry{
 	"web.fs.hint.non_functional":   s("Il ne peut pas servir aux patients."),
 	"web.fs.hint.under_repair":     s("Hors service le temps de la réparation."),
 	"web.fs.date":                  s("Le"),
-	"web.fs.note_example":          s("par ex. tamis usés, pureté 70\u00a0%"),
+	"web.fs.note_example":          s("par ex. tamis usés, pureté 70\u202f%"),
 
 	"web.stock.title":          s("Stock (compté sur place)"),
 	"web.stock.amount":         s("{cylinders} bouteilles ({litres} L)"),
@@ -124,7 +124,7 @@ var dashFR = map[Key]entry{
 	"web.wo.remove_part":        s("Retirer cette pièce"),
 	"web.wo.restored_at":        s("Remis en marche le"),
 	"web.wo.restored_hint":      s("Heure en {zone}\u00a0: quand les patients ont de nouveau reçu son oxygène."),
-	"web.wo.close_note_example": s("par ex. segments changés, pureté revenue à 93\u00a0%"),
+	"web.wo.close_note_example": s("par ex. segments changés, pureté revenue à 93\u202f%"),
 
 	"web.saveerr.wo_fault":       s("choisissez ce qui ne va pas."),
 	"web.saveerr.wo_cause":       s("choisissez la cause."),

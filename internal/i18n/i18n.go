@@ -149,8 +149,9 @@ func build() *catalog.Builder {
 // Printer writes messages in one language. The zero value is not usable;
 // call New.
 type Printer struct {
-	Lang Lang
-	p    *message.Printer
+	Lang    Lang
+	p       *message.Printer
+	typeset bool // Num and Pct set U+202F where French wants it (Typeset)
 }
 
 // New returns a printer for l; an unknown or empty l prints English.
@@ -208,21 +209,47 @@ func (p *Printer) Severity(code string) string { return p.name("severity", code)
 // AlertState names an alert's state (firing, acknowledged, resolved).
 func (p *Printer) AlertState(code string) string { return p.name("alert_state", code) }
 
+// Typeset returns a printer like p whose Num and Pct write French numbers
+// as French typography wants them on a page (the dashboard, an HTML
+// report): U+202F, the narrow no-break space, between the thousands and
+// before "%" ("4\u202f380", "93,4\u202f%"). Other languages are as p
+// writes them. Texts that must stay plain (SMS, CSV) use p.
+func (p *Printer) Typeset() *Printer {
+	q := *p
+	q.typeset = true
+	return &q
+}
+
 // Num writes v with prec decimals in the reader's convention, grouping
 // thousands: 4,380.5 in English, 4 380,5 in French, 4.380,5 in Portuguese.
 // Grouping uses a plain space in French (not U+00A0) so that text stays
-// inside GSM-7.
+// inside GSM-7; a Typeset printer uses U+202F.
 func (p *Printer) Num(v float64, prec int) string {
 	s := p.p.Sprintf("%.*f", prec, v)
-	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
+	return p.space().Replace(s)
 }
 
-// Pct writes a percentage: "93.4%", "93,4 %", "93,4%".
+// Pct writes a percentage: "93.4%", "93,4 %", "93,4%"; a Typeset printer
+// writes "93,4\u202f%" in French.
 func (p *Printer) Pct(v float64, prec int) string {
 	if p.Lang == French {
-		return p.Num(v, prec) + " %"
+		return p.Num(v, prec) + p.space().Replace(" ") + "%"
 	}
 	return p.Num(v, prec) + "%"
+}
+
+var (
+	plainSpace  = strings.NewReplacer("\u00a0", " ", "\u202f", " ")
+	narrowSpace = strings.NewReplacer("\u00a0", "\u202f", " ", "\u202f")
+)
+
+// space turns the spaces of a number (and the one before "%") into those
+// p writes: plain, or narrow no-break for a Typeset printer.
+func (p *Printer) space() *strings.Replacer {
+	if p.typeset {
+		return narrowSpace
+	}
+	return plainSpace
 }
 
 // Clock writes the time of day in loc, 24-hour in every language: "02:14".

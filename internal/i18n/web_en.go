@@ -43,6 +43,7 @@ var webEN = map[Key]entry{
 	"web.err.timeout":    s("The server took more than 20 s to answer."),
 	"web.err.proxy":      s("A proxy answered {status}: the server behind it is not answering."),
 	"web.err.request_id": s("(request id {id}: the server log has the details)"),
+	"web.err.fields":     s("{detail}: {fields}"), // a problem's detail, then its field errors joined with web.list_sep
 
 	"web.time.never": s("never"),
 	"web.time.ago":   s("{age} ago"),

@@ -39,6 +39,7 @@ var webPT = map[Key]entry{
 	"web.err.timeout":    s("O servidor demorou mais de 20 s a responder."),
 	"web.err.proxy":      s("Um proxy respondeu {status}: o servidor por trás dele não responde."),
 	"web.err.request_id": s("(identificador do pedido {id}: o registo do servidor tem os detalhes)"),
+	"web.err.fields":     s("{detail}: {fields}"),
 
 	"web.time.never": s("nunca"),
 	"web.time.ago":   s("há {age}"),
