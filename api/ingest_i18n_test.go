@@ -18,14 +18,7 @@ func TestIngestRejectionsInTheReadersLanguage(t *testing.T) {
 	tok := f.deviceToken("n-psa-1", "s-psa-1")
 	post := func(path, body, lang string) *httptest.ResponseRecorder {
 		t.Helper()
-		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		if lang != "" {
-			req.Header.Set("Accept-Language", lang)
-		}
-		rec := httptest.NewRecorder()
-		f.h.ServeHTTP(rec, req)
-		return rec
+		return f.doIn(lang, tok, http.MethodPost, path, body)
 	}
 
 	// Nothing accepted: a 400 problem, its detail and each error's in words.
