@@ -44,17 +44,10 @@ type HandlerFunc func(ctx context.Context, topic string, payload []byte) error
 // AsyncHandlerFunc takes one message without making its caller wait for
 // the fsync: done is called once, with what a HandlerFunc would return,
 // when the readings are durable or could not be made so, and must not
-// block for long (see (*Ingester).HandleMessageAsync). The payload is not
-// kept after the call returns.
+// block for long; calls of done come in the order of the calls (see
+// (*Ingester).HandleMessageAsync). The payload is not kept after the call
+// returns.
 type AsyncHandlerFunc func(ctx context.Context, topic string, payload []byte, done func(error))
-
-// Sync makes a HandlerFunc an AsyncHandlerFunc that answers before it
-// returns (for tests and handlers without a buffer that can tell).
-func Sync(h HandlerFunc) AsyncHandlerFunc {
-	return func(ctx context.Context, topic string, payload []byte, done func(error)) {
-		done(h(ctx, topic, payload))
-	}
-}
 
 // Subscriber is a set of paho clients on persistent sessions: QoS 1, stable
 // client ids, subscribe in the connect handler, acknowledgement only after

@@ -95,13 +95,14 @@ func TestSubscriberAcksOnlyWhatIsDurable(t *testing.T) {
 	s := NewSubscriber(MQTTOptions{
 		URL: "tcp://127.0.0.1:1", ClientID: "t", TopicPrefix: "o2", RetryAfter: time.Second,
 		NewClient: func(*mqtt.ClientOptions) mqtt.Client { return fc },
-	}, Sync(func(context.Context, string, []byte) error {
+	}, func(_ context.Context, _ string, _ []byte, done func(error)) {
 		if !durable.Load() {
 			refused.Add(1)
-			return errors.New("disk full")
+			done(errors.New("disk full"))
+			return
 		}
-		return nil
-	}))
+		done(nil)
+	})
 	s.Start(context.Background())
 	t.Cleanup(s.Stop)
 	c := s.conns[0]

@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"context"
 	"hash/fnv"
 	"strings"
 	"sync"
@@ -10,12 +9,6 @@ import (
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
-
-// AsyncHandlerFunc takes a message without making its caller wait for the
-// fsync: done is called once with what HandlerFunc would return, when the
-// readings are durable (nil) or could not be made so. Calls of done come
-// in the order of the calls (see ingest.(*Ingester).HandleMessageAsync).
-type AsyncHandlerFunc func(ctx context.Context, topic string, payload []byte, done func(error))
 
 // Bounds of the QoS 1 messages taken but not yet acknowledged (waiting for
 // their fsync, or for their PUBACK to be written). Past a bound the broker

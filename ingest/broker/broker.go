@@ -48,7 +48,7 @@ type Options struct {
 	// the broker goes on reading the device's next messages, and each
 	// PUBACK is written, in the order of the messages, once done told that
 	// message's readings are durable (see acks.go).
-	HandleAsync AsyncHandlerFunc
+	HandleAsync ingest.AsyncHandlerFunc
 }
 
 // Limits of the embedded broker. A packet up to maxPacketBytes reaches the
@@ -212,7 +212,7 @@ type intakeHook struct {
 	mochi.HookBase
 	ctx         context.Context
 	handle      ingest.HandlerFunc
-	handleAsync AsyncHandlerFunc
+	handleAsync ingest.AsyncHandlerFunc
 	mayPublish  func(cl *mochi.Client, topic string) bool // the ACL, for messages taken as they are read
 	aliasMax    uint16                                    // the broker's Topic Alias Maximum
 	decoders    []chan job                                // a device's QoS 1 messages go to one, in order

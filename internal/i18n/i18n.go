@@ -233,7 +233,7 @@ func (p *Printer) Num(v float64, prec int) string {
 // writes "93,4\u202f%" in French.
 func (p *Printer) Pct(v float64, prec int) string {
 	if p.Lang == French {
-		return p.Num(v, prec) + p.space().Replace(" ") + "%"
+		return p.space().Replace(p.Num(v, prec) + " %")
 	}
 	return p.Num(v, prec) + "%"
 }
